@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+//
+// LoopMind Console: a terminal mastering console.
+// Modules point one way: MasteringDSP (no I/O) ← Analysis, DemoSong, AudioIO ← CLI; C shims at the edges.
+import PackageDescription
+
+// MARK: - Shared settings
+
+/// Debian packages behind each C library, so SwiftPM can say what to install.
+let aptSndFile = SystemPackageProvider.apt(["libsndfile1-dev"])
+let aptEBUR128 = SystemPackageProvider.apt(["libebur128-dev"])
+let aptPulse = SystemPackageProvider.apt(["libpulse-dev"])
+let aptNcurses = SystemPackageProvider.apt(["libncurses-dev"])
+let aptKissFFT = SystemPackageProvider.apt(["libkissfft-dev"])
+let aptSoxr = SystemPackageProvider.apt(["libsoxr-dev"])
+
+/// Hot numeric code is built optimised even in debug builds so the test suite runs at a useful speed.
+let numericSettings: [SwiftSetting] = [
+    .unsafeFlags(["-Ounchecked"])
+]
+
+let package = Package(
+    name: "LoopMind",
+    products: [
+        .executable(name: "loopmind", targets: ["LoopMindCLI"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // MARK: - C libraries (Debian -dev packages, found through pkg-config)
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [aptSndFile]),
+        .systemLibrary(name: "CEBUR128", pkgConfig: "libebur128", providers: [aptEBUR128]),
+        .systemLibrary(name: "CPulse", pkgConfig: "libpulse-simple", providers: [aptPulse]),
+        .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [aptNcurses]),
+        .systemLibrary(name: "CKissFFT", pkgConfig: "kissfft-float", providers: [aptKissFFT]),
+        .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [aptSoxr]),
+
+        // MARK: - Signal processing (no I/O, no Foundation)
+        .target(name: "MasteringDSP", swiftSettings: numericSettings),
+
+        // MARK: - Analysis and synthesis
+        .target(
+            name: "Analysis",
+            dependencies: ["MasteringDSP", "CEBUR128", "CKissFFT"],
+            swiftSettings: numericSettings
+        ),
+        .target(name: "DemoSong", dependencies: ["MasteringDSP"], swiftSettings: numericSettings),
+
+        // MARK: - Files and the sound server
+        .target(name: "AudioIO", dependencies: ["CSndFile", "CSoxr", "CPulse", "MasteringDSP"]),
+
+        // MARK: - The command line
+        .executableTarget(
+            name: "LoopMindCLI",
+            dependencies: [
+                "AudioIO", "Analysis", "DemoSong", "MasteringDSP", "CNcursesw",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .testTarget(name: "MasteringDSPTests", dependencies: ["MasteringDSP"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "AudioIO", "DemoSong", "MasteringDSP"]),
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "Analysis"]),
+        .testTarget(name: "CLITests", dependencies: ["LoopMindCLI", "AudioIO", "Analysis"]),
+    ]
+)

@@ -1,0 +1,97 @@
+import CEBUR128
+import MasteringDSP
+
+/// BS.1770-4 / EBU R128 loudness, loudness range and true peak, measured by libebur128.
+///
+/// Owns the `ebur128_state*`. Channel weights follow BS.1770 from the speaker layout:
+/// front channels 1.0, surrounds 1.41, LFE not counted. A mono source is one front
+/// loudspeaker (weight 1.0), as BS.1770 defines it, not "dual mono" (+3 dB).
+/// `add` may allocate inside libebur128 (block history): call it from an analysis or
+/// metering thread, never from the audio thread.
+public final class LoudnessMeter {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public let channelCount: Int
+    public let sampleRate: Double
+    private var state: UnsafeMutablePointer<ebur128_state>?
+
+    /// Wraps `ebur128_init` and `ebur128_set_channel`.
+    public init(channelCount: Int, sampleRate: Double, layout: [SpeakerPosition]) throws {
+        precondition(layout.count == channelCount, "one speaker position per channel")
+        let mode = EBUR128_MODE_I.rawValue | EBUR128_MODE_LRA.rawValue | EBUR128_MODE_S.rawValue
+            | EBUR128_MODE_TRUE_PEAK.rawValue | EBUR128_MODE_SAMPLE_PEAK.rawValue
+        guard let state = ebur128_init(UInt32(channelCount), UInt(sampleRate), Int32(mode)) else {
+            throw Failure(description: "libebur128 cannot measure \(channelCount) channels at \(Int(sampleRate)) Hz")
+        }
+        self.state = state
+        self.channelCount = channelCount
+        self.sampleRate = sampleRate
+        for (index, position) in layout.enumerated() {
+            ebur128_set_channel(state, UInt32(index), Int32(Self.weightClass(position).rawValue))
+        }
+    }
+
+    deinit { ebur128_destroy(&state) }
+
+    /// The libebur128 channel type that carries BS.1770's weight for a position.
+    static func weightClass(_ position: SpeakerPosition) -> channel {
+        switch position {
+        case .mono, .center: EBUR128_CENTER
+        case .left: EBUR128_LEFT
+        case .right: EBUR128_RIGHT
+        case .leftSurround, .sideLeft, .backLeft: EBUR128_LEFT_SURROUND
+        case .rightSurround, .sideRight, .backRight: EBUR128_RIGHT_SURROUND
+        case .backCenter: EBUR128_Mp180
+        case .lfe, .unknown: EBUR128_UNUSED
+        }
+    }
+
+    /// Feeds interleaved frames. Wraps `ebur128_add_frames_float`.
+    public func add(_ interleaved: UnsafeBufferPointer<Float>) throws {
+        let frames = interleaved.count / channelCount
+        guard frames > 0 else { return }
+        let status = ebur128_add_frames_float(state, interleaved.baseAddress, frames)
+        guard status == Int32(EBUR128_SUCCESS.rawValue) else {
+            throw Failure(description: "libebur128 failed (error \(status))")
+        }
+    }
+
+    private func query(_ body: (UnsafeMutablePointer<ebur128_state>?, UnsafeMutablePointer<Double>) -> Int32) -> Double {
+        var value = -Double.infinity
+        let status = body(state, &value)
+        return status == Int32(EBUR128_SUCCESS.rawValue) ? value : -.infinity
+    }
+
+    /// Loudness of the last 400 ms, LUFS. Wraps `ebur128_loudness_momentary`.
+    public var momentaryLUFS: Double { query { ebur128_loudness_momentary($0, $1) } }
+    /// Loudness of the last 3 s, LUFS. Wraps `ebur128_loudness_shortterm`.
+    public var shortTermLUFS: Double { query { ebur128_loudness_shortterm($0, $1) } }
+    /// Gated integrated loudness of everything so far, LUFS. Wraps `ebur128_loudness_global`.
+    public var integratedLUFS: Double { query { ebur128_loudness_global($0, $1) } }
+    /// Loudness range (EBU Tech 3342), LU. Wraps `ebur128_loudness_range`.
+    public var loudnessRangeLU: Double {
+        let value = query { ebur128_loudness_range($0, $1) }
+        return value.isFinite ? value : 0
+    }
+
+    /// The highest true peak (4× oversampled below 96 kHz) of one channel, linear. Wraps `ebur128_true_peak`.
+    public func truePeak(channel: Int) -> Double {
+        var value = 0.0
+        return ebur128_true_peak(state, UInt32(channel), &value) == Int32(EBUR128_SUCCESS.rawValue) ? value : 0
+    }
+
+    /// The highest absolute sample value of one channel, linear. Wraps `ebur128_sample_peak`.
+    public func samplePeak(channel: Int) -> Double {
+        var value = 0.0
+        return ebur128_sample_peak(state, UInt32(channel), &value) == Int32(EBUR128_SUCCESS.rawValue) ? value : 0
+    }
+
+    /// libebur128's version, for `loopmind --version`. Wraps `ebur128_get_version`.
+    public static var libraryVersion: String {
+        var major: Int32 = 0, minor: Int32 = 0, patch: Int32 = 0
+        ebur128_get_version(&major, &minor, &patch)
+        return "\(major).\(minor).\(patch)"
+    }
+}

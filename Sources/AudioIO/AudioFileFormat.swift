@@ -1,0 +1,78 @@
+import CSndFile
+
+/// A container and codec LoopMind writes, chosen from the output file's extension.
+public enum AudioFileFormat: String, CaseIterable, Sendable {
+    case wav, aiff, flac, ogg, opus, mp3
+
+    /// The format for a path's extension (case-insensitive), or `nil` when unknown.
+    public init?(path: String) {
+        guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return nil }
+        switch path[path.index(after: dot)...].lowercased() {
+        case "wav", "wave": self = .wav
+        case "aif", "aiff", "aifc": self = .aiff
+        case "flac": self = .flac
+        case "ogg", "oga": self = .ogg
+        case "opus": self = .opus
+        case "mp3": self = .mp3
+        default: return nil
+        }
+    }
+
+    /// The extensions accepted, for error messages and help.
+    public static let knownExtensions = "wav, aiff, flac, ogg, opus, mp3"
+
+    /// Lossy codecs: their true peak must be checked on the decoded file.
+    public var isLossy: Bool { self == .ogg || self == .opus || self == .mp3 }
+
+    /// Whether a sample encoding can be chosen (integer PCM formats and WAV/AIFF float).
+    public func supports(_ encoding: SampleEncoding) -> Bool {
+        switch (self, encoding) {
+        case (.wav, _), (.aiff, _): true
+        case (.flac, .pcm16), (.flac, .pcm24): true
+        default: false
+        }
+    }
+
+    /// Sample rates the codec accepts; `nil` when any rate from 8 to 192 kHz works.
+    public var allowedSampleRates: [Int]? {
+        switch self {
+        case .opus: [8000, 12000, 16000, 24000, 48000]
+        case .mp3: [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000]
+        default: nil
+        }
+    }
+
+    /// libsndfile's format word for this container and encoding.
+    func libsndfileFormat(_ encoding: SampleEncoding) -> Int32 {
+        let subtype: Int
+        switch encoding {
+        case .pcm16: subtype = SF_FORMAT_PCM_16
+        case .pcm24: subtype = SF_FORMAT_PCM_24
+        case .float32: subtype = SF_FORMAT_FLOAT
+        }
+        switch self {
+        case .wav: return Int32(SF_FORMAT_WAV | subtype)
+        case .aiff: return Int32(SF_FORMAT_AIFF | subtype)
+        case .flac: return Int32(SF_FORMAT_FLAC | subtype)
+        case .ogg: return Int32(SF_FORMAT_OGG | SF_FORMAT_VORBIS)
+        case .opus: return Int32(SF_FORMAT_OGG | SF_FORMAT_OPUS)
+        case .mp3: return Int32(SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III)
+        }
+    }
+}
+
+/// How samples are stored in PCM formats.
+public enum SampleEncoding: String, CaseIterable, Sendable {
+    case pcm16 = "16", pcm24 = "24", float32 = "32f"
+
+    /// Integer encodings get dither when rendered from float.
+    public var isInteger: Bool { self != .float32 }
+
+    public var bitDepth: Int {
+        switch self {
+        case .pcm16: 16
+        case .pcm24: 24
+        case .float32: 32
+        }
+    }
+}

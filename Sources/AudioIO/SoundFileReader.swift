@@ -1,0 +1,175 @@
+import CSndFile
+import Foundation
+import MasteringDSP
+
+/// An audio file open for streaming reads: owns the `SNDFILE*` and closes it in `deinit`.
+///
+/// Opening validates what the rest of LoopMind relies on (a regular, non-empty file in a
+/// format libsndfile knows, 1…8 channels, 8…192 kHz, at least one frame); reading checks
+/// every block for NaN and infinity, so no later stage meets a poisoned sample.
+/// Wraps `sf_open`, `sf_readf_float`, `sf_close`.
+public final class SoundFileReader: AudioSource {
+    public static let channelRange = 1...8
+    public static let sampleRateRange = 8000...192_000
+
+    public let path: String
+    public let sampleRate: Double
+    public let channelCount: Int
+    /// Frames the header announces. Decoders of lossy formats may estimate it.
+    public let frameCount: Int?
+    public let channelLayout: [SpeakerPosition]?
+    /// A human description such as "WAV, 24-bit PCM".
+    public let formatDescription: String
+
+    private var handle: OpaquePointer?
+    private var framesRead = 0
+
+    public init(path: String) throws(AudioFileError) {
+        self.path = path
+        try Self.checkRegularFile(path)
+
+        var info = SF_INFO()
+        guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
+            throw AudioFileError(.read, path: path, reason: Self.openFailureReason())
+        }
+        self.handle = handle
+
+        // Everything below may throw; deinit closes the handle.
+        sampleRate = Double(info.samplerate)
+        channelCount = Int(info.channels)
+        frameCount = Int(info.frames)
+        formatDescription = Self.describe(format: info.format)
+        channelLayout = Self.readChannelMap(handle, channelCount: Int(info.channels))
+
+        guard Self.channelRange.contains(channelCount) else {
+            throw AudioFileError(.read, path: path,
+                                 reason: "\(channelCount) channels; LoopMind reads 1 to 8")
+        }
+        guard Self.sampleRateRange.contains(Int(info.samplerate)) else {
+            throw AudioFileError(.read, path: path,
+                                 reason: "sample rate \(info.samplerate) Hz is outside 8000 to 192000 Hz")
+        }
+        guard info.frames > 0 else {
+            throw AudioFileError(.read, path: path, reason: "no audio frames (the file holds 0 frames)")
+        }
+    }
+
+    deinit {
+        if let handle { sf_close(handle) }
+    }
+
+    /// Reads the next block of interleaved frames; 0 at the end of the file.
+    /// Wraps `sf_readf_float`.
+    public func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int {
+        guard let handle, let base = buffer.baseAddress else { return 0 }
+        let capacity = buffer.count / channelCount
+        let frames = Int(sf_readf_float(handle, base, sf_count_t(capacity)))
+        if frames <= 0 {
+            if sf_error(handle) != 0 {
+                throw AudioFileError(.read, path: path, reason: String(cString: sf_strerror(handle)))
+            }
+            return 0
+        }
+        let samples = UnsafeBufferPointer(start: base, count: frames * channelCount)
+        if let bad = Self.firstNonFinite(samples) {
+            throw AudioFileError(.read, path: path, reason: "sample \(describe(sampleIndex: framesRead * channelCount + bad)) is \(samples[bad].isNaN ? "NaN" : "infinite"); the file is damaged")
+        }
+        framesRead += frames
+        return frames
+    }
+
+    private func describe(sampleIndex: Int) -> String {
+        let frame = sampleIndex / channelCount
+        let seconds = Double(frame) / sampleRate
+        return "at frame \(frame) (\(String(format: "%.3f", seconds)) s), channel \(sampleIndex % channelCount + 1)"
+    }
+
+    /// Finds a NaN or infinite sample. Multiplying by zero turns any such value into NaN,
+    /// so one cheap pass decides, and only a damaged block is searched.
+    private static func firstNonFinite(_ samples: UnsafeBufferPointer<Float>) -> Int? {
+        var probe: Float = 0
+        for sample in samples { probe += sample * 0 }
+        if probe.isFinite { return nil }
+        return samples.firstIndex { !$0.isFinite }
+    }
+
+    // MARK: - Opening
+
+    private static func checkRegularFile(_ path: String) throws(AudioFileError) {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            let reason = errno == ENOENT ? "no such file" : String(cString: strerror(errno))
+            throw AudioFileError(.read, path: path, reason: reason)
+        }
+        switch status.st_mode & S_IFMT {
+        case S_IFDIR: throw AudioFileError(.read, path: path, reason: "is a directory")
+        case S_IFREG:
+            if status.st_size == 0 { throw AudioFileError(.read, path: path, reason: "empty file (0 bytes)") }
+        default: throw AudioFileError(.read, path: path, reason: "not a regular file")
+        }
+        guard access(path, R_OK) == 0 else {
+            throw AudioFileError(.read, path: path, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    /// Turns libsndfile's open error into a short reason.
+    private static func openFailureReason() -> String {
+        switch Int(sf_error(nil)) {
+        case SF_ERR_UNRECOGNISED_FORMAT: return "not a sound file (format not recognised)"
+        case SF_ERR_MALFORMED_FILE: return "damaged or truncated header"
+        case SF_ERR_UNSUPPORTED_ENCODING: return "unsupported sample encoding"
+        default:
+            let message = String(cString: sf_strerror(nil))
+            return message.isEmpty ? "libsndfile could not open it" : lowercasedFirst(message)
+        }
+    }
+
+    private static func lowercasedFirst(_ text: String) -> String {
+        var text = text
+        while text.hasSuffix(".") || text.hasSuffix("\n") { text.removeLast() }
+        guard let first = text.first else { return text }
+        return first.lowercased() + text.dropFirst()
+    }
+
+    /// Reads the file's channel map (`SFC_GET_CHANNEL_MAP_INFO`), when it has one.
+    private static func readChannelMap(_ handle: OpaquePointer, channelCount: Int) -> [SpeakerPosition]? {
+        guard (1...64).contains(channelCount) else { return nil }
+        var map = [Int32](repeating: 0, count: channelCount)
+        let ok = map.withUnsafeMutableBytes { bytes in
+            sf_command(handle, Int32(SFC_GET_CHANNEL_MAP_INFO), bytes.baseAddress, Int32(bytes.count))
+        }
+        guard ok == SF_TRUE else { return nil }
+        let layout = map.map { position(forChannelMap: Int($0)) }
+        return layout.contains(.unknown) ? nil : layout
+    }
+
+    private static func position(forChannelMap value: Int) -> SpeakerPosition {
+        switch value {
+        case SF_CHANNEL_MAP_MONO: .mono
+        case SF_CHANNEL_MAP_LEFT, SF_CHANNEL_MAP_FRONT_LEFT, SF_CHANNEL_MAP_FRONT_LEFT_OF_CENTER: .left
+        case SF_CHANNEL_MAP_RIGHT, SF_CHANNEL_MAP_FRONT_RIGHT, SF_CHANNEL_MAP_FRONT_RIGHT_OF_CENTER: .right
+        case SF_CHANNEL_MAP_CENTER, SF_CHANNEL_MAP_FRONT_CENTER: .center
+        case SF_CHANNEL_MAP_LFE: .lfe
+        case SF_CHANNEL_MAP_REAR_CENTER: .backCenter
+        case SF_CHANNEL_MAP_REAR_LEFT: .backLeft
+        case SF_CHANNEL_MAP_REAR_RIGHT: .backRight
+        case SF_CHANNEL_MAP_SIDE_LEFT: .sideLeft
+        case SF_CHANNEL_MAP_SIDE_RIGHT: .sideRight
+        default: .unknown
+        }
+    }
+
+    /// "WAV, 24-bit PCM" from libsndfile's format word (`SFC_GET_FORMAT_INFO`).
+    private static func describe(format: Int32) -> String {
+        func name(_ value: Int32) -> String? {
+            var info = SF_FORMAT_INFO()
+            info.format = value
+            guard sf_command(nil, Int32(SFC_GET_FORMAT_INFO), &info, Int32(MemoryLayout<SF_FORMAT_INFO>.size)) == 0,
+                  let cName = info.name else { return nil }
+            return String(cString: cName)
+        }
+        let major = name(format & Int32(SF_FORMAT_TYPEMASK)) ?? "unknown container"
+        let minor = name(format & Int32(SF_FORMAT_SUBMASK)) ?? "unknown encoding"
+        return "\(major), \(minor)"
+    }
+}

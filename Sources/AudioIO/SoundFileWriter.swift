@@ -1,0 +1,183 @@
+import CSndFile
+import Foundation
+import MasteringDSP
+
+/// Writes an audio file so that a failure never leaves a partial file or harms an existing one.
+///
+/// Samples go to a temporary file in the destination's folder; `commit()` closes it,
+/// flushes it to disk (`fsync`) and renames it over the destination. A writer released
+/// without `commit()` removes its temporary file. Codecs that accept only some sample
+/// rates (Opus, MP3) get the audio resampled with libsoxr to the nearest rate they take.
+/// Wraps `sf_open_fd`, `sf_writef_float`, `sf_close`.
+public final class SoundFileWriter {
+    public let path: String
+    public let format: AudioFileFormat
+    public let encoding: SampleEncoding
+    /// The rate of the samples handed to `write`.
+    public let inputSampleRate: Int
+    /// The rate stored in the file (differs only when the codec needs resampling).
+    public let fileSampleRate: Int
+    public let channelCount: Int
+
+    private let temporaryPath: String
+    private var descriptor: Int32
+    private var handle: OpaquePointer?
+    private var resampler: Resampler?
+    private var committed = false
+
+    /// The encoding used when the caller does not choose one: 24-bit where PCM applies.
+    public static func defaultEncoding(for format: AudioFileFormat) -> SampleEncoding {
+        format.supports(.pcm24) ? .pcm24 : .float32
+    }
+
+    public init(path: String, sampleRate: Int, channelCount: Int,
+                encoding requested: SampleEncoding? = nil) throws(AudioFileError) {
+        self.path = path
+        guard let format = AudioFileFormat(path: path) else {
+            throw AudioFileError(.write, path: path,
+                                 reason: "unknown extension; use one of \(AudioFileFormat.knownExtensions)")
+        }
+        let encoding = requested ?? Self.defaultEncoding(for: format)
+        guard !format.isLossy || requested == nil || requested == .float32 || format.supports(encoding) else {
+            throw AudioFileError(.write, path: path,
+                                 reason: "\(format.rawValue) is a lossy format; a bit depth applies to wav, aiff and flac")
+        }
+        guard format.isLossy || format.supports(encoding) else {
+            throw AudioFileError(.write, path: path,
+                                 reason: "\(format.rawValue) cannot store \(encoding.rawValue)-bit samples")
+        }
+        guard (1...8).contains(channelCount) else {
+            throw AudioFileError(.write, path: path, reason: "\(channelCount) channels; LoopMind writes 1 to 8")
+        }
+        if format == .mp3 && channelCount > 2 {
+            throw AudioFileError(.write, path: path, reason: "MP3 holds at most 2 channels")
+        }
+        self.format = format
+        self.encoding = encoding
+        self.inputSampleRate = sampleRate
+        self.channelCount = channelCount
+        self.fileSampleRate = Self.nearestAllowedRate(sampleRate, allowed: format.allowedSampleRates)
+
+        let directory = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        var template = Array(((directory.isEmpty ? "." : directory) + "/.\(name).loopmind-XXXXXX").utf8CString)
+        descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else {
+            throw AudioFileError(.write, path: path, reason: String(cString: strerror(errno)))
+        }
+        temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+
+        var info = SF_INFO()
+        info.samplerate = Int32(fileSampleRate)
+        info.channels = Int32(channelCount)
+        info.format = format.libsndfileFormat(encoding)
+        guard sf_format_check(&info) == SF_TRUE else {
+            discard()
+            throw AudioFileError(.write, path: path,
+                                 reason: "libsndfile cannot write \(format.rawValue) at \(fileSampleRate) Hz with \(channelCount) channels")
+        }
+        guard let handle = sf_open_fd(descriptor, Int32(SFM_WRITE), &info, Int32(SF_FALSE)) else {
+            let reason = String(cString: sf_strerror(nil))
+            discard()
+            throw AudioFileError(.write, path: path, reason: reason)
+        }
+        self.handle = handle
+        // Integer formats clip at full scale instead of wrapping around.
+        sf_command(handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
+        if fileSampleRate != sampleRate {
+            do {
+                resampler = try Resampler(from: Double(sampleRate), to: Double(fileSampleRate), channelCount: channelCount)
+            } catch {
+                discard()
+                throw AudioFileError(.write, path: path, reason: "cannot resample: \(error)")
+            }
+        }
+    }
+
+    deinit { discard() }
+
+    /// Appends whole interleaved frames. Wraps `sf_writef_float`.
+    public func write(_ samples: UnsafeBufferPointer<Float>) throws(AudioFileError) {
+        precondition(!committed, "write after commit")
+        precondition(samples.count % channelCount == 0, "write takes whole frames")
+        if let resampler {
+            do {
+                try resampler.process(samples) { output in try writeDirect(output) }
+            } catch let error as AudioFileError {
+                throw error
+            } catch {
+                throw AudioFileError(.write, path: path, reason: "cannot resample: \(error)")
+            }
+        } else {
+            try writeDirect(samples)
+        }
+    }
+
+    private func writeDirect(_ samples: UnsafeBufferPointer<Float>) throws(AudioFileError) {
+        guard let handle, let base = samples.baseAddress, !samples.isEmpty else { return }
+        let frames = samples.count / channelCount
+        let written = Int(sf_writef_float(handle, base, sf_count_t(frames)))
+        guard written == frames else {
+            throw AudioFileError(.write, path: path, reason: String(cString: sf_strerror(handle)))
+        }
+    }
+
+    /// Finishes the file and moves it into place: close, fsync, rename, fsync the folder.
+    public func commit() throws(AudioFileError) {
+        precondition(!committed, "commit twice")
+        if let resampler {
+            do {
+                try resampler.flush { output in try writeDirect(output) }
+            } catch let error as AudioFileError {
+                throw error
+            } catch {
+                throw AudioFileError(.write, path: path, reason: "cannot resample: \(error)")
+            }
+        }
+        if let handle {
+            let status = sf_close(handle)
+            self.handle = nil
+            guard status == 0 else {
+                let reason = String(cString: sf_error_number(status))
+                discard()
+                throw AudioFileError(.write, path: path, reason: reason)
+            }
+        }
+        let mask = umask(0)
+        umask(mask)
+        fchmod(descriptor, 0o666 & ~mask)
+        guard fsync(descriptor) == 0 else {
+            let reason = String(cString: strerror(errno))
+            discard()
+            throw AudioFileError(.write, path: path, reason: reason)
+        }
+        close(descriptor)
+        descriptor = -1
+        guard rename(temporaryPath, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            discard()
+            throw AudioFileError(.write, path: path, reason: reason)
+        }
+        committed = true
+        Self.syncDirectory(of: path)
+    }
+
+    /// Closes and removes the temporary file (a failed or abandoned write).
+    private func discard() {
+        if let handle { sf_close(handle); self.handle = nil }
+        if descriptor >= 0 { close(descriptor); descriptor = -1 }
+        if !committed { unlink(temporaryPath) }
+    }
+
+    private static func syncDirectory(of path: String) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let folder = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)
+        if folder >= 0 { fsync(folder); close(folder) }
+    }
+
+    /// The allowed rate closest to `rate`, preferring to go up (no loss of bandwidth).
+    static func nearestAllowedRate(_ rate: Int, allowed: [Int]?) -> Int {
+        guard let allowed, !allowed.contains(rate) else { return rate }
+        return allowed.first { $0 >= rate } ?? allowed.max()!
+    }
+}

@@ -1,0 +1,19 @@
+// ncursesw: the wide-character curses library (block characters need it).
+#ifndef _XOPEN_SOURCE_EXTENDED
+#define _XOPEN_SOURCE_EXTENDED 1
+#endif
+#include <locale.h>
+#include <ncursesw/curses.h>
+
+// Swift cannot import curses' function-like macros; these wrap the ones we use.
+
+/// COLOR_PAIR(n) is a macro.
+static inline int lm_color_pair(int n) { return COLOR_PAIR(n); }
+
+/// getmaxyx(win, y, x) is a macro that assigns to its arguments.
+static inline void lm_getmaxyx(WINDOW *win, int *rows, int *cols) {
+    int y, x;
+    getmaxyx(win, y, x);
+    *rows = y;
+    *cols = x;
+}

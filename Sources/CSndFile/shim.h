@@ -1,0 +1,2 @@
+// libsndfile: read and write every audio format the product supports.
+#include <sndfile.h>

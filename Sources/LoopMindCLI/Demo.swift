@@ -1,0 +1,42 @@
+import ArgumentParser
+import AudioIO
+import DemoSong
+import MasteringDSP
+
+/// `loopmind demo -o FILE`
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the built-in demo song.",
+        discussion: """
+        An 80-second synthesized song (stereo, 44.1 kHz) in five sections, one per emotion: calm intro, \
+        powerful chorus, dreamy bridge, dark verse, bright outro. It is the same every time. The format \
+        comes from the extension (wav, aiff, flac, ogg, opus, mp3); the file appears only when complete.
+        """
+    )
+
+    @Option(name: [.short, .customLong("output")], help: "Where to write the song.")
+    var output: String
+
+    @Option(name: .customLong("bit-depth"), help: "Sample format for wav, aiff and flac: 16, 24 or 32f (default 24).")
+    var bitDepth: SampleEncoding?
+
+    func run() throws {
+        var song = DemoSongSource()
+        do {
+            let writer = try SoundFileWriter(path: output, sampleRate: Int(song.sampleRate),
+                                             channelCount: song.channelCount, encoding: bitDepth)
+            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: 4096 * song.channelCount)
+            defer { buffer.deallocate() }
+            while true {
+                let frames = try song.read(into: buffer)
+                if frames == 0 { break }
+                try writer.write(UnsafeBufferPointer(rebasing: buffer[0..<frames * song.channelCount]))
+            }
+            try writer.commit()
+        } catch {
+            throw CommandFailure(error)
+        }
+    }
+}
+
+extension SampleEncoding: ExpressibleByArgument {}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+
+/// The `loopmind` command.
+struct LoopMind: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: "loopmind",
+            abstract: "LoopMind Console: a terminal mastering console.",
+            discussion: """
+            Measure a mix with 'loopmind analyze FILE' (no FILE: the built-in demo song), or write the \
+            demo song with 'loopmind demo -o FILE'. Errors go to stderr as one line; the exit status \
+            is non-zero on any failure.
+            """,
+            version: LibraryVersions.summary,
+            subcommands: [Analyze.self, Demo.self]
+        )
+    }
+}
+
+/// Entry point: runs the command and turns every failure into one line on stderr.
+@main
+enum Main {
+    static func main() {
+        do {
+            var command = try LoopMind.parseAsRoot()
+            try command.run()
+            fflush(nil)
+        } catch let failure as CommandFailure {
+            fail(failure.description)
+        } catch let error where LoopMind.exitCode(for: error) == .success {
+            LoopMind.exit(withError: error) // --help and --version
+        } catch {
+            let message = LoopMind.message(for: error)
+                .split(separator: "\n").first.map(String.init) ?? "\(error)"
+            let command = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? ""
+            let hint = ["analyze", "demo"].contains(command) ? " (see 'loopmind \(command) --help')" : " (see 'loopmind --help')"
+            fail(message.replacingOccurrences(of: "Error: ", with: "") + hint)
+        }
+    }
+
+    static func fail(_ message: String) -> Never {
+        fflush(nil)
+        FileHandle.standardError.write(Data("loopmind: \(message)\n".utf8))
+        exit(1)
+    }
+}
+
+/// A failure already phrased for the user (`cannot read 'x.wav': not a sound file`).
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+    init(_ error: any Error) { self.description = "\(error)" }
+}
