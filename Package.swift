@@ -60,9 +60,12 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .testTarget(name: "MasteringDSPTests", dependencies: ["MasteringDSP"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "AudioIO", "DemoSong", "MasteringDSP"]),
-        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "Analysis"]),
-        .testTarget(name: "CLITests", dependencies: ["LoopMindCLI", "AudioIO", "Analysis"]),
+        /// Test signals built from their published definitions, shared by the test targets.
+        .target(name: "TestSupport", dependencies: ["MasteringDSP"], path: "Tests/TestSupport",
+                swiftSettings: numericSettings),
+        .testTarget(name: "MasteringDSPTests", dependencies: ["MasteringDSP", "TestSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "DemoSong", "MasteringDSP", "TestSupport"]),
+        .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "Analysis", "MasteringDSP", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["LoopMindCLI", "AudioIO", "MasteringDSP", "TestSupport"]),
     ]
 )

@@ -23,6 +23,8 @@ public final class SoundFileReader: AudioSource {
 
     private var handle: OpaquePointer?
     private var framesRead = 0
+    /// Lossy decoders may only estimate the length, so a short read is not proof of damage.
+    private let isLossy: Bool
 
     public init(path: String) throws(AudioFileError) {
         self.path = path
@@ -52,6 +54,11 @@ public final class SoundFileReader: AudioSource {
         guard info.frames > 0 else {
             throw AudioFileError(.read, path: path, reason: "no audio frames (the file holds 0 frames)")
         }
+        isLossy = [SF_FORMAT_OGG, SF_FORMAT_MPEG].contains(Int(info.format) & SF_FORMAT_TYPEMASK)
+            || (Int(info.format) & SF_FORMAT_SUBMASK) >= SF_FORMAT_MPEG_LAYER_I
+        if let announced = Self.truncatedDataLength(handle) {
+            throw AudioFileError(.read, path: path, reason: "truncated: the header announces \(announced) bytes of audio that the file does not hold")
+        }
     }
 
     deinit {
@@ -66,7 +73,13 @@ public final class SoundFileReader: AudioSource {
         let frames = Int(sf_readf_float(handle, base, sf_count_t(capacity)))
         if frames <= 0 {
             if sf_error(handle) != 0 {
-                throw AudioFileError(.read, path: path, reason: String(cString: sf_strerror(handle)))
+                var message = String(cString: sf_strerror(handle))
+                if message.hasPrefix("Error : ") { message.removeFirst(8) }
+                throw AudioFileError(.read, path: path,
+                                     reason: "damaged or truncated audio data after \(framesRead) frames (\(Self.lowercasedFirst(message)))")
+            }
+            if let frameCount, framesRead < frameCount, !isLossy {
+                throw AudioFileError(.read, path: path, reason: "truncated: the header announces \(frameCount) frames, the file ends after \(framesRead)")
             }
             return 0
         }
@@ -114,14 +127,32 @@ public final class SoundFileReader: AudioSource {
 
     /// Turns libsndfile's open error into a short reason.
     private static func openFailureReason() -> String {
+        let message = lowercasedFirst(String(cString: sf_strerror(nil)))
         switch Int(sf_error(nil)) {
         case SF_ERR_UNRECOGNISED_FORMAT: return "not a sound file (format not recognised)"
-        case SF_ERR_MALFORMED_FILE: return "damaged or truncated header"
         case SF_ERR_UNSUPPORTED_ENCODING: return "unsupported sample encoding"
+        case SF_ERR_SYSTEM: return message
         default:
-            let message = String(cString: sf_strerror(nil))
-            return message.isEmpty ? "libsndfile could not open it" : lowercasedFirst(message)
+            // Format-specific parse errors: the header is cut short or damaged.
+            return "damaged or truncated header (\(message))"
         }
+    }
+
+    /// libsndfile reads a WAV or AIFF whose data chunk runs past the end of the file by
+    /// shortening it, and notes "data : N (should be M)" in its log. Returns N when so.
+    /// Wraps `sf_command(SFC_GET_LOG_INFO)`.
+    private static func truncatedDataLength(_ handle: OpaquePointer) -> Int? {
+        var log = [CChar](repeating: 0, count: 4096)
+        let length = sf_command(handle, Int32(SFC_GET_LOG_INFO), &log, Int32(log.count))
+        guard length > 0 else { return nil }
+        let text = log.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        for line in text.split(separator: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("data") || trimmed.hasPrefix("SSND"), trimmed.contains("(should be") else { continue }
+            let fields = trimmed.split(whereSeparator: { $0 == " " || $0 == ":" })
+            return fields.dropFirst().first.flatMap { Int($0) }
+        }
+        return nil
     }
 
     private static func lowercasedFirst(_ text: String) -> String {

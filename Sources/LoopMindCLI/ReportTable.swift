@@ -53,11 +53,11 @@ struct ReportTable {
     }
 
     private func row(_ label: String, _ value: String, _ unit: String) -> String {
-        "  " + pad(label, 20) + pad(value, 8, right: true) + (unit.isEmpty ? "" : " " + pad(unit, 4))
+        "  " + pad(label, 20) + pad(value, 8, right: true) + (unit.isEmpty ? "" : " " + unit)
     }
 
     private func share(_ fraction: Double) -> String {
-        "  " + pad(String(format: "%.0f %%", fraction * 100), 5, right: true)
+        pad(String(format: "%.0f %%", fraction * 100), 7, right: true)
     }
 
     private func level(_ value: Double) -> String {

@@ -1,0 +1,141 @@
+import Analysis
+import MasteringDSP
+import Testing
+import TestSupport
+
+/// Band energies, the 1/3-octave tone curve, the centroid and the stereo image,
+/// checked on signals whose spectra are known.
+@Suite struct SpectralAnalysisTests {
+    static func analyze(_ samples: [Float], channels: Int = 1, sampleRate: Double = 44100) throws -> AnalysisReport {
+        var source = TestSignals.source(samples, channels: channels, sampleRate: sampleRate)
+        return try Analyzer.analyze(&source)
+    }
+
+    /// Power gain |H(f)|² of each band path: LR4 at 200 Hz, then LR4 at 4 kHz on the upper side.
+    static func bandPowerGains(at frequency: Double, sampleRate: Double = 44100) -> (low: Double, mid: Double, high: Double) {
+        func squared(_ c: BiquadCoefficients) -> Double {
+            let m = c.magnitude(atFrequency: frequency, sampleRate: sampleRate); return m * m
+        }
+        let lp200 = squared(.lowPass(sampleRate: sampleRate, frequency: 200))
+        let hp200 = squared(.highPass(sampleRate: sampleRate, frequency: 200))
+        let lp4k = squared(.lowPass(sampleRate: sampleRate, frequency: 4000))
+        let hp4k = squared(.highPass(sampleRate: sampleRate, frequency: 4000))
+        // Each LR4 side is a Butterworth section twice: |H|⁴ per side.
+        return (lp200 * lp200, hp200 * hp200 * lp4k * lp4k, hp200 * hp200 * hp4k * hp4k)
+    }
+
+    @Test(arguments: [(60.0, "low"), (1000.0, "mid"), (10000.0, "high")])
+    func aSineLandsInItsBand(frequency: Double, band: String) throws {
+        let report = try Self.analyze(TestSignals.sine(frequency: frequency, levelDBFS: -6, seconds: 3, sampleRate: 44100, channels: 1))
+        let shares = ["low": report.bands.low.share, "mid": report.bands.mid.share, "high": report.bands.high.share]
+        #expect(shares[band]! > 0.98, "\(frequency) Hz: shares \(shares)")
+        let level = [report.bands.low, report.bands.mid, report.bands.high].map(\.rmsDBFS).max()!
+        let gains = Self.bandPowerGains(at: frequency)
+        let expected = -6 - 3.0103 + Decibels.fromPower(max(gains.low, gains.mid, gains.high))
+        #expect(abs(level - expected) < 0.05, "the band holding the sine reads \(level) dBFS, analytic \(expected)")
+    }
+
+    @Test func whiteNoiseSplitsInProportionToBandwidth() throws {
+        // Flat spectrum: each band's energy is the integral of its analytic |H(f)|² over 0…Nyquist.
+        let report = try Self.analyze(TestSignals.whiteNoise(seconds: 10, rmsDBFS: -20))
+        var low = 0.0, mid = 0.0, high = 0.0
+        for frequency in stride(from: 0.5, to: 22050, by: 1.0) {
+            let gains = Self.bandPowerGains(at: frequency)
+            low += gains.low; mid += gains.mid; high += gains.high
+        }
+        let total = low + mid + high
+        let expected = (low: low / total, mid: mid / total, high: high / total)
+        #expect(abs(report.bands.low.share - expected.low) < 0.004, "low \(report.bands.low.share)")
+        #expect(abs(report.bands.mid.share - expected.mid) < 0.01, "mid \(report.bands.mid.share)")
+        #expect(abs(report.bands.high.share - expected.high) < 0.01, "high \(report.bands.high.share)")
+    }
+
+    @Test func pinkNoiseGivesAFlatToneCurve() throws {
+        // Pink noise has equal power in every 1/3 octave.
+        let report = try Self.analyze(TestSignals.pinkNoise(seconds: 30))
+        #expect(report.toneCurve.count == 31)
+        let middle = report.toneCurve.filter { $0.hz >= 25 && $0.hz <= 16000 }
+        let mean = middle.map(\.db).reduce(0, +) / Double(middle.count)
+        for band in middle {
+            #expect(abs(band.db - mean) < 1.0, "\(band.hz) Hz at \(band.db) dB, mean \(mean) dB")
+        }
+    }
+
+    @Test func whiteNoiseRisesOneDecibelPerThirdOctave() throws {
+        // White noise: band power ∝ bandwidth ∝ centre, +10·log10(2^(1/3)) ≈ 1.0 dB per band.
+        let report = try Self.analyze(TestSignals.whiteNoise(seconds: 20, rmsDBFS: -20))
+        let bands = report.toneCurve.filter { $0.hz >= 100 && $0.hz <= 16000 }
+        let ys: [Double] = bands.map(\.db)
+        let xs: [Double] = ys.indices.map { Double($0) }
+        let meanX: Double = xs.reduce(0, +) / Double(xs.count)
+        let meanY: Double = ys.reduce(0, +) / Double(ys.count)
+        var covariance = 0.0, variance = 0.0
+        for (x, y) in zip(xs, ys) {
+            covariance += (x - meanX) * (y - meanY)
+            variance += (x - meanX) * (x - meanX)
+        }
+        let slope = covariance / variance
+        #expect(abs(slope - 1.0) < 0.05, "slope \(slope) dB per band")
+        // The bands add up to the total: -20 dBFS RMS.
+        let bandPowers: [Double] = report.toneCurve.map { Decibels.toAmplitude($0.db) * Decibels.toAmplitude($0.db) }
+        let total = Decibels.fromPower(bandPowers.reduce(0, +))
+        #expect(abs(total + 20) < 0.3, "band sum \(total) dBFS")
+    }
+
+    @Test func aSineShowsInItsThirdOctaveBandAtItsRMSLevel() throws {
+        let report = try Self.analyze(TestSignals.sine(frequency: 1000, levelDBFS: -6, seconds: 5, sampleRate: 44100, channels: 1))
+        let band = try #require(report.toneCurve.first { $0.hz == 1000 })
+        #expect(abs(band.db - (-6 - 3.01)) < 0.2, "1 kHz band at \(band.db) dB")
+        for other in report.toneCurve where abs(other.hz - 1000) > 300 {
+            #expect(other.db < band.db - 30, "\(other.hz) Hz leaks \(other.db) dB")
+        }
+        #expect(abs(report.spectralCentroidHz - 1000) < 10, "centroid \(report.spectralCentroidHz) Hz")
+    }
+
+    @Test func toneCurveStopsAtNyquist() throws {
+        let report = try Self.analyze(TestSignals.whiteNoise(seconds: 2, sampleRate: 8000), sampleRate: 8000)
+        #expect(report.toneCurve.last!.hz == 4000, "bands above 4 kHz do not exist at 8 kHz")
+    }
+
+    @Test func stereoCorrelationAndWidth() throws {
+        let mono = TestSignals.whiteNoise(seconds: 3, channels: 1)
+        let identical = mono.flatMap { [$0, $0] }
+        let inverted = mono.flatMap { [$0, -$0] }
+        let other = TestSignals.whiteNoise(seconds: 3, channels: 1, seed: 99)
+        let independent = zip(mono, other).flatMap { [$0, $1] }
+
+        let same = try Self.analyze(identical, channels: 2).stereo
+        #expect(abs(same.correlation - 1) < 1e-6 && same.width < 1e-3)
+        let opposite = try Self.analyze(inverted, channels: 2).stereo
+        #expect(abs(opposite.correlation + 1) < 1e-6 && opposite.width == .infinity)
+        let wide = try Self.analyze(independent, channels: 2).stereo
+        #expect(abs(wide.correlation) < 0.02 && abs(wide.width - 1) < 0.03, "\(wide)")
+        let single = try Self.analyze(mono, channels: 1).stereo
+        #expect(single.correlation == 1 && single.width == 0)
+    }
+
+    @Test func resultsDoNotDependOnTheBlockSize() throws {
+        let samples = TestSignals.levelSequence([(-30, 2), (-18, 2)], sampleRate: 44100)
+            .enumerated().map { $0.element + (($0.offset % 7 == 0) ? 0.01 : 0) }
+        var reports: [AnalysisReport] = []
+        for block in [1, 441, 4096, 65536] {
+            var source = TestSignals.source(samples, channels: 2, sampleRate: 44100)
+            reports.append(try Analyzer.analyze(&source, options: .init(timeline: true), blockFrames: block))
+        }
+        for report in reports.dropFirst() {
+            #expect(abs(report.integratedLUFS - reports[0].integratedLUFS) < 1e-9)
+            #expect(abs(report.momentaryMaxLUFS - reports[0].momentaryMaxLUFS) < 1e-9)
+            #expect(abs(report.truePeakDBTP - reports[0].truePeakDBTP) < 1e-9)
+            #expect(abs(report.bands.mid.rmsDBFS - reports[0].bands.mid.rmsDBFS) < 1e-3)
+            #expect(zip(report.toneCurve, reports[0].toneCurve).allSatisfy { abs($0.db - $1.db) < 1e-3 })
+            #expect(report.timeline! == reports[0].timeline!)
+        }
+    }
+
+    @Test func silenceReportsMinusInfinityNotGarbage() throws {
+        let report = try Self.analyze([Float](repeating: 0, count: 44100 * 2), channels: 2)
+        #expect(report.integratedLUFS == -.infinity)
+        #expect(report.samplePeakDBFS == -.infinity && report.rmsDBFS == -.infinity)
+        #expect(report.crestFactorDB == 0 && report.loudnessRangeLU == 0)
+    }
+}

@@ -1,0 +1,106 @@
+import Analysis
+import AudioIO
+import Foundation
+import MasteringDSP
+import Testing
+import TestSupport
+
+/// Writing and reading through libsndfile: every format, channel counts, sample rates,
+/// atomic replacement and clean errors.
+@Suite struct SoundFileTests {
+    let folder: String
+
+    init() throws {
+        folder = NSTemporaryDirectory() + "loopmind-io-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    func write(_ samples: [Float], to name: String, channels: Int, sampleRate: Int,
+               encoding: SampleEncoding? = nil) throws -> String {
+        let path = folder + "/" + name
+        let writer = try SoundFileWriter(path: path, sampleRate: sampleRate, channelCount: channels, encoding: encoding)
+        try samples.withUnsafeBufferPointer { try writer.write($0) }
+        try writer.commit()
+        return path
+    }
+
+    func readAll(_ path: String) throws -> (samples: [Float], reader: SoundFileReader) {
+        let reader = try SoundFileReader(path: path)
+        var samples: [Float] = []
+        var buffer = [Float](repeating: 0, count: 1000 * reader.channelCount)
+        while true {
+            let frames = try buffer.withUnsafeMutableBufferPointer { try reader.read(into: $0) }
+            if frames == 0 { break }
+            samples += buffer[0..<frames * reader.channelCount]
+        }
+        return (samples, reader)
+    }
+
+    @Test func floatWavRoundTripsExactly() throws {
+        let signal = TestSignals.whiteNoise(seconds: 0.5, channels: 2, rmsDBFS: -10)
+        let path = try write(signal, to: "exact.wav", channels: 2, sampleRate: 44100, encoding: .float32)
+        let (samples, reader) = try readAll(path)
+        #expect(samples == signal)
+        #expect(reader.formatDescription.contains("WAV"))
+    }
+
+    @Test(arguments: AudioFileFormat.allCases)
+    func everyFormatWritesAndReadsBack(format: AudioFileFormat) throws {
+        let signal = TestSignals.sine(frequency: 440, levelDBFS: -12, seconds: 2, sampleRate: 44100, channels: 2)
+        let path = try write(signal, to: "tone.\(format.rawValue)", channels: 2, sampleRate: 44100)
+        let (samples, reader) = try readAll(path)
+        let expectedRate = format == .opus ? 48000.0 : 44100.0 // Opus takes 48 kHz: resampled on the way
+        #expect(reader.sampleRate == expectedRate)
+        #expect(reader.channelCount == 2)
+        let seconds = Double(samples.count / 2) / reader.sampleRate
+        #expect(abs(seconds - 2) < 0.1, "\(format): \(seconds) s")
+        // Level survives encoding (lossy codecs within 0.5 dB).
+        let level = rmsDBFS(samples[...])
+        #expect(abs(level - (-12 - 3.01)) < (format.isLossy ? 0.5 : 0.01), "\(format): \(level) dBFS")
+    }
+
+    @Test(arguments: [1, 2, 3, 6, 8])
+    func channelCountsOneToEight(channels: Int) throws {
+        let signal = TestSignals.sine(frequency: 1000, levelDBFS: -20, seconds: 0.2, sampleRate: 48000, channels: channels)
+        let path = try write(signal, to: "ch\(channels).flac", channels: channels, sampleRate: 48000)
+        let (samples, reader) = try readAll(path)
+        #expect(reader.channelCount == channels && samples.count == signal.count)
+    }
+
+    @Test(arguments: [8000, 22050, 44100, 96000, 192_000])
+    func sampleRatesFrom8To192kHz(rate: Int) throws {
+        let signal = TestSignals.sine(frequency: 1000, levelDBFS: -20, seconds: 0.2, sampleRate: Double(rate), channels: 2)
+        let path = try write(signal, to: "rate\(rate).wav", channels: 2, sampleRate: rate, encoding: .pcm24)
+        let (samples, reader) = try readAll(path)
+        #expect(reader.sampleRate == Double(rate) && samples.count == signal.count)
+        #expect(zip(samples, signal).allSatisfy { abs($0 - $1) < 1e-6 }, "24-bit keeps every sample within 2^-23")
+    }
+
+    @Test func anAbandonedWriteLeavesNothingAndKeepsTheOldFile() throws {
+        let path = try write([0.25, 0.25], to: "keep.wav", channels: 2, sampleRate: 44100, encoding: .float32)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        do {
+            let writer = try SoundFileWriter(path: path, sampleRate: 44100, channelCount: 2)
+            let samples = [Float](repeating: 0.5, count: 44100 * 2)
+            try samples.withUnsafeBufferPointer { try writer.write($0) }
+            // No commit: the writer goes away as if the run had failed.
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains("loopmind-") }
+        #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
+    }
+
+    @Test func committingReplacesTheOldFile() throws {
+        let path = try write([0.25, 0.25], to: "replace.wav", channels: 2, sampleRate: 44100, encoding: .float32)
+        _ = try write([0.5, 0.5, 0.5, 0.5], to: "replace.wav", channels: 2, sampleRate: 44100, encoding: .float32)
+        #expect(try readAll(path).samples == [0.5, 0.5, 0.5, 0.5])
+    }
+
+    @Test func unknownExtensionsAndImpossibleEncodingsAreRefused() throws {
+        #expect(throws: AudioFileError.self) { try SoundFileWriter(path: folder + "/x.xyz", sampleRate: 44100, channelCount: 2) }
+        #expect(throws: AudioFileError.self) { try SoundFileWriter(path: folder + "/x.flac", sampleRate: 44100, channelCount: 2, encoding: .float32) }
+        #expect(throws: AudioFileError.self) { try SoundFileWriter(path: folder + "/x.mp3", sampleRate: 44100, channelCount: 6) }
+        #expect(throws: AudioFileError.self) { try SoundFileWriter(path: folder + "/missing/x.wav", sampleRate: 44100, channelCount: 2) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+    }
+}

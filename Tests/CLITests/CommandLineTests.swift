@@ -1,0 +1,166 @@
+import Foundation
+import Testing
+
+/// The `loopmind` executable end to end: help, versions, analysis output, the demo song,
+/// and one clean error line (never a crash) for every kind of bad input.
+@Suite(.serialized) struct CommandLineTests {
+    let folder: String
+
+    init() throws {
+        folder = NSTemporaryDirectory() + "loopmind-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    /// A WAV file built byte by byte, so damaged and unusual files can be made on purpose.
+    static func wavBytes(channels: Int, sampleRate: Int = 44100, floatSamples: [Float]) -> Data {
+        var data = Data()
+        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
+        let payload = floatSamples.count * 4
+        data.append(contentsOf: Array("RIFF".utf8)); append(UInt32(36 + payload))
+        data.append(contentsOf: Array("WAVEfmt ".utf8)); append(UInt32(16))
+        append(UInt16(3)); append(UInt16(channels)); append(UInt32(sampleRate))
+        append(UInt32(sampleRate * 4 * channels)); append(UInt16(4 * channels)); append(UInt16(32))
+        data.append(contentsOf: Array("data".utf8)); append(UInt32(payload))
+        for sample in floatSamples { append(sample.bitPattern) }
+        return data
+    }
+
+    func make(_ name: String, _ data: Data) throws -> String {
+        let path = folder + "/" + name
+        try data.write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    // MARK: Help and versions
+
+    @Test(arguments: [[], ["analyze"], ["demo"]])
+    func helpOnEveryCommand(command: [String]) throws {
+        let result = try LoopMindExecutable.run(command + ["--help"])
+        #expect(result.status == 0)
+        #expect(result.standardOutput.contains("USAGE:"))
+    }
+
+    @Test func versionNamesTheLinkedLibraries() throws {
+        let result = try LoopMindExecutable.run(["--version"])
+        #expect(result.status == 0)
+        for library in ["libsndfile", "libebur128", "libpulse", "ncurses"] {
+            #expect(result.standardOutput.contains(library), "\(library) missing from: \(result.standardOutput)")
+        }
+    }
+
+    // MARK: Analysis
+
+    @Test func analyzeJSONHasTheSpecKeys() throws {
+        let signal = (0..<44100 * 4).flatMap { index -> [Float] in
+            let value = Float(0.1 * sin(2 * Double.pi * 1000 * Double(index) / 44100)); return [value, value]
+        }
+        let path = try make("tone.wav", Self.wavBytes(channels: 2, floatSamples: signal))
+        let result = try LoopMindExecutable.run(["analyze", path, "--json", "--timeline"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        for key in ["integrated_lufs", "loudness_range_lu", "true_peak_dbtp", "sample_peak_dbfs", "rms_dbfs",
+                    "crest_factor_db", "momentary_max_lufs", "short_term_max_lufs", "duration_s", "sample_rate",
+                    "channels", "bands", "tone_curve", "stereo", "spectral_centroid_hz", "true_peak_per_channel_dbtp", "timeline"] {
+            #expect(object[key] != nil, "missing \(key)")
+        }
+        #expect(object["sample_rate"] as? Int == 44100 && object["channels"] as? Int == 2)
+        #expect(abs((object["duration_s"] as? Double ?? 0) - 4) < 1e-6)
+        // A 1 kHz stereo sine at -20 dBFS peak measures -20 LUFS (+0.69 K-weighting, -0.69 per-channel mean square).
+        #expect(abs((object["integrated_lufs"] as? Double ?? 0) + 20) < 0.1)
+        let curve = try #require(object["tone_curve"] as? [[String: Double]])
+        #expect(curve.count == 31 && curve.allSatisfy { $0["hz"] != nil && $0.keys.contains("db") })
+        let bands = try #require(object["bands"] as? [String: Any])
+        #expect(Set(bands.keys) == ["low", "mid", "high"])
+        let stereo = try #require(object["stereo"] as? [String: Double])
+        #expect(stereo["correlation"] != nil && stereo["width"] != nil)
+        #expect((object["timeline"] as? [Any])?.count == 40)
+    }
+
+    @Test func analyzeTableIsAlignedWithUnits() throws {
+        let result = try LoopMindExecutable.run(["analyze"]) // the built-in demo song
+        #expect(result.status == 0)
+        #expect(result.standardOutput.hasPrefix("demo song (built-in)"))
+        let units = [" LUFS", " LU", " dBTP", " dBFS", " dB", " Hz"]
+        let rows = result.standardOutput.split(separator: "\n").dropFirst(2).map(String.init).filter { line in
+            line.hasPrefix("  ") && !line.hasPrefix("   ") && units.contains { line.contains($0) }
+        }
+        #expect(rows.count == 12, "\(rows)")
+        for row in rows {
+            // Label in 20 columns, value right-aligned in 8, then the unit: values end at column 30.
+            let characters = Array(row)
+            #expect(characters.count > 31 && characters[30] == " " && characters[29] != " ", "misaligned: '\(row)'")
+        }
+        #expect(result.standardError.isEmpty, "no progress bar when stderr is not a terminal")
+    }
+
+    // MARK: The demo song
+
+    @Test func demoWritesTheSongAtomically() throws {
+        let path = folder + "/demo.flac"
+        let result = try LoopMindExecutable.run(["demo", "-o", path])
+        #expect(result.status == 0, "\(result.standardError)")
+        let analysis = try LoopMindExecutable.run(["analyze", path, "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(analysis.standardOutput.utf8)) as? [String: Any])
+        #expect(object["duration_s"] as? Double == 80)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["demo.flac"])
+    }
+
+    @Test func aFailedDemoWriteKeepsTheExistingFile() throws {
+        let path = try make("precious.mp3", Data("not really an mp3".utf8))
+        let result = try LoopMindExecutable.run(["demo", "-o", path, "--bit-depth", "16"])
+        #expect(result.status != 0)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "not really an mp3")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["precious.mp3"])
+    }
+
+    // MARK: Bad input: one line, non-zero exit, never a crash
+
+    static let badInputs = ["missing", "directory", "empty", "text", "truncated header", "truncated data",
+                            "zero frames", "NaN", "infinity", "nine channels"]
+
+    func badFile(_ kind: String) throws -> (path: String, reason: String) {
+        let tone = (0..<4410).map { Float(0.1 * sin(Double($0) / 10)) }
+        switch kind {
+        case "missing": return (folder + "/nothing-here.wav", "no such file")
+        case "directory":
+            let path = folder + "/folder.wav"
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+            return (path, "is a directory")
+        case "empty": return (try make("empty.wav", Data()), "empty file")
+        case "text": return (try make("text.wav", Data("just some words, not audio at all\n".utf8)), "not a sound file")
+        case "truncated header":
+            return (try make("cut.wav", Self.wavBytes(channels: 1, floatSamples: tone).prefix(30)), "truncated header")
+        case "truncated data":
+            return (try make("short.wav", Self.wavBytes(channels: 1, floatSamples: tone).prefix(2000)), "truncated")
+        case "zero frames": return (try make("zero.wav", Self.wavBytes(channels: 2, floatSamples: [])), "no audio frames")
+        case "NaN": return (try make("nan.wav", Self.wavBytes(channels: 1, floatSamples: tone + [.nan] + tone)), "NaN")
+        case "infinity":
+            return (try make("inf.wav", Self.wavBytes(channels: 1, floatSamples: tone + [-.infinity] + tone)), "infinite")
+        case "nine channels":
+            return (try make("nine.wav", Self.wavBytes(channels: 9, floatSamples: [Float](repeating: 0.1, count: 9 * 100))), "9 channels")
+        default: fatalError("unknown bad input \(kind)")
+        }
+    }
+
+    @Test(arguments: badInputs)
+    func badInputGetsOneCleanLine(kind: String) throws {
+        let (path, reason) = try badFile(kind)
+        let result = try LoopMindExecutable.run(["analyze", path])
+        #expect(result.status == 1, "exit \(result.status) for \(kind)")
+        #expect(result.standardOutput.isEmpty)
+        let lines = result.standardError.split(separator: "\n")
+        #expect(lines.count == 1, "\(kind): \(result.standardError)")
+        #expect(lines.first?.hasPrefix("loopmind: cannot read '\(path)': ") == true, "\(kind): \(result.standardError)")
+        #expect(result.standardError.contains(reason), "\(kind): \(result.standardError)")
+    }
+
+    @Test func impossibleOptionsGetOneLine() throws {
+        for arguments in [["analyze", "--bogus"], ["demo"], ["demo", "-o", "x.wav", "--bit-depth", "12"], ["frobnicate"]] {
+            let result = try LoopMindExecutable.run(arguments, in: folder)
+            #expect(result.status != 0, "\(arguments)")
+            #expect(result.standardError.split(separator: "\n").count == 1, "\(arguments): \(result.standardError)")
+            #expect(result.standardError.hasPrefix("loopmind: "))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Runs the built `loopmind` executable, as a user or a script would.
+struct LoopMindExecutable {
+    struct Result {
+        var status: Int32
+        var standardOutput: String
+        var standardError: String
+    }
+
+    /// The products folder: the test bundle sits next to the executable.
+    static var path: String {
+        if let override = ProcessInfo.processInfo.environment["LOOPMIND_BIN"] { return override }
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var folder = bundle.deletingLastPathComponent()
+        // Inside an .xctest bundle the binary may sit a few levels down.
+        while !FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent("loopmind").path),
+              folder.pathComponents.count > 2 {
+            folder = folder.deletingLastPathComponent()
+        }
+        return folder.appendingPathComponent("loopmind").path
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.merge(environment) { $1 }
+        process.environment = env
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        // Output goes to files rather than pipes, so a large output can never block the child.
+        let scratch = NSTemporaryDirectory() + "loopmind-run-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: scratch + ".out", contents: nil)
+        FileManager.default.createFile(atPath: scratch + ".err", contents: nil)
+        defer {
+            try? FileManager.default.removeItem(atPath: scratch + ".out")
+            try? FileManager.default.removeItem(atPath: scratch + ".err")
+        }
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".out"))
+        let error = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".err"))
+        process.standardOutput = output
+        process.standardError = error
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try output.close()
+        try error.close()
+        let outData = try Data(contentsOf: URL(fileURLWithPath: scratch + ".out"))
+        let errData = try Data(contentsOf: URL(fileURLWithPath: scratch + ".err"))
+        return Result(status: process.terminationStatus,
+                      standardOutput: String(decoding: outData, as: UTF8.self),
+                      standardError: String(decoding: errData, as: UTF8.self))
+    }
+}
