@@ -1,3 +1,4 @@
+import Glibc
 import MasteringDSP
 
 /// Measures a stream of audio block by block, in constant memory, and reports.
@@ -18,44 +19,47 @@ public final class Analyzer {
     private let options: Options
 
     private let loudness: LoudnessMeter
+    /// Measures true peak in line with `add`; `nil` when the caller measures it on other threads.
+    private let inlineTruePeak: TruePeakMeter?
     private let spectrum: SpectrumAnalyzer
     private let bandMeter: BandEnergyMeter
     private var stereoMeter: StereoMeter
     private var sumOfSquares = 0.0
+    private var samplePeak: Float = 0
     private var frames = 0
     /// Index of the next 100 ms reading; its frame is round(index · rate / 10).
     private var nextReading = 1
+    /// K-weighted mean-square energy of the last 30 readings' 100 ms sub-blocks (a ring).
+    /// Momentary (400 ms) and short-term (3 s) loudness are means over the last 4 and 30:
+    /// the same samples and weights libebur128 sums, without re-summing 3 s at every reading.
+    private var subBlockEnergies = [Double](repeating: 0, count: 30)
+    private var subBlockIndex = 0
     private var momentaryMax = -Double.infinity
     private var shortTermMax = -Double.infinity
     private var timeline: [LoudnessPoint] = []
 
-    public init(sampleRate: Double, channelCount: Int, layout: [SpeakerPosition], options: Options = .init()) throws {
+    /// - Parameter measuresTruePeak: `false` when the caller measures true peak itself
+    ///   (see `AnalysisPipeline`) and passes it to `finish`.
+    public init(sampleRate: Double, channelCount: Int, layout: [SpeakerPosition], options: Options = .init(),
+                measuresTruePeak: Bool = true) throws {
         self.sampleRate = sampleRate
         self.channelCount = channelCount
         self.options = options
-        loudness = try LoudnessMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout)
+        loudness = try LoudnessMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout, measures: .loudness)
+        inlineTruePeak = measuresTruePeak
+            ? try TruePeakMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout) : nil
         spectrum = SpectrumAnalyzer(sampleRate: sampleRate, channelCount: channelCount)
         bandMeter = BandEnergyMeter(sampleRate: sampleRate, channelCount: channelCount)
         stereoMeter = StereoMeter(channelCount: channelCount)
     }
 
-    /// Reads `source` to its end and reports. `progress` gets the fraction done (when the length is known).
+    /// Reads `source` to its end and reports, using both cores (see `AnalysisPipeline`).
+    /// `progress` gets the fraction done when the length is known.
     public static func analyze<Source: AudioSource>(
-        _ source: inout Source, options: Options = .init(), blockFrames: Int = 8192,
+        _ source: inout Source, options: Options = .init(), blockFrames: Int = 16384,
         progress: ((Double) -> Void)? = nil
     ) throws -> AnalysisReport {
-        let analyzer = try Analyzer(sampleRate: source.sampleRate, channelCount: source.channelCount,
-                                    layout: source.effectiveChannelLayout, options: options)
-        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: blockFrames * source.channelCount)
-        defer { buffer.deallocate() }
-        let total = source.frameCount
-        while true {
-            let count = try source.read(into: buffer)
-            if count == 0 { break }
-            try analyzer.add(UnsafeBufferPointer(rebasing: buffer[0..<count * source.channelCount]))
-            if let progress, let total, total > 0 { progress(min(1, Double(analyzer.frames) / Double(total))) }
-        }
-        return analyzer.finish()
+        try AnalysisPipeline.run(&source, options: options, blockFrames: blockFrames, progress: progress)
     }
 
     /// Feeds interleaved frames.
@@ -73,19 +77,32 @@ public final class Analyzer {
                 takeReading(at: readingFrame)
             }
         }
+        try inlineTruePeak?.add(preRoll: UnsafeBufferPointer(start: nil, count: 0), block: block)
         spectrum.add(block)
         bandMeter.add(block)
         stereoMeter.add(block)
-        var squares: Float = 0
-        for sample in block { squares += sample * sample }
+        var squares: Float = 0, peak: Float = samplePeak
+        for sample in block {
+            squares += sample * sample
+            peak = max(peak, abs(sample))
+        }
         sumOfSquares += Double(squares)
+        samplePeak = peak
         frames += blockFrames
     }
 
     private func takeReading(at frame: Int) {
         let seconds = Double(frame) / sampleRate
-        let momentary = loudness.momentaryLUFS
-        let shortTerm = loudness.shortTermLUFS
+        subBlockEnergies[subBlockIndex % 30] = Self.energy(ofLUFS: loudness.loudnessLUFS(lastMilliseconds: 100))
+        var momentaryEnergy = 0.0, shortTermEnergy = 0.0
+        for age in 0..<30 {
+            let energy = subBlockEnergies[(subBlockIndex - age + 30) % 30]
+            if age < 4 { momentaryEnergy += energy }
+            shortTermEnergy += energy
+        }
+        subBlockIndex += 1
+        let momentary = Self.lufs(ofEnergy: momentaryEnergy / 4)
+        let shortTerm = Self.lufs(ofEnergy: shortTermEnergy / 30)
         // The windows count only once they are full: 400 ms and 3 s.
         if seconds >= 0.4 - 1e-9 { momentaryMax = max(momentaryMax, momentary) }
         if seconds >= 3 - 1e-9 { shortTermMax = max(shortTermMax, shortTerm) }
@@ -95,16 +112,24 @@ public final class Analyzer {
         nextReading += 1
     }
 
-    /// The report for everything fed so far.
-    public func finish() -> AnalysisReport {
+    /// BS.1770: L = −0.691 + 10·log10(E).
+    private static func energy(ofLUFS lufs: Double) -> Double { lufs.isFinite ? pow(10, (lufs + 0.691) / 10) : 0 }
+    private static func lufs(ofEnergy energy: Double) -> Double { energy > 0 ? -0.691 + 10 * log10(energy) : -.infinity }
+
+    /// The frames fed so far.
+    public var framesAnalyzed: Int { frames }
+
+    /// The report for everything fed so far. `truePeaks` (linear, per channel) come from the
+    /// caller when this analyzer was made with `measuresTruePeak: false`.
+    public func finish(truePeaks externalTruePeaks: [Double]? = nil) -> AnalysisReport {
         let duration = Double(frames) / sampleRate
         // Sources shorter than a window still get a reading of their (zero-padded) window.
         if duration < 0.4 { momentaryMax = max(momentaryMax, loudness.momentaryLUFS) }
         if duration < 3 { shortTermMax = max(shortTermMax, loudness.shortTermLUFS) }
 
-        let truePeaks = (0..<channelCount).map { Decibels.fromAmplitude(loudness.truePeak(channel: $0)) }
-        let samplePeak = (0..<channelCount).map { loudness.samplePeak(channel: $0) }.max() ?? 0
-        let samplePeakDB = Decibels.fromAmplitude(samplePeak)
+        let linearTruePeaks = externalTruePeaks ?? inlineTruePeak?.peaks ?? Array(repeating: 0, count: channelCount)
+        let truePeaks = linearTruePeaks.map { Decibels.fromAmplitude($0) }
+        let samplePeakDB = Decibels.fromAmplitude(Double(samplePeak))
         let rmsDB = Decibels.fromPower(sumOfSquares / Double(max(1, frames * channelCount)))
         let crest = samplePeakDB.isFinite && rmsDB.isFinite ? samplePeakDB - rmsDB : 0
         return AnalysisReport(

@@ -6,42 +6,59 @@ import MasteringDSP
 /// Because Linkwitz–Riley bands sum to an all-pass, the three band energies of a
 /// broadband signal add up to (nearly) its total energy; their shares are what the
 /// AI model reads as "low-end share" and "brightness".
+///
+/// Channels are processed in pairs with SIMD lanes: the first split runs
+/// (low, high, low, high) of two channels at once, the second split the same on the
+/// upper parts. An odd last channel is paired with silence.
 public final class BandEnergyMeter {
     public static let lowCrossoverHz = 200.0
     public static let highCrossoverHz = 4000.0
 
-    private var lowSplit: [LinkwitzRileyCrossover]
-    private var highSplit: [LinkwitzRileyCrossover]
+    /// Per channel pair: two cascaded sections per split (LR4 = Butterworth²).
+    private var firstSplit: [(Biquad4, Biquad4)]
+    private var secondSplit: [(Biquad4, Biquad4)]
     private var sums = (low: 0.0, mid: 0.0, high: 0.0)
     private var samples = 0
     public let channelCount: Int
 
     public init(sampleRate: Double, channelCount: Int) {
         self.channelCount = channelCount
-        lowSplit = Array(repeating: LinkwitzRileyCrossover(sampleRate: sampleRate, frequency: Self.lowCrossoverHz),
-                         count: channelCount)
-        highSplit = Array(repeating: LinkwitzRileyCrossover(sampleRate: sampleRate, frequency: Self.highCrossoverHz),
-                          count: channelCount)
+        let lp200 = BiquadCoefficients.lowPass(sampleRate: sampleRate, frequency: Self.lowCrossoverHz)
+        let hp200 = BiquadCoefficients.highPass(sampleRate: sampleRate, frequency: Self.lowCrossoverHz)
+        let lp4k = BiquadCoefficients.lowPass(sampleRate: sampleRate, frequency: Self.highCrossoverHz)
+        let hp4k = BiquadCoefficients.highPass(sampleRate: sampleRate, frequency: Self.highCrossoverHz)
+        let first = Biquad4((lp200, hp200, lp200, hp200))
+        let second = Biquad4((lp4k, hp4k, lp4k, hp4k))
+        let pairs = (channelCount + 1) / 2
+        firstSplit = Array(repeating: (first, first), count: pairs)
+        secondSplit = Array(repeating: (second, second), count: pairs)
     }
 
     public func add(_ interleaved: UnsafeBufferPointer<Float>) {
         let frames = interleaved.count / channelCount
-        for channel in 0..<channelCount {
-            var low: Float = 0, mid: Float = 0, high: Float = 0
-            var lowFilter = lowSplit[channel], highFilter = highSplit[channel]
-            var index = channel
-            // Sums in Float per block (≤ a few thousand frames) stay accurate; the totals are Double.
+        guard frames > 0, let base = interleaved.baseAddress else { return }
+        for pair in 0..<firstSplit.count {
+            let left = 2 * pair
+            let right = left + 1 < channelCount ? left + 1 : -1
+            var (first1, first2) = firstSplit[pair]
+            var (second1, second2) = secondSplit[pair]
+            // Float sums over one block stay accurate; block totals go into Double.
+            var lowSquares = SIMD4<Float>(repeating: 0), upperSquares = SIMD4<Float>(repeating: 0)
+            var frameStart = base
             for _ in 0..<frames {
-                let split = lowFilter.process(interleaved[index])
-                let upper = highFilter.process(split.high)
-                low += split.low * split.low
-                mid += upper.low * upper.low
-                high += upper.high * upper.high
-                index += channelCount
+                let l = frameStart[left]
+                let r: Float = right >= 0 ? frameStart[right] : 0
+                let split = first2.process(first1.process(SIMD4(l, l, r, r)))   // (lowL, restL, lowR, restR)
+                let upper = second2.process(second1.process(SIMD4(split[1], split[1], split[3], split[3])))
+                lowSquares += split * split
+                upperSquares += upper * upper                                  // (midL, highL, midR, highR)
+                frameStart += channelCount
             }
-            lowSplit[channel] = lowFilter
-            highSplit[channel] = highFilter
-            sums.low += Double(low); sums.mid += Double(mid); sums.high += Double(high)
+            firstSplit[pair] = (first1, first2)
+            secondSplit[pair] = (second1, second2)
+            sums.low += Double(lowSquares[0] + lowSquares[2])
+            sums.mid += Double(upperSquares[0] + upperSquares[2])
+            sums.high += Double(upperSquares[1] + upperSquares[3])
         }
         samples += frames * channelCount
     }

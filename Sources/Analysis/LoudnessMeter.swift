@@ -13,15 +13,31 @@ public final class LoudnessMeter {
         public let description: String
     }
 
+    /// What a meter measures: each costs time in libebur128, the true peak most (4× interpolation).
+    public struct Measures: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// Momentary, short-term, integrated loudness and loudness range.
+        public static let loudness = Measures(rawValue: 1)
+        /// True peak per channel (includes sample peak).
+        public static let truePeak = Measures(rawValue: 2)
+        public static let all: Measures = [.loudness, .truePeak]
+    }
+
     public let channelCount: Int
     public let sampleRate: Double
+    public let measures: Measures
     private var state: UnsafeMutablePointer<ebur128_state>?
 
     /// Wraps `ebur128_init` and `ebur128_set_channel`.
-    public init(channelCount: Int, sampleRate: Double, layout: [SpeakerPosition]) throws {
+    public init(channelCount: Int, sampleRate: Double, layout: [SpeakerPosition], measures: Measures = .all) throws {
         precondition(layout.count == channelCount, "one speaker position per channel")
-        let mode = EBUR128_MODE_I.rawValue | EBUR128_MODE_LRA.rawValue | EBUR128_MODE_S.rawValue
-            | EBUR128_MODE_TRUE_PEAK.rawValue | EBUR128_MODE_SAMPLE_PEAK.rawValue
+        var mode = EBUR128_MODE_M.rawValue
+        if measures.contains(.loudness) {
+            mode |= EBUR128_MODE_I.rawValue | EBUR128_MODE_LRA.rawValue | EBUR128_MODE_S.rawValue
+        }
+        if measures.contains(.truePeak) { mode |= EBUR128_MODE_TRUE_PEAK.rawValue }
+        self.measures = measures
         guard let state = ebur128_init(UInt32(channelCount), UInt(sampleRate), Int32(mode)) else {
             throw Failure(description: "libebur128 cannot measure \(channelCount) channels at \(Int(sampleRate)) Hz")
         }
@@ -68,6 +84,11 @@ public final class LoudnessMeter {
     public var momentaryLUFS: Double { query { ebur128_loudness_momentary($0, $1) } }
     /// Loudness of the last 3 s, LUFS. Wraps `ebur128_loudness_shortterm`.
     public var shortTermLUFS: Double { query { ebur128_loudness_shortterm($0, $1) } }
+    /// Loudness of the last `milliseconds` (at most 3000), LUFS. Wraps `ebur128_loudness_window`.
+    public func loudnessLUFS(lastMilliseconds milliseconds: Int) -> Double {
+        query { ebur128_loudness_window($0, UInt(milliseconds), $1) }
+    }
+
     /// Gated integrated loudness of everything so far, LUFS. Wraps `ebur128_loudness_global`.
     public var integratedLUFS: Double { query { ebur128_loudness_global($0, $1) } }
     /// Loudness range (EBU Tech 3342), LU. Wraps `ebur128_loudness_range`.
@@ -76,16 +97,10 @@ public final class LoudnessMeter {
         return value.isFinite ? value : 0
     }
 
-    /// The highest true peak (4× oversampled below 96 kHz) of one channel, linear. Wraps `ebur128_true_peak`.
-    public func truePeak(channel: Int) -> Double {
+    /// The highest true peak of one channel during the last `add`, linear. Wraps `ebur128_prev_true_peak`.
+    public func lastTruePeak(channel: Int) -> Double {
         var value = 0.0
-        return ebur128_true_peak(state, UInt32(channel), &value) == Int32(EBUR128_SUCCESS.rawValue) ? value : 0
-    }
-
-    /// The highest absolute sample value of one channel, linear. Wraps `ebur128_sample_peak`.
-    public func samplePeak(channel: Int) -> Double {
-        var value = 0.0
-        return ebur128_sample_peak(state, UInt32(channel), &value) == Int32(EBUR128_SUCCESS.rawValue) ? value : 0
+        return ebur128_prev_true_peak(state, UInt32(channel), &value) == Int32(EBUR128_SUCCESS.rawValue) ? value : 0
     }
 
     /// libebur128's version, for `loopmind --version`. Wraps `ebur128_get_version`.

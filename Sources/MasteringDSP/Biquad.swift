@@ -9,8 +9,10 @@ public struct Biquad: Sendable {
     private var b0: Float, b1: Float, b2: Float, a1: Float, a2: Float
     private var z1: Float = 0, z2: Float = 0
 
-    /// Added to the state each sample and removed by the next: flushes would-be denormals to zero.
-    @usableFromInline static let antiDenormal: Float = 1e-20
+    /// Added to one state variable and removed from the other each sample: keeps the
+    /// recursion out of subnormal numbers in silence (−400 dB, inaudible). A literal,
+    /// not a static, so the hot loop does no lazy-global check.
+    @inline(__always) private var antiDenormal: Float { 1e-20 }
 
     public init(_ coefficients: BiquadCoefficients = .identity) {
         self.coefficients = coefficients
@@ -32,8 +34,8 @@ public struct Biquad: Sendable {
     @inline(__always)
     public mutating func process(_ input: Float) -> Float {
         let output = b0 * input + z1
-        z1 = b1 * input - a1 * output + z2 + Biquad.antiDenormal
-        z2 = b2 * input - a2 * output - Biquad.antiDenormal
+        z1 = b1 * input - a1 * output + z2 + antiDenormal
+        z2 = b2 * input - a2 * output - antiDenormal
         return output
     }
 }

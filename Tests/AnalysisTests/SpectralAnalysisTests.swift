@@ -139,3 +139,43 @@ import TestSupport
         #expect(report.crestFactorDB == 0 && report.loudnessRangeLU == 0)
     }
 }
+
+/// The parallel pipeline must give exactly what one in-order pass gives.
+@Suite struct PipelineTests {
+    @Test(arguments: [7, 64, 1000, 16384])
+    func parallelAnalysisEqualsOneInOrderPass(blockFrames: Int) throws {
+        // Peaks placed near block edges, where a missing pre-roll would show.
+        var samples = TestSignals.whiteNoise(seconds: 6, sampleRate: 48000, channels: 2, rmsDBFS: -24)
+        for frame in stride(from: 16383, to: samples.count / 2, by: 16384) {
+            samples[frame * 2] = 0.9; samples[frame * 2 + 2] = -0.9
+        }
+        let inline = try Analyzer(sampleRate: 48000, channelCount: 2, layout: [.left, .right],
+                                  options: .init(timeline: true))
+        try samples.withUnsafeBufferPointer { try inline.add($0) }
+        let expected = inline.finish()
+
+        var source = SampleBufferSource(samples: samples, channelCount: 2, sampleRate: 48000)
+        let parallel = try Analyzer.analyze(&source, options: .init(timeline: true), blockFrames: blockFrames)
+        #expect(parallel.truePeakPerChannelDBTP == expected.truePeakPerChannelDBTP)
+        #expect(parallel.integratedLUFS == expected.integratedLUFS)
+        #expect(parallel.loudnessRangeLU == expected.loudnessRangeLU)
+        #expect(parallel.timeline! == expected.timeline!)
+        #expect(parallel.samplePeakDBFS == expected.samplePeakDBFS)
+    }
+
+    @Test func momentaryAndShortTermMatchLibebur128sOwnWindows() throws {
+        // The 100 ms sub-block means must agree with libebur128's full-window sums.
+        let samples = TestSignals.levelSequence([(-30, 3), (-14, 2), (-40, 4), (-20, 3)], sampleRate: 44100)
+        let meter = try LoudnessMeter(channelCount: 2, sampleRate: 44100, layout: [.left, .right], measures: .loudness)
+        var source = SampleBufferSource(samples: samples, channelCount: 2, sampleRate: 44100)
+        let report = try Analyzer.analyze(&source, options: .init(timeline: true), blockFrames: 4410)
+        for (index, point) in report.timeline!.enumerated() {
+            let slice = samples[(index * 4410 * 2)..<((index + 1) * 4410 * 2)]
+            try Array(slice).withUnsafeBufferPointer { try meter.add($0) }
+            #expect(abs(point.momentaryLUFS - meter.momentaryLUFS) < 1e-6 || point.momentaryLUFS == meter.momentaryLUFS,
+                    "momentary at \(point.seconds) s: \(point.momentaryLUFS) vs \(meter.momentaryLUFS)")
+            #expect(abs(point.shortTermLUFS - meter.shortTermLUFS) < 1e-6 || point.shortTermLUFS == meter.shortTermLUFS,
+                    "short-term at \(point.seconds) s: \(point.shortTermLUFS) vs \(meter.shortTermLUFS)")
+        }
+    }
+}
