@@ -24,6 +24,8 @@ public final class SoundFileWriter {
     private var handle: OpaquePointer?
     private var resampler: Resampler?
     private var committed = false
+    /// Where the interrupt handler finds our temporary file.
+    private var interruptSlot: Int?
 
     /// The encoding used when the caller does not choose one: 24-bit where PCM applies.
     public static func defaultEncoding(for format: AudioFileFormat) -> SampleEncoding {
@@ -66,6 +68,7 @@ public final class SoundFileWriter {
             throw AudioFileError(.write, path: path, reason: String(cString: strerror(errno)))
         }
         temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        interruptSlot = TemporaryFiles.register(temporaryPath)
 
         var info = SF_INFO()
         info.samplerate = Int32(fileSampleRate)
@@ -159,6 +162,8 @@ public final class SoundFileWriter {
             throw AudioFileError(.write, path: path, reason: reason)
         }
         committed = true
+        TemporaryFiles.forget(interruptSlot)
+        interruptSlot = nil
         Self.syncDirectory(of: path)
     }
 
@@ -167,6 +172,8 @@ public final class SoundFileWriter {
         if let handle { sf_close(handle); self.handle = nil }
         if descriptor >= 0 { close(descriptor); descriptor = -1 }
         if !committed { unlink(temporaryPath) }
+        TemporaryFiles.forget(interruptSlot)
+        interruptSlot = nil
     }
 
     private static func syncDirectory(of path: String) {

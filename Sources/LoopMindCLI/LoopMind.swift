@@ -1,4 +1,5 @@
 import ArgumentParser
+import AudioIO
 import Foundation
 
 /// The `loopmind` command.
@@ -22,6 +23,7 @@ struct LoopMind: ParsableCommand {
 @main
 enum Main {
     static func main() {
+        TemporaryFiles.removeOnInterrupt()
         do {
             var command = try LoopMind.parseAsRoot()
             try command.run()

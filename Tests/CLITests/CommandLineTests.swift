@@ -164,3 +164,30 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
     }
 }
+
+/// An interrupted write leaves either nothing or, if it had finished, the whole file.
+@Suite struct InterruptTests {
+    @Test(arguments: [SIGINT, SIGTERM])
+    func interruptedDemoWriteLeavesNoPartialFile(signalNumber: Int32) throws {
+        let folder = NSTemporaryDirectory() + "loopmind-signal-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for delay in [0.05, 0.2, 0.4] {
+            let path = folder + "/song.wav"
+            try? FileManager.default.removeItem(atPath: path)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: LoopMindExecutable.path)
+            process.arguments = ["demo", "-o", path]
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(process.processIdentifier, signalNumber)
+            process.waitUntilExit()
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder)
+            if process.terminationReason == .uncaughtSignal {
+                #expect(files.isEmpty, "after signal \(signalNumber) at \(delay) s: \(files)")
+            } else {
+                #expect(process.terminationStatus == 0 && files == ["song.wav"], "finished before the signal: \(files)")
+            }
+        }
+    }
+}
