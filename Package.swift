@@ -66,6 +66,7 @@ let package = Package(
         .testTarget(name: "MasteringDSPTests", dependencies: ["MasteringDSP", "TestSupport"]),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "DemoSong", "MasteringDSP", "TestSupport"]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "Analysis", "MasteringDSP", "TestSupport"]),
+        .testTarget(name: "ChainTests", dependencies: ["MasteringDSP", "Analysis", "DemoSong", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["LoopMindCLI", "AudioIO", "MasteringDSP", "TestSupport"]),
     ]
 )

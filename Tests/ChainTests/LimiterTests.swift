@@ -1,0 +1,102 @@
+import Analysis
+import DemoSong
+import Glibc
+import MasteringDSP
+import Testing
+import TestSupport
+
+/// The true-peak limiter: its output's true peak, measured by libebur128, never exceeds the
+/// ceiling, on signals chosen to break limiters.
+@Suite struct LimiterTests {
+    static let rate = 44100.0
+
+    static func limit(_ signal: StereoSignal, ceiling: Double = -1, blockFrames: Int = 512) -> (StereoSignal, Int) {
+        var limiter = TruePeakLimiter()
+        limiter.prepare(ProcessSpec(sampleRate: rate, maximumBlockFrames: blockFrames))
+        limiter.setCeiling(dBTP: ceiling)
+        limiter.setRelease(milliseconds: 80)
+        // Flush the delay line with silence so the whole signal comes out.
+        var padded = signal
+        padded.left += Array(repeating: 0, count: limiter.latencyFrames)
+        padded.right += Array(repeating: 0, count: limiter.latencyFrames)
+        padded.process(blockFrames: blockFrames) { limiter.process($0) }
+        return (padded, limiter.latencyFrames)
+    }
+
+    static func truePeakDBTP(_ signal: StereoSignal) throws -> Double {
+        let meter = try TruePeakMeter(channelCount: 2, sampleRate: rate, layout: [.left, .right])
+        let interleaved = signal.interleaved
+        try interleaved.withUnsafeBufferPointer { try meter.add(preRoll: UnsafeBufferPointer(start: nil, count: 0), block: $0) }
+        return 20 * log10(meter.peaks.max()!)
+    }
+
+    static func adversarial(_ name: String) throws -> StereoSignal {
+        let frames = Int(rate * 2)
+        switch name {
+        case "full-scale square":
+            let square = (0..<frames).map { Float(($0 / 22) % 2 == 0 ? 1 : -1) } // ≈1 kHz
+            return StereoSignal(left: square, right: square.map { -$0 })
+        case "fs/4 sine at 45°, +6 dB":
+            return StereoSignal(interleaved: TestSignals.sine(frequency: rate / 4, levelDBFS: 6, seconds: 2,
+                                                              sampleRate: rate, channels: 2, phaseDegrees: 45))
+        case "impulses":
+            var clicks = [Float](repeating: 0, count: frames)
+            for index in stride(from: 100, to: frames, by: 4410) { clicks[index] = 1; clicks[index + 1] = -1 }
+            return StereoSignal(left: clicks, right: clicks)
+        case "clipped drums":
+            var noise = TestSignals.Noise(seed: 3)
+            var drums = [Float](repeating: 0, count: frames)
+            for hit in stride(from: 0, to: frames - 8000, by: 11025) {
+                for index in 0..<8000 {
+                    let body = sin(2 * Double.pi * 60 * Double(index) / rate) * exp(-Double(index) / 2000)
+                    drums[hit + index] = Float(max(-1, min(1, 3 * (body + 0.5 * noise.next() * exp(-Double(index) / 300)))))
+                }
+            }
+            return StereoSignal(left: drums, right: drums)
+        case "demo song +12 dB":
+            let song = DemoSongSource()
+            var samples = [Float](repeating: 0, count: 44100 * 20 * 2)
+            _ = try samples.withUnsafeMutableBufferPointer { buffer in
+                var filled = 0
+                while filled < buffer.count {
+                    let frames = try song.read(into: UnsafeMutableBufferPointer(rebasing: buffer[filled...]))
+                    if frames == 0 { break }
+                    filled += frames * 2
+                }
+            }
+            return StereoSignal(interleaved: samples.map { $0 * 3.981 })
+        default:
+            fatalError("unknown signal \(name)")
+        }
+    }
+
+    @Test(arguments: ["full-scale square", "fs/4 sine at 45°, +6 dB", "impulses", "clipped drums", "demo song +12 dB"])
+    func outputTruePeakStaysUnderTheCeiling(signalName: String) throws {
+        for ceiling in [-1.0, -2.0, -0.1] {
+            let input = try Self.adversarial(signalName)
+            let (output, _) = Self.limit(input, ceiling: ceiling)
+            let peak = try Self.truePeakDBTP(output)
+            #expect(peak <= ceiling, "\(signalName): \(peak) dBTP with ceiling \(ceiling)")
+            #expect(peak > ceiling - 1.5, "\(signalName): limited far more than needed (\(peak) dBTP)")
+        }
+    }
+
+    @Test func reportsItsLatencyAndLeavesQuietSignalsAlone() throws {
+        let input = StereoSignal(interleaved: TestSignals.sine(frequency: 440, levelDBFS: -12, seconds: 1,
+                                                               sampleRate: Self.rate, channels: 2))
+        let (output, latency) = Self.limit(input)
+        #expect(latency == Int((0.005 * Self.rate).rounded()) - 1 + TruePeakLimiter.tapsPerPhase / 2)
+        for index in stride(from: 0, to: input.left.count, by: 37) {
+            #expect(abs(output.left[index + latency] - input.left[index]) < 1e-6)
+        }
+    }
+
+    @Test func blockSizeDoesNotChangeTheOutput() throws {
+        let input = try Self.adversarial("demo song +12 dB")
+        let reference = Self.limit(input, blockFrames: 8192).0
+        for blockFrames in [1, 17, 512] {
+            let output = Self.limit(input, blockFrames: blockFrames).0
+            #expect(output.left == reference.left && output.right == reference.right, "block \(blockFrames)")
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import Glibc
+import MasteringDSP
+import Testing
+import TestSupport
+
+/// Each chain stage against its defining numbers.
+@Suite struct StageTests {
+    static let rate = 44100.0
+    static let spec = ProcessSpec(sampleRate: rate, maximumBlockFrames: 512)
+
+    static func sine(_ frequency: Double, _ level: Double = -12, seconds: Double = 1) -> StereoSignal {
+        StereoSignal(interleaved: TestSignals.sine(frequency: frequency, levelDBFS: level, seconds: seconds,
+                                                   sampleRate: rate, channels: 2))
+    }
+
+    // MARK: EQ
+
+    @Test(arguments: [25.0, 120.0, 700.0, 1000.0, 3000.0, 9000.0, 16000.0])
+    func eqMatchesItsAnalyticCurve(frequency: Double) {
+        var eq = ToneEQ()
+        eq.prepare(Self.spec)
+        eq.setLowShelf(gainDB: 3, frequency: 120)
+        eq.setHighShelf(gainDB: -2.5, frequency: 9000)
+        eq.setTilt(1.5)
+        eq.snapToTargets()
+        var signal = Self.sine(frequency)
+        let before = rmsDBFS(signal.left[22050...])
+        signal.process { eq.process($0) }
+        let measured = rmsDBFS(signal.left[22050...]) - before
+        let analytic = eq.magnitudeDB(atFrequency: frequency)
+        #expect(abs(measured - analytic) < 0.05, "\(frequency) Hz: measured \(measured) dB, analytic \(analytic) dB")
+    }
+
+    @Test func tiltPivotsAroundOneKilohertz() {
+        var eq = ToneEQ()
+        eq.prepare(Self.spec)
+        eq.setTilt(4)
+        eq.snapToTargets()
+        #expect(abs(eq.magnitudeDB(atFrequency: 1000)) < 0.01)
+        #expect(abs(eq.magnitudeDB(atFrequency: 20) + 2) < 0.3, "lows fall by half the tilt")
+        #expect(abs(eq.magnitudeDB(atFrequency: 20000) - 2) < 0.3, "highs rise by half the tilt")
+    }
+
+    @Test func eqGlidesInsteadOfJumping() {
+        // A gain change mid-signal must not step: sample-to-sample change stays small.
+        var eq = ToneEQ()
+        eq.prepare(Self.spec)
+        var signal = Self.sine(60, -6)
+        var block = 0
+        signal.process { chunk in
+            if block == 20 { eq.setLowShelf(gainDB: 12, frequency: 120) }
+            eq.process(chunk)
+            block += 1
+        }
+        let steps = zip(signal.left.dropFirst(), signal.left).map { abs($0 - $1) }
+        let largest = steps.max()!
+        // A 60 Hz sine at up to +12 dB moves at most 2π·60/44100·A per sample (A ≈ 2.0).
+        #expect(largest < Float(2 * Double.pi * 60 / 44100 * 2.1), "largest step \(largest)")
+    }
+
+    // MARK: Compressor
+
+    static func compressorOutputDB(inputDB: Double, _ parameters: Compressor.Parameters) -> Double {
+        var compressor = Compressor()
+        compressor.prepare(spec)
+        compressor.setParameters(parameters)
+        // A constant level: peak detection sees exactly `inputDB` at every sample.
+        let value = Float(pow(10, inputDB / 20))
+        var signal = StereoSignal(left: Array(repeating: value, count: 44100), right: Array(repeating: -value, count: 44100))
+        signal.process { compressor.process($0) }
+        return 20 * log10(Double(abs(signal.left.last!)))
+    }
+
+    @Test(arguments: [-40.0, -24.0, -21.0, -18.0, -15.0, -12.0, -6.0, 0.0])
+    func compressorStaticCurveBelowInsideAndAboveTheKnee(inputDB: Double) {
+        var parameters = Compressor.Parameters()
+        parameters.thresholdDB = -18; parameters.ratio = 4; parameters.kneeDB = 6
+        parameters.attackMilliseconds = 1; parameters.releaseMilliseconds = 50
+        let measured = Self.compressorOutputDB(inputDB: inputDB, parameters)
+        let expected = Compressor.staticCurve(inputDB: inputDB, thresholdDB: -18, ratio: 4, kneeDB: 6)
+        #expect(abs(measured - expected) < 0.01, "in \(inputDB) dB: out \(measured) dB, curve \(expected) dB")
+        // Spot values of the curve itself: unity below, T + (x − T)/R above the knee.
+        if inputDB <= -21 { #expect(abs(expected - inputDB) < 1e-9) }
+        if inputDB >= -15 { #expect(abs(expected - (-18 + (inputDB + 18) / 4)) < 1e-9) }
+    }
+
+    @Test func compressorAttackAndReleaseTimeConstants() {
+        var parameters = Compressor.Parameters()
+        parameters.thresholdDB = -30; parameters.ratio = 4; parameters.kneeDB = 0
+        parameters.attackMilliseconds = 20; parameters.releaseMilliseconds = 200
+        var compressor = Compressor()
+        compressor.prepare(Self.spec)
+        compressor.setParameters(parameters)
+        // 1 s at −50 dB (no reduction), 1 s at −10 dB (target −15 dB), 1 s at −50 dB.
+        let quiet = Float(pow(10, -50.0 / 20)), loud = Float(pow(10, -10.0 / 20))
+        let levels = Array(repeating: quiet, count: 44100) + Array(repeating: loud, count: 44100) + Array(repeating: quiet, count: 44100)
+        var signal = StereoSignal(left: levels, right: levels)
+        signal.process(blockFrames: 64) { compressor.process($0) }
+        func reductionDB(at frame: Int) -> Double { 20 * log10(Double(signal.left[frame] / levels[frame])) }
+        // After one attack time constant the reduction has gone 63.2 % of the way to −15 dB.
+        let attackFrame = 44100 + Int(0.020 * 44100) - 1
+        #expect(abs(reductionDB(at: attackFrame) - (-15 * (1 - exp(-1)))) < 0.1, "attack: \(reductionDB(at: attackFrame))")
+        let releaseFrame = 88200 + Int(0.200 * 44100) - 1
+        #expect(abs(reductionDB(at: releaseFrame) - (-15 * exp(-1))) < 0.1, "release: \(reductionDB(at: releaseFrame))")
+    }
+
+    // MARK: Width
+
+    @Test func widthZeroIsMonoAndOneIsUnchanged() {
+        let original = StereoSignal(interleaved: TestSignals.whiteNoise(seconds: 0.5, sampleRate: Self.rate, channels: 2))
+        var mono = original, unchanged = original
+        var zero = StereoWidth(), one = StereoWidth()
+        zero.prepare(Self.spec); zero.setWidth(0); zero.reset()
+        one.prepare(Self.spec); one.setWidth(1); one.reset()
+        mono.process { zero.process($0) }
+        unchanged.process { one.process($0) }
+        #expect(zip(mono.left, mono.right).allSatisfy { $0 == $1 })
+        for index in stride(from: 0, to: original.left.count, by: 97) {
+            #expect(abs(mono.left[index] - (original.left[index] + original.right[index]) / 2) < 1e-6)
+        }
+        #expect(zip(unchanged.left, original.left).allSatisfy { abs($0 - $1) < 1e-6 })
+        #expect(zip(unchanged.right, original.right).allSatisfy { abs($0 - $1) < 1e-6 })
+    }
+
+    // MARK: Loudness gain
+
+    @Test func loudnessGainNeverMovesFasterThanItsSlewLimit() {
+        var gain = LoudnessGain()
+        gain.prepare(Self.spec)
+        gain.setTarget(12)
+        var applied: [Double] = []
+        var signal = Self.sine(1000, -30, seconds: 5)
+        signal.process(blockFrames: 441) { block in gain.process(block); applied.append(gain.appliedDB) }
+        let perBlockLimit = LoudnessGain.defaultSlewDBPerSecond * 441 / 44100
+        #expect(zip(applied.dropFirst(), applied).allSatisfy { $0 - $1 <= perBlockLimit + 1e-9 })
+        #expect(abs(applied[99] - 3) < 1e-6, "3 dB/s: 3 dB after one second")
+        #expect(abs(applied.last! - 12) < 1e-9, "arrives at the target")
+    }
+
+    // MARK: Dither
+
+    @Test(arguments: [16, 24])
+    func ditherIsTriangularOfOneLeastSignificantBit(bits: Int) {
+        var dither = TPDFDither()
+        dither.prepare(bitDepth: bits)
+        var silence = StereoSignal(left: Array(repeating: 0, count: 200_000), right: Array(repeating: 0, count: 200_000))
+        silence.process { dither.process($0) }
+        let lsb = 1 / Double(1 << (bits - 1))
+        let expected = 20 * log10(lsb / 6.0.squareRoot())
+        #expect(abs(rmsDBFS(silence.left[...]) - expected) < 0.1, "dither RMS \(rmsDBFS(silence.left[...])) dBFS, TPDF \(expected)")
+        #expect(silence.left.allSatisfy { abs(Double($0)) <= lsb }, "TPDF stays within ±1 LSB")
+        let mean = silence.left.reduce(0, +) / Float(silence.left.count)
+        #expect(abs(Double(mean)) < lsb / 100)
+    }
+}
