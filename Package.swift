@@ -47,14 +47,20 @@ let package = Package(
         ),
         .target(name: "DemoSong", dependencies: ["MasteringDSP"], swiftSettings: numericSettings),
 
+        // MARK: - The AI master model (decisions, no audio)
+        .target(name: "MasteringAI", dependencies: ["MasteringDSP", "Analysis"]),
+
         // MARK: - Files and the sound server
         .target(name: "AudioIO", dependencies: ["CSndFile", "CSoxr", "CPulse", "MasteringDSP"]),
+
+        // MARK: - Offline rendering (the master command, later the console's export)
+        .target(name: "Rendering", dependencies: ["AudioIO", "Analysis", "MasteringAI", "MasteringDSP"]),
 
         // MARK: - The command line
         .executableTarget(
             name: "LoopMindCLI",
             dependencies: [
-                "AudioIO", "Analysis", "DemoSong", "MasteringDSP", "CNcursesw",
+                "AudioIO", "Analysis", "DemoSong", "MasteringDSP", "MasteringAI", "Rendering", "CNcursesw",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -6,9 +6,9 @@ import Glibc
 /// block; the output is delayed by `latencyFrames`. `gainReductionDB` is the deepest
 /// reduction of the last block; `gainCurve`, when given, receives the gain of every frame.
 ///
-/// How: the signal is interpolated 4× (Kaiser-windowed sinc, polyphase, as
-/// BS.1770 measures true peak, with 32 taps per phase so that clipped, edge-rich material is
-/// not under-read near Nyquist) and each gap between two samples gets its true peak. The
+/// How: the signal is interpolated 4× with libebur128's own interpolation filter (so the
+/// limiter acts on the very values the meter reads) and each gap between two samples gets
+/// its true peak. The
 /// gain each sample needs is ceiling ÷ the larger peak of its two gaps. A sliding minimum
 /// over the lookahead, then a moving average of the same length, gives a gain that
 /// starts falling one lookahead before a peak and has reached the needed value when the
@@ -16,7 +16,10 @@ import Glibc
 /// The limiter aims 0.05 dB under the ceiling so the measured true peak stays below it.
 public struct TruePeakLimiter {
     public static let oversampling = 4
-    public static let tapsPerPhase = 32
+    /// Window length of each interpolation phase (49 prototype taps / 4, rounded up).
+    public static let tapsPerPhase = 13
+    /// The interpolated gap lies between window[gapStart] and window[gapStart + 1].
+    static let gapStart = 6
     /// dB kept under the ceiling for the difference between our and a meter's interpolation.
     public static let safetyMarginDB = 0.05
 
@@ -54,22 +57,12 @@ public struct TruePeakLimiter {
     public mutating func prepare(_ spec: ProcessSpec, lookaheadMilliseconds: Double = 5) {
         sampleRate = spec.sampleRate
         lookahead = max(2, Int((lookaheadMilliseconds * 0.001 * sampleRate).rounded()))
-        phaseTaps = (1..<Self.oversampling).map { phase in
-            let fraction = Double(phase) / Double(Self.oversampling)
-            return (0..<Self.tapsPerPhase).map { tap in
-                // Distance from the interpolated instant to input sample `tap` of the window.
-                let x = Double(tap) - Double(Self.tapsPerPhase / 2) + fraction
-                let halfWidth = Double(Self.tapsPerPhase / 2) + 1
-                let sinc = x == 0 ? 1 : sin(Double.pi * x) / (Double.pi * x)
-                let window = Self.kaiser(x / halfWidth, beta: 6)
-                return Float(sinc * window)
-            }
-        }
+        phaseTaps = Self.interpolationPhases()
         release()
         let taps = Self.tapsPerPhase
         history = .allocate(capacity: 2 * taps)
-        // The interpolated gap lies taps/2 samples back; the gain is ready lookahead − 1 later.
-        delayLength = lookahead - 1 + taps / 2
+        // The interpolated gap starts `taps − 1 − gapStart` samples back; the gain is ready lookahead − 1 later.
+        delayLength = lookahead - 1 + (taps - 1 - Self.gapStart)
         delayLine = .allocate(capacity: delayLength + 1)
         minimumIndices = .allocate(capacity: lookahead)
         minimumValues = .allocate(capacity: lookahead)
@@ -83,15 +76,25 @@ public struct TruePeakLimiter {
         history = nil; delayLine = nil; minimumIndices = nil; minimumValues = nil; averageRing = nil
     }
 
-    /// The zeroth-order modified Bessel function's ratio that shapes a Kaiser window; |x| ≤ 1.
-    private static func kaiser(_ x: Double, beta: Double) -> Double {
-        func i0(_ value: Double) -> Double {
-            var sum = 1.0, term = 1.0
-            for k in 1..<30 { term *= (value / (2 * Double(k))) * (value / (2 * Double(k))); sum += term }
-            return sum
+    /// The 4× interpolator of libebur128 (the meter the ceiling is checked with): a 49-tap
+    /// sinc with its cut-off at the input Nyquist and a Hann window, split into phases. Phase
+    /// f's value lies f/4 of a sample after window[gapStart]; window[i] is the i-th oldest of
+    /// the last `tapsPerPhase` inputs. Matching the meter's filter means we limit the very
+    /// values it will read, including its small ripple near Nyquist.
+    static func interpolationPhases() -> [[Float]] {
+        let prototypeTaps = 49, factor = oversampling
+        return (1..<factor).map { phase in
+            (0..<tapsPerPhase).map { index in
+                // window[index] = x[n − (tapsPerPhase − 1 − index)]; prototype tap j = factor·age + phase.
+                let age = tapsPerPhase - 1 - index
+                let j = factor * age + phase
+                guard j < prototypeTaps else { return 0 }
+                let m = Double(j) - Double(prototypeTaps - 1) / 2
+                let sinc = m == 0 ? 1 : sin(m * Double.pi / Double(factor)) / (m * Double.pi / Double(factor))
+                let hann = 0.5 * (1 - cos(2 * Double.pi * Double(j) / Double(prototypeTaps - 1)))
+                return Float(sinc * hann)
+            }
         }
-        guard abs(x) <= 1 else { return 0 }
-        return i0(beta * (1 - x * x).squareRoot()) / i0(beta)
     }
 
     public mutating func reset() {
@@ -132,8 +135,8 @@ public struct TruePeakLimiter {
                     let sample = windowStart[tap]
                     v1 += p1[tap] * sample; v2 += p2[tap] * sample; v3 += p3[tap] * sample
                 }
-                // 2. True peak of the gap after sample m = (this frame − taps/2): its two ends and three inner points.
-                let start = windowStart[taps / 2 - 1], end = windowStart[taps / 2]
+                // 2. True peak of the gap after sample m (gapStart in the window): its two ends and three inner points.
+                let start = windowStart[Self.gapStart], end = windowStart[Self.gapStart + 1]
                 let ends = pointwiseMax(pointwiseMax(start, -start), pointwiseMax(end, -end))
                 let inner = pointwiseMax(pointwiseMax(pointwiseMax(v1, -v1), pointwiseMax(v2, -v2)), pointwiseMax(v3, -v3))
                 let both = pointwiseMax(ends, inner)

@@ -1,0 +1,117 @@
+import Analysis
+import ArgumentParser
+import AudioIO
+import DemoSong
+import Foundation
+import MasteringAI
+import MasteringDSP
+import Rendering
+
+/// `loopmind master IN -o OUT [options]`
+struct Master: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Master a file offline through the chain and the AI model.",
+        discussion: """
+        The AI reads the input, picks settings for the emotion (auto: estimated from the audio) and \
+        renders input trim → EQ → compressor → exciter → width → loudness gain → true-peak limiter → \
+        dither. The output is measured after the limiter and the gain corrected until its integrated \
+        loudness is within ±0.2 LU of the target; its true peak never exceeds the ceiling (lossy formats \
+        are checked after decoding). IN may be 'demo' for the built-in song.
+        """
+    )
+
+    @Argument(help: "The mix to master (or 'demo').")
+    var input: String
+
+    @Option(name: [.short, .customLong("output")], help: "The master to write; the format comes from the extension.")
+    var output: String
+
+    @Option(help: "powerful, calm, dreamy, dark, bright or auto.")
+    var emotion: String = "auto"
+
+    @Option(help: "How strongly the emotion shapes the master, 0…1.")
+    var intensity: Double?
+
+    @Option(help: "Integrated loudness target, LUFS (overrides the emotion's).")
+    var target: Double?
+
+    @Option(help: "A platform's target and ceiling: \(Platform.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var platform: String?
+
+    @Option(help: "True-peak ceiling, dBTP (default -1, or the platform's).")
+    var ceiling: Double?
+
+    @Option(name: .customLong("bit-depth"), help: "16, 24 or 32f for wav, aiff and flac (default 24).")
+    var bitDepth: SampleEncoding?
+
+    @Flag(help: "Print the input analysis, settings, AI moves and output analysis as JSON.")
+    var json = false
+
+    func validate() throws {
+        if let intensity, !(0...1).contains(intensity) {
+            throw ValidationError("--intensity must be between 0 and 1 (got \(intensity))")
+        }
+        if emotion != "auto" && Emotion(rawValue: emotion) == nil {
+            throw ValidationError("unknown emotion '\(emotion)'; use \(Emotion.allCases.map(\.rawValue).joined(separator: ", ")) or auto")
+        }
+        if let platform, Platform(rawValue: platform) == nil {
+            throw ValidationError("unknown platform '\(platform)'; use \(Platform.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if target != nil && platform != nil {
+            throw ValidationError("give --target or --platform, not both")
+        }
+        if let target, !(target <= 0 && target >= -40) {
+            throw ValidationError("--target must be between -40 and 0 LUFS (got \(target))")
+        }
+        if let ceiling, !(ceiling <= 0 && ceiling >= -6) {
+            throw ValidationError("--ceiling must be between -6 and 0 dBTP (got \(ceiling))")
+        }
+        if AudioFileFormat(path: output) == nil {
+            throw ValidationError("cannot write '\(output)': unknown extension; use one of \(AudioFileFormat.knownExtensions)")
+        }
+    }
+
+    func run() throws {
+        let inputPath = input
+        let openSource: () throws -> any AudioSource = {
+            inputPath == "demo" ? DemoSongSource() : try SoundFileReader(path: inputPath)
+        }
+        let platformChoice = platform.flatMap(Platform.init(rawValue:))
+        let requestedCeiling = ceiling ?? platformChoice?.ceilingDBTP ?? -1
+        let requestedTarget = target ?? platformChoice?.targetLUFS
+
+        var engine = OfflineMaster()
+        let progress = ProgressLine(label: "mastering \((output as NSString).lastPathComponent)")
+        engine.progress = progress.update
+        let result: OfflineMaster.Result
+        var estimate: EmotionEstimate?
+        do {
+            // The emotion: given, or estimated from the input.
+            let chosen: Emotion
+            if let named = Emotion(rawValue: emotion) {
+                chosen = named
+            } else {
+                var source = try openSource()
+                let found = EmotionEstimate(try Analyzer.analyze(&source))
+                estimate = found
+                chosen = found.emotion
+            }
+            let request = MasterModel.Request(emotion: chosen, intensity: intensity ?? estimate?.intensity ?? 0.5,
+                                              targetLUFS: requestedTarget, ceilingDBTP: requestedCeiling)
+            result = try engine.run(.init(openSource: openSource, inputName: input, outputPath: output,
+                                          request: request, encoding: bitDepth))
+        } catch {
+            progress.clear()
+            throw CommandFailure(error)
+        }
+        progress.clear()
+        if let shortfall = result.shortfall {
+            FileHandle.standardError.write(Data("loopmind: \(shortfall)\n".utf8))
+        }
+        if json {
+            print(MasterReport(result: result, estimate: estimate).json())
+        } else {
+            print(MasterReport(result: result, estimate: estimate).table(), terminator: "")
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import MasteringDSP
+
+/// One automatic decision: what the AI set, from what, to what, and why, in words.
+public struct AIMove: Sendable, Equatable, Encodable {
+    /// Seconds into the track where the move applies.
+    public var time: Double
+    public var parameter: String
+    public var from: Double
+    public var to: Double
+    public var reason: String
+
+    public init(time: Double, parameter: ChainParameter, from: Double, to: Double, reason: String) {
+        self.time = time
+        self.parameter = parameter.spec.name
+        self.from = from
+        self.to = to
+        self.reason = reason
+    }
+}

@@ -1,0 +1,230 @@
+import Analysis
+import Foundation
+import MasteringDSP
+
+/// The AI master model: from what the input measures like, an emotion and an intensity, it
+/// predicts the chain settings and explains every decision as an `AIMove`.
+///
+/// Honest heuristics, written down in the README ("The AI master model"): the seed's emotion
+/// table scaled by intensity, then bent by the input — highs are not cut on a mix that is
+/// already dark nor boosted on one already bright, lows not boosted on a bass-heavy mix, a
+/// dense (low crest factor) mix gets less compression than a spiky one, a narrow mix is
+/// widened less than a wide one. Learned style offsets are added last.
+public struct MasterModel: Sendable {
+    /// What the user asked for.
+    public struct Request: Sendable {
+        public var emotion: Emotion
+        /// 0…1: further from neutral and louder as it grows.
+        public var intensity: Double
+        /// An explicit loudness target (from `--target` or `--platform`); `nil`: the emotion's.
+        public var targetLUFS: Double?
+        public var ceilingDBTP: Double
+        public var style: StyleOffsets
+
+        public init(emotion: Emotion, intensity: Double = 0.5, targetLUFS: Double? = nil,
+                    ceilingDBTP: Double = -1, style: StyleOffsets = StyleOffsets()) {
+            self.emotion = emotion
+            self.intensity = min(max(intensity, 0), 1)
+            self.targetLUFS = targetLUFS
+            self.ceilingDBTP = ceilingDBTP
+            self.style = style
+        }
+    }
+
+    /// The model's answer.
+    public struct Decision: Sendable {
+        public var settings: ChainSettings
+        public var moves: [AIMove]
+        public var targetLUFS: Double { settings[.loudnessTarget] }
+    }
+
+    /// Tone features the rules read, from the input's 1/3-octave curve.
+    public struct ToneFeatures: Sendable, Equatable {
+        /// Mean level of 4–12.5 kHz minus 250 Hz–1 kHz, dB: how bright the mix is.
+        public var highTiltDB: Double
+        /// Mean level of 40–125 Hz minus 250 Hz–1 kHz, dB: how heavy the low end is.
+        public var lowExcessDB: Double
+
+        public init(_ report: AnalysisReport) {
+            func mean(_ range: ClosedRange<Double>) -> Double {
+                let levels = report.toneCurve.filter { range.contains($0.hz) && $0.db.isFinite }.map(\.db)
+                return levels.isEmpty ? -120 : levels.reduce(0, +) / Double(levels.count)
+            }
+            let mids = mean(250...1000)
+            highTiltDB = mean(4000...12500) - mids
+            lowExcessDB = mean(40...125) - mids
+        }
+    }
+
+    // Reference points of the rules, in one place.
+    /// Highs this far under the mids (dB) count as dark: no further cut.
+    static let darkHighTiltDB = -24.0
+    /// Highs at or above this (dB re mids) count as bright: no further boost.
+    static let brightHighTiltDB = -6.0
+    /// Lows this far above the mids (dB) count as heavy: no further boost.
+    static let heavyLowExcessDB = 12.0
+    /// Crest factors (dB) between dense and spiky scale the compression ratio.
+    static let denseCrestDB = 8.0, spikyCrestDB = 18.0
+    /// Stereo width (side/mid) from which a mix counts as fully wide.
+    static let wideInputWidth = 0.3
+
+    public init() {}
+
+    public func decide(for input: AnalysisReport, _ request: Request) -> Decision {
+        var settings = ChainSettings()
+        var moves: [AIMove] = []
+        let emotion = request.emotion, i = request.intensity
+        let strength = 0.5 + i                      // 0.5…1.5 times the table's move
+        let label = "\(emotion.rawValue) (\(String(format: "%.1f", i)))"
+        let tone = ToneFeatures(input)
+
+        func set(_ parameter: ChainParameter, _ value: Double, _ reason: String) {
+            let before = settings[parameter]
+            settings[parameter] = value
+            if abs(settings[parameter] - before) > 1e-9 {
+                moves.append(AIMove(time: 0, parameter: parameter, from: before, to: settings[parameter], reason: reason))
+            }
+        }
+
+        // Tone: the emotion's shelves, scaled by intensity, bent by the input's balance.
+        let table = Self.toneTable[emotion]!
+        var high = table.high * strength
+        var highReason = "\(label): \(emotion.character)"
+        if high < 0 {
+            let room = min(max((tone.highTiltDB - Self.darkHighTiltDB) / 12, 0), 1)
+            if room < 1 {
+                highReason += String(format: "; the mix is already dark (highs %.0f dB under the mids), so the cut is %.0f %% of the table's", -tone.highTiltDB, room * 100)
+            }
+            high *= room
+        } else if high > 0 {
+            let room = min(max((Self.brightHighTiltDB - tone.highTiltDB) / 12, 0), 1)
+            if room < 1 {
+                highReason += String(format: "; the mix is already bright (highs %.0f dB re the mids), so the boost is %.0f %% of the table's", tone.highTiltDB, room * 100)
+            }
+            high *= room
+        }
+        var low = table.low * strength
+        var lowReason = "\(label): \(emotion.character)"
+        if low > 0 {
+            let room = min(max((Self.heavyLowExcessDB - tone.lowExcessDB) / 12, 0), 1)
+            if room < 1 {
+                lowReason += String(format: "; the low end is already heavy (+%.0f dB re the mids), so the boost is %.0f %% of the table's", tone.lowExcessDB, room * 100)
+            }
+            low *= room
+        }
+        set(.lowShelfGain, low, lowReason)
+        set(.lowShelfFrequency, table.lowHz, "\(label): low shelf corner for this emotion")
+        set(.highShelfGain, high, highReason)
+        set(.highShelfFrequency, table.highHz, "\(label): high shelf corner for this emotion")
+        set(.tilt, table.tilt * strength, "\(label): overall lean of the tone")
+
+        // Dynamics: threshold relative to the input's level, ratio scaled by how spiky the mix is.
+        let dynamics = Self.dynamicsTable[emotion]!
+        let inputRMS = input.rmsDBFS.isFinite ? input.rmsDBFS : -60
+        set(.compThreshold, inputRMS + dynamics.thresholdAboveRMS - dynamics.thresholdPerIntensity * i,
+            String(format: "\(label): threshold %.0f dB above the mix's RMS (%.1f dBFS)",
+                   dynamics.thresholdAboveRMS - dynamics.thresholdPerIntensity * i, inputRMS))
+        let tableRatio = 1 + (dynamics.ratio - 1) * strength
+        let crest = input.crestFactorDB
+        let crestScale = min(max((crest - Self.denseCrestDB) / (Self.spikyCrestDB - Self.denseCrestDB), 0.15), 1)
+        let ratio = 1 + (tableRatio - 1) * crestScale
+        let ratioReason = crestScale < 1
+            ? String(format: "\(label): %.1f:1 instead of %.1f:1, the mix is already dense (crest factor %.1f dB)", ratio, tableRatio, crest)
+            : String(format: "\(label): \(emotion.character) (crest factor %.1f dB leaves room)", crest)
+        set(.compRatio, ratio, ratioReason)
+        set(.compAttack, dynamics.attackMilliseconds, "\(label): \(dynamics.attackWords)")
+        set(.compRelease, dynamics.releaseMilliseconds, "\(label): release to breathe with the tempo of this emotion")
+        set(.compKnee, dynamics.kneeDB, "\(label): knee for this emotion")
+
+        // Colour.
+        let colour = Self.colourTable[emotion]!
+        set(.exciterMode, colour.tube ? 1 : 0, "\(label): \(colour.tube ? "tube (even harmonics, warmth)" : "tape (odd harmonics, glue)")")
+        set(.exciterDrive, colour.drive * strength, "\(label): harmonic colour")
+        set(.exciterMix, colour.mix * strength, "\(label): how much of the colour is mixed in")
+
+        // Width: widening scaled down on narrow mixes; narrowing applied in full.
+        var width = 1 + (Self.widthTable[emotion]! - 1) * strength
+        var widthReason = "\(label): \(emotion.character)"
+        if width > 1 {
+            let scale = min(max(input.stereo.width / Self.wideInputWidth, 0.2), 1)
+            if scale < 1 {
+                widthReason += String(format: "; the mix is narrow (side/mid %.2f), widened by %.0f %% of the table's", input.stereo.width, scale * 100)
+            }
+            width = 1 + (width - 1) * scale
+        }
+        set(.stereoWidth, width, widthReason)
+
+        // The seed's output polish.
+        if emotion == .dreamy {
+            set(.stereoWidth, settings[.stereoWidth] * 1.05, "\(label) polish: width ×1.05")
+            set(.tilt, settings[.tilt] - 0.5, "\(label) polish: −0.5 dB tilt")
+        }
+
+        // Loudness and ceiling.
+        if let target = request.targetLUFS {
+            set(.loudnessTarget, target, String(format: "the requested target, %.1f LUFS", target))
+        } else {
+            let target = emotion.targetLUFS + 2 * (i - 0.5)
+            set(.loudnessTarget, target, String(format: "\(label): %.1f LUFS (the table's %.0f LUFS, louder with intensity)", target, emotion.targetLUFS))
+        }
+        set(.limiterCeiling, request.ceilingDBTP, String(format: "true-peak ceiling %.1f dBTP", request.ceilingDBTP))
+        set(.limiterRelease, dynamics.limiterReleaseMilliseconds, "\(label): limiter release")
+
+        // Learned style, last: the user's own taste on top of the AI's suggestion.
+        for parameter in ChainParameter.allCases {
+            guard let offset = request.style.offsets[parameter], offset.value != 0 else { continue }
+            let spec = parameter.spec
+            let amount = String(format: "%+.1f", offset.value) + (spec.unit.rawValue.isEmpty ? "" : " \(spec.unit.rawValue)")
+            set(parameter, settings[parameter] + offset.value,
+                "your style: \(amount) \(spec.label) in \(emotion.rawValue) sections, from \(offset.evidence) tweak\(offset.evidence == 1 ? "" : "s")")
+        }
+        return Decision(settings: settings, moves: moves)
+    }
+
+    // MARK: - The tables (at strength 1 = intensity 0.5)
+
+    struct Tone { let low: Double, lowHz: Double, high: Double, highHz: Double, tilt: Double }
+    static let toneTable: [Emotion: Tone] = [
+        .powerful: Tone(low: 1.5, lowHz: 90, high: 1.0, highHz: 9000, tilt: 0),
+        .calm: Tone(low: 0.5, lowHz: 120, high: -0.5, highHz: 8000, tilt: -0.5),
+        .dreamy: Tone(low: 0.5, lowHz: 150, high: -2.0, highHz: 6000, tilt: 0),
+        .dark: Tone(low: 2.0, lowHz: 110, high: -1.5, highHz: 5000, tilt: -0.5),
+        .bright: Tone(low: -0.5, lowHz: 120, high: 2.0, highHz: 8000, tilt: 0.5),
+    ]
+
+    struct Dynamics {
+        let ratio: Double, thresholdAboveRMS: Double, thresholdPerIntensity: Double
+        let attackMilliseconds: Double, releaseMilliseconds: Double, kneeDB: Double
+        let limiterReleaseMilliseconds: Double, attackWords: String
+    }
+    static let dynamicsTable: [Emotion: Dynamics] = [
+        .powerful: Dynamics(ratio: 4, thresholdAboveRMS: 6, thresholdPerIntensity: 6, attackMilliseconds: 10,
+                            releaseMilliseconds: 120, kneeDB: 6, limiterReleaseMilliseconds: 60,
+                            attackWords: "10 ms attack keeps the punch"),
+        .calm: Dynamics(ratio: 1.6, thresholdAboveRMS: 8, thresholdPerIntensity: 2, attackMilliseconds: 30,
+                        releaseMilliseconds: 300, kneeDB: 12, limiterReleaseMilliseconds: 150,
+                        attackWords: "gentle 30 ms attack"),
+        .dreamy: Dynamics(ratio: 2, thresholdAboveRMS: 6, thresholdPerIntensity: 3, attackMilliseconds: 40,
+                          releaseMilliseconds: 250, kneeDB: 10, limiterReleaseMilliseconds: 120,
+                          attackWords: "slow 40 ms attack lets transients bloom"),
+        .dark: Dynamics(ratio: 3, thresholdAboveRMS: 4, thresholdPerIntensity: 4, attackMilliseconds: 3,
+                        releaseMilliseconds: 80, kneeDB: 6, limiterReleaseMilliseconds: 80,
+                        attackWords: "3 ms attack for tight transient control"),
+        .bright: Dynamics(ratio: 2.5, thresholdAboveRMS: 5, thresholdPerIntensity: 4, attackMilliseconds: 2,
+                          releaseMilliseconds: 100, kneeDB: 6, limiterReleaseMilliseconds: 70,
+                          attackWords: "fast 2 ms attack"),
+    ]
+
+    struct Colour { let drive: Double, mix: Double, tube: Bool }
+    static let colourTable: [Emotion: Colour] = [
+        .powerful: Colour(drive: 0.3, mix: 0.25, tube: false),
+        .calm: Colour(drive: 0, mix: 0, tube: false),
+        .dreamy: Colour(drive: 0.1, mix: 0.1, tube: false),
+        .dark: Colour(drive: 0.2, mix: 0.15, tube: true),
+        .bright: Colour(drive: 0.25, mix: 0.2, tube: true),
+    ]
+
+    static let widthTable: [Emotion: Double] = [
+        .powerful: 1.05, .calm: 1.15, .dreamy: 1.2, .dark: 0.85, .bright: 1.1,
+    ]
+}
