@@ -73,6 +73,8 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "DemoSong", "MasteringDSP", "TestSupport"]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "Analysis", "MasteringDSP", "TestSupport"]),
         .testTarget(name: "ChainTests", dependencies: ["MasteringDSP", "Analysis", "DemoSong", "TestSupport"]),
+        .testTarget(name: "RenderingTests",
+                    dependencies: ["Rendering", "MasteringAI", "Analysis", "AudioIO", "DemoSong", "MasteringDSP", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["LoopMindCLI", "AudioIO", "MasteringDSP", "TestSupport"]),
     ]
 )

@@ -63,7 +63,7 @@ public enum ChainParameter: Int, CaseIterable, Sendable {
         ParameterSpec("exciter.mix", "exciter mix", .fraction, 0...1, default: 0, step: 0.05),
         ParameterSpec("exciter.mode", "exciter mode", .choice, 0...1, default: 0, step: 1, choices: ["tape", "tube"]),
         ParameterSpec("stereo.width", "width", .fraction, 0...2, default: 1, step: 0.05),
-        ParameterSpec("loudness.target_lufs", "target", .lufs, -30...(-5), default: -14, step: 0.5),
+        ParameterSpec("loudness.target_lufs", "target", .lufs, -40...0, default: -14, step: 0.5),
         ParameterSpec("limiter.ceiling_dbtp", "ceiling", .dBTP, -6...0, default: -1, step: 0.1),
         ParameterSpec("limiter.release_ms", "limiter release", .milliseconds, 10...1000, default: 80, step: 10),
     ]

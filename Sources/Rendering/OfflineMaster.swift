@@ -46,7 +46,9 @@ public struct OfflineMaster {
 
     public static let toleranceLU = 0.2
     public static let maximumMeanLimitingDB = 3.0
-    static let maximumPasses = 6
+    static let maximumPasses = 8
+    /// Extra room under the ceiling for lossy formats before the first decode says how much they need.
+    static let lossyHeadroomDB = 0.5
     static let blockFrames = 4096
 
     public var progress: ((Double) -> Void)?
@@ -75,7 +77,9 @@ public struct OfflineMaster {
         // 3. The closed loop.
         var gain = target - input.integratedLUFS
         var previous: (gain: Double, loudness: Double)?
-        var ceiling = decision.settings[.limiterCeiling]
+        // Lossy encoders overshoot their input's peaks: start half a dB lower, then correct after decoding.
+        let isLossy = format?.isLossy ?? false
+        var ceiling = decision.settings[.limiterCeiling] - (isLossy ? Self.lossyHeadroomDB : 0)
         var pass = 0
         var shortfall: String?
         while true {
@@ -99,8 +103,8 @@ public struct OfflineMaster {
                 var check = try SoundFileReader(path: job.outputPath)
                 let output = try Analyzer.analyze(&check)
                 let overshoot = output.truePeakDBTP - decision.settings[.limiterCeiling]
-                if overshoot > 0 && (format?.isLossy ?? false) && pass < Self.maximumPasses {
-                    ceiling -= overshoot + 0.1
+                if overshoot > 0 && isLossy && pass < Self.maximumPasses {
+                    ceiling -= overshoot * 1.25 + 0.1
                     continue
                 }
                 progress?(1)

@@ -1,0 +1,98 @@
+import Analysis
+import DemoSong
+import MasteringAI
+import MasteringDSP
+import Testing
+import TestSupport
+
+/// The AI master model's rules: the emotion table, and decisions that depend on the input.
+@Suite struct MasterModelTests {
+    static func report(_ samples: [Float], channels: Int = 2) throws -> AnalysisReport {
+        var source = SampleBufferSource(samples: samples, channelCount: channels, sampleRate: 44100)
+        return try Analyzer.analyze(&source)
+    }
+
+    /// Pink-ish noise shaped by a shelf: a stand-in mix whose brightness we control.
+    static func mix(highShelfDB: Double, crestSpikes: Bool = false, width: Double = 0.5) throws -> AnalysisReport {
+        let mono = TestSignals.pinkNoise(seconds: 8)
+        var shelf = Biquad(.highShelf(sampleRate: 44100, frequency: 3000, gainDB: highShelfDB))
+        var sideShelf = shelf
+        let other = TestSignals.pinkNoise(seconds: 8, seed: 77)
+        var samples: [Float] = []
+        samples.reserveCapacity(mono.count * 2)
+        for index in mono.indices {
+            var mid = shelf.process(mono[index])
+            if crestSpikes && index % 11025 < 40 { mid *= 8 }   // transients: a spiky mix
+            let side = sideShelf.process(other[index]) * Float(width) * 0.2
+            samples.append(mid + side); samples.append(mid - side)
+        }
+        return try Self.report(samples)
+    }
+
+    @Test func anAlreadyDarkMixIsNotDarkenedFurther() throws {
+        let model = MasterModel()
+        // A typical mix's highs sit ~15 dB under its mids (1/3-octave levels); −30 dB is very dark.
+        let neutral = model.decide(for: try Self.mix(highShelfDB: -15), .init(emotion: .dark))
+        let dark = model.decide(for: try Self.mix(highShelfDB: -30), .init(emotion: .dark))
+        #expect(neutral.settings[.highShelfGain] < -1, "a neutral mix gets the dark cut")
+        #expect(dark.settings[.highShelfGain] > neutral.settings[.highShelfGain] / 3, "a dark mix much less of it")
+        // In between, the cut is partial and the move says why.
+        let darkish = model.decide(for: try Self.mix(highShelfDB: -21), .init(emotion: .dark))
+        #expect(darkish.moves.contains { $0.parameter == "eq.high_shelf_db" && $0.reason.contains("already dark") })
+    }
+
+    @Test func anAlreadyBrightMixIsNotBrightenedFurther() throws {
+        let model = MasterModel()
+        let neutral = model.decide(for: try Self.mix(highShelfDB: -15), .init(emotion: .bright))
+        let bright = model.decide(for: try Self.mix(highShelfDB: 0), .init(emotion: .bright))
+        #expect(neutral.settings[.highShelfGain] > 1, "a typical mix gets the bright boost")
+        #expect(bright.settings[.highShelfGain] < neutral.settings[.highShelfGain] / 3, "a bright one much less")
+    }
+
+    @Test func aDenseMixGetsLessCompressionThanASpikyOne() throws {
+        let model = MasterModel()
+        let dense = try Self.mix(highShelfDB: 0), spiky = try Self.mix(highShelfDB: 0, crestSpikes: true)
+        #expect(spiky.crestFactorDB > dense.crestFactorDB + 6)
+        let denseRatio = model.decide(for: dense, .init(emotion: .powerful)).settings[.compRatio]
+        let spikyRatio = model.decide(for: spiky, .init(emotion: .powerful)).settings[.compRatio]
+        #expect(denseRatio < spikyRatio, "dense \(denseRatio):1, spiky \(spikyRatio):1")
+    }
+
+    @Test func aNarrowMixIsWidenedLessThanAWideOne() throws {
+        let model = MasterModel()
+        let narrow = model.decide(for: try Self.mix(highShelfDB: 0, width: 0.1), .init(emotion: .calm))
+        let wide = model.decide(for: try Self.mix(highShelfDB: 0, width: 2), .init(emotion: .calm))
+        #expect(narrow.settings[.stereoWidth] - 1 < (wide.settings[.stereoWidth] - 1) / 2)
+    }
+
+    @Test func emotionTableAndIntensity() throws {
+        let model = MasterModel(), input = try Self.mix(highShelfDB: -6)
+        for emotion in Emotion.allCases {
+            let soft = model.decide(for: input, .init(emotion: emotion, intensity: 0))
+            let strong = model.decide(for: input, .init(emotion: emotion, intensity: 1))
+            #expect(strong.targetLUFS > soft.targetLUFS, "\(emotion): more intensity is louder")
+            #expect(abs(strong.settings[.lowShelfGain]) >= abs(soft.settings[.lowShelfGain]), "\(emotion): further from neutral")
+        }
+        let powerful = model.decide(for: input, .init(emotion: .powerful))
+        let calm = model.decide(for: input, .init(emotion: .calm))
+        let dark = model.decide(for: input, .init(emotion: .dark))
+        let dreamy = model.decide(for: input, .init(emotion: .dreamy))
+        #expect(powerful.settings[.compRatio] > calm.settings[.compRatio])
+        #expect(dark.settings[.stereoWidth] < 1 && calm.settings[.stereoWidth] > 1)
+        #expect(dreamy.settings[.compAttack] > dark.settings[.compAttack])
+        #expect(dreamy.moves.contains { $0.reason.contains("polish") })
+        for move in powerful.moves { #expect(!move.reason.isEmpty) }
+    }
+
+    @Test func styleOffsetsAreAddedClampedAndExplained() throws {
+        let model = MasterModel(), input = try Self.mix(highShelfDB: -6)
+        let plain = model.decide(for: input, .init(emotion: .powerful))
+        let styled = model.decide(for: input, .init(emotion: .powerful, style: StyleOffsets([
+            .highShelfGain: .init(value: 1.5, evidence: 12),
+            .stereoWidth: .init(value: 5, evidence: 3),
+        ])))
+        #expect(abs(styled.settings[.highShelfGain] - (plain.settings[.highShelfGain] + 1.5)) < 1e-9)
+        #expect(styled.settings[.stereoWidth] == 2, "clamped to the parameter's range")
+        #expect(styled.moves.contains { $0.reason == "your style: +1.5 dB high shelf in powerful sections, from 12 tweaks" })
+    }
+}

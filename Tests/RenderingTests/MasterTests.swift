@@ -1,0 +1,68 @@
+import Analysis
+import AudioIO
+import DemoSong
+import Foundation
+import MasteringAI
+import MasteringDSP
+import Rendering
+import Testing
+
+/// The demo song mastered for every emotion and every platform: loudness within ±0.2 LU of the
+/// target (or an honest shortfall), true peak never above the ceiling, measured by libebur128.
+@Suite struct MasterTests {
+    static let folder: String = {
+        let path = NSTemporaryDirectory() + "loopmind-master-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    static func master(_ request: MasterModel.Request, to name: String) throws -> OfflineMaster.Result {
+        try OfflineMaster().run(.init(openSource: { DemoSongSource() }, inputName: "demo",
+                                      outputPath: folder + "/" + name, request: request))
+    }
+
+    static func check(_ result: OfflineMaster.Result, _ label: String) {
+        let target = result.decision.targetLUFS, ceiling = result.decision.settings[.limiterCeiling]
+        if result.shortfall == nil {
+            #expect(abs(result.output.integratedLUFS - target) <= OfflineMaster.toleranceLU,
+                    "\(label): \(result.output.integratedLUFS) LUFS for a \(target) LUFS target")
+        } else {
+            #expect(result.output.integratedLUFS < target, "\(label): a shortfall is only reported when short")
+        }
+        #expect(result.output.truePeakDBTP <= ceiling, "\(label): \(result.output.truePeakDBTP) dBTP over \(ceiling)")
+    }
+
+    @Test(arguments: Emotion.allCases)
+    func everyEmotionLandsOnItsTarget(emotion: Emotion) throws {
+        let result = try Self.master(.init(emotion: emotion, intensity: 0.7), to: "\(emotion).wav")
+        #expect(abs(result.decision.targetLUFS - (emotion.targetLUFS + 0.4)) < 1e-9, "more intensity, louder")
+        Self.check(result, emotion.rawValue)
+    }
+
+    @Test(arguments: Platform.allCases)
+    func everyPlatformLandsOnItsTarget(platform: Platform) throws {
+        let result = try Self.master(.init(emotion: .bright, targetLUFS: platform.targetLUFS, ceilingDBTP: platform.ceilingDBTP),
+                                     to: "\(platform).flac")
+        #expect(result.decision.targetLUFS == platform.targetLUFS)
+        Self.check(result, platform.rawValue)
+    }
+
+    @Test func lossyOutputIsCheckedAfterDecoding() throws {
+        let result = try Self.master(.init(emotion: .powerful), to: "powerful.mp3")
+        Self.check(result, "mp3")
+        // The analysis was made on the decoded file: it must agree with a fresh read.
+        var reader = try SoundFileReader(path: Self.folder + "/powerful.mp3")
+        let decoded = try Analyzer.analyze(&reader)
+        #expect(decoded.truePeakDBTP <= -1)
+        #expect(abs(decoded.integratedLUFS - result.output.integratedLUFS) < 1e-9)
+    }
+
+    @Test func anImpossibleTargetIsReportedNotForced() throws {
+        // −3 LUFS under −1 dBTP would need brutal limiting: the loop stops and says so.
+        let result = try Self.master(.init(emotion: .calm, targetLUFS: -3), to: "impossible.wav")
+        let shortfall = try #require(result.shortfall)
+        #expect(shortfall.contains("cannot reach -3.0 LUFS"), "\(shortfall)")
+        #expect(result.output.truePeakDBTP <= -1)
+        #expect(result.meanLimitingDB >= OfflineMaster.maximumMeanLimitingDB)
+    }
+}
