@@ -33,7 +33,7 @@ import Testing
 
     // MARK: Help and versions
 
-    @Test(arguments: [[], ["analyze"], ["demo"]])
+    @Test(arguments: [[], ["analyze"], ["master"], ["demo"]])
     func helpOnEveryCommand(command: [String]) throws {
         let result = try LoopMindExecutable.run(command + ["--help"])
         #expect(result.status == 0)
@@ -189,5 +189,61 @@ import Testing
                 #expect(process.terminationStatus == 0 && files == ["song.wav"], "finished before the signal: \(files)")
             }
         }
+    }
+}
+
+/// `loopmind master` from the command line: JSON, and clean refusals that never touch `-o`.
+@Suite(.serialized) struct MasterCommandTests {
+    let folder: String
+
+    init() throws {
+        folder = NSTemporaryDirectory() + "loopmind-master-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    @Test func jsonHasInputSettingsMovesAndOutput() throws {
+        let result = try LoopMindExecutable.run(["master", "demo", "-o", folder + "/out.wav", "--emotion", "dreamy",
+                                                 "--intensity", "0.7", "--json"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        for key in ["input", "settings", "moves", "output", "loudness_loop"] { #expect(object[key] != nil, "missing \(key)") }
+        let settings = try #require(object["settings"] as? [String: Double])
+        for name in ["eq.low_shelf_db", "eq.high_shelf_db", "eq.tilt_db", "comp.threshold_db", "comp.ratio", "comp.attack_ms",
+                     "comp.release_ms", "comp.knee_db", "exciter.drive", "exciter.mix", "exciter.mode", "stereo.width",
+                     "loudness.target_lufs", "limiter.ceiling_dbtp", "limiter.release_ms"] {
+            #expect(settings[name] != nil, "missing setting \(name)")
+        }
+        let moves = try #require(object["moves"] as? [[String: Any]])
+        #expect(moves.allSatisfy { $0["time"] != nil && $0["parameter"] != nil && $0["from"] != nil && $0["to"] != nil && $0["reason"] != nil })
+        let output = try #require(object["output"] as? [String: Any])
+        let reached = try #require(output["integrated_lufs"] as? Double)
+        #expect(abs(reached - (-11.6)) <= 0.2, "dreamy at 0.7 aims at -11.6 LUFS, reached \(reached)")
+        #expect((output["true_peak_dbtp"] as? Double ?? 0) <= -1)
+    }
+
+    @Test func impossibleOptionsAndBadInputsLeaveAnExistingOutputAlone() throws {
+        let path = folder + "/keep.wav"
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: path))
+        let empty = folder + "/empty.wav"
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        let attempts: [[String]] = [
+            ["master", "demo", "-o", path, "--ceiling", "0.5"],
+            ["master", "demo", "-o", path, "--emotion", "angry"],
+            ["master", "demo", "-o", path, "--platform", "myspace"],
+            ["master", "demo", "-o", path, "--target", "3"],
+            ["master", "demo", "-o", path, "--intensity", "1.5"],
+            ["master", folder + "/missing.wav", "-o", path],
+            ["master", empty, "-o", path],
+            ["master", folder, "-o", path],
+        ]
+        for arguments in attempts {
+            let result = try LoopMindExecutable.run(arguments)
+            #expect(result.status != 0, "\(arguments)")
+            #expect(result.standardError.split(separator: "\n").count == 1, "\(arguments): \(result.standardError)")
+            #expect(result.standardError.hasPrefix("loopmind: "), "\(arguments): \(result.standardError)")
+            #expect(try String(contentsOfFile: path, encoding: .utf8) == "precious", "\(arguments) touched the output")
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        #expect(files == ["empty.wav", "keep.wav"], "\(files)")
     }
 }
