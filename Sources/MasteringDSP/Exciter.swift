@@ -18,8 +18,14 @@ public struct Exciter {
     private static let stage2 = HalfbandDesign(halfLength: 4, kaiserBeta: 6)
     private static let tubeBias: Float = 0.25
 
-    private var up1 = HalfbandUpsampler(stage1), up2 = HalfbandUpsampler(stage2)
-    private var down1 = HalfbandDownsampler(stage1), down2 = HalfbandDownsampler(stage2)
+    /// Owns the half-band filters' buffers (freed in its deinit). A reference: the exciter is
+    /// not copied while it runs, and the filters' memory must outlive any one method call.
+    private final class Oversampler {
+        var up1 = HalfbandUpsampler(stage1), up2 = HalfbandUpsampler(stage2)
+        var down1 = HalfbandDownsampler(stage1), down2 = HalfbandDownsampler(stage2)
+        deinit { up1.deallocate(); up2.deallocate(); down1.deallocate(); down2.deallocate() }
+    }
+    private var filters = Oversampler()
     /// The 2×-rate stream is delayed by one sample before the second stage, so that stage's
     /// round trip (2·K₂ − 1 samples) becomes 2·K₂: a whole number of base samples, phase kept.
     private var pendingOdd = SIMD2<Float>.zero
@@ -47,7 +53,7 @@ public struct Exciter {
     }
 
     public mutating func reset() {
-        up1.reset(); up2.reset(); down1.reset(); down2.reset()
+        filters.up1.reset(); filters.up2.reset(); filters.down1.reset(); filters.down2.reset()
         pendingOdd = .zero
         for index in dryDelay.indices { dryDelay[index] = .zero }
         dryPosition = 0
@@ -62,11 +68,11 @@ public struct Exciter {
     @inline(__always) private func saturate(_ x: SIMD2<Float>, gain g: Float) -> SIMD2<Float> {
         switch mode {
         case .tape:
-            return SIMD2(tanhf(g * x[0]), tanhf(g * x[1])) / g
+            return fastTanh(g * x) / g
         case .tube:
             let b = Self.tubeBias, offset = tanhf(g * b)
             let slope = g * (1 - offset * offset)
-            return (SIMD2(tanhf(g * (x[0] + b)), tanhf(g * (x[1] + b))) - offset) / slope
+            return (fastTanh(g * (x + b)) - offset) / slope
         }
     }
 
@@ -76,6 +82,9 @@ public struct Exciter {
         drive.advance(frames: frames)
         mix.advance(frames: frames)
         let silent = mix.current == 0 && mix.previous == 0
+        // Work on local copies (pointers and counters): no class-property access checks per sample.
+        var up1 = filters.up1, up2 = filters.up2, down1 = filters.down1, down2 = filters.down2
+        defer { filters.up1 = up1; filters.up2 = up2; filters.down1 = down1; filters.down2 = down2 }
         for index in 0..<frames {
             let input = SIMD2(block.left[index], block.right[index])
             let dry = dryDelay[dryPosition]

@@ -33,66 +33,77 @@ struct HalfbandDesign {
 
 /// 2× interpolator: one stereo frame in, two out.
 struct HalfbandUpsampler {
-    private let taps: [Float]
-    private var history: [SIMD2<Float>]   // last 2K inputs, twice over for contiguous windows
+    private let taps: UnsafeMutablePointer<Float>
+    private let tapCount: Int
+    /// The last 2K inputs, written twice so every window is contiguous. Allocated once, at
+    /// creation (in `prepare`); shared by copies, which is fine for the single owner that uses it.
+    private let history: UnsafeMutablePointer<SIMD2<Float>>
     private var position = 0
 
     init(_ design: HalfbandDesign) {
-        taps = design.oddTaps
-        history = Array(repeating: .zero, count: 4 * design.halfLength)
+        tapCount = design.halfLength
+        taps = .allocate(capacity: tapCount)
+        taps.initialize(from: design.oddTaps, count: tapCount)
+        history = .allocate(capacity: 4 * tapCount)
+        history.initialize(repeating: .zero, count: 4 * tapCount)
     }
 
-    mutating func reset() { for index in history.indices { history[index] = .zero }; position = 0 }
+    /// Frees the buffers; the owner calls this once, when it is done with the filter.
+    func deallocate() { taps.deallocate(); history.deallocate() }
+
+    mutating func reset() { history.update(repeating: .zero, count: 4 * tapCount); position = 0 }
 
     /// (even, odd) outputs for the input `halfLength` frames ago.
     @inline(__always) mutating func process(_ input: SIMD2<Float>) -> (SIMD2<Float>, SIMD2<Float>) {
-        let length = 2 * taps.count
+        let k = tapCount, length = 2 * k
         history[position] = input
         history[position + length] = input
         position = position + 1 == length ? 0 : position + 1
         // Window oldest→newest: window[i] = x[n − 2K + 1 + i]. The output pair belongs to the
         // centre c = n − K (window[K − 1]): y(c) = x[c], y(c + ½) = 2 Σ h(2j+1)·(x[c−j] + x[c+1+j]).
+        let window = history + position
         var odd = SIMD2<Float>.zero
-        let k = taps.count
-        var even = SIMD2<Float>.zero
-        history.withUnsafeBufferPointer { buffer in
-            let window = buffer.baseAddress! + position
-            for j in 0..<k { odd += taps[j] * (window[k - 1 - j] + window[k + j]) }
-            even = window[k - 1]
-        }
-        return (even, 2 * odd)
+        for j in 0..<k { odd += taps[j] * (window[k - 1 - j] + window[k + j]) }
+        return (window[k - 1], 2 * odd)
     }
 }
 
 /// 2× decimator: two stereo frames in, one out.
 struct HalfbandDownsampler {
-    private let taps: [Float]
-    private var oddHistory: [SIMD2<Float>]
-    private var evenHistory: [SIMD2<Float>]
+    private let taps: UnsafeMutablePointer<Float>
+    private let tapCount: Int
+    /// Odd and even input histories (2K each, written twice); allocated once, like the upsampler's.
+    private let oddHistory: UnsafeMutablePointer<SIMD2<Float>>
+    private let evenHistory: UnsafeMutablePointer<SIMD2<Float>>
     private var position = 0
 
     init(_ design: HalfbandDesign) {
-        taps = design.oddTaps
-        oddHistory = Array(repeating: .zero, count: 4 * design.halfLength)
-        evenHistory = Array(repeating: .zero, count: 4 * design.halfLength)
+        tapCount = design.halfLength
+        taps = .allocate(capacity: tapCount)
+        taps.initialize(from: design.oddTaps, count: tapCount)
+        oddHistory = .allocate(capacity: 4 * tapCount)
+        evenHistory = .allocate(capacity: 4 * tapCount)
+        oddHistory.initialize(repeating: .zero, count: 4 * tapCount)
+        evenHistory.initialize(repeating: .zero, count: 4 * tapCount)
     }
 
+    func deallocate() { taps.deallocate(); oddHistory.deallocate(); evenHistory.deallocate() }
+
     mutating func reset() {
-        for index in oddHistory.indices { oddHistory[index] = .zero; evenHistory[index] = .zero }
+        oddHistory.update(repeating: .zero, count: 4 * tapCount)
+        evenHistory.update(repeating: .zero, count: 4 * tapCount)
         position = 0
     }
 
     @inline(__always) mutating func process(even: SIMD2<Float>, odd: SIMD2<Float>) -> SIMD2<Float> {
-        let length = 2 * taps.count, k = taps.count
+        let k = tapCount, length = 2 * k
         evenHistory[position] = even; evenHistory[position + length] = even
         oddHistory[position] = odd; oddHistory[position + length] = odd
         position = position + 1 == length ? 0 : position + 1
         // y[c] = ½·e[c] + Σ h(2j+1)·(o[c−1−j] + o[c+j]), with c = n − K + 1 (window[K]).
+        let window = oddHistory + position
         var sum = SIMD2<Float>.zero
-        oddHistory.withUnsafeBufferPointer { buffer in
-            let window = buffer.baseAddress! + position
-            for j in 0..<k { sum += taps[j] * (window[k - 1 - j] + window[k + j]) }
-        }
+        for j in 0..<k { sum += taps[j] * (window[k - 1 - j] + window[k + j]) }
         return 0.5 * evenHistory[position + k] + sum
     }
 }

@@ -137,9 +137,9 @@ public struct TruePeakLimiter {
                 }
                 // 2. True peak of the gap after sample m (gapStart in the window): its two ends and three inner points.
                 let start = windowStart[Self.gapStart], end = windowStart[Self.gapStart + 1]
-                let ends = pointwiseMax(pointwiseMax(start, -start), pointwiseMax(end, -end))
-                let inner = pointwiseMax(pointwiseMax(pointwiseMax(v1, -v1), pointwiseMax(v2, -v2)), pointwiseMax(v3, -v3))
-                let both = pointwiseMax(ends, inner)
+                let ends = lanewiseMax(lanewiseMax(start, -start), lanewiseMax(end, -end))
+                let inner = lanewiseMax(lanewiseMax(lanewiseMax(v1, -v1), lanewiseMax(v2, -v2)), lanewiseMax(v3, -v3))
+                let both = lanewiseMax(ends, inner)
                 let segmentPeak = max(both[0], both[1])
                 // Sample m must respect the gaps on both of its sides.
                 let peak = max(segmentPeak, previousSegmentPeak)
