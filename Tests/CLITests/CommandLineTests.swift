@@ -221,6 +221,21 @@ import Testing
         #expect((output["true_peak_dbtp"] as? Double ?? 0) <= -1)
     }
 
+    @Test(arguments: CommandLineTests.badInputs)
+    func everyBadInputOfAnalyzeIsRefusedByMasterToo(kind: String) throws {
+        let helper = try CommandLineTests()
+        let (input, reason) = try helper.badFile(kind)
+        let path = folder + "/kept-\(kind.replacingOccurrences(of: " ", with: "-")).wav"
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: path))
+        let result = try LoopMindExecutable.run(["master", input, "-o", path])
+        #expect(result.status == 1, "\(kind): exit \(result.status)")
+        #expect(result.standardError.split(separator: "\n").count == 1, "\(kind): \(result.standardError)")
+        #expect(result.standardError.hasPrefix("loopmind: cannot read '\(input)': ") && result.standardError.contains(reason),
+                "\(kind): \(result.standardError)")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "precious")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).allSatisfy { !$0.contains(".loopmind-") })
+    }
+
     @Test func impossibleOptionsAndBadInputsLeaveAnExistingOutputAlone() throws {
         let path = folder + "/keep.wav"
         try Data("precious".utf8).write(to: URL(fileURLWithPath: path))
