@@ -54,17 +54,8 @@ import TestSupport
             }
             return StereoSignal(left: drums, right: drums)
         case "demo song +12 dB":
-            let song = DemoSongSource()
-            var samples = [Float](repeating: 0, count: 44100 * 20 * 2)
-            _ = try samples.withUnsafeMutableBufferPointer { buffer in
-                var filled = 0
-                while filled < buffer.count {
-                    let frames = try song.read(into: UnsafeMutableBufferPointer(rebasing: buffer[filled...]))
-                    if frames == 0 { break }
-                    filled += frames * 2
-                }
-            }
-            return StereoSignal(interleaved: samples.map { $0 * 3.981 })
+            let song = try ChainTests.demo(seconds: 20)
+            return StereoSignal(left: song.left.map { $0 * 3.981 }, right: song.right.map { $0 * 3.981 })
         default:
             fatalError("unknown signal \(name)")
         }
