@@ -65,14 +65,19 @@ public struct Exciter {
     public mutating func setMix(_ value: Double) { mix.setTarget(min(max(value, 0), 1)) }
     public mutating func setMode(_ value: Mode) { mode = value }
 
-    @inline(__always) private func saturate(_ x: SIMD2<Float>, gain g: Float) -> SIMD2<Float> {
-        switch mode {
-        case .tape:
-            return fastTanh(g * x) / g
-        case .tube:
-            let b = Self.tubeBias, offset = tanhf(g * b)
-            let slope = g * (1 - offset * offset)
-            return (fastTanh(g * (x + b)) - offset) / slope
+    /// The curve's constants for one curve gain: computed once per frame, used at all four 4× samples.
+    private struct Curve {
+        let gain: Float, bias: Float, offset: Float, inverseSlope: Float
+
+        init(gain g: Float, mode: Mode) {
+            gain = g
+            bias = mode == .tube ? Exciter.tubeBias : 0
+            offset = mode == .tube ? tanhf(g * bias) : 0
+            inverseSlope = 1 / (g * (1 - offset * offset))   // unity gain for small signals
+        }
+
+        @inline(__always) func apply(_ x: SIMD2<Float>) -> SIMD2<Float> {
+            (fastTanh(gain * (x + bias)) - offset) * inverseSlope
         }
     }
 
@@ -96,15 +101,15 @@ public struct Exciter {
                 block.left[index] = dry[0]; block.right[index] = dry[1]
                 continue
             }
-            let g = Float(1 + 3 * drive.value(at: index, of: frames))
+            let curve = Curve(gain: Float(1 + 3 * drive.value(at: index, of: frames)), mode: mode)
             let amount = Float(mix.value(at: index, of: frames))
             // Up 2× then 2× again: four samples at 4×.
             let (even, odd) = up1.process(input)
             let (a1, a2) = up2.process(pendingOdd)
             let (b1, b2) = up2.process(even)
             pendingOdd = odd
-            let s1 = saturate(a1, gain: g), s2 = saturate(a2, gain: g)
-            let s3 = saturate(b1, gain: g), s4 = saturate(b2, gain: g)
+            let s1 = curve.apply(a1), s2 = curve.apply(a2)
+            let s3 = curve.apply(b1), s4 = curve.apply(b2)
             // Down 4× → 2× → 1×.
             let d1 = down2.process(even: s1, odd: s2)
             let d2 = down2.process(even: s3, odd: s4)

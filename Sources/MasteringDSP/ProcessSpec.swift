@@ -20,11 +20,6 @@ public struct StereoBlock {
     public init(left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>, frameCount: Int) {
         self.left = left; self.right = right; self.frameCount = frameCount
     }
-
-    /// The frames `start..<start+count` of this block.
-    public func slice(from start: Int, count: Int) -> StereoBlock {
-        StereoBlock(left: left + start, right: right + start, frameCount: count)
-    }
 }
 
 /// Two channels of a biquad in the lanes of a `SIMD2<Float>` (transposed direct form II).

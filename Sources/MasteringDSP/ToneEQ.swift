@@ -57,34 +57,26 @@ public struct ToneEQ {
 
     /// The analytic response of the current settings, dB, for tests and the console's curve.
     public func magnitudeDB(atFrequency frequency: Double) -> Double {
-        Self.coefficients(lowGain.current, lowFrequency.current, highGain.current, highFrequency.current,
-                          tilt.current, sampleRate)
+        let s = sections()
+        return [s.lowShelf, s.highShelf, s.tiltLow, s.tiltHigh]
             .map { 20 * log10($0.magnitude(atFrequency: frequency, sampleRate: sampleRate)) }
             .reduce(0, +)
     }
 
-    private static func coefficients(_ lowDB: Double, _ lowHz: Double, _ highDB: Double, _ highHz: Double,
-                                     _ tiltDB: Double, _ rate: Double) -> [BiquadCoefficients] {
-        let nyquistSafe = rate * 0.45
-        return [
-            .lowShelf(sampleRate: rate, frequency: min(lowHz, nyquistSafe), gainDB: lowDB),
-            .highShelf(sampleRate: rate, frequency: min(highHz, nyquistSafe), gainDB: highDB),
-            .lowShelf(sampleRate: rate, frequency: tiltPivotHz, gainDB: -tiltDB / 2, slope: tiltSlope),
-            .highShelf(sampleRate: rate, frequency: tiltPivotHz, gainDB: tiltDB / 2, slope: tiltSlope),
-        ]
+    /// The four sections for the current values: a tuple, so the render path never allocates.
+    private func sections() -> (lowShelf: BiquadCoefficients, highShelf: BiquadCoefficients,
+                                tiltLow: BiquadCoefficients, tiltHigh: BiquadCoefficients) {
+        let rate = sampleRate, nyquistSafe = rate * 0.45
+        return (.lowShelf(sampleRate: rate, frequency: min(lowFrequency.current, nyquistSafe), gainDB: lowGain.current),
+                .highShelf(sampleRate: rate, frequency: min(highFrequency.current, nyquistSafe), gainDB: highGain.current),
+                .lowShelf(sampleRate: rate, frequency: Self.tiltPivotHz, gainDB: -tilt.current / 2, slope: Self.tiltSlope),
+                .highShelf(sampleRate: rate, frequency: Self.tiltPivotHz, gainDB: tilt.current / 2, slope: Self.tiltSlope))
     }
 
-    /// Recomputes the four sections from the current values (no allocation: safe in the render path).
     private mutating func updateCoefficients() {
-        let rate = sampleRate, nyquistSafe = rate * 0.45
-        lowShelf.setCoefficients(.lowShelf(sampleRate: rate, frequency: min(lowFrequency.current, nyquistSafe),
-                                           gainDB: lowGain.current))
-        highShelf.setCoefficients(.highShelf(sampleRate: rate, frequency: min(highFrequency.current, nyquistSafe),
-                                             gainDB: highGain.current))
-        tiltLow.setCoefficients(.lowShelf(sampleRate: rate, frequency: Self.tiltPivotHz, gainDB: -tilt.current / 2,
-                                          slope: Self.tiltSlope))
-        tiltHigh.setCoefficients(.highShelf(sampleRate: rate, frequency: Self.tiltPivotHz, gainDB: tilt.current / 2,
-                                            slope: Self.tiltSlope))
+        let s = sections()
+        lowShelf.setCoefficients(s.lowShelf); highShelf.setCoefficients(s.highShelf)
+        tiltLow.setCoefficients(s.tiltLow); tiltHigh.setCoefficients(s.tiltHigh)
     }
 
     public mutating func process(_ block: StereoBlock) {

@@ -61,7 +61,7 @@ public struct OfflineMaster {
         guard analysisSource.channelCount <= 2 else {
             throw Failure(description: "cannot read '\(job.inputName)': master works on mono and stereo files; this one has \(analysisSource.channelCount) channels")
         }
-        let input = try Self.analyzeAny(&analysisSource)
+        let input = try Analyzer.analyze(&analysisSource)
         guard input.integratedLUFS.isFinite else {
             throw Failure(description: "cannot read '\(job.inputName)': the audio is silent (no loudness to master)")
         }
@@ -119,10 +119,6 @@ public struct OfflineMaster {
             previous = (gain, rendered.integratedLUFS)
             gain += error / slope
         }
-    }
-
-    private static func analyzeAny(_ source: inout any AudioSource) throws -> AnalysisReport {
-        try Analyzer.analyze(&source)
     }
 
     /// One pass: the chain over the whole input, written, with the output's loudness measured.
