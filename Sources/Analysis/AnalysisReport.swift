@@ -27,6 +27,8 @@ public struct AnalysisReport: Sendable {
     public var stereo: StereoImage
     /// Momentary and short-term loudness every 100 ms, when asked for.
     public var timeline: [LoudnessPoint]?
+    /// The 100 ms feature track, when asked for (not part of the JSON).
+    public var features: FeatureTrack? = nil
 }
 
 /// Loudness at one instant of a timeline.

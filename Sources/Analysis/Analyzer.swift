@@ -11,7 +11,12 @@ public final class Analyzer {
     public struct Options: Sendable {
         /// Keep momentary and short-term loudness every 100 ms.
         public var timeline = false
-        public init(timeline: Bool = false) { self.timeline = timeline }
+        /// Keep the 100 ms feature track that sections and emotions are found from.
+        public var features = false
+        public init(timeline: Bool = false, features: Bool = false) {
+            self.timeline = timeline
+            self.features = features
+        }
     }
 
     public let sampleRate: Double
@@ -24,6 +29,7 @@ public final class Analyzer {
     private let spectrum: SpectrumAnalyzer
     private let bandMeter: BandEnergyMeter
     private var stereoMeter: StereoMeter
+    private let featureTracker: FeatureTracker?
     private var sumOfSquares = 0.0
     private var samplePeak: Float = 0
     private var frames = 0
@@ -51,6 +57,7 @@ public final class Analyzer {
         spectrum = SpectrumAnalyzer(sampleRate: sampleRate, channelCount: channelCount)
         bandMeter = BandEnergyMeter(sampleRate: sampleRate, channelCount: channelCount)
         stereoMeter = StereoMeter(channelCount: channelCount)
+        featureTracker = options.features ? FeatureTracker(sampleRate: sampleRate, channelCount: channelCount) : nil
     }
 
     /// Reads `source` to its end and reports, using both cores (see `AnalysisPipeline`).
@@ -72,6 +79,7 @@ public final class Analyzer {
             let take = min(blockFrames - offset, readingFrame - (frames + offset))
             let part = UnsafeBufferPointer(rebasing: block[(offset * channelCount)..<((offset + take) * channelCount)])
             try loudness.add(part)
+            featureTracker?.add(part)
             offset += take
             if frames + offset == readingFrame {
                 takeReading(at: readingFrame)
@@ -93,7 +101,9 @@ public final class Analyzer {
 
     private func takeReading(at frame: Int) {
         let seconds = Double(frame) / sampleRate
-        subBlockEnergies[subBlockIndex % 30] = Self.energy(ofLUFS: loudness.loudnessLUFS(lastMilliseconds: 100))
+        let subBlockEnergy = Self.energy(ofLUFS: loudness.loudnessLUFS(lastMilliseconds: 100))
+        subBlockEnergies[subBlockIndex % 30] = subBlockEnergy
+        featureTracker?.closeFrame(loudnessEnergy: subBlockEnergy)
         var momentaryEnergy = 0.0, shortTermEnergy = 0.0
         for age in 0..<30 {
             let energy = subBlockEnergies[(subBlockIndex - age + 30) % 30]
@@ -149,6 +159,7 @@ public final class Analyzer {
             bands: bandMeter.result(),
             toneCurve: spectrum.toneCurve(),
             stereo: stereoMeter.result(),
-            timeline: options.timeline ? timeline : nil)
+            timeline: options.timeline ? timeline : nil,
+            features: featureTracker?.finish())
     }
 }

@@ -3,6 +3,7 @@ import ArgumentParser
 import AudioIO
 import DemoSong
 import Foundation
+import MasteringAI
 import MasteringDSP
 
 /// `loopmind analyze [FILE] [--json] [--timeline]`
@@ -26,8 +27,11 @@ struct Analyze: ParsableCommand {
     @Flag(help: "Add momentary and short-term loudness every 100 ms.")
     var timeline = false
 
+    @Flag(help: "Find the sections and estimate each one's emotion and intensity (auto's graph).")
+    var emotions = false
+
     func run() throws {
-        let options = Analyzer.Options(timeline: timeline)
+        let options = Analyzer.Options(timeline: timeline, features: emotions)
         let name = file ?? "demo song (built-in)"
         let progress = ProgressLine(label: "analyzing \((name as NSString).lastPathComponent)")
         let report: AnalysisReport
@@ -44,12 +48,43 @@ struct Analyze: ParsableCommand {
             throw CommandFailure(error)
         }
         progress.clear()
+        let graph = emotions ? report.features.map { EmotionEstimator().estimate($0) } : nil
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            let document = AnalyzeDocument(report: report,
+                                           emotions: graph.map { EmotionGraphDocument(graph: $0, duration: report.durationSeconds) })
+            print(String(decoding: try encoder.encode(document), as: UTF8.self))
         } else {
             print(ReportTable(report: report, name: name).render(), terminator: "")
+            if let graph { print(Self.graphTable(graph, duration: report.durationSeconds), terminator: "") }
         }
+    }
+}
+
+extension Analyze {
+    /// The emotion graph as an aligned table, a section a line, with the estimate's reason.
+    static func graphTable(_ graph: EmotionGraph, duration: Double) -> String {
+        var lines = ["", "emotions (auto, honest heuristics: see the README)"]
+        for (index, span) in graph.spans(duration: duration).enumerated() {
+            let section = graph.sections[index]
+            lines.append(String(format: "  %2d  %6.1f – %6.1f s  %@  intensity %.2f", index + 1, span.lowerBound, span.upperBound,
+                                section.emotion.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0), section.intensity))
+            if let reason = section.reason { lines.append("      \(reason)") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// analyze's JSON: the report's keys, plus `emotions` with `--emotions`.
+struct AnalyzeDocument: Encodable {
+    let report: AnalysisReport
+    let emotions: EmotionGraphDocument?
+    private enum Keys: String, CodingKey { case emotions }
+
+    func encode(to encoder: any Encoder) throws {
+        try report.encode(to: encoder)
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encodeIfPresent(emotions, forKey: .emotions)
     }
 }

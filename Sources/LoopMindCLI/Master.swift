@@ -44,7 +44,17 @@ struct Master: ParsableCommand {
     @Option(name: .customLong("bit-depth"), help: "16, 24 or 32f for wav, aiff and flac (default 24).")
     var bitDepth: SampleEncoding?
 
-    @Flag(help: "Print the input analysis, settings, AI moves and output analysis as JSON.")
+    @Option(name: .customLong("emotion-map"),
+            help: "A JSON emotion map {\"sections\":[{\"start\":0,\"emotion\":\"calm\",\"intensity\":0.4}, …]}; wins over --emotion.")
+    var emotionMap: String?
+
+    @Option(help: "Seconds over which settings crossfade at each section boundary.")
+    var transition: Double = 2
+
+    @Option(help: "Also write the AI moves timeline as CSV (time_s, parameter, from, to, reason).")
+    var moves: String?
+
+    @Flag(help: "Print the input analysis, emotion graph, settings, AI moves and output analysis as JSON.")
     var json = false
 
     func validate() throws {
@@ -66,6 +76,9 @@ struct Master: ParsableCommand {
         if let ceiling, !(ceiling <= 0 && ceiling >= -6) {
             throw ValidationError("--ceiling must be between -6 and 0 dBTP (got \(ceiling))")
         }
+        if !(transition >= 0 && transition <= 30) {
+            throw ValidationError("--transition must be between 0 and 30 seconds (got \(transition))")
+        }
         if AudioFileFormat(path: output) == nil {
             throw ValidationError("cannot write '\(output)': unknown extension; use one of \(AudioFileFormat.knownExtensions)")
         }
@@ -77,29 +90,27 @@ struct Master: ParsableCommand {
             inputPath == "demo" ? DemoSongSource() : try SoundFileReader(path: inputPath)
         }
         let platformChoice = platform.flatMap(Platform.init(rawValue:))
-        let requestedCeiling = ceiling ?? platformChoice?.ceilingDBTP ?? -1
-        let requestedTarget = target ?? platformChoice?.targetLUFS
-
-        var engine = OfflineMaster()
         let progress = ProgressLine(label: "mastering \((output as NSString).lastPathComponent)")
-        engine.progress = progress.update
         let result: OfflineMaster.Result
-        var estimate: EmotionEstimate?
         do {
-            // The emotion: given, or estimated from the input.
-            let chosen: Emotion
-            if let named = Emotion(rawValue: emotion) {
-                chosen = named
+            // Everything that can be refused is refused before any work.
+            if let moves { try AtomicFile.checkWritable(moves) }
+            let choice: OfflineMaster.EmotionChoice
+            if let emotionMap {
+                choice = .map(try Self.readMap(emotionMap))
+            } else if let named = Emotion(rawValue: emotion) {
+                choice = .whole(named, intensity: intensity)
             } else {
-                var source = try openSource()
-                let found = EmotionEstimate(try Analyzer.analyze(&source))
-                estimate = found
-                chosen = found.emotion
+                choice = .auto(intensity: intensity)
             }
-            let request = MasterModel.Request(emotion: chosen, intensity: intensity ?? estimate?.intensity ?? 0.5,
-                                              targetLUFS: requestedTarget, ceilingDBTP: requestedCeiling)
-            result = try engine.run(.init(openSource: openSource, inputName: input, outputPath: output,
-                                          request: request, encoding: bitDepth))
+            var engine = OfflineMaster()
+            engine.progress = progress.update
+            let job = OfflineMaster.Job(openSource: openSource, inputName: input, outputPath: output, emotions: choice,
+                                        targetLUFS: target ?? platformChoice?.targetLUFS,
+                                        ceilingDBTP: ceiling ?? platformChoice?.ceilingDBTP ?? -1,
+                                        encoding: bitDepth, transitionSeconds: transition)
+            result = try engine.run(job)
+            if let moves { try AtomicFile.write(Data(MovesCSV(result.moves).text.utf8), to: moves) }
         } catch {
             progress.clear()
             throw CommandFailure(error)
@@ -109,9 +120,19 @@ struct Master: ParsableCommand {
             FileHandle.standardError.write(Data("loopmind: \(shortfall)\n".utf8))
         }
         if json {
-            print(MasterReport(result: result, estimate: estimate).json())
+            print(MasterReport(result: result).json())
         } else {
-            print(MasterReport(result: result, estimate: estimate).table(), terminator: "")
+            print(MasterReport(result: result).table(), terminator: "")
+        }
+    }
+
+    /// Reads and validates an emotion map (untrusted: size-limited, every field checked).
+    static func readMap(_ path: String) throws -> EmotionGraph {
+        let data = try AtomicFile.read(path, limit: 1 << 20, kind: "an emotion map")
+        do {
+            return try EmotionGraph.parseMap(data)
+        } catch let error as EmotionGraph.MapError {
+            throw CommandFailure("bad emotion map '\(path)': \(error.description)")
         }
     }
 }

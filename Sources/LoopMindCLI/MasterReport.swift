@@ -5,51 +5,73 @@ import MasteringDSP
 import Rendering
 
 /// What `master` prints: JSON for machines, a short summary for people.
+///
+/// JSON: `input` and `output` (analyze's keys), `emotions` (the graph, in emotion-map form),
+/// `sections` (each with its settings and loudness), `settings` (when there is one section),
+/// `moves` (the AI moves timeline) and `loudness_loop`.
 struct MasterReport {
     let result: OfflineMaster.Result
-    let estimate: EmotionEstimate?
 
     private struct Document: Encodable {
         let input: AnalysisReport
-        let settings: [String: Double]
+        let emotions: EmotionGraphDocument
+        let sections: [Section]
+        let settings: [String: Double]?
         let moves: [AIMove]
         let output: AnalysisReport
         let loudness_loop: Loop
-        let emotion: String
-        let intensity: Double
-        let emotion_reason: String?
+        let transition_s: Double
+        let emotion: String?
+        let intensity: Double?
+    }
+
+    private struct Section: Encodable {
+        let start: Double, end: Double, emotion: String, intensity: Double, reason: String?
+        let settings: [String: Double]
+        let input_lufs: Double?, target_lufs: Double, output_lufs: Double?, gain_db: Double
     }
 
     private struct Loop: Encodable {
         let target_lufs: Double
         let reached_lufs: Double
         let error_lu: Double
-        let gain_db: Double
         let passes: Int
         let mean_limiting_db: Double
+        let fastest_gain_slew_db_per_s: Double
         let ceiling_dbtp: Double
         let true_peak_margin_db: Double
         let shortfall: String?
     }
 
     private var loop: Loop {
-        let settings = result.decision.settings
         let reached = result.output.integratedLUFS
-        return Loop(target_lufs: round3(settings[.loudnessTarget]), reached_lufs: round3(reached),
-                    error_lu: round3(reached - settings[.loudnessTarget]), gain_db: round3(result.loudnessGainDB),
-                    passes: result.passes, mean_limiting_db: round3(result.meanLimitingDB),
-                    ceiling_dbtp: settings[.limiterCeiling],
-                    true_peak_margin_db: round3(settings[.limiterCeiling] - result.output.truePeakDBTP),
+        return Loop(target_lufs: round3(result.targetLUFS), reached_lufs: round3(reached),
+                    error_lu: round3(reached - result.targetLUFS), passes: result.passes,
+                    mean_limiting_db: round3(result.meanLimitingDB),
+                    fastest_gain_slew_db_per_s: round3(result.fastestGainSlewDBPerSecond), ceiling_dbtp: result.ceilingDBTP,
+                    true_peak_margin_db: round3(result.ceilingDBTP - result.output.truePeakDBTP),
                     shortfall: result.shortfall)
     }
 
     func json() -> String {
+        let sections = result.sections.map { section in
+            Section(start: round3(section.span.lowerBound), end: round3(section.span.upperBound),
+                    emotion: section.emotion.rawValue, intensity: round3(section.intensity), reason: section.reason,
+                    settings: section.decision.settings.byName.mapValues(round3),
+                    input_lufs: section.inputLUFS.isFinite ? round3(section.inputLUFS) : nil,
+                    target_lufs: round3(section.targetLUFS),
+                    output_lufs: section.outputLUFS.isFinite ? round3(section.outputLUFS) : nil,
+                    gain_db: round3(section.gainDB))
+        }
+        let single = result.sections.count == 1 ? result.sections[0] : nil
         let document = Document(
             input: result.input,
-            settings: result.decision.settings.byName.mapValues(round3),
-            moves: result.decision.moves.map { var move = $0; move.from = round3(move.from); move.to = round3(move.to); return move },
-            output: result.output, loudness_loop: loop, emotion: result.request.emotion.rawValue,
-            intensity: round3(result.request.intensity), emotion_reason: estimate?.reason)
+            emotions: EmotionGraphDocument(graph: result.graph, duration: result.input.durationSeconds),
+            sections: sections,
+            settings: single?.decision.settings.byName.mapValues(round3),
+            moves: result.moves.map { var move = $0; move.time = round3(move.time); move.from = round3(move.from); move.to = round3(move.to); return move },
+            output: result.output, loudness_loop: loop, transition_s: result.transitionSeconds,
+            emotion: single?.emotion.rawValue, intensity: single.map { round3($0.intensity) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self)
@@ -58,15 +80,23 @@ struct MasterReport {
     func table() -> String {
         let loop = self.loop
         var lines: [String] = []
-        if let estimate { lines.append(estimate.reason) }
+        for (index, section) in result.sections.enumerated() {
+            lines.append(String(format: "section %d  %6.1f–%6.1f s  %@ %.1f   in %6.1f  → %6.1f LUFS (aim %6.1f)",
+                                index + 1, section.span.lowerBound, section.span.upperBound,
+                                section.emotion.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0),
+                                section.intensity, section.inputLUFS, section.outputLUFS, section.targetLUFS))
+            if let reason = section.reason { lines.append("           \(reason)") }
+        }
         lines.append(String(format: "target      %6.1f LUFS   reached %6.1f LUFS (%+.2f LU) in %d pass%@",
                             loop.target_lufs, loop.reached_lufs, loop.error_lu, loop.passes, loop.passes == 1 ? "" : "es"))
         lines.append(String(format: "true peak   %6.1f dBTP   ceiling %6.1f dBTP (%.2f dB under)",
                             result.output.truePeakDBTP, loop.ceiling_dbtp, loop.true_peak_margin_db))
-        lines.append(String(format: "gain        %+6.1f dB     mean limiting %.1f dB", loop.gain_db, loop.mean_limiting_db))
+        lines.append(String(format: "mean limiting %.1f dB", loop.mean_limiting_db))
         lines.append("AI moves:")
-        for move in result.decision.moves {
-            lines.append(String(format: "  %-22@ %8.2f → %8.2f   %@", move.parameter as NSString, move.from, move.to, move.reason as NSString))
+        for move in result.moves {
+            lines.append(String(format: "  %6.1f s  %@ %8.2f → %8.2f   %@", move.time,
+                                move.parameter.padding(toLength: 22, withPad: " ", startingAt: 0),
+                                move.from, move.to, move.reason as NSString))
         }
         return lines.joined(separator: "\n") + "\n"
     }

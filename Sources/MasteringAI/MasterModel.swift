@@ -38,16 +38,36 @@ public struct MasterModel: Sendable {
         public var targetLUFS: Double { settings[.loudnessTarget] }
     }
 
-    /// Tone features the rules read, from the input's 1/3-octave curve.
+    /// What the rules read about the material: the whole input, or one section of it.
+    public struct MixProfile: Sendable, Equatable {
+        public var rmsDBFS: Double
+        public var crestFactorDB: Double
+        public var stereoWidth: Double
+        public var tone: ToneFeatures
+
+        public init(_ report: AnalysisReport) {
+            rmsDBFS = report.rmsDBFS; crestFactorDB = report.crestFactorDB
+            stereoWidth = report.stereo.width; tone = ToneFeatures(report.toneCurve)
+        }
+
+        public init(_ section: SectionMeasurement) {
+            rmsDBFS = section.rmsDBFS; crestFactorDB = section.crestFactorDB
+            stereoWidth = section.stereoWidth; tone = ToneFeatures(section.toneCurve)
+        }
+    }
+
+    /// Tone features the rules read, from a 1/3-octave curve.
     public struct ToneFeatures: Sendable, Equatable {
         /// Mean level of 4–12.5 kHz minus 250 Hz–1 kHz, dB: how bright the mix is.
         public var highTiltDB: Double
         /// Mean level of 40–125 Hz minus 250 Hz–1 kHz, dB: how heavy the low end is.
         public var lowExcessDB: Double
 
-        public init(_ report: AnalysisReport) {
+        public init(_ report: AnalysisReport) { self.init(report.toneCurve) }
+
+        public init(_ toneCurve: [ToneBand]) {
             func mean(_ range: ClosedRange<Double>) -> Double {
-                let levels = report.toneCurve.filter { range.contains($0.hz) && $0.db.isFinite }.map(\.db)
+                let levels = toneCurve.filter { range.contains($0.hz) && $0.db.isFinite }.map(\.db)
                 return levels.isEmpty ? -120 : levels.reduce(0, +) / Double(levels.count)
             }
             let mids = mean(250...1000)
@@ -71,18 +91,27 @@ public struct MasterModel: Sendable {
     public init() {}
 
     public func decide(for input: AnalysisReport, _ request: Request) -> Decision {
+        decide(for: MixProfile(input), request)
+    }
+
+    /// - Parameters:
+    ///   - section: where the decision applies, for the moves: the section's start (seconds)
+    ///     and how to name it ("section 3"); nil for a whole-track decision.
+    public func decide(for input: MixProfile, _ request: Request, section: (start: Double, name: String)? = nil) -> Decision {
         var settings = ChainSettings()
         var moves: [AIMove] = []
         let emotion = request.emotion, i = request.intensity
         let strength = 0.5 + i                      // 0.5…1.5 times the table's move
-        let label = "\(emotion.rawValue) (\(String(format: "%.1f", i)))"
-        let tone = ToneFeatures(input)
+        let label = (section.map { "\($0.name) " } ?? "") + "\(emotion.rawValue) (\(String(format: "%.1f", i)))"
+        let tone = input.tone
 
-        func set(_ parameter: ChainParameter, _ value: Double, _ reason: String) {
+        /// Sets a parameter and records the move; the reason names the new value after its label.
+        func set(_ parameter: ChainParameter, _ value: Double, _ reason: String, naming: Bool = true) {
             let before = settings[parameter]
             settings[parameter] = value
             if abs(settings[parameter] - before) > 1e-9 {
-                moves.append(AIMove(time: 0, parameter: parameter, from: before, to: settings[parameter], reason: reason))
+                moves.append(AIMove(time: section?.start ?? 0, parameter: parameter, from: before, to: settings[parameter],
+                                    reason: naming ? Self.describe(parameter, settings[parameter], reason) : reason))
             }
         }
 
@@ -122,7 +151,7 @@ public struct MasterModel: Sendable {
         let dynamics = Self.dynamicsTable[emotion]!
         let inputRMS = input.rmsDBFS.isFinite ? input.rmsDBFS : -60
         set(.compThreshold, inputRMS + dynamics.thresholdAboveRMS - dynamics.thresholdPerIntensity * i,
-            String(format: "\(label): threshold %.0f dB above the mix's RMS (%.1f dBFS)",
+            String(format: "\(label): %.0f dB above the mix's RMS (%.1f dBFS)",
                    dynamics.thresholdAboveRMS - dynamics.thresholdPerIntensity * i, inputRMS))
         let tableRatio = 1 + (dynamics.ratio - 1) * strength
         let crest = input.crestFactorDB
@@ -146,9 +175,9 @@ public struct MasterModel: Sendable {
         var width = 1 + (Self.widthTable[emotion]! - 1) * strength
         var widthReason = "\(label): \(emotion.character)"
         if width > 1 {
-            let scale = min(max(input.stereo.width / Self.wideInputWidth, 0.2), 1)
+            let scale = min(max(input.stereoWidth / Self.wideInputWidth, 0.2), 1)
             if scale < 1 {
-                widthReason += String(format: "; the mix is narrow (side/mid %.2f), widened by %.0f %% of the table's", input.stereo.width, scale * 100)
+                widthReason += String(format: "; the mix is narrow (side/mid %.2f), widened by %.0f %% of the table's", input.stereoWidth, scale * 100)
             }
             width = 1 + (width - 1) * scale
         }
@@ -162,12 +191,12 @@ public struct MasterModel: Sendable {
 
         // Loudness and ceiling.
         if let target = request.targetLUFS {
-            set(.loudnessTarget, target, String(format: "the requested target, %.1f LUFS", target))
+            set(.loudnessTarget, target, String(format: "the requested target, %.1f LUFS", target), naming: false)
         } else {
             let target = emotion.targetLUFS + 2 * (i - 0.5)
-            set(.loudnessTarget, target, String(format: "\(label): %.1f LUFS (the table's %.0f LUFS, louder with intensity)", target, emotion.targetLUFS))
+            set(.loudnessTarget, target, String(format: "\(label): the table's %.0f LUFS, louder with intensity", emotion.targetLUFS))
         }
-        set(.limiterCeiling, request.ceilingDBTP, String(format: "true-peak ceiling %.1f dBTP", request.ceilingDBTP))
+        set(.limiterCeiling, request.ceilingDBTP, String(format: "true-peak ceiling %.1f dBTP", request.ceilingDBTP), naming: false)
         set(.limiterRelease, dynamics.limiterReleaseMilliseconds, "\(label): limiter release")
 
         // Learned style, last: the user's own taste on top of the AI's suggestion.
@@ -176,9 +205,26 @@ public struct MasterModel: Sendable {
             let spec = parameter.spec
             let amount = String(format: "%+.1f", offset.value) + (spec.unit.rawValue.isEmpty ? "" : " \(spec.unit.rawValue)")
             set(parameter, settings[parameter] + offset.value,
-                "your style: \(amount) \(spec.label) in \(emotion.rawValue) sections, from \(offset.evidence) tweak\(offset.evidence == 1 ? "" : "s")")
+                "your style: \(amount) \(spec.label) in \(emotion.rawValue) sections, from \(offset.evidence) tweak\(offset.evidence == 1 ? "" : "s")",
+                naming: false)
         }
         return Decision(settings: settings, moves: moves)
+    }
+
+    /// "label: high shelf −1.5 dB, why": the reason with the value it led to.
+    public static func describe(_ parameter: ChainParameter, _ value: Double, _ reason: String) -> String {
+        guard let colon = reason.firstIndex(of: ":") else { return reason }
+        let spec = parameter.spec
+        let amount: String
+        switch spec.unit {
+        case .choice: amount = spec.choices[Int(value.rounded())]
+        case .fraction: amount = String(format: "%.2f", value)
+        case .ratio: amount = String(format: "%.1f:1", value)
+        case .decibels: amount = String(format: "%+.1f dB", value).replacingOccurrences(of: "-", with: "−")
+        default: amount = String(format: "%.1f %@", value, spec.unit.rawValue).replacingOccurrences(of: "-", with: "−")
+        }
+        let rest = reason[reason.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        return "\(reason[..<colon]): \(spec.label) \(amount), \(rest)"
     }
 
     // MARK: - The tables (at strength 1 = intensity 0.5)

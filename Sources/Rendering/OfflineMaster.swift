@@ -4,38 +4,84 @@ import Foundation
 import MasteringAI
 import MasteringDSP
 
-/// Renders a master offline: analysis → AI decision → chain passes in a closed loudness loop →
-/// the file, written atomically, and its measured analysis.
+/// Renders a master offline: analysis → emotion graph → AI decisions per section → chain
+/// passes in a closed loudness loop → the file, written atomically, and its measured analysis.
 ///
-/// The loop: the loudness gain starts at target − input loudness; each pass renders the whole
-/// chain (limiter included), measures the output's integrated loudness with libebur128 and
-/// corrects the gain by the error (secant steps, since the limiter bends the curve), until the
-/// output is within `toleranceLU` of the target. If getting louder would need the limiter to
-/// take more than `maximumMeanLimitingDB` on average, the loop stops and says what it reached.
+/// The graph: given (`--emotion-map`), one emotion for the whole track, or estimated (`auto`).
+/// Each section gets its own settings from the AI master model, measured on that section;
+/// `ChainAutomation` crossfades them over the transition at each boundary.
+///
+/// Loudness: the whole master aims at one integrated target (the request's, or the
+/// duration-weighted energy mean of the sections' emotion targets). Each section keeps the
+/// song's own loudness relative to the whole, nudged toward its emotion's place in the table
+/// by at most `maximumNudgeDB` (so no boundary step grows by more than about 1 LU). The loop:
+/// each pass renders the whole chain (limiter included), measures the output's integrated
+/// loudness and each section's with libebur128, and corrects a common gain (secant steps,
+/// since the limiter bends the curve) and each section's gain, until the whole is within
+/// `toleranceLU` of the target. If getting louder would need the limiter to take more than
+/// `maximumMeanLimitingDB` on average, the loop stops and says what it reached.
 public struct OfflineMaster {
+    /// Where the emotion graph comes from, strongest first.
+    public enum EmotionChoice: Sendable {
+        case map(EmotionGraph)
+        /// One emotion for the whole track; intensity nil: 0.5.
+        case whole(Emotion, intensity: Double?)
+        /// Estimated from the audio; an intensity given here replaces every section's estimate.
+        case auto(intensity: Double?)
+    }
+
     public struct Job {
         /// Opens the input afresh for each pass.
         public var openSource: () throws -> any AudioSource
         public var inputName: String
         public var outputPath: String
-        public var request: MasterModel.Request
+        public var emotions: EmotionChoice
+        /// An explicit integrated target (`--target`, `--platform`); nil: from the emotions.
+        public var targetLUFS: Double?
+        public var ceilingDBTP: Double
+        /// Learned offsets per emotion (the style trainer's).
+        public var style: (Emotion) -> StyleOffsets
         public var encoding: SampleEncoding?
+        public var transitionSeconds: Double
 
         public init(openSource: @escaping () throws -> any AudioSource, inputName: String, outputPath: String,
-                    request: MasterModel.Request, encoding: SampleEncoding? = nil) {
+                    emotions: EmotionChoice = .auto(intensity: nil), targetLUFS: Double? = nil, ceilingDBTP: Double = -1,
+                    style: @escaping (Emotion) -> StyleOffsets = { _ in StyleOffsets() },
+                    encoding: SampleEncoding? = nil, transitionSeconds: Double = 2) {
             self.openSource = openSource; self.inputName = inputName; self.outputPath = outputPath
-            self.request = request; self.encoding = encoding
+            self.emotions = emotions; self.targetLUFS = targetLUFS; self.ceilingDBTP = ceilingDBTP
+            self.style = style; self.encoding = encoding; self.transitionSeconds = transitionSeconds
         }
     }
 
-    public struct Result {
-        public var request: MasterModel.Request
-        public var input: AnalysisReport
+    /// One section of the master: what it is, what the AI set, and its loudness.
+    public struct SectionResult: Sendable {
+        public var span: Range<Double>
+        public var emotion: Emotion
+        public var intensity: Double
+        public var reason: String?
         public var decision: MasterModel.Decision
+        public var inputLUFS: Double
+        /// What the section aims at in the output (the whole's target plus its offset).
+        public var targetLUFS: Double
+        public var outputLUFS: Double
+        public var gainDB: Double
+    }
+
+    public struct Result {
+        public var input: AnalysisReport
+        public var graph: EmotionGraph
+        public var sections: [SectionResult]
+        /// Every automatic change in time order: each section's settings, and its loudness.
+        public var moves: [AIMove]
         public var output: AnalysisReport
-        public var loudnessGainDB: Double
+        public var targetLUFS: Double
+        public var ceilingDBTP: Double
+        public var transitionSeconds: Double
         public var passes: Int
         public var meanLimitingDB: Double
+        /// The fastest the loudness gain moved in the written pass, dB/s (never above the slew limit).
+        public var fastestGainSlewDBPerSecond: Double
         /// Set when the target could not be reached without wrecking the material.
         public var shortfall: String?
     }
@@ -46,98 +92,130 @@ public struct OfflineMaster {
 
     public static let toleranceLU = 0.2
     public static let maximumMeanLimitingDB = 3.0
+    /// The most a section's loudness is moved toward its emotion's, relative to the song's own.
+    public static let maximumNudgeDB = 0.3
+    /// How close each section's relative loudness must come before the loop may stop early.
+    static let sectionToleranceLU = 0.2
     static let maximumPasses = 8
     /// Extra room under the ceiling for lossy formats before the first decode says how much they need.
     static let lossyHeadroomDB = 0.5
     static let blockFrames = 4096
+    /// Automation is evaluated every this many input frames, on a grid from the first frame.
+    static let automationGrid = 256
 
     public var progress: ((Double) -> Void)?
 
     public init() {}
 
     public func run(_ job: Job) throws -> Result {
-        // 1. What the input is.
+        // 1. What the input is, with the 100 ms feature track sections are measured on.
         var analysisSource = try job.openSource()
         guard analysisSource.channelCount <= 2 else {
             throw Failure(description: "cannot read '\(job.inputName)': master works on mono and stereo files; this one has \(analysisSource.channelCount) channels")
         }
-        let input = try Analyzer.analyze(&analysisSource)
-        guard input.integratedLUFS.isFinite else {
+        let input = try Analyzer.analyze(&analysisSource, options: .init(features: true))
+        guard input.integratedLUFS.isFinite, let track = input.features, track.frameCount > 0 else {
             throw Failure(description: "cannot read '\(job.inputName)': the audio is silent (no loudness to master)")
         }
         progress?(0.1)
 
-        // 2. What the AI would do.
-        let decision = MasterModel().decide(for: input, job.request)
-        let target = decision.targetLUFS
+        // 2. The emotion graph and the AI's decision for each section.
+        let graph: EmotionGraph
+        switch job.emotions {
+        case .map(let map):
+            try map.validate(duration: input.durationSeconds)
+            graph = map
+        case .whole(let emotion, let intensity):
+            graph = EmotionGraph(whole: emotion, intensity: intensity ?? 0.5)
+        case .auto(let intensity):
+            let estimated = EmotionEstimator().estimate(track)
+            graph = intensity.map { value in
+                EmotionGraph(sections: estimated.sections.map { var section = $0; section.intensity = value; return section })
+            } ?? estimated
+        }
+        var plan = Plan(graph: graph, input: input, track: track, job: job)
+
         let format = AudioFileFormat(path: job.outputPath)
         let bitDepth = (job.encoding ?? format.map { SoundFileWriter.defaultEncoding(for: $0) } ?? .float32)
         let ditherBits = (format?.isLossy ?? false) || !bitDepth.isInteger ? 0 : bitDepth.bitDepth
 
         // 3. The closed loop.
-        var gain = target - input.integratedLUFS
-        var previous: (gain: Double, loudness: Double)?
+        let target = plan.targetLUFS
+        var previous: (common: Double, loudness: Double)?
+        var common = 0.0
         // Lossy encoders overshoot their input's peaks: start half a dB lower, then correct after decoding.
         let isLossy = format?.isLossy ?? false
-        var ceiling = decision.settings[.limiterCeiling] - (isLossy ? Self.lossyHeadroomDB : 0)
+        var ceiling = job.ceilingDBTP - (isLossy ? Self.lossyHeadroomDB : 0)
         var pass = 0
         var shortfall: String?
         while true {
             pass += 1
-            var settings = decision.settings
-            settings[.limiterCeiling] = ceiling
             let writer = try SoundFileWriter(path: job.outputPath, sampleRate: Int(input.sampleRate),
                                              channelCount: input.channelCount, encoding: job.encoding)
-            let rendered = try render(job, settings: settings, gainDB: gain, ditherBits: ditherBits, writer: writer,
+            let automation = plan.automation(commonGainDB: common, ceilingDBTP: ceiling, sampleRate: input.sampleRate,
+                                             transitionSeconds: job.transitionSeconds)
+            let rendered = try render(job, automation: automation, ditherBits: ditherBits, writer: writer,
                                       passFraction: (0.1 + 0.8 * Double(pass - 1) / 3, 0.8 / 3))
-            let error = target - rendered.integratedLUFS
-            let done = abs(error) <= Self.toleranceLU * 0.75
+            let sectionLoudness = plan.sectionFrames.map { rendered.loudness.loudness(subBlocks: $0) }
+            let reached = rendered.loudness.integratedLUFS
+            let error = target - reached
+            let relativeErrors = plan.relativeErrors(sectionLoudness: sectionLoudness, wholeLUFS: reached)
+            let sectionsSettled = relativeErrors.allSatisfy { abs($0) <= Self.sectionToleranceLU } || pass >= 4
+            let done = abs(error) <= Self.toleranceLU * 0.75 && sectionsSettled
             let limited = error > 0 && rendered.meanLimitingDB >= Self.maximumMeanLimitingDB
             if done || limited || pass == Self.maximumPasses {
-                if limited && !done {
+                if limited && abs(error) > Self.toleranceLU * 0.75 {
                     shortfall = String(format: "cannot reach %.1f LUFS under a %.1f dBTP ceiling without more than %.0f dB of average limiting; reached %.1f LUFS",
-                                       target, decision.settings[.limiterCeiling], Self.maximumMeanLimitingDB, rendered.integratedLUFS)
+                                       target, job.ceilingDBTP, Self.maximumMeanLimitingDB, reached)
                 }
                 try writer.commit()
                 // 4. Measure what was written, decoded (lossy codecs can overshoot their input's peaks).
                 var check = try SoundFileReader(path: job.outputPath)
                 let output = try Analyzer.analyze(&check)
-                let overshoot = output.truePeakDBTP - decision.settings[.limiterCeiling]
+                let overshoot = output.truePeakDBTP - job.ceilingDBTP
                 if overshoot > 0 && isLossy && pass < Self.maximumPasses {
                     ceiling -= overshoot * 1.25 + 0.1
                     continue
                 }
                 progress?(1)
-                return Result(request: job.request, input: input, decision: decision, output: output, loudnessGainDB: gain,
-                              passes: pass, meanLimitingDB: rendered.meanLimitingDB, shortfall: shortfall)
+                return Result(input: input, graph: graph,
+                              sections: plan.results(outputLoudness: sectionLoudness, commonGainDB: common),
+                              moves: plan.moves, output: output, targetLUFS: target, ceilingDBTP: job.ceilingDBTP,
+                              transitionSeconds: job.transitionSeconds, passes: pass,
+                              meanLimitingDB: rendered.meanLimitingDB, fastestGainSlewDBPerSecond: rendered.fastestGainSlew,
+                              shortfall: shortfall)
             }
-            // Secant step on gain → loudness; the slope is at most 1 (the limiter only takes away).
+            // Secant step on the common gain → loudness; the slope is at most 1 (the limiter only takes away).
             var slope = 1.0
-            if let previous, abs(gain - previous.gain) > 0.01 {
-                slope = min(max((rendered.integratedLUFS - previous.loudness) / (gain - previous.gain), 0.2), 1)
+            if let previous, abs(common - previous.common) > 0.01 {
+                slope = min(max((reached - previous.loudness) / (common - previous.common), 0.2), 1)
             }
-            previous = (gain, rendered.integratedLUFS)
-            gain += error / slope
+            previous = (common, reached)
+            common += error / slope
+            // Each section's own correction keeps its place relative to the whole.
+            plan.correct(relativeErrors)
         }
     }
 
-    /// One pass: the chain over the whole input, written, with the output's loudness measured.
-    private func render(_ job: Job, settings: ChainSettings, gainDB: Double, ditherBits: Int,
-                        writer: SoundFileWriter, passFraction: (start: Double, span: Double))
-        throws -> (integratedLUFS: Double, meanLimitingDB: Double) {
+    /// One pass: the automated chain over the whole input, written, with the output's loudness measured.
+    private func render(_ job: Job, automation: ChainAutomation, ditherBits: Int, writer: SoundFileWriter,
+                        passFraction: (start: Double, span: Double))
+        throws -> (loudness: LoudnessTimeline, meanLimitingDB: Double, fastestGainSlew: Double) {
         var source = try job.openSource()
         let channels = source.channelCount
         let rate = source.sampleRate
         let total = source.frameCount
         let frames = Self.blockFrames
         var chain = MasteringChain()
-        chain.apply(settings)
+        let start = automation.value(at: 0)
+        chain.apply(start.settings)
         chain.prepare(ProcessSpec(sampleRate: rate, maximumBlockFrames: frames), bitDepth: ditherBits)
-        chain.setLoudnessGain(gainDB)
+        chain.setLoudnessGain(start.gainDB)
         chain.snapToSettings()
+        var applied = start
         let latency = chain.latencyFrames
-        let meter = try LoudnessMeter(channelCount: channels, sampleRate: rate,
-                                      layout: SpeakerPosition.defaultLayout(channelCount: channels), measures: .loudness)
+        let loudness = try LoudnessTimeline(channelCount: channels, sampleRate: rate,
+                                            layout: SpeakerPosition.defaultLayout(channelCount: channels))
 
         let interleaved = UnsafeMutableBufferPointer<Float>.allocate(capacity: frames * channels)
         let left = UnsafeMutablePointer<Float>.allocate(capacity: frames)
@@ -148,8 +226,11 @@ public struct OfflineMaster {
         var toSkip = latency             // the chain's delay: its first frames are not ours
         var flushLeft = latency           // silence pushed through at the end to empty it
         var limitingSum = 0.0, limitingBlocks = 0
-        var framesIn = 0
+        var fastestGainSlew = 0.0         // dB/s, measured on the gain the chain applied
+        var lastGain = chain.loudnessGainDB
+        var framesIn = 0                  // input frames (and flush frames) processed so far
         var finished = false
+        let grid = Self.automationGrid
         while !finished {
             var count = try source.read(into: interleaved)
             if count == 0 {
@@ -161,15 +242,30 @@ public struct OfflineMaster {
                 right.update(repeating: 0, count: count)
                 finished = flushLeft == 0
             } else {
-                framesIn += count
                 for index in 0..<count {
                     left[index] = interleaved[index * channels]
                     right[index] = channels == 2 ? interleaved[index * channels + 1] : interleaved[index * channels]
                 }
             }
-            chain.process(StereoBlock(left: left, right: right, frameCount: count))
-            limitingSum += Double(-chain.limiterReductionDB)
-            limitingBlocks += 1
+            // The chain in pieces cut at the automation grid, each with the values at its start.
+            var offset = 0
+            while offset < count {
+                let frame = framesIn + offset
+                if frame % grid == 0 {
+                    let value = automation.value(at: frame)
+                    if value.settings != applied.settings { chain.apply(value.settings) }
+                    if value.gainDB != applied.gainDB { chain.setLoudnessGain(value.gainDB) }
+                    applied = value
+                }
+                let piece = min(count - offset, grid - frame % grid)
+                chain.process(StereoBlock(left: left + offset, right: right + offset, frameCount: piece))
+                limitingSum += Double(-chain.limiterReductionDB) * Double(piece)
+                limitingBlocks += piece
+                fastestGainSlew = max(fastestGainSlew, abs(chain.loudnessGainDB - lastGain) * rate / Double(piece))
+                lastGain = chain.loudnessGainDB
+                offset += piece
+            }
+            framesIn += count
             let skip = min(toSkip, count)
             toSkip -= skip
             let produced = count - skip
@@ -183,12 +279,148 @@ public struct OfflineMaster {
                 }
             }
             let block = UnsafeBufferPointer(rebasing: out[0..<produced * channels])
-            try meter.add(block)
+            try loudness.add(block)
             try writer.write(block)
             if let progress, let total, total > 0 {
                 progress(passFraction.start + passFraction.span * min(1, Double(framesIn) / Double(total)))
             }
         }
-        return (meter.integratedLUFS, limitingBlocks > 0 ? limitingSum / Double(limitingBlocks) : 0)
+        return (loudness, limitingBlocks > 0 ? limitingSum / Double(limitingBlocks) : 0, fastestGainSlew)
+    }
+}
+
+/// The sections of one master: their decisions, loudness targets and gains.
+struct Plan {
+    struct Section {
+        var span: Range<Double>
+        var frames: Range<Int>          // 100 ms feature frames
+        var graphSection: EmotionSection
+        var decision: MasterModel.Decision
+        var inputLUFS: Double
+        /// Output loudness relative to the whole's target, LU.
+        var relativeTargetLU: Double
+        var gainDB: Double
+    }
+
+    var sections: [Section]
+    let targetLUFS: Double
+    let moves: [AIMove]
+
+    var sectionFrames: [Range<Int>] { sections.map(\.frames) }
+
+    init(graph: EmotionGraph, input: AnalysisReport, track: FeatureTrack, job: OfflineMaster.Job) {
+        let spans = graph.spans(duration: input.durationSeconds)
+        let model = MasterModel()
+        var sections: [Section] = []
+        for (index, graphSection) in graph.sections.enumerated() {
+            let span = spans[index]
+            let first = index == 0 ? 0 : min(track.frame(at: span.lowerBound), track.frameCount)
+            let last = index + 1 == spans.count ? track.frameCount : min(track.frame(at: span.upperBound), track.frameCount)
+            let frames = first..<max(first, last)
+            let measured = SectionMeasurement(track, frames: frames.isEmpty ? 0..<track.frameCount : frames)
+            let request = MasterModel.Request(emotion: graphSection.emotion, intensity: graphSection.intensity,
+                                              targetLUFS: job.targetLUFS, ceilingDBTP: job.ceilingDBTP,
+                                              style: job.style(graphSection.emotion))
+            let name = graph.sections.count > 1 ? "section \(index + 1)" : nil
+            let decision = model.decide(for: graph.sections.count > 1 ? MasterModel.MixProfile(measured) : MasterModel.MixProfile(input),
+                                        request, section: name.map { (span.lowerBound, $0) })
+            sections.append(Section(span: span, frames: frames, graphSection: graphSection, decision: decision,
+                                    inputLUFS: graph.sections.count > 1 ? measured.loudnessLUFS : input.integratedLUFS,
+                                    relativeTargetLU: 0, gainDB: 0))
+        }
+
+        // The whole's target: the request's, or the energy mean of the sections' own.
+        let durations = sections.map { max($0.span.upperBound - $0.span.lowerBound, 0) }
+        let totalDuration = max(durations.reduce(0, +), 1e-9)
+        let emotionTargets = sections.map { $0.decision.targetLUFS }
+        let target = job.targetLUFS ?? 10 * log10(zip(durations, emotionTargets).map { $0 * pow(10, $1 / 10) }.reduce(0, +) / totalDuration)
+        targetLUFS = sections.count == 1 ? sections[0].decision.targetLUFS : target
+
+        // Each section: the song's own level relative to the whole, nudged toward its emotion's.
+        let audible = sections.indices.filter { sections[$0].inputLUFS.isFinite }
+        let weight = audible.map { durations[$0] }.reduce(0, +)
+        let meanInput = weight > 0 ? audible.map { sections[$0].inputLUFS * durations[$0] }.reduce(0, +) / weight : 0
+        let meanEmotion = weight > 0 ? audible.map { emotionTargets[$0] * durations[$0] }.reduce(0, +) / weight : 0
+        var moves: [AIMove] = []
+        for index in sections.indices {
+            var section = sections[index]
+            let label = sections.count > 1 ? "section \(index + 1) \(section.graphSection.emotion.rawValue) (\(String(format: "%.1f", section.graphSection.intensity)))" : nil
+            if section.inputLUFS.isFinite && sections.count > 1 {
+                let own = section.inputLUFS - input.integratedLUFS
+                let wanted = (emotionTargets[index] - meanEmotion) - (section.inputLUFS - meanInput)
+                let nudge = min(max(0.5 * wanted, -OfflineMaster.maximumNudgeDB), OfflineMaster.maximumNudgeDB)
+                section.relativeTargetLU = own + nudge
+                section.gainDB = targetLUFS + section.relativeTargetLU - section.inputLUFS
+                var settings = section.decision.settings
+                settings[.loudnessTarget] = targetLUFS + section.relativeTargetLU
+                section.decision.settings = settings
+                if let label {
+                    section.decision.moves.removeAll { $0.parameter == ChainParameter.loudnessTarget.spec.name }
+                    let reason = String(format: "%@: target %.1f LUFS, the song's own level here (%+.1f LU re the whole) %@",
+                                        label, settings[.loudnessTarget], own,
+                                        abs(nudge) < 0.05 ? "kept as it is" : String(format: "nudged %+.1f dB toward %@'s loudness", nudge, section.graphSection.emotion.rawValue))
+                    section.decision.moves.append(AIMove(time: section.span.lowerBound, parameter: .loudnessTarget,
+                                                         from: index == 0 ? ChainParameter.loudnessTarget.spec.defaultValue : sections[index - 1].decision.settings[.loudnessTarget],
+                                                         to: settings[.loudnessTarget], reason: reason))
+                }
+            } else {
+                section.gainDB = targetLUFS - input.integratedLUFS
+            }
+            sections[index] = section
+            moves += Self.changes(into: index, of: sections)
+        }
+        self.sections = sections
+        self.moves = moves.sorted { $0.time < $1.time }
+    }
+
+    /// The moves that start section `index`: the first section's from the defaults; later ones
+    /// only what differs from the section before, with the model's reasons.
+    private static func changes(into index: Int, of sections: [Section]) -> [AIMove] {
+        let decision = sections[index].decision
+        guard index > 0 else { return decision.moves }
+        let before = sections[index - 1].decision.settings
+        return ChainParameter.allCases.compactMap { parameter in
+            let from = before[parameter], to = decision.settings[parameter]
+            guard abs(to - from) > 1e-9 else { return nil }
+            let section = sections[index].graphSection
+            let label = "section \(index + 1) \(section.emotion.rawValue) (\(String(format: "%.1f", section.intensity)))"
+            let reason = decision.moves.last { $0.parameter == parameter.spec.name }?.reason
+                ?? MasterModel.describe(parameter, to, "\(label): \(section.emotion.rawValue) leaves it at the default")
+            return AIMove(time: sections[index].span.lowerBound, parameter: parameter, from: from, to: to, reason: reason)
+        }
+    }
+
+    /// Relative loudness errors (target − measured) of the sections that can be measured.
+    func relativeErrors(sectionLoudness: [Double], wholeLUFS: Double) -> [Double] {
+        guard sections.count > 1 else { return [0] }
+        return sections.indices.map { index in
+            let measured = sectionLoudness[index]
+            guard measured.isFinite, sections[index].inputLUFS.isFinite else { return 0 }
+            return sections[index].relativeTargetLU - (measured - wholeLUFS)
+        }
+    }
+
+    mutating func correct(_ relativeErrors: [Double]) {
+        guard sections.count > 1 else { return }
+        for index in sections.indices { sections[index].gainDB += relativeErrors[index] }
+    }
+
+    func automation(commonGainDB: Double, ceilingDBTP: Double, sampleRate: Double, transitionSeconds: Double) -> ChainAutomation {
+        ChainAutomation(sections: sections.map { section in
+            var settings = section.decision.settings
+            settings[.limiterCeiling] = ceilingDBTP
+            return ChainAutomation.Section(startFrame: Int((section.span.lowerBound * sampleRate).rounded()),
+                                           settings: settings, gainDB: section.gainDB + commonGainDB)
+        }, transitionFrames: Int((transitionSeconds * sampleRate).rounded()))
+    }
+
+    func results(outputLoudness: [Double], commonGainDB: Double) -> [OfflineMaster.SectionResult] {
+        sections.enumerated().map { index, section in
+            OfflineMaster.SectionResult(span: section.span, emotion: section.graphSection.emotion,
+                                        intensity: section.graphSection.intensity, reason: section.graphSection.reason,
+                                        decision: section.decision, inputLUFS: section.inputLUFS,
+                                        targetLUFS: targetLUFS + section.relativeTargetLU,
+                                        outputLUFS: outputLoudness[index], gainDB: section.gainDB + commonGainDB)
+        }
     }
 }

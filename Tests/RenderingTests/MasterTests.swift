@@ -16,13 +16,14 @@ import Testing
         return path
     }()
 
-    static func master(_ request: MasterModel.Request, to name: String) throws -> OfflineMaster.Result {
-        try OfflineMaster().run(.init(openSource: { DemoSongSource() }, inputName: "demo",
-                                      outputPath: folder + "/" + name, request: request))
+    static func master(_ emotions: OfflineMaster.EmotionChoice, target: Double? = nil, ceiling: Double = -1,
+                       to name: String) throws -> OfflineMaster.Result {
+        try OfflineMaster().run(.init(openSource: { DemoSongSource() }, inputName: "demo", outputPath: folder + "/" + name,
+                                      emotions: emotions, targetLUFS: target, ceilingDBTP: ceiling))
     }
 
     static func check(_ result: OfflineMaster.Result, _ label: String) {
-        let target = result.decision.targetLUFS, ceiling = result.decision.settings[.limiterCeiling]
+        let target = result.targetLUFS, ceiling = result.ceilingDBTP
         if result.shortfall == nil {
             #expect(abs(result.output.integratedLUFS - target) <= OfflineMaster.toleranceLU,
                     "\(label): \(result.output.integratedLUFS) LUFS for a \(target) LUFS target")
@@ -34,21 +35,21 @@ import Testing
 
     @Test(arguments: Emotion.allCases)
     func everyEmotionLandsOnItsTarget(emotion: Emotion) throws {
-        let result = try Self.master(.init(emotion: emotion, intensity: 0.7), to: "\(emotion).wav")
-        #expect(abs(result.decision.targetLUFS - (emotion.targetLUFS + 0.4)) < 1e-9, "more intensity, louder")
+        let result = try Self.master(.whole(emotion, intensity: 0.7), to: "\(emotion).wav")
+        #expect(abs(result.targetLUFS - (emotion.targetLUFS + 0.4)) < 1e-9, "more intensity, louder")
         Self.check(result, emotion.rawValue)
     }
 
     @Test(arguments: Platform.allCases)
     func everyPlatformLandsOnItsTarget(platform: Platform) throws {
-        let result = try Self.master(.init(emotion: .bright, targetLUFS: platform.targetLUFS, ceilingDBTP: platform.ceilingDBTP),
-                                     to: "\(platform).flac")
-        #expect(result.decision.targetLUFS == platform.targetLUFS)
+        let result = try Self.master(.whole(.bright, intensity: nil), target: platform.targetLUFS,
+                                     ceiling: platform.ceilingDBTP, to: "\(platform).flac")
+        #expect(result.targetLUFS == platform.targetLUFS)
         Self.check(result, platform.rawValue)
     }
 
     @Test func lossyOutputIsCheckedAfterDecoding() throws {
-        let result = try Self.master(.init(emotion: .powerful), to: "powerful.mp3")
+        let result = try Self.master(.whole(.powerful, intensity: nil), to: "powerful.mp3")
         Self.check(result, "mp3")
         // The analysis was made on the decoded file: it must agree with a fresh read.
         var reader = try SoundFileReader(path: Self.folder + "/powerful.mp3")
@@ -59,7 +60,7 @@ import Testing
 
     @Test func anImpossibleTargetIsReportedNotForced() throws {
         // −3 LUFS under −1 dBTP would need brutal limiting: the loop stops and says so.
-        let result = try Self.master(.init(emotion: .calm, targetLUFS: -3), to: "impossible.wav")
+        let result = try Self.master(.whole(.calm, intensity: nil), target: -3, to: "impossible.wav")
         let shortfall = try #require(result.shortfall)
         #expect(shortfall.contains("cannot reach -3.0 LUFS"), "\(shortfall)")
         #expect(result.output.truePeakDBTP <= -1)

@@ -1,0 +1,227 @@
+import CKissFFT
+import Glibc
+import MasteringDSP
+
+/// What the music is doing every 100 ms: the raw material for finding sections and
+/// guessing their emotions.
+///
+/// Per frame: the K-weighted energy libebur128 measured over those 100 ms (so section
+/// loudness is gated BS.1770 loudness), the mean square and sample peak, mid and side
+/// energies, a 1/3-octave spectrum of the last ~93 ms, and how many onsets started in it.
+/// Sums over frames give any stretch's loudness, tone, width and onset density.
+public struct FeatureTrack: Sendable {
+    public static let frameSeconds = 0.1
+    public static let bandCount = ThirdOctaveBands.count
+
+    public let sampleRate: Double
+    /// K-weighted mean square of each 100 ms sub-block (what BS.1770 gates in blocks of four).
+    public internal(set) var loudnessEnergies: [Double] = []
+    /// Mean square over all channels.
+    public internal(set) var meanSquares: [Float] = []
+    public internal(set) var peaks: [Float] = []
+    /// Mid and side mean squares, M = (L+R)/2, S = (L−R)/2 (mono: side 0).
+    public internal(set) var midEnergies: [Float] = []
+    public internal(set) var sideEnergies: [Float] = []
+    /// `bandCount` mean squares per frame (1/3-octave bands, channels averaged), frame after frame.
+    public internal(set) var bandPowers: [Float] = []
+    /// Onsets (spectral-flux peaks) that fall in each frame.
+    public internal(set) var onsets: [UInt16] = []
+
+    public var frameCount: Int { loudnessEnergies.count }
+    public var durationSeconds: Double { Double(frameCount) * Self.frameSeconds }
+
+    /// Frame index that contains `seconds`, clamped to the track.
+    public func frame(at seconds: Double) -> Int {
+        min(max(Int((seconds / Self.frameSeconds).rounded(.down)), 0), max(frameCount - 1, 0))
+    }
+
+    /// The band powers of one frame.
+    public func bands(ofFrame frame: Int) -> ArraySlice<Float> {
+        bandPowers[(frame * Self.bandCount)..<((frame + 1) * Self.bandCount)]
+    }
+}
+
+/// Builds a `FeatureTrack` from a stream; `Analyzer` drives it at its 100 ms loudness readings.
+final class FeatureTracker {
+    private let sampleRate: Double
+    private let channelCount: Int
+    private var track: FeatureTrack
+
+    // The spectrum: the last `spectrumSize` mono samples, windowed, at each frame end.
+    private let spectrumSize: Int
+    private let spectrumConfig: kiss_fftr_cfg
+    private let spectrumWindow: [Float]
+    private let spectrumScale: Double
+    /// For each band, (bin, weight) pairs: a bin's share of the band by overlap.
+    private let bandBins: [[(bin: Int, weight: Float)]]
+    private var monoRing: [Float]
+    private var ringPosition = 0
+
+    // Onsets: spectral flux of log magnitudes on 1024-sample frames, hop 512.
+    private let onsetSize = 1024, onsetHop = 512
+    private let onsetConfig: kiss_fftr_cfg
+    private let onsetWindow: [Float]
+    private var onsetBuffer: [Float]
+    private var onsetFilled = 0
+    private var previousLogMagnitudes: [Float]
+    private var flux: [Float] = []
+
+    private var fftInput: [Float]
+    private var fftOutput: [kiss_fft_cpx]
+
+    // The frame being gathered.
+    private var squares: Float = 0, peak: Float = 0, mid: Float = 0, side: Float = 0, frameFrames = 0
+
+    init(sampleRate: Double, channelCount: Int) {
+        self.sampleRate = sampleRate
+        self.channelCount = channelCount
+        track = FeatureTrack(sampleRate: sampleRate)
+        var size = 1024
+        while Double(size) < 0.09 * sampleRate { size *= 2 }
+        spectrumSize = size
+        spectrumConfig = kiss_fftr_alloc(Int32(size), 0, nil, nil)
+        spectrumWindow = (0..<size).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(size))) }
+        spectrumScale = 1 / (Double(size) * spectrumWindow.reduce(0) { $0 + Double($1 * $1) })
+        monoRing = Array(repeating: 0, count: size)
+        let binWidth = sampleRate / Double(size), nyquist = sampleRate / 2
+        bandBins = ThirdOctaveBands.edgesHz.map { edges in
+            guard edges.lower < nyquist else { return [] }
+            let upper = min(edges.upper, nyquist)
+            var pairs: [(Int, Float)] = []
+            let first = max(0, Int((edges.lower / binWidth - 0.5).rounded(.down)))
+            let last = min(size / 2, Int((upper / binWidth + 0.5).rounded(.up)))
+            for bin in first...max(first, last) {
+                let overlap = min((Double(bin) + 0.5) * binWidth, upper) - max((Double(bin) - 0.5) * binWidth, edges.lower)
+                if overlap > 0 { pairs.append((bin, Float(overlap / binWidth))) }
+            }
+            return pairs
+        }
+        onsetConfig = kiss_fftr_alloc(Int32(onsetSize), 0, nil, nil)
+        onsetWindow = (0..<onsetSize).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(1024))) }
+        onsetBuffer = Array(repeating: 0, count: onsetSize)
+        previousLogMagnitudes = Array(repeating: 0, count: onsetSize / 2 + 1)
+        fftInput = Array(repeating: 0, count: size)
+        fftOutput = Array(repeating: kiss_fft_cpx(), count: size / 2 + 1)
+    }
+
+    deinit {
+        free(UnsafeMutableRawPointer(spectrumConfig))
+        free(UnsafeMutableRawPointer(onsetConfig))
+    }
+
+    /// Feeds interleaved frames that all belong to the current 100 ms frame.
+    func add(_ block: UnsafeBufferPointer<Float>) {
+        let frames = block.count / channelCount
+        let scale = 1 / Float(channelCount)
+        for index in 0..<frames {
+            let base = index * channelCount
+            var sum: Float = 0
+            for channel in 0..<channelCount {
+                let sample = block[base + channel]
+                squares += sample * sample
+                peak = max(peak, abs(sample))
+                sum += sample
+            }
+            if channelCount >= 2 {
+                let left = block[base], right = block[base + 1]
+                let m = (left + right) * 0.5, s = (left - right) * 0.5
+                mid += m * m; side += s * s
+            } else {
+                mid += block[base] * block[base]
+            }
+            let mono = sum * scale
+            monoRing[ringPosition] = mono
+            ringPosition = ringPosition + 1 == spectrumSize ? 0 : ringPosition + 1
+            onsetBuffer[onsetFilled] = mono
+            onsetFilled += 1
+            if onsetFilled == onsetSize { measureFlux() }
+        }
+        frameFrames += frames
+    }
+
+    /// Closes the current 100 ms frame with libebur128's K-weighted energy for it.
+    func closeFrame(loudnessEnergy: Double) {
+        let count = Float(max(frameFrames, 1))
+        track.loudnessEnergies.append(loudnessEnergy)
+        track.meanSquares.append(squares / (count * Float(channelCount)))
+        track.peaks.append(peak)
+        track.midEnergies.append(mid / count)
+        track.sideEnergies.append(side / count)
+        measureBands()
+        squares = 0; peak = 0; mid = 0; side = 0; frameFrames = 0
+    }
+
+    private func measureBands() {
+        for index in 0..<spectrumSize {
+            let ringIndex = (ringPosition + index) % spectrumSize
+            fftInput[index] = monoRing[ringIndex] * spectrumWindow[index]
+        }
+        kiss_fftr(spectrumConfig, fftInput, &fftOutput)
+        for pairs in bandBins {
+            var power = 0.0
+            for (bin, weight) in pairs {
+                let value = fftOutput[bin]
+                let oneSided: Float = (bin == 0 || bin == spectrumSize / 2) ? 1 : 2
+                power += Double((value.r * value.r + value.i * value.i) * oneSided * weight)
+            }
+            track.bandPowers.append(Float(power * spectrumScale))
+        }
+    }
+
+    private func measureFlux() {
+        for index in 0..<onsetSize { fftInput[index] = onsetBuffer[index] * onsetWindow[index] }
+        kiss_fftr(onsetConfig, fftInput, &fftOutput)
+        var total: Float = 0
+        for bin in 1..<(onsetSize / 2) {
+            let value = fftOutput[bin]
+            // log(1 + γ|X|) compresses the dynamic range so soft and loud onsets both count.
+            let magnitude = log1pf(10 * (value.r * value.r + value.i * value.i).squareRoot())
+            total += max(0, magnitude - previousLogMagnitudes[bin])
+            previousLogMagnitudes[bin] = magnitude
+        }
+        flux.append(total)
+        for index in 0..<(onsetSize - onsetHop) { onsetBuffer[index] = onsetBuffer[index + onsetHop] }
+        onsetFilled = onsetSize - onsetHop
+    }
+
+    /// The finished track: onsets are picked from the whole flux curve, then counted per frame.
+    func finish() -> FeatureTrack {
+        var result = track
+        result.onsets = Array(repeating: 0, count: result.frameCount)
+        for hop in OnsetPicker.onsets(in: flux) {
+            // The flux frame's centre, in seconds.
+            let seconds = (Double(hop * onsetHop) + Double(onsetSize) / 2) / sampleRate
+            let frame = Int(seconds / FeatureTrack.frameSeconds)
+            if frame < result.frameCount { result.onsets[frame] &+= 1 }
+        }
+        return result
+    }
+}
+
+/// Picks onsets from a spectral-flux curve: local maxima that stand above their neighbourhood.
+///
+/// After Dixon, "Onset Detection Revisited" (DAFx 2006): a hop is an onset when its flux is
+/// the maximum within ±3 hops and exceeds the mean of the surrounding ±8 hops by `delta`
+/// times the track's median flux (so the threshold follows the material's own scale), and
+/// no onset was picked in the previous 50 ms.
+enum OnsetPicker {
+    static let delta: Float = 1.0
+
+    static func onsets(in flux: [Float]) -> [Int] {
+        guard flux.count > 8 else { return [] }
+        let median = flux.sorted()[flux.count / 2]
+        let floor = max(median, 1e-3) * delta
+        var picked: [Int] = []
+        for index in flux.indices {
+            let value = flux[index]
+            let near = max(0, index - 3)...min(flux.count - 1, index + 3)
+            guard flux[near].allSatisfy({ $0 <= value }) else { continue }
+            let around = max(0, index - 8)...min(flux.count - 1, index + 8)
+            let mean = flux[around].reduce(0, +) / Float(around.count)
+            guard value > mean + floor else { continue }
+            if let last = picked.last, index - last < 5 { continue }
+            picked.append(index)
+        }
+        return picked
+    }
+}

@@ -1,0 +1,89 @@
+import Glibc
+import MasteringDSP
+
+/// What one stretch of a track measures like, summed from its `FeatureTrack` frames.
+///
+/// Loudness is BS.1770 integrated loudness of the stretch: 400 ms blocks (four 100 ms
+/// sub-blocks, 75 % overlap) gated at −70 LUFS and 10 LU under their mean. The tone curve
+/// is the mean 1/3-octave spectrum; width is side RMS over mid RMS; onset density counts
+/// spectral-flux onsets per second.
+public struct SectionMeasurement: Sendable, Equatable {
+    public var startSeconds: Double
+    public var endSeconds: Double
+    public var loudnessLUFS: Double
+    public var rmsDBFS: Double
+    public var peakDBFS: Double
+    public var crestFactorDB: Double
+    public var toneCurve: [ToneBand]
+    public var spectralCentroidHz: Double
+    /// Share of the power below 200 Hz and from 4 kHz up, dB re the total.
+    public var lowShareDB: Double
+    public var highShareDB: Double
+    public var stereoWidth: Double
+    public var onsetsPerSecond: Double
+
+    public var durationSeconds: Double { endSeconds - startSeconds }
+
+    /// Measures frames `frames` of `track`.
+    public init(_ track: FeatureTrack, frames: Range<Int>) {
+        let frames = frames.clamped(to: 0..<track.frameCount)
+        startSeconds = Double(frames.lowerBound) * FeatureTrack.frameSeconds
+        endSeconds = Double(frames.upperBound) * FeatureTrack.frameSeconds
+        loudnessLUFS = Self.gatedLoudness(track.loudnessEnergies[frames])
+        var squares = 0.0, peak: Float = 0, mid = 0.0, side = 0.0, onsets = 0
+        var bands = [Double](repeating: 0, count: FeatureTrack.bandCount)
+        for frame in frames {
+            squares += Double(track.meanSquares[frame])
+            peak = max(peak, track.peaks[frame])
+            mid += Double(track.midEnergies[frame]); side += Double(track.sideEnergies[frame])
+            onsets += Int(track.onsets[frame])
+            for (band, power) in track.bands(ofFrame: frame).enumerated() { bands[band] += Double(power) }
+        }
+        let count = Double(max(frames.count, 1))
+        rmsDBFS = Decibels.fromPower(squares / count)
+        peakDBFS = Decibels.fromAmplitude(Double(peak))
+        crestFactorDB = rmsDBFS.isFinite ? peakDBFS - rmsDBFS : 0
+        stereoWidth = mid > 0 ? (side / mid).squareRoot() : 0
+        onsetsPerSecond = Double(onsets) / max(count * FeatureTrack.frameSeconds, FeatureTrack.frameSeconds)
+        let nyquist = track.sampleRate / 2
+        var curve: [ToneBand] = []
+        var total = 0.0, low = 0.0, high = 0.0, weighted = 0.0
+        for (index, centre) in ThirdOctaveBands.nominalCentresHz.enumerated() where ThirdOctaveBands.edgesHz[index].lower < nyquist {
+            let power = bands[index] / count
+            curve.append(ToneBand(hz: centre, db: Decibels.fromPower(power)))
+            total += power
+            weighted += power * ThirdOctaveBands.exactCentresHz[index]
+            if centre < 200 { low += power }
+            if centre >= 4000 { high += power }
+        }
+        toneCurve = curve
+        spectralCentroidHz = total > 0 ? weighted / total : 0
+        lowShareDB = total > 0 ? Decibels.fromPower(max(low / total, 1e-9)) : -90
+        highShareDB = total > 0 ? Decibels.fromPower(max(high / total, 1e-9)) : -90
+    }
+
+    /// BS.1770-4 gated loudness of consecutive 100 ms K-weighted energies.
+    public static func gatedLoudness<Energies: Collection>(_ energies: Energies) -> Double
+        where Energies.Element == Double {
+        let values = Array(energies)
+        guard values.count >= 4 else {
+            let mean = values.reduce(0, +) / Double(max(values.count, 1))
+            return lufs(ofEnergy: mean)
+        }
+        var blocks: [Double] = []
+        blocks.reserveCapacity(values.count - 3)
+        for end in 3..<values.count {
+            blocks.append((values[end - 3] + values[end - 2] + values[end - 1] + values[end]) / 4)
+        }
+        let absoluteGate = energy(ofLUFS: -70)
+        let aboveAbsolute = blocks.filter { $0 > absoluteGate }
+        guard !aboveAbsolute.isEmpty else { return -.infinity }
+        let relativeGate = aboveAbsolute.reduce(0, +) / Double(aboveAbsolute.count) * pow(10, -1.0)
+        let gated = aboveAbsolute.filter { $0 > relativeGate }
+        return lufs(ofEnergy: gated.reduce(0, +) / Double(gated.count))
+    }
+
+    /// BS.1770: L = −0.691 + 10·log10(E).
+    public static func lufs(ofEnergy energy: Double) -> Double { energy > 0 ? -0.691 + 10 * log10(energy) : -.infinity }
+    public static func energy(ofLUFS lufs: Double) -> Double { lufs.isFinite ? pow(10, (lufs + 0.691) / 10) : 0 }
+}

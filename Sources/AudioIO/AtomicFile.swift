@@ -1,0 +1,88 @@
+import Foundation
+import Glibc
+
+/// Writes a small file (CSV, JSON, profiles) all or nothing: into a temporary file in the
+/// destination's folder, flushed to disk, then renamed over the destination. A failure or an
+/// interrupt leaves the old file as it was and no temporary file behind.
+public enum AtomicFile {
+    public static func write(_ data: Data, to path: String) throws(AudioFileError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        var template = Array(((directory.isEmpty ? "." : directory) + "/.\(name).loopmind-XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw AudioFileError(.write, path: path, reason: String(cString: strerror(errno))) }
+        let temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let slot = TemporaryFiles.register(temporaryPath)
+        defer { TemporaryFiles.forget(slot) }
+        func fail(_ reason: String) -> AudioFileError {
+            close(descriptor)
+            unlink(temporaryPath)
+            return AudioFileError(.write, path: path, reason: reason)
+        }
+        let written = data.withUnsafeBytes { bytes -> Bool in
+            var offset = 0
+            while offset < bytes.count {
+                let result = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if result < 0 { if errno == EINTR { continue }; return false }
+                offset += result
+            }
+            return true
+        }
+        guard written else { throw fail(String(cString: strerror(errno))) }
+        let mask = umask(0)
+        umask(mask)
+        fchmod(descriptor, 0o666 & ~mask)
+        guard fsync(descriptor) == 0 else { throw fail(String(cString: strerror(errno))) }
+        close(descriptor)
+        guard rename(temporaryPath, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporaryPath)
+            throw AudioFileError(.write, path: path, reason: reason)
+        }
+        let folder = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)
+        if folder >= 0 { fsync(folder); close(folder) }
+    }
+
+    /// Checks that `path` could be written (its folder exists and is writable), before long work.
+    public static func checkWritable(_ path: String) throws(AudioFileError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let folder = directory.isEmpty ? "." : directory
+        var status = stat()
+        guard stat(folder, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else {
+            throw AudioFileError(.write, path: path, reason: "no such folder")
+        }
+        guard access(folder, W_OK) == 0 else { throw AudioFileError(.write, path: path, reason: "permission denied") }
+        if stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
+            throw AudioFileError(.write, path: path, reason: "is a folder")
+        }
+    }
+
+    /// Reads a small file, refusing anything larger than `limit` bytes (untrusted input);
+    /// `kind` names what it should be, for the error ("an emotion map").
+    public static func read(_ path: String, limit: Int, kind: String) throws(AudioFileError) -> Data {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw AudioFileError(.read, path: path, reason: errno == ENOENT ? "no such file" : String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
+            throw AudioFileError(.read, path: path, reason: "not a regular file")
+        }
+        var data = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress!, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw AudioFileError(.read, path: path, reason: String(cString: strerror(errno)))
+            }
+            if count == 0 { break }
+            data.append(contentsOf: buffer[0..<count])
+            guard data.count <= limit else {
+                throw AudioFileError(.read, path: path, reason: "larger than \(limit / 1024) KiB, too big for \(kind)")
+            }
+        }
+        return data
+    }
+}

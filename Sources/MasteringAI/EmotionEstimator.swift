@@ -1,0 +1,114 @@
+import Analysis
+import Foundation
+
+/// `auto`: finds the sections of a track and guesses each one's emotion and intensity.
+///
+/// Honest heuristics, documented in the README ("Auto emotions"). `Segmenter` finds where the
+/// character changes; each section is then measured and compared with a reference: the
+/// median section of the same track when there are several (a chorus is "powerful" because
+/// it is louder, denser and busier than the rest of the song), a typical finished mix when
+/// there is only one. Each emotion scores three traits, each worth −1…+1:
+///
+/// | emotion  | traits (relative to the reference) |
+/// |----------|------------------------------------|
+/// | powerful | louder (2 LU = full), denser (crest 3 dB lower), busier (2 more onsets/s) |
+/// | calm     | quieter (2 LU), sparser (1 onset/s fewer), more dynamic (crest 3 dB higher) |
+/// | dreamy   | wider (+0.1 side/mid), lower centroid (half an octave), softer highs (4 dB) |
+/// | dark     | lower centroid (half an octave), heavier lows (1 dB more share), narrower (−0.1) |
+/// | bright   | higher centroid (an octave), stronger highs (6 dB more share), busier (2 onsets/s) |
+///
+/// The best score wins; intensity grows with it (0.2 at no evidence, 0.9 at full marks).
+/// Neighbouring sections that get the same emotion are joined.
+public struct EmotionEstimator: Sendable {
+    public var segmenter = Segmenter()
+
+    /// What a finished mix typically measures, for one-section tracks.
+    public static let typicalMix = Reference(loudnessLUFS: -14, crestFactorDB: 12, centroidOctaves: log2(1500),
+                                             lowShareDB: -4, highShareDB: -18, width: 0.25, onsetsPerSecond: 3)
+
+    public struct Reference: Sendable, Equatable {
+        public var loudnessLUFS, crestFactorDB, centroidOctaves, lowShareDB, highShareDB, width, onsetsPerSecond: Double
+    }
+
+    public init() {}
+
+    /// The graph of a track from its feature track.
+    public func estimate(_ track: FeatureTrack) -> EmotionGraph {
+        var starts = segmenter.sectionStarts(track)
+        var measured = Self.measure(track, starts: starts)
+        var reference = Self.reference(for: measured)
+        var labelled = measured.map { Self.score($0, against: reference) }
+        // Join neighbours that came out the same, then measure and score the joined sections again.
+        var joined = [0]
+        for index in 1..<starts.count where labelled[index].emotion != labelled[joined.last!].emotion {
+            joined.append(index)
+        }
+        if joined.count < starts.count {
+            starts = joined.map { starts[$0] }
+            measured = Self.measure(track, starts: starts)
+            reference = Self.reference(for: measured)
+            labelled = measured.map { Self.score($0, against: reference) }
+        }
+        return EmotionGraph(sections: zip(measured, labelled).map { section, label in
+            EmotionSection(start: section.startSeconds, emotion: label.emotion, intensity: label.intensity, reason: label.reason)
+        })
+    }
+
+    static func measure(_ track: FeatureTrack, starts: [Int]) -> [SectionMeasurement] {
+        starts.indices.map { index in
+            SectionMeasurement(track, frames: starts[index]..<(index + 1 < starts.count ? starts[index + 1] : track.frameCount))
+        }
+    }
+
+    /// The median section (per feature), or a typical mix for a single section.
+    static func reference(for sections: [SectionMeasurement]) -> Reference {
+        guard sections.count > 1 else { return typicalMix }
+        func median(_ values: [Double]) -> Double {
+            let sorted = values.filter(\.isFinite).sorted()
+            guard !sorted.isEmpty else { return 0 }
+            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        }
+        return Reference(loudnessLUFS: median(sections.map(\.loudnessLUFS)),
+                         crestFactorDB: median(sections.map(\.crestFactorDB)),
+                         centroidOctaves: median(sections.map { log2(max($0.spectralCentroidHz, 20)) }),
+                         lowShareDB: median(sections.map(\.lowShareDB)),
+                         highShareDB: median(sections.map(\.highShareDB)),
+                         width: median(sections.map(\.stereoWidth)),
+                         onsetsPerSecond: median(sections.map(\.onsetsPerSecond)))
+    }
+
+    public struct Label: Sendable, Equatable {
+        public var emotion: Emotion
+        public var intensity: Double
+        public var reason: String
+        public var scores: [Emotion: Double]
+    }
+
+    /// Scores one section against the reference (see the table above).
+    public static func score(_ section: SectionMeasurement, against reference: Reference) -> Label {
+        func trait(_ value: Double, _ fullAt: Double) -> Double { min(max(value / fullAt, -1), 1) }
+        let loudness = (section.loudnessLUFS.isFinite ? section.loudnessLUFS : -70) - reference.loudnessLUFS
+        let crest = section.crestFactorDB - reference.crestFactorDB
+        let centroid = log2(max(section.spectralCentroidHz, 20)) - reference.centroidOctaves
+        let low = section.lowShareDB - reference.lowShareDB
+        let high = section.highShareDB - reference.highShareDB
+        let width = section.stereoWidth - reference.width
+        let onsets = section.onsetsPerSecond - reference.onsetsPerSecond
+        let scores: [Emotion: Double] = [
+            .powerful: trait(loudness, 2) + trait(-crest, 3) + trait(onsets, 2),
+            .calm: trait(-loudness, 2) + trait(-onsets, 1) + trait(crest, 3),
+            .dreamy: trait(width, 0.1) + trait(-centroid, 0.5) + trait(-high, 4),
+            .dark: trait(-centroid, 0.5) + trait(low, 1) + trait(-width, 0.1),
+            .bright: trait(centroid, 1) + trait(high, 6) + trait(onsets, 2),
+        ]
+        // Ties go to the emotion listed first in SPEC.md's table.
+        let order: [Emotion] = [.powerful, .calm, .dreamy, .dark, .bright]
+        var best = order[0]
+        for emotion in order where scores[emotion]! > scores[best]! { best = emotion }
+        let intensity = 0.2 + 0.7 * min(max(scores[best]! / 3, 0), 1)
+        let reason = String(format: "auto: %@ %.1f of 3 (loudness %+.1f LU, crest %+.1f dB, centroid %+.1f oct, lows %+.1f dB, highs %+.1f dB, width %+.2f, onsets %+.1f/s vs %@)",
+                            best.rawValue, scores[best]!, loudness, crest, centroid, low, high, width, onsets,
+                            reference == typicalMix ? "a typical mix" : "the song's median section")
+        return Label(emotion: best, intensity: intensity, reason: reason, scores: scores)
+    }
+}
