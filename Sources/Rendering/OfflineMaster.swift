@@ -16,9 +16,9 @@ import MasteringDSP
 /// song's own loudness relative to the whole, nudged toward its emotion's place in the table
 /// by at most `maximumNudgeDB` (so no boundary step grows by more than about 1 LU). The loop:
 /// each pass renders the whole chain (limiter included), measures the output's integrated
-/// loudness and each section's with libebur128, and corrects a common gain (secant steps,
-/// since the limiter bends the curve) and each section's gain, until the whole is within
-/// `toleranceLU` of the target. If getting louder would need the limiter to take more than
+/// loudness and each section's with libebur128, and corrects each section's gain (secant
+/// steps, since the limiter bends the curve), until the whole is within `toleranceLU` of the
+/// target and every section within `sectionToleranceLU` of its aim (or five passes). If getting louder would need the limiter to take more than
 /// `maximumMeanLimitingDB` on average, the loop stops and says what it reached.
 public struct OfflineMaster {
     /// Where the emotion graph comes from, strongest first.
@@ -62,7 +62,8 @@ public struct OfflineMaster {
         public var reason: String?
         public var decision: MasterModel.Decision
         public var inputLUFS: Double
-        /// What the section aims at in the output (the whole's target plus its offset).
+        /// What the section aims at in the output: the whole's target plus its offset (and the
+        /// small bias the loop learned so that the whole lands on its target).
         public var targetLUFS: Double
         public var outputLUFS: Double
         public var gainDB: Double
@@ -141,8 +142,6 @@ public struct OfflineMaster {
 
         // 3. The closed loop.
         let target = plan.targetLUFS
-        var previous: (common: Double, loudness: Double)?
-        var common = 0.0
         // Lossy encoders overshoot their input's peaks: start half a dB lower, then correct after decoding.
         let isLossy = format?.isLossy ?? false
         var ceiling = job.ceilingDBTP - (isLossy ? Self.lossyHeadroomDB : 0)
@@ -152,15 +151,15 @@ public struct OfflineMaster {
             pass += 1
             let writer = try SoundFileWriter(path: job.outputPath, sampleRate: Int(input.sampleRate),
                                              channelCount: input.channelCount, encoding: job.encoding)
-            let automation = plan.automation(commonGainDB: common, ceilingDBTP: ceiling, sampleRate: input.sampleRate,
+            let automation = plan.automation(ceilingDBTP: ceiling, sampleRate: input.sampleRate,
                                              transitionSeconds: job.transitionSeconds)
             let rendered = try render(job, automation: automation, ditherBits: ditherBits, writer: writer,
                                       passFraction: (0.1 + 0.8 * Double(pass - 1) / 3, 0.8 / 3))
             let sectionLoudness = plan.sectionFrames.map { rendered.loudness.loudness(subBlocks: $0) }
             let reached = rendered.loudness.integratedLUFS
             let error = target - reached
-            let relativeErrors = plan.relativeErrors(sectionLoudness: sectionLoudness, wholeLUFS: reached)
-            let sectionsSettled = relativeErrors.allSatisfy { abs($0) <= Self.sectionToleranceLU } || pass >= 4
+            let sectionErrors = plan.sectionErrors(sectionLoudness: sectionLoudness)
+            let sectionsSettled = sectionErrors.allSatisfy { abs($0) <= Self.sectionToleranceLU } || pass >= 5
             let done = abs(error) <= Self.toleranceLU * 0.75 && sectionsSettled
             let limited = error > 0 && rendered.meanLimitingDB >= Self.maximumMeanLimitingDB
             if done || limited || pass == Self.maximumPasses {
@@ -179,21 +178,13 @@ public struct OfflineMaster {
                 }
                 progress?(1)
                 return Result(input: input, graph: graph,
-                              sections: plan.results(outputLoudness: sectionLoudness, commonGainDB: common),
+                              sections: plan.results(outputLoudness: sectionLoudness),
                               moves: plan.moves, output: output, targetLUFS: target, ceilingDBTP: job.ceilingDBTP,
                               transitionSeconds: job.transitionSeconds, passes: pass,
                               meanLimitingDB: rendered.meanLimitingDB, fastestGainSlewDBPerSecond: rendered.fastestGainSlew,
                               shortfall: shortfall)
             }
-            // Secant step on the common gain → loudness; the slope is at most 1 (the limiter only takes away).
-            var slope = 1.0
-            if let previous, abs(common - previous.common) > 0.01 {
-                slope = min(max((reached - previous.loudness) / (common - previous.common), 0.2), 1)
-            }
-            previous = (common, reached)
-            common += error / slope
-            // Each section's own correction keeps its place relative to the whole.
-            plan.correct(relativeErrors)
+            plan.correct(sectionErrors: sectionErrors, sectionLoudness: sectionLoudness, wholeError: error)
         }
     }
 
@@ -305,6 +296,10 @@ struct Plan {
     var sections: [Section]
     let targetLUFS: Double
     let moves: [AIMove]
+    /// Each section's gain and loudness in the last pass, for its slope.
+    private var lastMeasurement: [(gain: Double, loudness: Double)?]
+    /// Learned: how far sections must aim from their offsets for the whole to land on target.
+    private var bias = 0.0
 
     var sectionFrames: [Range<Int>] { sections.map(\.frames) }
 
@@ -371,6 +366,7 @@ struct Plan {
         }
         self.sections = sections
         self.moves = moves.sorted { $0.time < $1.time }
+        lastMeasurement = Array(repeating: nil, count: sections.count)
     }
 
     /// The moves that start section `index`: the first section's from the defaults; later ones
@@ -390,37 +386,56 @@ struct Plan {
         }
     }
 
-    /// Relative loudness errors (target − measured) of the sections that can be measured.
-    func relativeErrors(sectionLoudness: [Double], wholeLUFS: Double) -> [Double] {
-        guard sections.count > 1 else { return [0] }
-        return sections.indices.map { index in
-            let measured = sectionLoudness[index]
-            guard measured.isFinite, sections[index].inputLUFS.isFinite else { return 0 }
-            return sections[index].relativeTargetLU - (measured - wholeLUFS)
+    /// Each section's aim in the output: the whole's target, the section's offset, and the
+    /// learned bias between sections hitting their aims and the whole hitting its target.
+    func aim(_ index: Int) -> Double { targetLUFS + sections[index].relativeTargetLU + bias }
+
+    /// Each section's error (aim − measured), 0 where it cannot be measured (silence).
+    func sectionErrors(sectionLoudness: [Double]) -> [Double] {
+        sections.indices.map { index in
+            sectionLoudness[index].isFinite && sections[index].inputLUFS.isFinite ? aim(index) - sectionLoudness[index] : 0
         }
     }
 
-    mutating func correct(_ relativeErrors: [Double]) {
-        guard sections.count > 1 else { return }
-        for index in sections.indices { sections[index].gainDB += relativeErrors[index] }
+    /// One step of the loop. Each section's gain moves by its error over how much its loudness
+    /// followed its gain last time (a secant slope, 0.2…1: the limiter only takes away). The
+    /// bias moves by the part of the whole's error that the sections' own errors do not explain
+    /// (gating and the crossfades make the whole differ slightly from its sections' energy mean).
+    mutating func correct(sectionErrors: [Double], sectionLoudness: [Double], wholeError: Double) {
+        let energies = sections.indices.map { index in
+            sectionLoudness[index].isFinite ? (sections[index].span.upperBound - sections[index].span.lowerBound) * pow(10, sectionLoudness[index] / 10) : 0
+        }
+        let total = energies.reduce(0, +)
+        let explained = total > 0 ? 10 * log10(zip(energies, sectionErrors).map { $0 * pow(10, $1 / 10) }.reduce(0, +) / total) : wholeError
+        bias += wholeError - explained
+        for index in sections.indices {
+            let gain = sections[index].gainDB
+            var slope = 1.0
+            if let last = lastMeasurement[index], abs(gain - last.gain) > 0.01, sectionLoudness[index].isFinite, last.loudness.isFinite {
+                slope = min(max((sectionLoudness[index] - last.loudness) / (gain - last.gain), 0.2), 1)
+            }
+            lastMeasurement[index] = (gain, sectionLoudness[index])
+            let error = sections[index].inputLUFS.isFinite ? sectionErrors[index] : wholeError
+            sections[index].gainDB += (error + (wholeError - explained)) / slope
+        }
     }
 
-    func automation(commonGainDB: Double, ceilingDBTP: Double, sampleRate: Double, transitionSeconds: Double) -> ChainAutomation {
+    func automation(ceilingDBTP: Double, sampleRate: Double, transitionSeconds: Double) -> ChainAutomation {
         ChainAutomation(sections: sections.map { section in
             var settings = section.decision.settings
             settings[.limiterCeiling] = ceilingDBTP
             return ChainAutomation.Section(startFrame: Int((section.span.lowerBound * sampleRate).rounded()),
-                                           settings: settings, gainDB: section.gainDB + commonGainDB)
+                                           settings: settings, gainDB: section.gainDB)
         }, transitionFrames: Int((transitionSeconds * sampleRate).rounded()))
     }
 
-    func results(outputLoudness: [Double], commonGainDB: Double) -> [OfflineMaster.SectionResult] {
+    func results(outputLoudness: [Double]) -> [OfflineMaster.SectionResult] {
         sections.enumerated().map { index, section in
             OfflineMaster.SectionResult(span: section.span, emotion: section.graphSection.emotion,
                                         intensity: section.graphSection.intensity, reason: section.graphSection.reason,
                                         decision: section.decision, inputLUFS: section.inputLUFS,
-                                        targetLUFS: targetLUFS + section.relativeTargetLU,
-                                        outputLUFS: outputLoudness[index], gainDB: section.gainDB + commonGainDB)
+                                        targetLUFS: aim(index),
+                                        outputLUFS: outputLoudness[index], gainDB: section.gainDB)
         }
     }
 }

@@ -2,23 +2,72 @@ import Analysis
 import DemoSong
 import MasteringDSP
 import Testing
+import TestSupport
 
+/// Finding sections: the 100 ms feature track, its novelty curve and the boundaries it gives.
 @Suite struct SegmentationTests {
-    @Test func debugDemo() throws {
+    static func track(_ samples: [Float]) throws -> (AnalysisReport, FeatureTrack) {
+        var source = SampleBufferSource(samples: samples, channelCount: 2, sampleRate: 44100)
+        let report = try Analyzer.analyze(&source, options: .init(features: true))
+        return (report, try #require(report.features))
+    }
+
+    @Test func demoSongBoundariesAreFoundWithinOneSecond() throws {
         var song = DemoSongSource()
         let report = try Analyzer.analyze(&song, options: .init(features: true))
         let track = try #require(report.features)
-        let segmenter = Segmenter()
-        let novelty = segmenter.novelty(track)
-        var line = ""
-        for (i, v) in novelty.enumerated() where i % 5 == 0 { line += String(format: "%.1f:%.2f ", Double(i) / 10, v) }
-        print(line)
-        let starts = segmenter.sectionStarts(track)
-        print("starts", starts.map { Double($0) / 10 })
-        for s in 0..<5 {
-            let m = SectionMeasurement(track, frames: (s * 160)..<((s + 1) * 160))
-            print(String(format: "sec %d L %.1f rms %.1f crest %.1f cent %.0f low %.1f high %.1f width %.2f onsets %.1f", s, m.loudnessLUFS, m.rmsDBFS, m.crestFactorDB, m.spectralCentroidHz, m.lowShareDB, m.highShareDB, m.stereoWidth, m.onsetsPerSecond))
+        let starts = Segmenter().sectionStarts(track).map { Double($0) * FeatureTrack.frameSeconds }
+        let expected = DemoArrangement.sections.map(\.startSeconds)
+        #expect(starts.count == expected.count, "found \(starts)")
+        for (found, wanted) in zip(starts, expected) {
+            #expect(abs(found - wanted) <= 1, "boundary at \(found) s for \(wanted) s")
         }
-        print("integrated", report.integratedLUFS, SectionMeasurement(track, frames: 0..<track.frameCount).loudnessLUFS)
+    }
+
+    @Test func sectionLoudnessIsLibebur128sGatedLoudness() throws {
+        var song = DemoSongSource()
+        let report = try Analyzer.analyze(&song, options: .init(features: true))
+        let track = try #require(report.features)
+        // The whole track measured from the 100 ms sub-blocks equals libebur128's integrated loudness.
+        let whole = SectionMeasurement(track, frames: 0..<track.frameCount)
+        #expect(abs(whole.loudnessLUFS - report.integratedLUFS) < 0.01)
+        // A section equals libebur128 run on that stretch alone (blocks at the same 100 ms grid).
+        let samples = try DemoSongTests.render(from: 16, to: 32)
+        let alone = try DemoSongTests.analyze(samples)
+        let section = SectionMeasurement(track, frames: 160..<320)
+        #expect(abs(section.loudnessLUFS - alone.integratedLUFS) < 0.05, "\(section.loudnessLUFS) vs \(alone.integratedLUFS)")
+    }
+
+    @Test func steadyMaterialIsOneSection() throws {
+        let samples = SectionSignals.render([.init(seconds: 40, levelDBFS: -20, burstsPerSecond: 3)])
+        let (_, track) = try Self.track(samples)
+        #expect(Segmenter().sectionStarts(track) == [0])
+        #expect(Segmenter().novelty(track).max()! < Segmenter().threshold / 2)
+    }
+
+    @Test func aSuddenChangeIsOneBoundaryWhereItHappens() throws {
+        let samples = SectionSignals.render([
+            .init(seconds: 17.3, levelDBFS: -26, highShelfDB: -12, burstsPerSecond: 1, width: 0.5),
+            .init(seconds: 20, levelDBFS: -18, highShelfDB: 3, burstsPerSecond: 6, width: 0.2),
+        ])
+        let (_, track) = try Self.track(samples)
+        let starts = Segmenter().sectionStarts(track)
+        #expect(starts.count == 2)
+        #expect(abs(Double(starts.last!) * FeatureTrack.frameSeconds - 17.3) <= 0.3, "\(starts)")
+    }
+
+    @Test func sectionFeaturesMeasureWhatTheyName() throws {
+        let samples = SectionSignals.render([
+            .init(seconds: 10, levelDBFS: -26, highShelfDB: -12, burstsPerSecond: 1, width: 0.5),
+            .init(seconds: 10, levelDBFS: -18, highShelfDB: 3, burstsPerSecond: 5, width: 0),
+        ])
+        let (_, track) = try Self.track(samples)
+        let soft = SectionMeasurement(track, frames: 0..<100), loud = SectionMeasurement(track, frames: 100..<200)
+        #expect(loud.loudnessLUFS - soft.loudnessLUFS > 6)
+        #expect(loud.spectralCentroidHz > 1.5 * soft.spectralCentroidHz)
+        #expect(loud.highShareDB - soft.highShareDB > 6)
+        #expect(loud.stereoWidth < 0.01 && abs(soft.stereoWidth - 0.5) < 0.05)
+        #expect(abs(soft.onsetsPerSecond - 1) <= 0.3, "\(soft.onsetsPerSecond) onsets/s for 1")
+        #expect(abs(loud.onsetsPerSecond - 5) <= 0.5, "\(loud.onsetsPerSecond) onsets/s for 5")
     }
 }

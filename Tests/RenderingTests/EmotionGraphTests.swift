@@ -1,0 +1,192 @@
+import Analysis
+import AudioIO
+import DemoSong
+import Foundation
+import MasteringAI
+import MasteringDSP
+import Rendering
+import Testing
+import TestSupport
+
+/// The emotion graph: maps read and refused, auto estimation on the demo song, and masters
+/// that follow the graph without loudness jumps.
+@Suite struct EmotionGraphTests {
+    // MARK: - Maps
+
+    static func parse(_ text: String) -> Result<EmotionGraph, EmotionGraph.MapError> {
+        Result { try EmotionGraph.parseMap(Data(text.utf8)) }.mapError { $0 as! EmotionGraph.MapError }
+    }
+
+    @Test func aValidMapReadsWithDefaultsAndIgnoresUnknownKeys() throws {
+        let graph = try Self.parse("""
+            {"sections":[{"start":0,"emotion":"calm","intensity":0.4},{"start":16.5,"emotion":"powerful","reason":"x"},
+                         {"start":40,"emotion":"dark","intensity":1}]}
+            """).get()
+        #expect(graph.sections.map(\.emotion) == [.calm, .powerful, .dark])
+        #expect(graph.sections.map(\.intensity) == [0.4, 0.5, 1])
+        #expect(graph.spans(duration: 60) == [0..<16.5, 16.5..<40, 40..<60])
+        #expect(graph.sectionIndex(at: 16.49) == 0 && graph.sectionIndex(at: 16.5) == 1 && graph.sectionIndex(at: 99) == 2)
+    }
+
+    @Test(arguments: [
+        (#"{"sections":[{"start":0,"emotion":"calm"},{"start":20,"emotion":"dark"},{"start":10,"emotion":"bright"}]}"#,
+         "section 3: start 10.0 s is not after section 2's 20.0 s"),
+        (#"{"sections":[{"start":-1,"emotion":"calm"}]}"#, "section 1: start -1.0 is negative"),
+        (#"{"sections":[{"start":0,"emotion":"calm"},{"start":5,"emotion":"angry"}]}"#, "section 2: unknown emotion 'angry'"),
+        (#"{"sections":[{"start":0,"emotion":"calm","intensity":1.5}]}"#, "section 1: intensity 1.5 is outside 0…1"),
+        (#"{"sections":[{"start":0,"emotion":"calm"},{"start":0,"emotion":"dark"}]}"#, "section 2: start 0.0 s is not after"),
+        (#"{"sections":[{"start":true,"emotion":"calm"}]}"#, "section 1 has no numeric \"start\""),
+        (#"{"sections":[{"start":"0","emotion":"calm"}]}"#, "section 1 has no numeric \"start\""),
+        (#"{"sections":[{"start":0}]}"#, "section 1 has no \"emotion\""),
+        (#"{"sections":[{"start":0,"emotion":"calm","intensity":"high"}]}"#, "section 1: \"intensity\" is not a number"),
+        (#"{"sections":[]}"#, "\"sections\" is empty"),
+        (#"{"sections":{}}"#, "\"sections\" is not a list"),
+        (#"[1,2]"#, "expected an object with a \"sections\" list"),
+        (#"{"sections":[{"start":0,"emotion":"calm"}"#, "not JSON"),
+        ("not json at all", "not JSON"),
+        (String(repeating: "[", count: 100_000), "not JSON"),
+    ])
+    func malformedMapsAreRefusedNamingTheSection(text: String, message: String) {
+        switch Self.parse(text) {
+        case .success: Issue.record("accepted: \(text.prefix(80))")
+        case .failure(let error): #expect(error.description.contains(message), "\(error.description)")
+        }
+    }
+
+    @Test func aSectionAfterTheEndIsRefused() throws {
+        let graph = try Self.parse(#"{"sections":[{"start":0,"emotion":"calm"},{"start":90,"emotion":"dark"}]}"#).get()
+        #expect(throws: EmotionGraph.MapError.self) { try graph.validate(duration: 80) }
+        try graph.validate(duration: 100)
+    }
+
+    // MARK: - Auto estimation
+
+    @Test func theDemoSongsSectionsAndEmotionsAreFound() throws {
+        var song = DemoSongSource()
+        let report = try Analyzer.analyze(&song, options: .init(features: true))
+        let graph = EmotionEstimator().estimate(try #require(report.features))
+        let expected = DemoArrangement.sections
+        #expect(graph.sections.count == expected.count, "\(graph.sections.map(\.start))")
+        var right = 0
+        for (found, wanted) in zip(graph.sections, expected) {
+            #expect(abs(found.start - wanted.startSeconds) <= 1, "boundary \(found.start) s for \(wanted.startSeconds) s")
+            if found.emotion.rawValue == wanted.emotion { right += 1 }
+            #expect((0...1).contains(found.intensity))
+            #expect(found.reason?.hasPrefix("auto: \(found.emotion.rawValue)") == true)
+        }
+        #expect(right >= 4, "\(graph.sections.map(\.emotion)) for \(expected.map(\.emotion))")
+    }
+
+    @Test func aOneSectionTrackIsComparedWithATypicalMix() throws {
+        let samples = SectionSignals.render([.init(seconds: 20, levelDBFS: -12, highShelfDB: 0, burstsPerSecond: 6, width: 0.2)])
+        var source = SampleBufferSource(samples: samples, channelCount: 2, sampleRate: 44100)
+        let report = try Analyzer.analyze(&source, options: .init(features: true))
+        let graph = EmotionEstimator().estimate(try #require(report.features))
+        #expect(graph.sections.count == 1)
+        #expect(graph.sections[0].reason?.contains("a typical mix") == true)
+    }
+
+    // MARK: - Masters that follow the graph
+
+    static let folder: String = {
+        let path = NSTemporaryDirectory() + "loopmind-graph-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    static func master(_ samples: [Float], _ emotions: OfflineMaster.EmotionChoice, target: Double? = nil,
+                       to name: String) throws -> OfflineMaster.Result {
+        try OfflineMaster().run(.init(openSource: { SampleBufferSource(samples: samples, channelCount: 2, sampleRate: 44100) },
+                                      inputName: name, outputPath: folder + "/" + name, emotions: emotions,
+                                      targetLUFS: target))
+    }
+
+    static func shortTerm(_ path: String) throws -> [LoudnessPoint] {
+        var reader = try SoundFileReader(path: path)
+        return try #require(try Analyzer.analyze(&reader, options: .init(timeline: true)).timeline)
+    }
+
+    static func shortTerm(_ samples: [Float]) throws -> [LoudnessPoint] {
+        var source = SampleBufferSource(samples: samples, channelCount: 2, sampleRate: 44100)
+        return try #require(try Analyzer.analyze(&source, options: .init(timeline: true)).timeline)
+    }
+
+    /// Mean short-term loudness after the transition minus before it: windows that end 1 s
+    /// before the boundary against windows that start 1 s after it (short-term looks back 3 s).
+    static func step(_ timeline: [LoudnessPoint], at boundary: Double) -> Double {
+        func mean(_ range: ClosedRange<Double>) -> Double {
+            let values = timeline.filter { range.contains($0.seconds) }.map(\.shortTermLUFS)
+            return values.reduce(0, +) / Double(values.count)
+        }
+        return mean((boundary + 4)...(boundary + 8)) - mean((boundary - 5)...(boundary - 1))
+    }
+
+    @Test(arguments: [(-26.0, -16.0), (-20.0, -26.0), (-16.0, -26.0)])
+    func aSectionChangeIsNoLouderAStepThanTheInputsOwn(before: Double, after: Double) throws {
+        let samples = SectionSignals.render([
+            .init(seconds: 20, levelDBFS: before, highShelfDB: -6, burstsPerSecond: 1, width: 0.5),
+            .init(seconds: 20, levelDBFS: after, highShelfDB: 2, burstsPerSecond: 6, width: 0.2),
+        ])
+        // The most contrasting emotions, in the direction that exaggerates the step if anything does.
+        let (first, second): (Emotion, Emotion) = after > before ? (.calm, .powerful) : (.powerful, .calm)
+        let map = EmotionGraph(sections: [EmotionSection(start: 0, emotion: first, intensity: 0.9),
+                                          EmotionSection(start: 20, emotion: second, intensity: 0.9)])
+        let name = "step\(Int(-before))-\(Int(-after)).wav"
+        let result = try Self.master(samples, .map(map), target: -16, to: name)
+        let inputStep = Self.step(try Self.shortTerm(samples), at: 20)
+        let outputStep = Self.step(try Self.shortTerm(Self.folder + "/" + name), at: 20)
+        #expect(abs(outputStep) - abs(inputStep) <= 1, "output step \(outputStep) LU vs input \(inputStep) LU")
+        #expect(result.fastestGainSlewDBPerSecond <= LoudnessGain.defaultSlewDBPerSecond + 1e-6,
+                "gain moved \(result.fastestGainSlewDBPerSecond) dB/s")
+        #expect(abs(result.output.integratedLUFS - result.targetLUFS) <= OfflineMaster.toleranceLU)
+        print(String(format: "boundary step %.0f→%.0f dBFS: input %+.2f LU, output %+.2f LU, fastest gain %.2f dB/s, %d passes",
+                     before, after, inputStep, outputStep, result.fastestGainSlewDBPerSecond, result.passes))
+    }
+
+    @Test func aOneSectionMapGivesTheSameMasterAsEmotion() throws {
+        let samples = SectionSignals.render([
+            .init(seconds: 8, levelDBFS: -24, highShelfDB: -6, burstsPerSecond: 1, width: 0.5),
+            .init(seconds: 8, levelDBFS: -18, highShelfDB: 2, burstsPerSecond: 6, width: 0.2),
+        ])
+        let map = try EmotionGraph.parseMap(Data(#"{"sections":[{"start":0,"emotion":"dreamy","intensity":0.7}]}"#.utf8))
+        let fromMap = try Self.master(samples, .map(map), to: "map.wav")
+        let fromEmotion = try Self.master(samples, .whole(.dreamy, intensity: 0.7), to: "emotion.wav")
+        let a = try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/map.wav"))
+        let b = try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/emotion.wav"))
+        #expect(a == b, "the files differ")
+        #expect(fromMap.moves == fromEmotion.moves)
+    }
+
+    @Test func aPlatformTargetIsHitWhileSectionsKeepTheirOffsets() throws {
+        let samples = SectionSignals.render([
+            .init(seconds: 15, levelDBFS: -26, highShelfDB: -6, burstsPerSecond: 1, width: 0.5),
+            .init(seconds: 15, levelDBFS: -18, highShelfDB: 2, burstsPerSecond: 6, width: 0.2),
+            .init(seconds: 15, levelDBFS: -22, highShelfDB: -9, burstsPerSecond: 2, width: 0.05),
+        ])
+        let map = EmotionGraph(sections: [EmotionSection(start: 0, emotion: .calm, intensity: 0.6),
+                                          EmotionSection(start: 15, emotion: .powerful, intensity: 0.8),
+                                          EmotionSection(start: 30, emotion: .dark, intensity: 0.5)])
+        let result = try Self.master(samples, .map(map), target: Platform.spotify.targetLUFS, to: "spotify.wav")
+        #expect(abs(result.output.integratedLUFS - -14) <= OfflineMaster.toleranceLU)
+        #expect(result.output.truePeakDBTP <= -1)
+        // Each section lands on its aim, and the differences between neighbours follow the input's
+        // (the song's own arc), moved by at most the two nudges and the loop's tolerance.
+        for section in result.sections {
+            #expect(abs(section.outputLUFS - section.targetLUFS) <= 0.25, "\(section.emotion): \(section.outputLUFS) for \(section.targetLUFS)")
+        }
+        for (before, after) in zip(result.sections, result.sections.dropFirst()) {
+            let input = after.inputLUFS - before.inputLUFS, output = after.outputLUFS - before.outputLUFS
+            #expect(abs(output - input) <= 2 * OfflineMaster.maximumNudgeDB + 0.5, "\(before.emotion)→\(after.emotion): \(output) LU for \(input)")
+        }
+        // Calm is nudged up and powerful down here: the input's contrast is already larger than theirs.
+        #expect(result.sections[0].targetLUFS - result.sections[1].targetLUFS > result.sections[0].inputLUFS - result.sections[1].inputLUFS)
+        // The timeline: each section's moves at its start, with readable reasons naming it.
+        for (index, section) in result.sections.enumerated() {
+            let moves = result.moves.filter { $0.time == section.span.lowerBound }
+            #expect(!moves.isEmpty)
+            #expect(moves.allSatisfy { $0.reason.hasPrefix("section \(index + 1) \(section.emotion.rawValue) (") || $0.reason.hasPrefix("true-peak") || $0.reason.hasPrefix("the requested") },
+                    "\(moves.map(\.reason))")
+        }
+        #expect(result.moves.contains { $0.time == 15 && $0.parameter == "comp.ratio" && $0.from < $0.to })
+    }
+}
