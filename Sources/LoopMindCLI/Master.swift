@@ -111,6 +111,9 @@ struct Master: ParsableCommand {
                                         encoding: bitDepth, transitionSeconds: transition)
             result = try engine.run(job)
             if let moves { try AtomicFile.write(Data(MovesCSV(result.moves).text.utf8), to: moves) }
+        } catch let error as EmotionGraph.MapError {
+            progress.clear()
+            throw CommandFailure("bad emotion map '\(emotionMap ?? "")': \(error.description)")
         } catch {
             progress.clear()
             throw CommandFailure(error)
@@ -126,13 +129,10 @@ struct Master: ParsableCommand {
         }
     }
 
-    /// Reads and validates an emotion map (untrusted: size-limited, every field checked).
+    /// Reads and validates an emotion map (untrusted: size-limited, every field checked);
+    /// a `MapError` is reported by `run` with the map's name.
     static func readMap(_ path: String) throws -> EmotionGraph {
         let data = try AtomicFile.read(path, limit: 1 << 20, kind: "an emotion map")
-        do {
-            return try EmotionGraph.parseMap(data)
-        } catch let error as EmotionGraph.MapError {
-            throw CommandFailure("bad emotion map '\(path)': \(error.description)")
-        }
+        return try EmotionGraph.parseMap(data)
     }
 }
