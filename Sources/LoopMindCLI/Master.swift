@@ -12,11 +12,13 @@ struct Master: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Master a file offline through the chain and the AI model.",
         discussion: """
-        The AI reads the input, picks settings for the emotion (auto: estimated from the audio) and \
+        The emotion graph comes from --emotion-map, --emotion (the whole track) or auto (sections found \
+        and their emotions estimated from the audio). The AI picks settings for each section and \
         renders input trim → EQ → compressor → exciter → width → loudness gain → true-peak limiter → \
-        dither. The output is measured after the limiter and the gain corrected until its integrated \
-        loudness is within ±0.2 LU of the target; its true peak never exceeds the ceiling (lossy formats \
-        are checked after decoding). IN may be 'demo' for the built-in song.
+        dither, crossfading the settings over --transition seconds at each boundary. The output is \
+        measured after the limiter and the gains corrected until its integrated loudness is within \
+        ±0.2 LU of the target while each section keeps its place; its true peak never exceeds the \
+        ceiling (lossy formats are checked after decoding). IN may be 'demo' for the built-in song.
         """
     )
 
