@@ -53,6 +53,9 @@ let package = Package(
         // MARK: - Files and the sound server
         .target(name: "AudioIO", dependencies: ["CSndFile", "CSoxr", "CPulse", "MasteringDSP"]),
 
+        // MARK: - The learned style profile on disk (locking, atomic saves, untrusted reads)
+        .target(name: "StyleStore", dependencies: ["MasteringAI", "AudioIO"]),
+
         // MARK: - Offline rendering (the master command, later the console's export)
         .target(name: "Rendering", dependencies: ["AudioIO", "Analysis", "MasteringAI", "MasteringDSP"]),
 
@@ -60,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "LoopMindCLI",
             dependencies: [
-                "AudioIO", "Analysis", "DemoSong", "MasteringDSP", "MasteringAI", "Rendering", "CNcursesw",
+                "AudioIO", "Analysis", "DemoSong", "MasteringDSP", "MasteringAI", "Rendering", "StyleStore", "CNcursesw",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,6 +78,7 @@ let package = Package(
         .testTarget(name: "ChainTests", dependencies: ["MasteringDSP", "Analysis", "DemoSong", "TestSupport"]),
         .testTarget(name: "RenderingTests",
                     dependencies: ["Rendering", "MasteringAI", "Analysis", "AudioIO", "DemoSong", "MasteringDSP", "TestSupport"]),
+        .testTarget(name: "StyleTests", dependencies: ["MasteringAI", "StyleStore", "MasteringDSP", "Analysis", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["LoopMindCLI", "AudioIO", "MasteringDSP", "TestSupport"]),
     ]
 )

@@ -5,7 +5,8 @@ import Glibc
 /// destination's folder, flushed to disk, then renamed over the destination. A failure or an
 /// interrupt leaves the old file as it was and no temporary file behind.
 public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws(AudioFileError) {
+    /// - Parameter mode: the file's permissions; nil: 0666 less the umask, as any new file.
+    public static func write(_ data: Data, to path: String, mode: mode_t? = nil) throws(AudioFileError) {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         var template = Array(((directory.isEmpty ? "." : directory) + "/.\(name).loopmind-XXXXXX").utf8CString)
@@ -29,9 +30,13 @@ public enum AtomicFile {
             return true
         }
         guard written else { throw fail(String(cString: strerror(errno))) }
-        let mask = umask(0)
-        umask(mask)
-        fchmod(descriptor, 0o666 & ~mask)
+        if let mode {
+            fchmod(descriptor, mode)
+        } else {
+            let mask = umask(0)
+            umask(mask)
+            fchmod(descriptor, 0o666 & ~mask)
+        }
         guard fsync(descriptor) == 0 else { throw fail(String(cString: strerror(errno))) }
         close(descriptor)
         guard rename(temporaryPath, path) == 0 else {

@@ -6,6 +6,7 @@ import Foundation
 import MasteringAI
 import MasteringDSP
 import Rendering
+import StyleStore
 
 /// `loopmind master IN -o OUT [options]`
 struct Master: ParsableCommand {
@@ -56,6 +57,12 @@ struct Master: ParsableCommand {
     @Option(help: "Also write the AI moves timeline as CSV (time_s, parameter, from, to, reason).")
     var moves: String?
 
+    @Option(help: "The style profile to apply: a name (default 'default') or a path.")
+    var profile: String?
+
+    @Flag(name: .customLong("no-style"), help: "Do not apply the learned style.")
+    var noStyle = false
+
     @Flag(help: "Print the input analysis, emotion graph, settings, AI moves and output analysis as JSON.")
     var json = false
 
@@ -77,6 +84,9 @@ struct Master: ParsableCommand {
         }
         if let ceiling, !(ceiling <= 0 && ceiling >= -6) {
             throw ValidationError("--ceiling must be between -6 and 0 dBTP (got \(ceiling))")
+        }
+        if profile != nil && noStyle {
+            throw ValidationError("give --profile or --no-style, not both")
         }
         if !(transition >= 0 && transition <= 30) {
             throw ValidationError("--transition must be between 0 and 30 seconds (got \(transition))")
@@ -105,11 +115,20 @@ struct Master: ParsableCommand {
             } else {
                 choice = .auto(intensity: intensity)
             }
+            // The learned style: read once; a bad profile is kept aside with a warning.
+            var style: StyleProfile?
+            if !noStyle {
+                let store = try StyleStore(profile: profile) { warning in
+                    FileHandle.standardError.write(Data("loopmind: warning: \(warning)\n".utf8))
+                }
+                style = try store.load()
+            }
             var engine = OfflineMaster()
             engine.progress = progress.update
             let job = OfflineMaster.Job(openSource: openSource, inputName: input, outputPath: output, emotions: choice,
                                         targetLUFS: target ?? platformChoice?.targetLUFS,
                                         ceilingDBTP: ceiling ?? platformChoice?.ceilingDBTP ?? -1,
+                                        style: { emotion in style?.offsets(for: emotion) ?? StyleOffsets() },
                                         encoding: bitDepth, transitionSeconds: transition)
             result = try engine.run(job)
             if let moves { try AtomicFile.write(Data(MovesCSV(result.moves).text.utf8), to: moves) }

@@ -21,11 +21,20 @@ struct LoopMindExecutable {
         return folder.appendingPathComponent("loopmind").path
     }
 
+    /// A data folder of the test run's own, so no test sees a real profile.
+    static let isolatedDataHome: String = {
+        let path = NSTemporaryDirectory() + "loopmind-data-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
     static func run(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
+        // Style profiles of the person running the tests are never read or written.
+        env["XDG_DATA_HOME"] = isolatedDataHome
         env.merge(environment) { $1 }
         process.environment = env
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }

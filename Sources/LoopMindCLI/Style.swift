@@ -1,0 +1,168 @@
+import ArgumentParser
+import AudioIO
+import Foundation
+import MasteringAI
+import MasteringDSP
+import StyleStore
+
+/// `loopmind style <show|heatmap|export|import|merge|reset|learn>`: the learned style profile.
+struct Style: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show, share and train the learned style profile (\"My Style\").",
+        discussion: """
+        The profile holds what you chose relative to the AI's suggestions, per emotion and overall; \
+        master applies it (unless --no-style). Profiles live in $XDG_DATA_HOME/loopmind/profiles/ \
+        (~/.local/share/… when unset) as <name>_style.json; --profile takes a name or a path.
+        """,
+        subcommands: [Show.self, Heatmap.self, Export.self, Import.self, Merge.self, Reset.self, Learn.self]
+    )
+
+    struct ProfileOption: ParsableArguments {
+        @Option(help: "A profile name (default 'default') or a path to a profile file.")
+        var profile: String?
+
+        func store() throws -> StyleStore {
+            do {
+                return try StyleStore(profile: profile) { warning in
+                    FileHandle.standardError.write(Data("loopmind: warning: \(warning)\n".utf8))
+                }
+            } catch { throw CommandFailure(error) }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Your trends in words (or the profile as JSON).")
+        @OptionGroup var options: ProfileOption
+        @Flag(help: "Print the profile, its path and the trend sentences as JSON.") var json = false
+
+        func run() throws {
+            let store = try options.store()
+            let profile = try wrap { try store.load() }
+            let trends = StyleTrends(profile).sentences()
+            if json {
+                let profileObject = try JSONSerialization.jsonObject(with: profile.encoded())
+                let object: [String: Any] = ["path": store.path, "profile": profileObject, "trends": trends]
+                let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+                print(String(decoding: data, as: UTF8.self))
+            } else {
+                print("My Style (\(store.path)): \(profile.sessions) learning session\(profile.sessions == 1 ? "" : "s")")
+                if trends.isEmpty { print("Nothing learned yet: turn on learning mode (L) in the console, or use 'loopmind style learn'.") }
+                for sentence in trends { print("  \(sentence)") }
+            }
+        }
+    }
+
+    struct Heatmap: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Parameters × emotions: how often you touched each, and which way.",
+            discussion: "↑ n: n tweaks, mostly above the AI; ↓ n: mostly below. Coloured in a terminal (red up, blue down); plain with NO_COLOR or when piped.")
+        @OptionGroup var options: ProfileOption
+
+        func run() throws {
+            let store = try options.store()
+            let profile = try wrap { try store.load() }
+            let colour = isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"].map(\.isEmpty) ?? true
+            print(StyleHeatmap(profile).render(colour: colour), terminator: "")
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the profile to a \"Producer DNA\" file to share.")
+        @OptionGroup var options: ProfileOption
+        @Argument(help: "Where to write it (JSON).") var file: String
+
+        func run() throws {
+            let store = try options.store()
+            let profile = try wrap { try store.load() }
+            try wrap { try AtomicFile.write(profile.encoded(), to: file) }
+            print("exported \(profile.sessions) session\(profile.sessions == 1 ? "" : "s") to \(file)")
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Replace the profile with a shared file (the old one is backed up).")
+        @OptionGroup var options: ProfileOption
+        @Argument(help: "A profile exported by 'style export'.") var file: String
+
+        func run() throws {
+            let store = try options.store()
+            let incoming = try readUntrusted(file)
+            let backup = try wrap { try store.replace(with: incoming) }
+            print("imported \(file) into \(store.path)" + (backup.map { " (previous profile kept as \($0))" } ?? ""))
+        }
+    }
+
+    struct Merge: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Blend another producer's profile into yours, weighted by evidence.",
+            discussion: "Each learned offset becomes the evidence-weighted mean of both (their sessions times --weight); counts add up.")
+        @OptionGroup var options: ProfileOption
+        @Argument(help: "A profile exported by 'style export'.") var file: String
+        @Option(help: "How much the other profile's evidence counts, relative to yours (0…100).") var weight: Double = 1
+
+        func validate() throws {
+            guard weight.isFinite, weight >= 0, weight <= 100 else { throw ValidationError("--weight must be between 0 and 100 (got \(weight))") }
+        }
+
+        func run() throws {
+            let store = try options.store()
+            let incoming = try readUntrusted(file)
+            let merged = try wrap { try store.update { $0.merge(incoming, weight: weight) } }
+            print("merged \(file) into \(store.path): \(merged.sessions) sessions in all")
+        }
+    }
+
+    struct Reset: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Start a fresh profile (the old one is backed up).")
+        @OptionGroup var options: ProfileOption
+
+        func run() throws {
+            let store = try options.store()
+            let backup = try wrap { try store.replace(with: StyleProfile()) }
+            print("reset \(store.path)" + (backup.map { "; previous profile kept as \($0)" } ?? ""))
+        }
+    }
+
+    struct Learn: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Learn from recorded tweaks, one JSON object a line.",
+            discussion: """
+            {"session":"s1","parameter":"eq.high_shelf_db","old":0.0,"new":2.0,"suggested":0.0,"emotion":"dark","intensity":0.6,"time":12.3} \
+            — each distinct session is one learning session, applied in file order, the profile saved after each.
+            """)
+        @OptionGroup var options: ProfileOption
+        @Argument(help: "The recorded tweaks (JSON lines).") var file: String
+
+        func run() throws {
+            let store = try options.store()
+            let data = try wrap { try AtomicFile.read(file, limit: 64 << 20, kind: "a tweak log") }
+            let records: [TweakRecord]
+            do {
+                records = try TweakRecord.parseLines(data)
+            } catch let error as TweakRecord.FormatError {
+                throw CommandFailure("bad tweak log '\(file)': \(error.description)")
+            }
+            let sessions = TweakRecord.sessions(records)
+            var profile = StyleProfile()
+            for session in sessions {
+                profile = try wrap { try store.update { $0.learn(session: session) } }
+            }
+            print("learned \(records.count) tweak\(records.count == 1 ? "" : "s") in \(sessions.count) session\(sessions.count == 1 ? "" : "s"); \(store.path) now holds \(profile.sessions)")
+        }
+    }
+}
+
+/// Reads a shared profile as untrusted input: size-limited and strictly validated.
+private func readUntrusted(_ file: String) throws -> StyleProfile {
+    let data = try wrap { try AtomicFile.read(file, limit: StyleStore.sizeLimit, kind: "a style profile") }
+    do {
+        return try StyleProfile.decode(data)
+    } catch let error as StyleProfile.FormatError {
+        throw CommandFailure("bad style profile '\(file)': \(error.description)")
+    }
+}
+
+/// Runs `body`, turning its errors into the one line the user sees.
+private func wrap<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let failure as CommandFailure { throw failure } catch { throw CommandFailure(error) }
+}

@@ -1,0 +1,341 @@
+import Foundation
+import MasteringDSP
+
+/// One parameter tweak made in learning mode (SPEC.md's record, one JSON object a line).
+///
+/// `suggested` is the AI's own suggestion at that moment, before any learned style: the
+/// trainer learns the user's offset from the AI, not from itself.
+public struct TweakRecord: Sendable, Equatable {
+    public var session: String
+    public var parameter: ChainParameter
+    public var old: Double
+    public var new: Double
+    public var suggested: Double
+    public var emotion: Emotion
+    public var intensity: Double
+    /// Seconds into the track.
+    public var time: Double
+
+    public init(session: String, parameter: ChainParameter, old: Double, new: Double, suggested: Double,
+                emotion: Emotion, intensity: Double, time: Double) {
+        self.session = session; self.parameter = parameter; self.old = old; self.new = new
+        self.suggested = suggested; self.emotion = emotion; self.intensity = intensity; self.time = time
+    }
+
+    /// The chain module the parameter belongs to (`eq`, `comp`, …).
+    public var module: String { String(parameter.spec.name.prefix { $0 != "." }) }
+}
+
+/// What the trainer has learned for one parameter (overall, or in one emotion).
+public struct LearnedOffset: Sendable, Equatable, Codable {
+    /// The bounded moving average of (chosen − suggested), in the parameter's unit.
+    public var offset: Double
+    /// Tweaks it rests on, and the sessions they came in.
+    public var tweaks: Int
+    public var sessions: Int
+    /// Sessions whose choice was above / below the AI's suggestion.
+    public var up: Int
+    public var down: Int
+    /// When a session last touched it (ISO 8601, UTC).
+    public var lastUsed: String
+
+    enum CodingKeys: String, CodingKey {
+        case offset, tweaks, sessions, up, down, lastUsed = "last_used"
+    }
+}
+
+/// The user's learned taste: offsets from the AI's suggestions, overall and per emotion.
+///
+/// Plain data with no I/O; `StyleStore` keeps it on disk. JSON with `schema_version`.
+public struct StyleProfile: Sendable, Equatable {
+    public static let schemaVersion = 1
+
+    public var sessions = 0
+    /// Parameter → offset, over all emotions.
+    public var overall: [ChainParameter: LearnedOffset] = [:]
+    /// Emotion → parameter → offset.
+    public var emotions: [Emotion: [ChainParameter: LearnedOffset]] = [:]
+
+    public init() {}
+
+    // MARK: - The learning rule
+
+    /// The smallest weight a new session gets in the moving average: after a few sessions each new
+    /// one moves the average by 30 % of its difference, so taste can change but one odd session
+    /// cannot swing it.
+    public static let minimumRate = 0.3
+    /// Sessions of evidence at which a learned offset is applied at half weight.
+    public static let halfWeightSessions = 2.0
+    /// Emotions that must show a parameter's trend before the overall average stands in for an
+    /// emotion with no evidence of its own.
+    public static let emotionsForOverall = 3
+
+    /// The largest offset learned or applied for a parameter: a quarter of its range.
+    public static func bound(_ parameter: ChainParameter) -> Double {
+        let range = parameter.spec.range
+        return (range.upperBound - range.lowerBound) / 4
+    }
+
+    /// Updates the profile with one finished learning session.
+    ///
+    /// For each emotion and parameter the session touched, its choice is the last tweak's
+    /// `new − suggested` (earlier tweaks were the way there), clamped to ±`bound`. The learned
+    /// offset moves toward it by rate max(1/n, `minimumRate`), n = sessions including this one:
+    /// the plain mean for the first sessions, an exponential moving average after. The overall
+    /// offset does the same with the mean of the session's choices across emotions.
+    public mutating func learn(session records: [TweakRecord], at date: Date = Date()) {
+        guard !records.isEmpty else { return }
+        let stamp = Self.timestamp(date)
+        var choices: [Emotion: [ChainParameter: (choice: Double, tweaks: Int)]] = [:]
+        for record in records {
+            let bound = Self.bound(record.parameter)
+            let choice = min(max(record.new - record.suggested, -bound), bound)
+            let tweaks = (choices[record.emotion]?[record.parameter]?.tweaks ?? 0) + 1
+            choices[record.emotion, default: [:]][record.parameter] = (choice, tweaks)
+        }
+        var acrossEmotions: [ChainParameter: (sum: Double, count: Int, tweaks: Int)] = [:]
+        for (emotion, parameters) in choices {
+            for (parameter, value) in parameters {
+                emotions[emotion, default: [:]][parameter] = Self.update(emotions[emotion]?[parameter], with: value.choice,
+                                                                          tweaks: value.tweaks, stamp: stamp)
+                let sum = acrossEmotions[parameter] ?? (0, 0, 0)
+                acrossEmotions[parameter] = (sum.sum + value.choice, sum.count + 1, sum.tweaks + value.tweaks)
+            }
+        }
+        for (parameter, value) in acrossEmotions {
+            overall[parameter] = Self.update(overall[parameter], with: value.sum / Double(value.count),
+                                             tweaks: value.tweaks, stamp: stamp)
+        }
+        sessions += 1
+    }
+
+    private static func update(_ learned: LearnedOffset?, with choice: Double, tweaks: Int, stamp: String) -> LearnedOffset {
+        var result = learned ?? LearnedOffset(offset: 0, tweaks: 0, sessions: 0, up: 0, down: 0, lastUsed: stamp)
+        result.sessions += 1
+        result.tweaks += tweaks
+        let rate = max(1 / Double(result.sessions), minimumRate)
+        result.offset += rate * (choice - result.offset)
+        if choice > 1e-9 { result.up += 1 } else if choice < -1e-9 { result.down += 1 }
+        result.lastUsed = stamp
+        return result
+    }
+
+    // MARK: - Applying it
+
+    /// The offsets the AI adds in sections of `emotion`: the emotion's own, weighted by evidence
+    /// w = n / (n + `halfWeightSessions`); where the emotion has none, the overall one — only when
+    /// at least `emotionsForOverall` emotions show it (a taste in one emotion is not a general
+    /// taste). Clamped to ±`bound`; the model clamps the result to the parameter's range.
+    public func offsets(for emotion: Emotion) -> StyleOffsets {
+        var result: [ChainParameter: StyleOffsets.Offset] = [:]
+        for parameter in ChainParameter.allCases {
+            let learned: LearnedOffset
+            if let own = emotions[emotion]?[parameter] {
+                learned = own
+            } else if let general = overall[parameter],
+                      emotions.values.filter({ $0[parameter] != nil }).count >= Self.emotionsForOverall {
+                learned = general
+            } else {
+                continue
+            }
+            let weight = Double(learned.sessions) / (Double(learned.sessions) + Self.halfWeightSessions)
+            let bound = Self.bound(parameter)
+            let value = min(max(learned.offset * weight, -bound), bound)
+            if abs(value) > 1e-6 {
+                result[parameter] = StyleOffsets.Offset(value: value, evidence: learned.tweaks)
+            }
+        }
+        return StyleOffsets(result)
+    }
+
+    // MARK: - Merging
+
+    /// Combines another producer's profile, each learned offset weighted by its evidence
+    /// (sessions; the other's times `weight`). Counts add up.
+    public mutating func merge(_ other: StyleProfile, weight: Double = 1) {
+        func combine(_ mine: LearnedOffset?, _ theirs: LearnedOffset) -> LearnedOffset {
+            guard var result = mine else { return theirs }
+            let a = Double(result.sessions), b = Double(theirs.sessions) * weight
+            result.offset = a + b > 0 ? (a * result.offset + b * theirs.offset) / (a + b) : result.offset
+            result.tweaks += theirs.tweaks
+            result.sessions += theirs.sessions
+            result.up += theirs.up
+            result.down += theirs.down
+            result.lastUsed = max(result.lastUsed, theirs.lastUsed)
+            return result
+        }
+        for (parameter, learned) in other.overall { overall[parameter] = combine(overall[parameter], learned) }
+        for (emotion, parameters) in other.emotions {
+            for (parameter, learned) in parameters {
+                emotions[emotion, default: [:]][parameter] = combine(emotions[emotion]?[parameter], learned)
+            }
+        }
+        sessions += other.sessions
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+}
+
+// MARK: - JSON: written sorted and pretty; read as untrusted input
+
+extension StyleProfile: Codable {
+    enum CodingKeys: String, CodingKey { case schemaVersion = "schema_version", sessions, overall, emotions }
+
+    /// Why a profile or import was refused, naming the field.
+    public struct FormatError: Error, CustomStringConvertible {
+        public let description: String
+        /// True when the file is a newer format than this program knows.
+        public let isFutureVersion: Bool
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(Self.schemaVersion, forKey: .schemaVersion)
+        try container.encode(sessions, forKey: .sessions)
+        try container.encode(Dictionary(uniqueKeysWithValues: overall.map { ($0.key.spec.name, $0.value) }), forKey: .overall)
+        try container.encode(Dictionary(uniqueKeysWithValues: emotions.map { emotion, parameters in
+            (emotion.rawValue, Dictionary(uniqueKeysWithValues: parameters.map { ($0.key.spec.name, $0.value) }))
+        }), forKey: .emotions)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let version = try container.decode(Int.self, forKey: .schemaVersion)
+        guard version <= Self.schemaVersion else {
+            throw FormatError(description: "schema_version \(version) is newer than this loopmind reads (\(Self.schemaVersion))", isFutureVersion: true)
+        }
+        guard version >= 1 else { throw FormatError(description: "schema_version \(version) is not a version", isFutureVersion: false) }
+        sessions = try container.decode(Int.self, forKey: .sessions)
+        guard sessions >= 0 else { throw FormatError(description: "sessions is negative", isFutureVersion: false) }
+        overall = try Self.parameters(try container.decode([String: LearnedOffset].self, forKey: .overall), field: "overall")
+        emotions = [:]
+        for (name, parameters) in try container.decode([String: [String: LearnedOffset]].self, forKey: .emotions) {
+            guard let emotion = Emotion(rawValue: name) else {
+                throw FormatError(description: "emotions.\(name): unknown emotion", isFutureVersion: false)
+            }
+            emotions[emotion] = try Self.parameters(parameters, field: "emotions.\(name)")
+        }
+    }
+
+    private static func parameters(_ raw: [String: LearnedOffset], field: String) throws -> [ChainParameter: LearnedOffset] {
+        var result: [ChainParameter: LearnedOffset] = [:]
+        for (name, learned) in raw {
+            guard let parameter = ChainParameter(name: name) else {
+                throw FormatError(description: "\(field).\(name): unknown parameter", isFutureVersion: false)
+            }
+            let bound = Self.bound(parameter)
+            guard learned.offset.isFinite, abs(learned.offset) <= bound + 1e-9 else {
+                throw FormatError(description: "\(field).\(name).offset \(learned.offset) is outside ±\(bound)", isFutureVersion: false)
+            }
+            guard learned.tweaks >= 0, learned.sessions >= 0, learned.up >= 0, learned.down >= 0 else {
+                throw FormatError(description: "\(field).\(name): counts must not be negative", isFutureVersion: false)
+            }
+            result[parameter] = learned
+        }
+        return result
+    }
+
+    /// Decodes an untrusted profile; errors name the offending field.
+    public static func decode(_ data: Data) throws -> StyleProfile {
+        do {
+            return try JSONDecoder().decode(StyleProfile.self, from: data)
+        } catch let error as FormatError {
+            throw error
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw FormatError(description: "missing field \(path(context.codingPath + [key]))", isFutureVersion: false)
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw FormatError(description: "\(path(context.codingPath)): wrong type", isFutureVersion: false)
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw FormatError(description: "\(path(context.codingPath)): missing value", isFutureVersion: false)
+        } catch let DecodingError.dataCorrupted(context) {
+            throw FormatError(description: context.codingPath.isEmpty ? "not JSON (or truncated)" : "\(path(context.codingPath)): not a valid value",
+                              isFutureVersion: false)
+        } catch {
+            throw FormatError(description: "not a style profile", isFutureVersion: false)
+        }
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+
+    /// Pretty-printed, sorted keys: what goes on disk and into exports.
+    public func encoded() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return ((try? encoder.encode(self)) ?? Data()) + Data("\n".utf8)
+    }
+}
+
+// MARK: - Recorded tweaks as JSON lines
+
+extension TweakRecord {
+    public struct FormatError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Parses `style learn`'s file: one JSON object a line (blank lines skipped), each field
+    /// checked: known parameter and emotion, finite numbers, values within the parameter's range,
+    /// intensity 0…1. Errors name the line and the field.
+    public static func parseLines(_ data: Data) throws -> [TweakRecord] {
+        guard let text = String(data: data, encoding: .utf8) else { throw FormatError(description: "not UTF-8 text") }
+        var records: [TweakRecord] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty else { continue }
+            let where_ = "line \(index + 1)"
+            guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(trimmed.utf8)),
+                  case .object(let fields) = value else {
+                throw FormatError(description: "\(where_): not a JSON object")
+            }
+            func number(_ key: String) throws -> Double {
+                guard case .number(let value) = fields[key] else { throw FormatError(description: "\(where_): \"\(key)\" must be a number") }
+                return value
+            }
+            func string(_ key: String) throws -> String {
+                guard case .string(let value) = fields[key] else { throw FormatError(description: "\(where_): \"\(key)\" must be a string") }
+                return value
+            }
+            let session = try string("session")
+            let parameterName = try string("parameter")
+            guard let parameter = ChainParameter(name: parameterName) else {
+                throw FormatError(description: "\(where_): unknown parameter '\(parameterName)'")
+            }
+            let emotionName = try string("emotion")
+            guard let emotion = Emotion(rawValue: emotionName) else {
+                throw FormatError(description: "\(where_): unknown emotion '\(emotionName)'")
+            }
+            let range = parameter.spec.range
+            var values: [Double] = []
+            for key in ["old", "new", "suggested"] {
+                let value = try number(key)
+                guard range.contains(value) else {
+                    throw FormatError(description: "\(where_): \"\(key)\" \(value) is outside \(parameterName)'s range \(range.lowerBound)…\(range.upperBound)")
+                }
+                values.append(value)
+            }
+            let intensity = try number("intensity")
+            guard (0...1).contains(intensity) else { throw FormatError(description: "\(where_): \"intensity\" \(intensity) is outside 0…1") }
+            let time = try number("time")
+            guard time >= 0 else { throw FormatError(description: "\(where_): \"time\" \(time) is negative") }
+            records.append(TweakRecord(session: session, parameter: parameter, old: values[0], new: values[1],
+                                       suggested: values[2], emotion: emotion, intensity: intensity, time: time))
+        }
+        return records
+    }
+
+    /// Records grouped into sessions in order of first appearance.
+    public static func sessions(_ records: [TweakRecord]) -> [[TweakRecord]] {
+        var order: [String] = []
+        var groups: [String: [TweakRecord]] = [:]
+        for record in records {
+            if groups[record.session] == nil { order.append(record.session) }
+            groups[record.session, default: []].append(record)
+        }
+        return order.map { groups[$0]! }
+    }
+}

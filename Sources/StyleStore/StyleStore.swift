@@ -1,0 +1,143 @@
+import AudioIO
+import Foundation
+import Glibc
+import MasteringAI
+
+/// The style profile on disk: where it lives, reading it safely, and updating it atomically
+/// under a lock so two processes never lose each other's updates.
+///
+/// `$XDG_DATA_HOME/loopmind/profiles/<name>_style.json` (`~/.local/share/…` when unset),
+/// mode 0600, pretty-printed with sorted keys. A corrupt, truncated or future-version file is
+/// never overwritten: it is renamed aside (`….corrupt-<time>` / `….future-<time>`), a warning says
+/// where, and the run goes on with a fresh profile.
+public struct StyleStore {
+    public let path: String
+    /// Called with one line for the user when a bad profile was kept aside.
+    public var warn: (String) -> Void
+
+    /// Largest profile or import read: far above any real profile (a few kB), far below harm.
+    public static let sizeLimit = 1 << 20
+
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// - Parameter profile: a name (`default`, `studio-b`) or a path (contains `/` or ends in `.json`).
+    public init(profile: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+                warn: @escaping (String) -> Void) throws {
+        self.warn = warn
+        let choice = profile ?? "default"
+        if choice.contains("/") || choice.hasSuffix(".json") {
+            path = choice
+            return
+        }
+        guard !choice.isEmpty, choice.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }),
+              !choice.hasPrefix(".") else {
+            throw Failure(description: "bad profile name '\(choice)': use letters, digits, '-', '_' or '.', or a path")
+        }
+        path = Self.folder(environment: environment) + "/\(choice)_style.json"
+    }
+
+    /// `$XDG_DATA_HOME/loopmind/profiles`, or `$HOME/.local/share/loopmind/profiles` when it is
+    /// unset, empty or relative (as the XDG spec says).
+    public static func folder(environment: [String: String]) -> String {
+        if let data = environment["XDG_DATA_HOME"], data.hasPrefix("/") { return data + "/loopmind/profiles" }
+        let home = environment["HOME"] ?? NSHomeDirectory()
+        return home + "/.local/share/loopmind/profiles"
+    }
+
+    /// The profile as it is now (fresh when there is none; a bad one is kept aside). Creates
+    /// nothing when there is no profile yet.
+    public func load() throws -> StyleProfile {
+        guard access(path, F_OK) == 0 else { return StyleProfile() }
+        return try withLock { try read() }
+    }
+
+    /// Reads, changes and writes the profile under the lock; returns what was written.
+    @discardableResult
+    public func update(_ change: (inout StyleProfile) throws -> Void) throws -> StyleProfile {
+        try withLock {
+            var profile = try read()
+            try change(&profile)
+            try write(profile)
+            return profile
+        }
+    }
+
+    /// Replaces the profile, keeping the current one as `….backup-<time>` when there is one.
+    @discardableResult
+    public func replace(with profile: StyleProfile) throws -> String? {
+        try withLock {
+            var backup: String?
+            if access(path, F_OK) == 0 {
+                let aside = path + ".backup-" + Self.stamp()
+                guard rename(path, aside) == 0 else { throw Failure(description: "cannot back up '\(path)': \(String(cString: strerror(errno)))") }
+                backup = aside
+            }
+            try write(profile)
+            return backup
+        }
+    }
+
+    // MARK: - Under the lock
+
+    private func read() throws -> StyleProfile {
+        let data: Data
+        do {
+            data = try AtomicFile.read(path, limit: Self.sizeLimit, kind: "a style profile")
+        } catch let error where error.reason == "no such file" {
+            return StyleProfile()
+        }
+        do {
+            return try StyleProfile.decode(data)
+        } catch let error as StyleProfile.FormatError {
+            let aside = path + (error.isFutureVersion ? ".future-" : ".corrupt-") + Self.stamp()
+            guard rename(path, aside) == 0 else {
+                throw Failure(description: "cannot read '\(path)': \(error.description), and cannot move it aside: \(String(cString: strerror(errno)))")
+            }
+            warn("style profile '\(path)' \(error.isFutureVersion ? "is from a newer loopmind" : "is unreadable") (\(error.description)); kept it as '\(aside)' and started a fresh one")
+            return StyleProfile()
+        }
+    }
+
+    /// Writes atomically; first removes temporary files of earlier writers that were killed
+    /// mid-save (we hold the lock, so no live writer owns one).
+    private func write(_ profile: StyleProfile) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        let prefix = ".\((path as NSString).lastPathComponent).loopmind-"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
+        where name.hasPrefix(prefix) {
+            unlink((folder.isEmpty ? "" : folder + "/") + name)
+        }
+        try AtomicFile.write(profile.encoded(), to: path, mode: 0o600)
+    }
+
+    /// Runs `body` holding an exclusive `flock` on `<profile>.lock` (created 0600 next to it).
+    private func withLock<T>(_ body: () throws -> T) throws -> T {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty {
+            do {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                        attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw Failure(description: "cannot write '\(path)': cannot create its folder")
+            }
+        }
+        let descriptor = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw Failure(description: "cannot lock '\(path)': \(String(cString: strerror(errno)))") }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw Failure(description: "cannot lock '\(path)': \(String(cString: strerror(errno)))") }
+        }
+        defer { flock(descriptor, LOCK_UN) }
+        return try body()
+    }
+
+    private static func stamp() -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss"
+        return formatter.string(from: Date()) + "-\(getpid())"
+    }
+}

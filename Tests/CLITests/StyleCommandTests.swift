@@ -1,0 +1,176 @@
+import Foundation
+import Glibc
+import Testing
+
+/// `loopmind style …` and the style in `master`, as a user runs them: profiles that survive
+/// restarts, exact export/import, refusals of hostile files, and saves that survive SIGKILL.
+@Suite(.serialized) struct StyleCommandTests {
+    let folder: String
+    let environment: [String: String]
+
+    init() throws {
+        folder = NSTemporaryDirectory() + "loopmind-style-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        environment = ["XDG_DATA_HOME": folder + "/data"]
+    }
+
+    func run(_ arguments: [String], extra: [String: String] = [:]) throws -> LoopMindExecutable.Result {
+        try LoopMindExecutable.run(arguments, environment: environment.merging(extra) { $1 })
+    }
+
+    /// A tweak log: `sessions` sessions, each raising the dark high shelf to 2 dB over the AI.
+    func log(sessions: Int, name: String = "tweaks.jsonl") throws -> String {
+        var lines: [String] = []
+        for index in 1...sessions {
+            lines.append(#"{"session":"s\#(index)","parameter":"eq.high_shelf_db","old":-1.0,"new":0.0,"suggested":-1.0,"emotion":"dark","intensity":0.6,"time":50}"#)
+            lines.append(#"{"session":"s\#(index)","parameter":"eq.high_shelf_db","old":0.0,"new":1.0,"suggested":-1.0,"emotion":"dark","intensity":0.6,"time":52.5}"#)
+        }
+        let path = folder + "/" + name
+        try lines.joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static func object(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test func learnedStyleSurvivesARestartAndReachesMaster() throws {
+        let learn = try run(["style", "learn", try log(sessions: 10)])
+        #expect(learn.status == 0, "\(learn.standardError)")
+        let profilePath = folder + "/data/loopmind/profiles/default_style.json"
+        #expect(FileManager.default.fileExists(atPath: profilePath))
+        // A new process reads what the last one learned.
+        let show = try run(["style", "show", "--json"])
+        let object = try Self.object(show.standardOutput)
+        #expect(object["path"] as? String == profilePath)
+        let trends = try #require(object["trends"] as? [String])
+        #expect(trends == ["You like brighter highs in dark sections (+2.0 dB high shelf, 20 tweaks)"])
+        #expect(try run(["style", "show"]).standardOutput.contains("You like brighter highs in dark sections"))
+        // master applies it as a move that says so, and --no-style does not.
+        let styled = try Self.object(try run(["master", "demo", "-o", folder + "/a.wav", "--emotion", "dark", "--json"]).standardOutput)
+        let moves = try #require(styled["moves"] as? [[String: Any]])
+        #expect(moves.contains { ($0["reason"] as? String) == "your style: +1.7 dB high shelf in dark sections, from 20 tweaks" })
+        let plain = try Self.object(try run(["master", "demo", "-o", folder + "/b.wav", "--emotion", "dark", "--no-style", "--json"]).standardOutput)
+        #expect(!(plain["moves"] as? [[String: Any]] ?? []).contains { ($0["reason"] as? String)?.hasPrefix("your style") == true })
+        let high = { (document: [String: Any]) in (document["settings"] as? [String: Double])?["eq.high_shelf_db"] ?? .nan }
+        #expect(abs(high(styled) - high(plain) - 2 * 10 / 12) < 0.01)
+    }
+
+    @Test func exportImportRoundTripsExactlyAndMergeWeighsByCounts() throws {
+        _ = try run(["style", "learn", try log(sessions: 3)])
+        let exported = folder + "/dna.json"
+        #expect(try run(["style", "export", exported]).status == 0)
+        let imported = try run(["style", "import", exported, "--profile", "friend"])
+        #expect(imported.status == 0, "\(imported.standardError)")
+        let again = folder + "/again.json"
+        #expect(try run(["style", "export", again, "--profile", "friend"]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: exported)) == Data(contentsOf: URL(fileURLWithPath: again)))
+
+        // A second producer: one session at −1 dB re the AI. Merged: (3·2 + 1·(−1)) / 4 = 1.25.
+        let other = folder + "/other.jsonl"
+        try #"{"session":"x","parameter":"eq.high_shelf_db","old":0,"new":-1,"suggested":0,"emotion":"dark","intensity":0.5,"time":1}"#
+            .write(toFile: other, atomically: true, encoding: .utf8)
+        _ = try run(["style", "learn", other, "--profile", folder + "/other-profile.json"])
+        _ = try run(["style", "export", folder + "/other-dna.json", "--profile", folder + "/other-profile.json"])
+        let merged = try run(["style", "merge", folder + "/other-dna.json", "--profile", "friend"])
+        #expect(merged.status == 0, "\(merged.standardError)")
+        let profile = try #require(try Self.object(try run(["style", "show", "--json", "--profile", "friend"]).standardOutput)["profile"] as? [String: Any])
+        let dark = try #require((profile["emotions"] as? [String: Any])?["dark"] as? [String: Any])
+        let shelf = try #require(dark["eq.high_shelf_db"] as? [String: Any])
+        #expect(abs((shelf["offset"] as? Double ?? 0) - 1.25) < 1e-9 && shelf["sessions"] as? Int == 4)
+
+        // Reset keeps a backup.
+        let reset = try run(["style", "reset", "--profile", "friend"])
+        #expect(reset.status == 0 && reset.standardOutput.contains("backup"))
+        #expect(try Self.object(try run(["style", "show", "--json", "--profile", "friend"]).standardOutput)["trends"] as? [String] == [])
+    }
+
+    @Test func hostileImportsAreRefusedAndTheProfileIsKept() throws {
+        _ = try run(["style", "learn", try log(sessions: 2)])
+        let profilePath = folder + "/data/loopmind/profiles/default_style.json"
+        let before = try Data(contentsOf: URL(fileURLWithPath: profilePath))
+        let hostile: [(String, Data, String)] = [
+            ("unknown", Data(#"{"schema_version":1,"sessions":1,"overall":{"rm -rf":{"offset":1,"tweaks":1,"sessions":1,"up":1,"down":0,"last_used":"x"}},"emotions":{}}"#.utf8), "overall.rm -rf: unknown parameter"),
+            ("range", Data(#"{"schema_version":1,"sessions":1,"overall":{},"emotions":{"dark":{"stereo.width":{"offset":9,"tweaks":1,"sessions":1,"up":1,"down":0,"last_used":"x"}}}}"#.utf8), "emotions.dark.stereo.width.offset 9.0 is outside"),
+            ("type", Data(#"{"schema_version":"one","sessions":1,"overall":{},"emotions":{}}"#.utf8), "schema_version: wrong type"),
+            ("huge", Data(repeating: 0x20, count: 3 << 20), "too big for a style profile"),
+            ("future", Data(#"{"schema_version":2,"sessions":1,"overall":{},"emotions":{}}"#.utf8), "newer than this loopmind reads"),
+        ]
+        for (name, contents, message) in hostile {
+            let path = folder + "/\(name).json"
+            try contents.write(to: URL(fileURLWithPath: path))
+            for command in [["style", "import", path], ["style", "merge", path]] {
+                let result = try run(command)
+                #expect(result.status == 1, "\(name)")
+                #expect(result.standardError.split(separator: "\n").count == 1 && result.standardError.contains(message),
+                        "\(name): \(result.standardError)")
+            }
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: profilePath)) == before)
+        let badLog = folder + "/bad.jsonl"
+        try "{\"session\":\"s\",\"parameter\":\"eq.tilt_db\",\"old\":0,\"new\":0.5,\"suggested\":0,\"emotion\":\"dark\",\"intensity\":2,\"time\":0}"
+            .write(toFile: badLog, atomically: true, encoding: .utf8)
+        let learn = try run(["style", "learn", badLog])
+        #expect(learn.status == 1 && learn.standardError.contains("line 1: \"intensity\" 2.0 is outside 0…1"), "\(learn.standardError)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: profilePath)) == before)
+    }
+
+    @Test func heatmapIsColouredOnlyForATerminal() throws {
+        _ = try run(["style", "learn", try log(sessions: 2)])
+        let piped = try run(["style", "heatmap"])
+        #expect(piped.status == 0)
+        #expect(piped.standardOutput.contains("eq.high_shelf_db") && piped.standardOutput.contains("↑ 4"))
+        #expect(!piped.standardOutput.contains("\u{1B}["), "no escape codes when piped")
+        let lines = piped.standardOutput.split(separator: "\n")
+        #expect(lines[0].hasPrefix("parameter") && lines[0].contains("powerful") && lines[0].contains("bright"))
+    }
+
+    @Test func aCorruptProfileIsKeptAsideByMasterWithAWarning() throws {
+        let profiles = folder + "/data/loopmind/profiles"
+        try FileManager.default.createDirectory(atPath: profiles, withIntermediateDirectories: true)
+        try Data("{\"schema_version\": 1, \"sessi".utf8).write(to: URL(fileURLWithPath: profiles + "/default_style.json"))
+        let result = try run(["master", "demo", "-o", folder + "/c.wav", "--emotion", "calm"])
+        #expect(result.status == 0)
+        #expect(result.standardError.contains("loopmind: warning: style profile") && result.standardError.contains(".corrupt-"),
+                "\(result.standardError)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: profiles)
+        #expect(names.contains { $0.hasPrefix("default_style.json.corrupt-") })
+    }
+
+    /// SIGKILL at random moments while `style learn` saves after every session: whenever it dies,
+    /// the profile reads back whole, holding the state after some whole number of sessions.
+    @Test func aWriterKilledMidSaveAlwaysLeavesALoadableProfile() throws {
+        let tweaks = try log(sessions: 400, name: "many.jsonl")
+        let profile = folder + "/killed.json"
+        var generator = SystemRandomNumberGenerator()
+        var lastSessions = 0
+        var killedWhileWriting = 0
+        for attempt in 0..<60 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: LoopMindExecutable.path)
+            process.arguments = ["style", "learn", tweaks, "--profile", profile]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(UInt32.random(in: 5_000...60_000, using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            if process.terminationReason == .uncaughtSignal { killedWhileWriting += 1 }
+            guard FileManager.default.fileExists(atPath: profile) else { continue }
+            let check = try run(["style", "show", "--json", "--profile", profile])
+            #expect(check.status == 0 && !check.standardError.contains("warning"), "attempt \(attempt): \(check.standardError)")
+            let object = try Self.object(check.standardOutput)
+            let saved = try #require(object["profile"] as? [String: Any])
+            let sessions = try #require(saved["sessions"] as? Int)
+            #expect(sessions >= lastSessions, "sessions went back from \(lastSessions) to \(sessions)")
+            lastSessions = sessions
+            // A whole state: the dark shelf's counts are exactly those of `sessions` sessions.
+            let shelf = ((saved["emotions"] as? [String: Any])?["dark"] as? [String: Any])?["eq.high_shelf_db"] as? [String: Any]
+            #expect(shelf?["sessions"] as? Int == sessions && shelf?["tweaks"] as? Int == 2 * sessions)
+            #expect(shelf?["offset"] as? Double == 2)
+        }
+        #expect(killedWhileWriting >= 50, "only \(killedWhileWriting) runs were killed before they finished")
+        #expect(lastSessions > 0)
+        print("SIGKILL test: \(killedWhileWriting) writers killed, profile holds \(lastSessions) whole sessions")
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import MasteringAI
+import MasteringDSP
+import StyleStore
+import Testing
+
+/// The profile on disk: round trips, refusals of hostile files, corrupt files kept aside.
+@Suite struct StyleFileTests {
+    let folder: String
+
+    init() throws {
+        folder = NSTemporaryDirectory() + "loopmind-style-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    }
+
+    static func learned() -> StyleProfile {
+        var profile = StyleProfile()
+        profile.learn(session: [
+            TweakRecord(session: "a", parameter: .highShelfGain, old: 0, new: 1.5, suggested: 0, emotion: .powerful, intensity: 0.7, time: 3),
+            TweakRecord(session: "a", parameter: .compRatio, old: 3, new: 2.5, suggested: 3, emotion: .calm, intensity: 0.3, time: 9),
+        ], at: Date(timeIntervalSince1970: 1_800_000_000))
+        return profile
+    }
+
+    @Test func profilesLiveInXDGDataHome() throws {
+        let named = try StyleStore(profile: "studio", environment: ["XDG_DATA_HOME": "/data", "HOME": "/home/u"]) { _ in }
+        #expect(named.path == "/data/loopmind/profiles/studio_style.json")
+        let fallback = try StyleStore(profile: nil, environment: ["XDG_DATA_HOME": "relative", "HOME": "/home/u"]) { _ in }
+        #expect(fallback.path == "/home/u/.local/share/loopmind/profiles/default_style.json")
+        let path = try StyleStore(profile: "./mine.json", environment: [:]) { _ in }
+        #expect(path.path == "./mine.json")
+        #expect(throws: StyleStore.Failure.self) { try StyleStore(profile: "../x", environment: [:]) { _ in } }
+    }
+
+    @Test func aSavedProfileReadsBackExactlyWithMode0600() throws {
+        let store = try StyleStore(profile: folder + "/p.json") { _ in }
+        let profile = Self.learned()
+        try store.replace(with: profile)
+        #expect(try store.load() == profile)
+        #expect(try StyleProfile.decode(profile.encoded()) == profile)
+        let attributes = try FileManager.default.attributesOfItem(atPath: store.path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let text = try String(contentsOfFile: store.path, encoding: .utf8)
+        #expect(text.contains("\"schema_version\" : 1") && text.contains("\n  \"emotions\""), "pretty, sorted: \(text)")
+    }
+
+    @Test(arguments: [
+        ("corrupt", Data("{\"schema_version\": 1, \"sess".utf8), ".corrupt-"),
+        ("garbage", Data([0xFF, 0x00, 0x12]), ".corrupt-"),
+        ("future", Data(#"{"schema_version": 7, "whatever": []}"#.utf8), ".future-"),
+    ])
+    func aBadProfileIsKeptAsideNeverOverwritten(name: String, contents: Data, suffix: String) throws {
+        let path = folder + "/\(name).json"
+        try contents.write(to: URL(fileURLWithPath: path))
+        var warnings: [String] = []
+        let store = try StyleStore(profile: path) { warnings.append($0) }
+        #expect(try store.load() == StyleProfile())
+        #expect(warnings.count == 1 && warnings[0].contains(suffix), "\(warnings)")
+        let aside = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("\(name).json\(suffix)") }
+        #expect(aside.count == 1)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + aside[0])) == contents)
+        // Learning goes on in a fresh profile; the kept file stays as it was.
+        try store.update { $0.learn(session: Self.learned().sessions > 0 ? [TweakRecord(session: "x", parameter: .tilt, old: 0, new: 1, suggested: 0, emotion: .dark, intensity: 0.5, time: 0)] : []) }
+        #expect(try store.load().sessions == 1)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + aside[0])) == contents)
+    }
+
+    @Test func aTruncatedProfileIsKeptAside() throws {
+        let data = Self.learned().encoded()
+        let path = folder + "/cut.json"
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: path))
+        var warned = false
+        #expect(try StyleStore(profile: path) { _ in warned = true }.load() == StyleProfile())
+        #expect(warned)
+    }
+
+    @Test(arguments: [
+        (#"{"schema_version":1,"sessions":1,"overall":{"eq.bass_boost":{"offset":1,"tweaks":1,"sessions":1,"up":1,"down":0,"last_used":"x"}},"emotions":{}}"#, "overall.eq.bass_boost: unknown parameter"),
+        (#"{"schema_version":1,"sessions":1,"overall":{},"emotions":{"angry":{}}}"#, "emotions.angry: unknown emotion"),
+        (#"{"schema_version":1,"sessions":1,"overall":{"eq.tilt_db":{"offset":40,"tweaks":1,"sessions":1,"up":1,"down":0,"last_used":"x"}},"emotions":{}}"#, "overall.eq.tilt_db.offset 40.0 is outside ±3.0"),
+        (#"{"schema_version":1,"sessions":1,"overall":{"eq.tilt_db":{"offset":1e999,"tweaks":1,"sessions":1,"up":1,"down":0,"last_used":"x"}},"emotions":{}}"#, "not JSON"),
+        (#"{"schema_version":1,"sessions":1,"overall":{"eq.tilt_db":{"offset":"loud","tweaks":1,"sessions":1,"up":1,"down":0,"last_used":"x"}},"emotions":{}}"#, "overall.eq.tilt_db.offset: wrong type"),
+        (#"{"schema_version":1,"sessions":1,"overall":{"eq.tilt_db":{"offset":1,"tweaks":-4,"sessions":1,"up":1,"down":0,"last_used":"x"}},"emotions":{}}"#, "overall.eq.tilt_db: counts must not be negative"),
+        (#"{"schema_version":1,"sessions":1,"overall":{},"emotions":{"dark":{"eq.tilt_db":{"offset":1,"tweaks":1,"sessions":1,"up":1,"down":0}}}}"#, "missing field emotions.dark.eq.tilt_db.last_used"),
+        (#"{"schema_version":1,"overall":{},"emotions":{}}"#, "missing field sessions"),
+        (#"{"schema_version":1,"sessions":-1,"overall":{},"emotions":{}}"#, "sessions is negative"),
+        (#"[]"#, "wrong type"),
+    ])
+    func hostileProfilesAreRefusedNamingTheField(text: String, message: String) {
+        do {
+            _ = try StyleProfile.decode(Data(text.utf8))
+            Issue.record("accepted \(text)")
+        } catch let error as StyleProfile.FormatError {
+            #expect(error.description.contains(message), "\(error.description)")
+        } catch {
+            Issue.record("\(error)")
+        }
+    }
+
+    @Test func tweakLogsAreCheckedLineByLine() throws {
+        let good = #"{"session":"s1","parameter":"eq.high_shelf_db","old":0.0,"new":2.0,"suggested":0.0,"emotion":"dark","intensity":0.6,"time":12.3}"#
+        let records = try TweakRecord.parseLines(Data((good + "\n\n" + good.replacingOccurrences(of: "s1", with: "s2") + "\n").utf8))
+        #expect(records.count == 2 && records[0].module == "eq" && TweakRecord.sessions(records).count == 2)
+        let bad: [(String, String)] = [
+            (good.replacingOccurrences(of: "eq.high_shelf_db", with: "eq.treble"), "line 2: unknown parameter 'eq.treble'"),
+            (good.replacingOccurrences(of: "\"dark\"", with: "\"sad\""), "line 2: unknown emotion 'sad'"),
+            (good.replacingOccurrences(of: "\"new\":2.0", with: "\"new\":40"), "line 2: \"new\" 40.0 is outside"),
+            (good.replacingOccurrences(of: "0.6", with: "3"), "line 2: \"intensity\" 3.0 is outside 0…1"),
+            (good.replacingOccurrences(of: "\"old\":0.0", with: "\"old\":\"zero\""), "line 2: \"old\" must be a number"),
+            ("{not json", "line 2: not a JSON object"),
+        ]
+        for (line, message) in bad {
+            do {
+                _ = try TweakRecord.parseLines(Data((good + "\n" + line).utf8))
+                Issue.record("accepted \(line)")
+            } catch let error as TweakRecord.FormatError {
+                #expect(error.description.contains(message), "\(error.description)")
+            }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Analysis
+import Foundation
+import MasteringAI
+import MasteringDSP
+import Testing
+import TestSupport
+
+/// The learning rule and how the AI applies what it learned.
+@Suite struct StyleTrainerTests {
+    static let mix: AnalysisReport = {
+        let mono = TestSignals.pinkNoise(seconds: 6)
+        var samples: [Float] = []
+        for sample in mono { samples.append(sample); samples.append(sample * 0.8) }
+        var source = SampleBufferSource(samples: samples, channelCount: 2, sampleRate: 44100)
+        return try! Analyzer.analyze(&source)
+    }()
+
+    static func suggestion(_ emotion: Emotion, _ profile: StyleProfile?) -> ChainSettings {
+        MasterModel().decide(for: mix, .init(emotion: emotion, intensity: 0.6,
+                                             style: profile?.offsets(for: emotion) ?? StyleOffsets())).settings
+    }
+
+    /// A user who, in every session, nudges the dark high shelf up twice and settles 2 dB above the AI.
+    static func scriptedSessions(_ count: Int) -> [[TweakRecord]] {
+        let ai = suggestion(.dark, nil)[.highShelfGain]
+        return (1...count).map { index in
+            [TweakRecord(session: "s\(index)", parameter: .highShelfGain, old: ai, new: ai + 1, suggested: ai,
+                         emotion: .dark, intensity: 0.6, time: 50),
+             TweakRecord(session: "s\(index)", parameter: .highShelfGain, old: ai + 1, new: ai + 2, suggested: ai,
+                         emotion: .dark, intensity: 0.6, time: 52)]
+        }
+    }
+
+    @Test func aUserWhoAlwaysBrightensDarkSectionsIsLearned() {
+        var profile = StyleProfile()
+        for session in Self.scriptedSessions(10) { profile.learn(session: session) }
+        let before = Self.suggestion(.dark, nil), after = Self.suggestion(.dark, profile)
+        let chosen = before[.highShelfGain] + 2
+        #expect(abs(after[.highShelfGain] - chosen) <= 0.6, "suggests \(after[.highShelfGain]) for a choice of \(chosen)")
+        for emotion in Emotion.allCases where emotion != .dark {
+            let plain = Self.suggestion(emotion, nil), styled = Self.suggestion(emotion, profile)
+            for parameter in ChainParameter.allCases {
+                #expect(abs(styled[parameter] - plain[parameter]) <= 0.2, "\(emotion) \(parameter.spec.name) moved")
+            }
+        }
+        let learned = profile.emotions[.dark]![.highShelfGain]!
+        #expect(learned.tweaks == 20 && learned.sessions == 10 && learned.up == 10 && abs(learned.offset - 2) < 1e-9)
+        #expect(profile.sessions == 10)
+        // The move says so.
+        let moves = MasterModel().decide(for: Self.mix, .init(emotion: .dark, intensity: 0.6, style: profile.offsets(for: .dark))).moves
+        #expect(moves.contains { $0.reason == "your style: +1.7 dB high shelf in dark sections, from 20 tweaks" }, "\(moves.map(\.reason))")
+        print(String(format: "scripted user: dark high shelf suggested %+.2f dB for a choice of %+.2f dB (AI alone %+.2f)",
+                     after[.highShelfGain], chosen, before[.highShelfGain]))
+    }
+
+    @Test func theAverageIsBoundedAndFollowsAChangeOfTaste() {
+        var profile = StyleProfile()
+        // An absurd session: +100 dB is clamped to a quarter of the range (±6 dB for a shelf).
+        profile.learn(session: [TweakRecord(session: "a", parameter: .highShelfGain, old: 0, new: 12, suggested: -12,
+                                            emotion: .bright, intensity: 0.5, time: 0)])
+        #expect(profile.emotions[.bright]![.highShelfGain]!.offset == 6)
+        // Then the user settles on −2: the first sessions average, later ones move 30 % of the way.
+        for index in 0..<12 {
+            profile.learn(session: [TweakRecord(session: "b\(index)", parameter: .highShelfGain, old: 0, new: -2, suggested: 0,
+                                                emotion: .bright, intensity: 0.5, time: 0)])
+        }
+        let offset = profile.emotions[.bright]![.highShelfGain]!.offset
+        #expect(offset > -2 && offset < -1.9, "\(offset)")
+        #expect(profile.emotions[.bright]![.highShelfGain]!.down == 12)
+    }
+
+    @Test func anOverallTasteAppliesToOtherEmotionsOnlyWhenSeveralShowIt() {
+        var profile = StyleProfile()
+        for (index, emotion) in [Emotion.dark, .calm, .dreamy].enumerated() {
+            profile.learn(session: [TweakRecord(session: "\(index)", parameter: .stereoWidth, old: 1, new: 1.2, suggested: 1,
+                                                emotion: emotion, intensity: 0.5, time: 0)])
+            let bright = profile.offsets(for: .bright).offsets[.stereoWidth]
+            #expect((bright != nil) == (index == 2), "after \(index + 1) emotions")
+        }
+    }
+
+    @Test func mergeWeighsByEvidence() {
+        var mine = StyleProfile(), theirs = StyleProfile()
+        for index in 0..<3 {
+            mine.learn(session: [TweakRecord(session: "m\(index)", parameter: .tilt, old: 0, new: 2, suggested: 0,
+                                             emotion: .calm, intensity: 0.5, time: 0)])
+        }
+        theirs.learn(session: [TweakRecord(session: "t", parameter: .tilt, old: 0, new: -1, suggested: 0,
+                                           emotion: .calm, intensity: 0.5, time: 0)])
+        var plain = mine
+        plain.merge(theirs)
+        #expect(abs(plain.emotions[.calm]![.tilt]!.offset - 1.25) < 1e-9)   // (3·2 + 1·(−1)) / 4
+        #expect(plain.emotions[.calm]![.tilt]!.sessions == 4 && plain.sessions == 4)
+        var weighted = mine
+        weighted.merge(theirs, weight: 2)
+        #expect(abs(weighted.emotions[.calm]![.tilt]!.offset - 0.8) < 1e-9)  // (3·2 + 2·(−1)) / 5
+    }
+
+    @Test func trendsAreSentences() {
+        var profile = StyleProfile()
+        for session in Self.scriptedSessions(4) { profile.learn(session: session) }
+        #expect(StyleTrends(profile).sentences() == ["You like brighter highs in dark sections (+2.0 dB high shelf, 8 tweaks)"])
+    }
+}
