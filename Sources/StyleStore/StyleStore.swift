@@ -82,12 +82,8 @@ public struct StyleStore {
     // MARK: - Under the lock
 
     private func read() throws -> StyleProfile {
-        let data: Data
-        do {
-            data = try AtomicFile.read(path, limit: Self.sizeLimit, kind: "a style profile")
-        } catch let error where error.reason == "no such file" {
-            return StyleProfile()
-        }
+        guard access(path, F_OK) == 0 else { return StyleProfile() }
+        let data = try Self.readFile(path)
         do {
             return try StyleProfile.decode(data)
         } catch let error as StyleProfile.FormatError {
@@ -98,6 +94,12 @@ public struct StyleStore {
             warn("style profile '\(path)' \(error.isFutureVersion ? "is from a newer loopmind" : "is unreadable") (\(error.description)); kept it as '\(aside)' and started a fresh one")
             return StyleProfile()
         }
+    }
+
+    /// Reads the profile file (a separate function: a typed-throws call inside a do/catch here
+    /// crashed the Swift 6.3 compiler's ownership checker).
+    private static func readFile(_ path: String) throws -> Data {
+        try AtomicFile.read(path, limit: sizeLimit, kind: "a style profile")
     }
 
     /// Writes atomically; first removes temporary files of earlier writers that were killed

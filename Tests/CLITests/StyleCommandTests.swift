@@ -142,17 +142,21 @@ import Testing
     @Test func aWriterKilledMidSaveAlwaysLeavesALoadableProfile() throws {
         let tweaks = try log(sessions: 400, name: "many.jsonl")
         let profile = folder + "/killed.json"
+        // How long an undisturbed run takes here, so the kills land while it is saving.
+        let started = Date()
+        _ = try run(["style", "learn", tweaks, "--profile", folder + "/timing.json"])
+        let full = Date().timeIntervalSince(started)
         var generator = SystemRandomNumberGenerator()
         var lastSessions = 0
         var killedWhileWriting = 0
-        for attempt in 0..<60 {
+        for attempt in 0..<70 {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: LoopMindExecutable.path)
             process.arguments = ["style", "learn", tweaks, "--profile", profile]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
-            usleep(UInt32.random(in: 5_000...60_000, using: &generator))
+            usleep(UInt32(full * 1e6 * Double.random(in: 0.05...0.75, using: &generator)))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             if process.terminationReason == .uncaughtSignal { killedWhileWriting += 1 }
@@ -171,6 +175,7 @@ import Testing
         }
         #expect(killedWhileWriting >= 50, "only \(killedWhileWriting) runs were killed before they finished")
         #expect(lastSessions > 0)
+        #expect(lastSessions >= 100, "the kills should land while sessions are being saved")
         print("SIGKILL test: \(killedWhileWriting) writers killed, profile holds \(lastSessions) whole sessions")
     }
 }

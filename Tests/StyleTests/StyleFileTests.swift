@@ -29,7 +29,8 @@ import Testing
         #expect(fallback.path == "/home/u/.local/share/loopmind/profiles/default_style.json")
         let path = try StyleStore(profile: "./mine.json", environment: [:]) { _ in }
         #expect(path.path == "./mine.json")
-        #expect(throws: StyleStore.Failure.self) { try StyleStore(profile: "../x", environment: [:]) { _ in } }
+        #expect(throws: StyleStore.Failure.self) { try StyleStore(profile: "my profile!", environment: [:]) { _ in } }
+        #expect(throws: StyleStore.Failure.self) { try StyleStore(profile: "..", environment: [:]) { _ in } }
     }
 
     @Test func aSavedProfileReadsBackExactlyWithMode0600() throws {
