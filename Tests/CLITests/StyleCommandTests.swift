@@ -137,6 +137,23 @@ import Testing
         #expect(names.contains { $0.hasPrefix("default_style.json.corrupt-") })
     }
 
+    @Test func twoWritersAtOnceLoseNoUpdates() throws {
+        let tweaks = try log(sessions: 150, name: "both.jsonl")
+        let profile = folder + "/shared.json"
+        let writers = (0..<2).map { _ in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: LoopMindExecutable.path)
+            process.arguments = ["style", "learn", tweaks, "--profile", profile]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            return process
+        }
+        for writer in writers { try writer.run() }
+        for writer in writers { writer.waitUntilExit(); #expect(writer.terminationStatus == 0) }
+        let saved = try #require(try Self.object(try run(["style", "show", "--json", "--profile", profile]).standardOutput)["profile"] as? [String: Any])
+        #expect(saved["sessions"] as? Int == 300, "\(saved["sessions"] ?? "none") of 300 sessions kept")
+    }
+
     /// SIGKILL at random moments while `style learn` saves after every session: whenever it dies,
     /// the profile reads back whole, holding the state after some whole number of sessions.
     @Test func aWriterKilledMidSaveAlwaysLeavesALoadableProfile() throws {
