@@ -28,6 +28,29 @@ struct LoopMindExecutable {
         return path
     }()
 
+    /// Runs a shell command line (for `script`, which gives the program a terminal); returns stdout.
+    static func runShell(_ commandLine: String, environment: [String: String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", commandLine]
+        var env = ProcessInfo.processInfo.environment
+        env["XDG_DATA_HOME"] = isolatedDataHome
+        env["NO_COLOR"] = nil   // only what the caller asks for
+        env.merge(environment) { $1 }
+        process.environment = env
+        let scratch = NSTemporaryDirectory() + "loopmind-shell-\(UUID().uuidString)"
+        FileManager.default.createFile(atPath: scratch, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch))
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try output.close()
+        return String(decoding: try Data(contentsOf: URL(fileURLWithPath: scratch)), as: UTF8.self)
+    }
+
     static func run(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)

@@ -125,6 +125,20 @@ import Testing
         #expect(lines[0].hasPrefix("parameter") && lines[0].contains("powerful") && lines[0].contains("bright"))
     }
 
+    /// In a terminal (a pseudo-terminal from `script`) the heatmap is coloured, unless NO_COLOR is set.
+    @Test func heatmapColoursATerminalUnlessNoColor() throws {
+        _ = try run(["style", "learn", try log(sessions: 2)])
+        func inTerminal(_ extra: [String: String]) throws -> String {
+            let command = "'\(LoopMindExecutable.path)' style heatmap"
+            return try LoopMindExecutable.runShell("script -qec \"\(command)\" /dev/null",
+                                                   environment: environment.merging(extra) { $1 })
+        }
+        let coloured = try inTerminal([:])
+        #expect(coloured.contains("\u{1B}[38;5;"), "no colour in a terminal: \(coloured)")
+        let plain = try inTerminal(["NO_COLOR": "1"])
+        #expect(!plain.contains("\u{1B}[38;5;") && plain.contains("↑ 4"))
+    }
+
     @Test func aCorruptProfileIsKeptAsideByMasterWithAWarning() throws {
         let profiles = folder + "/data/loopmind/profiles"
         try FileManager.default.createDirectory(atPath: profiles, withIntermediateDirectories: true)
