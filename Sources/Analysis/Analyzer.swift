@@ -33,8 +33,8 @@ public final class Analyzer {
     private var sumOfSquares = 0.0
     private var samplePeak: Float = 0
     private var frames = 0
-    /// Index of the next 100 ms reading; its frame is round(index · rate / 10).
-    private var nextReading = 1
+    /// The 100 ms reading instants.
+    private var grid: ReadingGrid
     /// K-weighted mean-square energy of the last 30 readings' 100 ms sub-blocks (a ring).
     /// Momentary (400 ms) and short-term (3 s) loudness are means over the last 4 and 30:
     /// the same samples and weights libebur128 sums, without re-summing 3 s at every reading.
@@ -57,6 +57,7 @@ public final class Analyzer {
         spectrum = SpectrumAnalyzer(sampleRate: sampleRate, channelCount: channelCount)
         bandMeter = BandEnergyMeter(sampleRate: sampleRate, channelCount: channelCount)
         stereoMeter = StereoMeter(channelCount: channelCount)
+        grid = ReadingGrid(sampleRate: sampleRate, channelCount: channelCount)
         featureTracker = options.features ? FeatureTracker(sampleRate: sampleRate, channelCount: channelCount) : nil
     }
 
@@ -73,18 +74,10 @@ public final class Analyzer {
     public func add(_ block: UnsafeBufferPointer<Float>) throws {
         let blockFrames = block.count / channelCount
         // Split the block at 100 ms reading instants so loudness is read at the exact frames.
-        var offset = 0
-        while offset < blockFrames {
-            let readingFrame = Int((Double(nextReading) * sampleRate / 10).rounded())
-            let take = min(blockFrames - offset, readingFrame - (frames + offset))
-            let part = UnsafeBufferPointer(rebasing: block[(offset * channelCount)..<((offset + take) * channelCount)])
+        try grid.split(block, part: { part in
             try loudness.add(part)
             featureTracker?.add(part)
-            offset += take
-            if frames + offset == readingFrame {
-                takeReading(at: readingFrame)
-            }
-        }
+        }, reading: takeReading)
         try inlineTruePeak?.add(preRoll: UnsafeBufferPointer(start: nil, count: 0), block: block)
         spectrum.add(block)
         bandMeter.add(block)
@@ -119,7 +112,6 @@ public final class Analyzer {
         if options.timeline {
             timeline.append(LoudnessPoint(seconds: seconds, momentaryLUFS: momentary, shortTermLUFS: shortTerm))
         }
-        nextReading += 1
     }
 
     /// BS.1770: L = −0.691 + 10·log10(E).

@@ -9,31 +9,21 @@ public final class LoudnessTimeline {
     private let meter: LoudnessMeter
     private let sampleRate: Double
     private let channelCount: Int
-    private var frames = 0
-    private var nextReading = 1
+    private var grid: ReadingGrid
     public private(set) var subBlockEnergies: [Double] = []
 
     public init(channelCount: Int, sampleRate: Double, layout: [SpeakerPosition]) throws {
         meter = try LoudnessMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout, measures: .loudness)
         self.sampleRate = sampleRate
         self.channelCount = channelCount
+        grid = ReadingGrid(sampleRate: sampleRate, channelCount: channelCount)
     }
 
     /// Feeds interleaved frames.
     public func add(_ block: UnsafeBufferPointer<Float>) throws {
-        let blockFrames = block.count / channelCount
-        var offset = 0
-        while offset < blockFrames {
-            let readingFrame = Int((Double(nextReading) * sampleRate / 10).rounded())
-            let take = min(blockFrames - offset, readingFrame - (frames + offset))
-            try meter.add(UnsafeBufferPointer(rebasing: block[(offset * channelCount)..<((offset + take) * channelCount)]))
-            offset += take
-            if frames + offset == readingFrame {
-                subBlockEnergies.append(SectionMeasurement.energy(ofLUFS: meter.loudnessLUFS(lastMilliseconds: 100)))
-                nextReading += 1
-            }
-        }
-        frames += blockFrames
+        try grid.split(block, part: { try meter.add($0) }, reading: { _ in
+            subBlockEnergies.append(SectionMeasurement.energy(ofLUFS: meter.loudnessLUFS(lastMilliseconds: 100)))
+        })
     }
 
     /// The whole stream's integrated loudness, from libebur128.
