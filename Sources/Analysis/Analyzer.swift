@@ -94,7 +94,7 @@ public final class Analyzer {
 
     private func takeReading(at frame: Int) {
         let seconds = Double(frame) / sampleRate
-        let subBlockEnergy = Self.energy(ofLUFS: loudness.loudnessLUFS(lastMilliseconds: 100))
+        let subBlockEnergy = loudness.lastSubBlockEnergy
         subBlockEnergies[subBlockIndex % 30] = subBlockEnergy
         featureTracker?.closeFrame(loudnessEnergy: subBlockEnergy)
         var momentaryEnergy = 0.0, shortTermEnergy = 0.0
@@ -104,8 +104,8 @@ public final class Analyzer {
             shortTermEnergy += energy
         }
         subBlockIndex += 1
-        let momentary = Self.lufs(ofEnergy: momentaryEnergy / 4)
-        let shortTerm = Self.lufs(ofEnergy: shortTermEnergy / 30)
+        let momentary = LoudnessMeter.lufs(ofEnergy: momentaryEnergy / 4)
+        let shortTerm = LoudnessMeter.lufs(ofEnergy: shortTermEnergy / 30)
         // The windows count only once they are full: 400 ms and 3 s.
         if seconds >= 0.4 - 1e-9 { momentaryMax = max(momentaryMax, momentary) }
         if seconds >= 3 - 1e-9 { shortTermMax = max(shortTermMax, shortTerm) }
@@ -114,9 +114,6 @@ public final class Analyzer {
         }
     }
 
-    /// BS.1770: L = −0.691 + 10·log10(E).
-    private static func energy(ofLUFS lufs: Double) -> Double { lufs.isFinite ? pow(10, (lufs + 0.691) / 10) : 0 }
-    private static func lufs(ofEnergy energy: Double) -> Double { energy > 0 ? -0.691 + 10 * log10(energy) : -.infinity }
 
     /// The frames fed so far.
     public var framesAnalyzed: Int { frames }

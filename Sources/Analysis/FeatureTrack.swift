@@ -97,7 +97,8 @@ final class FeatureTracker {
             return pairs
         }
         onsetConfig = kiss_fftr_alloc(Int32(onsetSize), 0, nil, nil)
-        onsetWindow = (0..<onsetSize).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(1024))) }
+        let onsetSize = self.onsetSize
+        onsetWindow = (0..<onsetSize).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(onsetSize))) }
         onsetBuffer = Array(repeating: 0, count: onsetSize)
         previousLogMagnitudes = Array(repeating: 0, count: onsetSize / 2 + 1)
         fftInput = Array(repeating: 0, count: size)

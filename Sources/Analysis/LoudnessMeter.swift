@@ -1,4 +1,5 @@
 import CEBUR128
+import Glibc
 import MasteringDSP
 
 /// BS.1770-4 / EBU R128 loudness, loudness range and true peak, measured by libebur128.
@@ -88,6 +89,14 @@ public final class LoudnessMeter {
     public func loudnessLUFS(lastMilliseconds milliseconds: Int) -> Double {
         query { ebur128_loudness_window($0, UInt(milliseconds), $1) }
     }
+
+    /// K-weighted mean-square energy of the last 100 ms: the sub-block BS.1770's gating blocks
+    /// are made of (four make a 400 ms block).
+    public var lastSubBlockEnergy: Double { Self.energy(ofLUFS: loudnessLUFS(lastMilliseconds: 100)) }
+
+    /// BS.1770: L = −0.691 + 10·log10(E), and back.
+    public static func lufs(ofEnergy energy: Double) -> Double { energy > 0 ? -0.691 + 10 * log10(energy) : -.infinity }
+    public static func energy(ofLUFS lufs: Double) -> Double { lufs.isFinite ? pow(10, (lufs + 0.691) / 10) : 0 }
 
     /// Gated integrated loudness of everything so far, LUFS. Wraps `ebur128_loudness_global`.
     public var integratedLUFS: Double { query { ebur128_loudness_global($0, $1) } }

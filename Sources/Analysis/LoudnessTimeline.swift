@@ -22,7 +22,7 @@ public final class LoudnessTimeline {
     /// Feeds interleaved frames.
     public func add(_ block: UnsafeBufferPointer<Float>) throws {
         try grid.split(block, part: { try meter.add($0) }, reading: { _ in
-            subBlockEnergies.append(SectionMeasurement.energy(ofLUFS: meter.loudnessLUFS(lastMilliseconds: 100)))
+            subBlockEnergies.append(meter.lastSubBlockEnergy)
         })
     }
 

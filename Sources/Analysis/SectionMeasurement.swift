@@ -68,22 +68,18 @@ public struct SectionMeasurement: Sendable, Equatable {
         let values = Array(energies)
         guard values.count >= 4 else {
             let mean = values.reduce(0, +) / Double(max(values.count, 1))
-            return lufs(ofEnergy: mean)
+            return LoudnessMeter.lufs(ofEnergy: mean)
         }
         var blocks: [Double] = []
         blocks.reserveCapacity(values.count - 3)
         for end in 3..<values.count {
             blocks.append((values[end - 3] + values[end - 2] + values[end - 1] + values[end]) / 4)
         }
-        let absoluteGate = energy(ofLUFS: -70)
+        let absoluteGate = LoudnessMeter.energy(ofLUFS: -70)
         let aboveAbsolute = blocks.filter { $0 > absoluteGate }
         guard !aboveAbsolute.isEmpty else { return -.infinity }
         let relativeGate = aboveAbsolute.reduce(0, +) / Double(aboveAbsolute.count) * pow(10, -1.0)
         let gated = aboveAbsolute.filter { $0 > relativeGate }
-        return lufs(ofEnergy: gated.reduce(0, +) / Double(gated.count))
+        return LoudnessMeter.lufs(ofEnergy: gated.reduce(0, +) / Double(gated.count))
     }
-
-    /// BS.1770: L = −0.691 + 10·log10(E).
-    public static func lufs(ofEnergy energy: Double) -> Double { energy > 0 ? -0.691 + 10 * log10(energy) : -.infinity }
-    public static func energy(ofLUFS lufs: Double) -> Double { lufs.isFinite ? pow(10, (lufs + 0.691) / 10) : 0 }
 }

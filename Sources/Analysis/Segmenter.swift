@@ -89,7 +89,7 @@ public struct Segmenter: Sendable {
             if ThirdOctaveBands.nominalCentresHz[band] < 200 { low += p }
             if ThirdOctaveBands.nominalCentresHz[band] >= 4000 { high += p }
         }
-        let loudness = max(SectionMeasurement.lufs(ofEnergy: track.loudnessEnergies[frame]), -70)
+        let loudness = max(LoudnessMeter.lufs(ofEnergy: track.loudnessEnergies[frame]), -70)
         let audible = loudness > -60 && total > 0
         let mid = Double(track.midEnergies[frame]), side = Double(track.sideEnergies[frame])
         return [

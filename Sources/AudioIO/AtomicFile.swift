@@ -7,45 +7,29 @@ import Glibc
 public enum AtomicFile {
     /// - Parameter mode: the file's permissions; nil: 0666 less the umask, as any new file.
     public static func write(_ data: Data, to path: String, mode: mode_t? = nil) throws(AudioFileError) {
-        let directory = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
-        var template = Array(((directory.isEmpty ? "." : directory) + "/.\(name).loopmind-XXXXXX").utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { throw AudioFileError(.write, path: path, reason: String(cString: strerror(errno))) }
-        let temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        let slot = TemporaryFiles.register(temporaryPath)
-        defer { TemporaryFiles.forget(slot) }
-        func fail(_ reason: String) -> AudioFileError {
-            close(descriptor)
-            unlink(temporaryPath)
-            return AudioFileError(.write, path: path, reason: reason)
-        }
+        let file = try PendingFile(path: path)
         let written = data.withUnsafeBytes { bytes -> Bool in
             var offset = 0
             while offset < bytes.count {
-                let result = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                let result = Glibc.write(file.descriptor, bytes.baseAddress! + offset, bytes.count - offset)
                 if result < 0 { if errno == EINTR { continue }; return false }
                 offset += result
             }
             return true
         }
-        guard written else { throw fail(String(cString: strerror(errno))) }
-        if let mode {
-            fchmod(descriptor, mode)
-        } else {
-            let mask = umask(0)
-            umask(mask)
-            fchmod(descriptor, 0o666 & ~mask)
+        guard written else { throw file.fail() }
+        try file.commit(mode: mode)
+    }
+
+    /// Removes temporary files left by writers of `path` that were killed mid-write. Call only
+    /// while holding a lock that every writer of `path` takes (so none of them is alive).
+    public static func removeAbandonedTemporaries(of path: String) {
+        let folder = (path as NSString).deletingLastPathComponent
+        let prefix = PendingFile.temporaryPrefix(for: path)
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
+        where name.hasPrefix(prefix) {
+            unlink((folder.isEmpty ? "" : folder + "/") + name)
         }
-        guard fsync(descriptor) == 0 else { throw fail(String(cString: strerror(errno))) }
-        close(descriptor)
-        guard rename(temporaryPath, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporaryPath)
-            throw AudioFileError(.write, path: path, reason: reason)
-        }
-        let folder = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)
-        if folder >= 0 { fsync(folder); close(folder) }
     }
 
     /// Checks that `path` could be written (its folder exists and is writable), before long work.

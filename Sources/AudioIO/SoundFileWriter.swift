@@ -19,13 +19,10 @@ public final class SoundFileWriter {
     public let fileSampleRate: Int
     public let channelCount: Int
 
-    private let temporaryPath: String
-    private var descriptor: Int32
+    private let file: PendingFile
     private var handle: OpaquePointer?
     private var resampler: Resampler?
     private var committed = false
-    /// Where the interrupt handler finds our temporary file.
-    private var interruptSlot: Int?
 
     /// The encoding used when the caller does not choose one: 24-bit where PCM applies.
     public static func defaultEncoding(for format: AudioFileFormat) -> SampleEncoding {
@@ -60,15 +57,7 @@ public final class SoundFileWriter {
         self.channelCount = channelCount
         self.fileSampleRate = Self.nearestAllowedRate(sampleRate, allowed: format.allowedSampleRates)
 
-        let directory = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
-        var template = Array(((directory.isEmpty ? "." : directory) + "/.\(name).loopmind-XXXXXX").utf8CString)
-        descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else {
-            throw AudioFileError(.write, path: path, reason: String(cString: strerror(errno)))
-        }
-        temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        interruptSlot = TemporaryFiles.register(temporaryPath)
+        file = try PendingFile(path: path)
 
         var info = SF_INFO()
         info.samplerate = Int32(fileSampleRate)
@@ -79,7 +68,7 @@ public final class SoundFileWriter {
             throw AudioFileError(.write, path: path,
                                  reason: "libsndfile cannot write \(format.rawValue) at \(fileSampleRate) Hz with \(channelCount) channels")
         }
-        guard let handle = sf_open_fd(descriptor, Int32(SFM_WRITE), &info, Int32(SF_FALSE)) else {
+        guard let handle = sf_open_fd(file.descriptor, Int32(SFM_WRITE), &info, Int32(SF_FALSE)) else {
             let reason = String(cString: sf_strerror(nil))
             discard()
             throw AudioFileError(.write, path: path, reason: reason)
@@ -146,40 +135,14 @@ public final class SoundFileWriter {
                 throw AudioFileError(.write, path: path, reason: reason)
             }
         }
-        let mask = umask(0)
-        umask(mask)
-        fchmod(descriptor, 0o666 & ~mask)
-        guard fsync(descriptor) == 0 else {
-            let reason = String(cString: strerror(errno))
-            discard()
-            throw AudioFileError(.write, path: path, reason: reason)
-        }
-        close(descriptor)
-        descriptor = -1
-        guard rename(temporaryPath, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            discard()
-            throw AudioFileError(.write, path: path, reason: reason)
-        }
+        try file.commit()
         committed = true
-        TemporaryFiles.forget(interruptSlot)
-        interruptSlot = nil
-        Self.syncDirectory(of: path)
     }
 
     /// Closes and removes the temporary file (a failed or abandoned write).
     private func discard() {
         if let handle { sf_close(handle); self.handle = nil }
-        if descriptor >= 0 { close(descriptor); descriptor = -1 }
-        if !committed { unlink(temporaryPath) }
-        TemporaryFiles.forget(interruptSlot)
-        interruptSlot = nil
-    }
-
-    private static func syncDirectory(of path: String) {
-        let directory = (path as NSString).deletingLastPathComponent
-        let folder = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)
-        if folder >= 0 { fsync(folder); close(folder) }
+        file.discard()
     }
 
     /// The allowed rate closest to `rate`, preferring to go up (no loss of bandwidth).

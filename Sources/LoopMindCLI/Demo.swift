@@ -21,7 +21,7 @@ struct Demo: ParsableCommand {
     var bitDepth: SampleEncoding?
 
     func run() throws {
-        var song = DemoSongSource()
+        let song = DemoSongSource()
         do {
             let writer = try SoundFileWriter(path: output, sampleRate: Int(song.sampleRate),
                                              channelCount: song.channelCount, encoding: bitDepth)

@@ -52,22 +52,20 @@ public struct ChainAutomation: Sendable {
 
     /// The settings and loudness gain in force at `frame`.
     public func value(at frame: Int) -> (settings: ChainSettings, gainDB: Double) {
+        if let boundary = fade(at: frame) { return blend(into: boundary, at: frame) }
         let index = sectionIndex(at: frame)
-        // Inside the fade of this section's own boundary (its start) or the next one's?
-        if index > 0, frame < sections[index].startFrame + halfWidths[index] {
-            return blend(into: index, at: frame)
-        }
-        if index + 1 < sections.count, frame >= sections[index + 1].startFrame - halfWidths[index + 1] {
-            return blend(into: index + 1, at: frame)
-        }
         return (sections[index].settings, sections[index].gainDB)
     }
 
     /// True while `frame` is inside a crossfade (values change from grid point to grid point).
-    public func isTransition(at frame: Int) -> Bool {
+    public func isTransition(at frame: Int) -> Bool { fade(at: frame) != nil }
+
+    /// The section whose boundary's fade `frame` is in: its own start's, or the next one's.
+    private func fade(at frame: Int) -> Int? {
         let index = sectionIndex(at: frame)
-        if index > 0, frame < sections[index].startFrame + halfWidths[index] { return true }
-        return index + 1 < sections.count && frame >= sections[index + 1].startFrame - halfWidths[index + 1]
+        if index > 0, frame < sections[index].startFrame + halfWidths[index] { return index }
+        if index + 1 < sections.count, frame >= sections[index + 1].startFrame - halfWidths[index + 1] { return index + 1 }
+        return nil
     }
 
     private func blend(into index: Int, at frame: Int) -> (settings: ChainSettings, gainDB: Double) {

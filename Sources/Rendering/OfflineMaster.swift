@@ -328,8 +328,9 @@ struct Plan {
         let durations = sections.map { max($0.span.upperBound - $0.span.lowerBound, 0) }
         let totalDuration = max(durations.reduce(0, +), 1e-9)
         let emotionTargets = sections.map { $0.decision.targetLUFS }
+        // (One section: its own target, since the mean of one is itself.)
         let target = job.targetLUFS ?? 10 * log10(zip(durations, emotionTargets).map { $0 * pow(10, $1 / 10) }.reduce(0, +) / totalDuration)
-        targetLUFS = sections.count == 1 ? sections[0].decision.targetLUFS : target
+        targetLUFS = target
 
         // Each section: the song's own level relative to the whole, nudged toward its emotion's.
         let audible = sections.indices.filter { sections[$0].inputLUFS.isFinite }
@@ -339,7 +340,7 @@ struct Plan {
         var moves: [AIMove] = []
         for index in sections.indices {
             var section = sections[index]
-            let label = sections.count > 1 ? "section \(index + 1) \(section.graphSection.emotion.rawValue) (\(String(format: "%.1f", section.graphSection.intensity)))" : nil
+            let label = sections.count > 1 ? Self.label(index, section.graphSection) : nil
             if section.inputLUFS.isFinite && sections.count > 1 {
                 let own = section.inputLUFS - input.integratedLUFS
                 let wanted = (emotionTargets[index] - meanEmotion) - (section.inputLUFS - meanInput)
@@ -365,8 +366,13 @@ struct Plan {
             moves += Self.changes(into: index, of: sections)
         }
         self.sections = sections
-        self.moves = moves.sorted { $0.time < $1.time }
+        self.moves = moves      // already in time order: the sections are
         lastMeasurement = Array(repeating: nil, count: sections.count)
+    }
+
+    /// How moves name a section, as the model does: "section 3 dreamy (0.7)".
+    private static func label(_ index: Int, _ section: EmotionSection) -> String {
+        "section \(index + 1) \(section.emotion.rawValue) (\(String(format: "%.1f", section.intensity)))"
     }
 
     /// The moves that start section `index`: the first section's from the defaults; later ones
@@ -379,9 +385,8 @@ struct Plan {
             let from = before[parameter], to = decision.settings[parameter]
             guard abs(to - from) > 1e-9 else { return nil }
             let section = sections[index].graphSection
-            let label = "section \(index + 1) \(section.emotion.rawValue) (\(String(format: "%.1f", section.intensity)))"
             let reason = decision.moves.last { $0.parameter == parameter.spec.name }?.reason
-                ?? MasterModel.describe(parameter, to, "\(label): \(section.emotion.rawValue) leaves it at the default")
+                ?? MasterModel.describe(parameter, to, "\(label(index, section)): \(section.emotion.rawValue) leaves it at the default")
             return AIMove(time: sections[index].span.lowerBound, parameter: parameter, from: from, to: to, reason: reason)
         }
     }

@@ -105,12 +105,7 @@ public struct StyleStore {
     /// Writes atomically; first removes temporary files of earlier writers that were killed
     /// mid-save (we hold the lock, so no live writer owns one).
     private func write(_ profile: StyleProfile) throws {
-        let folder = (path as NSString).deletingLastPathComponent
-        let prefix = ".\((path as NSString).lastPathComponent).loopmind-"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
-        where name.hasPrefix(prefix) {
-            unlink((folder.isEmpty ? "" : folder + "/") + name)
-        }
+        AtomicFile.removeAbandonedTemporaries(of: path)
         try AtomicFile.write(profile.encoded(), to: path, mode: 0o600)
     }
 
