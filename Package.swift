@@ -53,6 +53,10 @@ let package = Package(
         // MARK: - Files and the sound server
         .target(name: "AudioIO", dependencies: ["CSndFile", "CSoxr", "CPulse", "MasteringDSP"]),
 
+        // MARK: - Real-time playback (disk, audio and metering threads; PulseAudio)
+        .target(name: "Playback", dependencies: ["AudioIO", "Analysis", "MasteringAI", "MasteringDSP", "CPulse"],
+                swiftSettings: numericSettings),
+
         // MARK: - The learned style profile on disk (locking, atomic saves, untrusted reads)
         .target(name: "StyleStore", dependencies: ["MasteringAI", "AudioIO"]),
 
@@ -63,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "LoopMindCLI",
             dependencies: [
-                "AudioIO", "Analysis", "DemoSong", "MasteringDSP", "MasteringAI", "Rendering", "StyleStore", "CNcursesw",
+                "AudioIO", "Analysis", "DemoSong", "MasteringDSP", "MasteringAI", "Playback", "Rendering", "StyleStore", "CNcursesw",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -79,6 +83,11 @@ let package = Package(
         .testTarget(name: "RenderingTests",
                     dependencies: ["Rendering", "MasteringAI", "Analysis", "AudioIO", "DemoSong", "MasteringDSP", "TestSupport"]),
         .testTarget(name: "StyleTests", dependencies: ["MasteringAI", "StyleStore", "MasteringDSP", "Analysis", "TestSupport"]),
+        /// Counts one thread's heap allocations (the test binary's malloc forwards to glibc's).
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+        .testTarget(name: "PlaybackTests",
+                    dependencies: ["Playback", "Rendering", "AudioIO", "Analysis", "DemoSong", "MasteringAI", "MasteringDSP",
+                                   "TestSupport", "CAllocationCounter"]),
         .testTarget(name: "CLITests", dependencies: ["LoopMindCLI", "AudioIO", "MasteringDSP", "TestSupport"]),
     ]
 )

@@ -131,25 +131,10 @@ public final class SpectrumAnalyzer {
     /// Bins are spread evenly over their width, so a band narrower than a bin still gets its share.
     /// Bands at or above Nyquist are left out.
     public func toneCurve() -> [ToneBand] {
-        let perBin = meanSquarePerBin()
-        let width = binWidthHz
-        let nyquist = sampleRate / 2
-        var bands: [ToneBand] = []
-        for (index, edges) in ThirdOctaveBands.edgesHz.enumerated() where edges.lower < nyquist {
-            let upper = min(edges.upper, nyquist)
-            var power = 0.0
-            let firstBin = max(0, Int((edges.lower / width - 0.5).rounded(.down)))
-            let lastBin = min(binCount - 1, Int((upper / width + 0.5).rounded(.up)))
-            if firstBin <= lastBin {
-                for bin in firstBin...lastBin {
-                    let binLow = (Double(bin) - 0.5) * width, binHigh = (Double(bin) + 0.5) * width
-                    let overlap = min(binHigh, upper) - max(binLow, edges.lower)
-                    if overlap > 0 { power += perBin[bin] * overlap / width }
-                }
-            }
-            bands.append(ToneBand(hz: ThirdOctaveBands.nominalCentresHz[index], db: Decibels.fromPower(power)))
+        let powers = ThirdOctaveBands.bandPowers(perBin: meanSquarePerBin(), binWidthHz: binWidthHz, sampleRate: sampleRate)
+        return powers.enumerated().map { index, power in
+            ToneBand(hz: ThirdOctaveBands.nominalCentresHz[index], db: Decibels.fromPower(power))
         }
-        return bands
     }
 
     /// Power-weighted mean frequency, Hz (0 for silence).

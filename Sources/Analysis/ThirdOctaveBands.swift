@@ -18,4 +18,26 @@ public enum ThirdOctaveBands {
     }
 
     public static var count: Int { nominalCentresHz.count }
+
+    /// Sums a one-sided power spectrum (mean square per bin) into the bands below Nyquist.
+    /// Bins are spread evenly over their width, so a band narrower than a bin still gets its share.
+    public static func bandPowers(perBin: [Double], binWidthHz width: Double, sampleRate: Double) -> [Double] {
+        let nyquist = sampleRate / 2
+        var powers: [Double] = []
+        for edges in edgesHz where edges.lower < nyquist {
+            let upper = min(edges.upper, nyquist)
+            var power = 0.0
+            let firstBin = max(0, Int((edges.lower / width - 0.5).rounded(.down)))
+            let lastBin = min(perBin.count - 1, Int((upper / width + 0.5).rounded(.up)))
+            if firstBin <= lastBin {
+                for bin in firstBin...lastBin {
+                    let binLow = (Double(bin) - 0.5) * width, binHigh = (Double(bin) + 0.5) * width
+                    let overlap = min(binHigh, upper) - max(binLow, edges.lower)
+                    if overlap > 0 { power += perBin[bin] * overlap / width }
+                }
+            }
+            powers.append(power)
+        }
+        return powers
+    }
 }

@@ -91,6 +91,17 @@ public final class SoundFileReader: AudioSource {
         return frames
     }
 
+    /// Moves the read position to `frame` (clamped to the file): playback's seek and loop.
+    /// Wraps `sf_seek`.
+    public func seek(toFrame frame: Int) throws {
+        guard let handle else { return }
+        let wanted = max(0, min(frame, frameCount ?? frame))
+        guard sf_seek(handle, sf_count_t(wanted), SEEK_SET) >= 0 else {
+            throw AudioFileError(.read, path: path, reason: "cannot seek to frame \(wanted)")
+        }
+        framesRead = wanted
+    }
+
     private func describe(sampleIndex: Int) -> String {
         let frame = sampleIndex / channelCount
         let seconds = Double(frame) / sampleRate

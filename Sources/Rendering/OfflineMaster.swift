@@ -108,19 +108,18 @@ public struct OfflineMaster {
 
     public init() {}
 
-    public func run(_ job: Job) throws -> Result {
-        // 1. What the input is, with the 100 ms feature track sections are measured on.
+    /// Steps 1 and 2: what the input is, the emotion graph, and the AI's decision and loudness
+    /// aim for each section (the open loop: gains from the input's measured loudness).
+    public func plan(_ job: Job) throws -> MasterPlan {
         var analysisSource = try job.openSource()
         guard analysisSource.channelCount <= 2 else {
-            throw Failure(description: "cannot read '\(job.inputName)': master works on mono and stereo files; this one has \(analysisSource.channelCount) channels")
+            throw Failure(description: "cannot read '\(job.inputName)': LoopMind masters mono and stereo files; this one has \(analysisSource.channelCount) channels")
         }
         let input = try Analyzer.analyze(&analysisSource, options: .init(features: true))
         guard input.integratedLUFS.isFinite, let track = input.features, track.frameCount > 0 else {
             throw Failure(description: "cannot read '\(job.inputName)': the audio is silent (no loudness to master)")
         }
         progress?(0.1)
-
-        // 2. The emotion graph and the AI's decision for each section.
         let graph: EmotionGraph
         switch job.emotions {
         case .map(let map):
@@ -134,62 +133,101 @@ public struct OfflineMaster {
                 EmotionGraph(sections: estimated.sections.map { var section = $0; section.intensity = value; return section })
             } ?? estimated
         }
-        var plan = Plan(graph: graph, input: input, track: track, job: job)
+        return MasterPlan(input: input, graph: graph, plan: Plan(graph: graph, input: input, track: track, job: job))
+    }
 
+    /// Step 3 without a file: closes the loudness loop (whole passes through the chain, measured)
+    /// so that the plan's gains are the ones `run` would write. Live playback uses this to play
+    /// exactly what the offline master renders.
+    public func settle(_ plan: inout MasterPlan, job: Job) throws {
+        let outcome = try closeLoop(&plan, job: job, ceilingDBTP: job.ceilingDBTP, ditherBits: 0, firstPass: 1) { nil }
+        plan.passes = outcome.passes
+        plan.shortfall = outcome.shortfall
+        plan.sectionLoudness = outcome.sectionLoudness
+    }
+
+    public func run(_ job: Job) throws -> Result {
+        var plan = try self.plan(job)
+        let input = plan.input
         let format = AudioFileFormat(path: job.outputPath)
         let bitDepth = (job.encoding ?? format.map { SoundFileWriter.defaultEncoding(for: $0) } ?? .float32)
         let ditherBits = (format?.isLossy ?? false) || !bitDepth.isInteger ? 0 : bitDepth.bitDepth
 
-        // 3. The closed loop.
-        let target = plan.targetLUFS
         // Lossy encoders overshoot their input's peaks: start half a dB lower, then correct after decoding.
         let isLossy = format?.isLossy ?? false
         var ceiling = job.ceilingDBTP - (isLossy ? Self.lossyHeadroomDB : 0)
-        var pass = 0
+        var passes = 0
+        while true {
+            var writer: SoundFileWriter?
+            let outcome = try closeLoop(&plan, job: job, ceilingDBTP: ceiling, ditherBits: ditherBits, firstPass: passes + 1) {
+                writer = try SoundFileWriter(path: job.outputPath, sampleRate: Int(input.sampleRate),
+                                             channelCount: input.channelCount, encoding: job.encoding)
+                return writer
+            }
+            passes = outcome.passes
+            try writer!.commit()
+            // 4. Measure what was written, decoded (lossy codecs can overshoot their input's peaks).
+            var check = try SoundFileReader(path: job.outputPath)
+            let output = try Analyzer.analyze(&check)
+            let overshoot = output.truePeakDBTP - job.ceilingDBTP
+            if overshoot > 0 && isLossy && passes < Self.maximumPasses {
+                ceiling -= overshoot * 1.25 + 0.1
+                continue
+            }
+            progress?(1)
+            return Result(input: input, graph: plan.graph,
+                          sections: plan.plan.results(outputLoudness: outcome.sectionLoudness),
+                          moves: plan.plan.moves, output: output, targetLUFS: plan.targetLUFS, ceilingDBTP: job.ceilingDBTP,
+                          transitionSeconds: job.transitionSeconds, passes: passes,
+                          meanLimitingDB: outcome.meanLimitingDB, fastestGainSlewDBPerSecond: outcome.fastestGainSlew,
+                          shortfall: outcome.shortfall)
+        }
+    }
+
+    private struct LoopOutcome {
+        var passes: Int
+        var sectionLoudness: [Double]
+        var meanLimitingDB: Double
+        var fastestGainSlew: Double
         var shortfall: String?
+    }
+
+    /// The closed loop: renders passes (each into a fresh writer, when one is made) and corrects
+    /// the plan's gains until the whole and its sections are on target. The last pass's writer
+    /// is left open for the caller to commit.
+    private func closeLoop(_ master: inout MasterPlan, job: Job, ceilingDBTP ceiling: Double, ditherBits: Int, firstPass: Int,
+                           makeWriter: () throws -> SoundFileWriter?) throws -> LoopOutcome {
+        let target = master.targetLUFS
+        var pass = firstPass - 1
         while true {
             pass += 1
-            let writer = try SoundFileWriter(path: job.outputPath, sampleRate: Int(input.sampleRate),
-                                             channelCount: input.channelCount, encoding: job.encoding)
-            let automation = plan.automation(ceilingDBTP: ceiling, sampleRate: input.sampleRate,
-                                             transitionSeconds: job.transitionSeconds)
+            let writer = try makeWriter()
+            let automation = master.plan.automation(ceilingDBTP: ceiling, sampleRate: master.input.sampleRate,
+                                                    transitionSeconds: job.transitionSeconds)
             let rendered = try render(job, automation: automation, ditherBits: ditherBits, writer: writer,
                                       passFraction: (0.1 + 0.8 * Double(pass - 1) / 3, 0.8 / 3))
-            let sectionLoudness = plan.sectionFrames.map { rendered.loudness.loudness(subBlocks: $0) }
+            let sectionLoudness = master.plan.sectionFrames.map { rendered.loudness.loudness(subBlocks: $0) }
             let reached = rendered.loudness.integratedLUFS
             let error = target - reached
-            let sectionErrors = plan.sectionErrors(sectionLoudness: sectionLoudness)
+            let sectionErrors = master.plan.sectionErrors(sectionLoudness: sectionLoudness)
             let sectionsSettled = sectionErrors.allSatisfy { abs($0) <= Self.sectionToleranceLU } || pass >= 5
             let done = abs(error) <= Self.toleranceLU * 0.75 && sectionsSettled
             let limited = error > 0 && rendered.meanLimitingDB >= Self.maximumMeanLimitingDB
-            if done || limited || pass == Self.maximumPasses {
+            if done || limited || pass >= Self.maximumPasses {
+                var shortfall: String?
                 if limited && abs(error) > Self.toleranceLU * 0.75 {
                     shortfall = String(format: "cannot reach %.1f LUFS under a %.1f dBTP ceiling without more than %.0f dB of average limiting; reached %.1f LUFS",
                                        target, job.ceilingDBTP, Self.maximumMeanLimitingDB, reached)
                 }
-                try writer.commit()
-                // 4. Measure what was written, decoded (lossy codecs can overshoot their input's peaks).
-                var check = try SoundFileReader(path: job.outputPath)
-                let output = try Analyzer.analyze(&check)
-                let overshoot = output.truePeakDBTP - job.ceilingDBTP
-                if overshoot > 0 && isLossy && pass < Self.maximumPasses {
-                    ceiling -= overshoot * 1.25 + 0.1
-                    continue
-                }
-                progress?(1)
-                return Result(input: input, graph: graph,
-                              sections: plan.results(outputLoudness: sectionLoudness),
-                              moves: plan.moves, output: output, targetLUFS: target, ceilingDBTP: job.ceilingDBTP,
-                              transitionSeconds: job.transitionSeconds, passes: pass,
-                              meanLimitingDB: rendered.meanLimitingDB, fastestGainSlewDBPerSecond: rendered.fastestGainSlew,
-                              shortfall: shortfall)
+                return LoopOutcome(passes: pass, sectionLoudness: sectionLoudness, meanLimitingDB: rendered.meanLimitingDB,
+                                   fastestGainSlew: rendered.fastestGainSlew, shortfall: shortfall)
             }
-            plan.correct(sectionErrors: sectionErrors, sectionLoudness: sectionLoudness, wholeError: error)
+            master.plan.correct(sectionErrors: sectionErrors, sectionLoudness: sectionLoudness, wholeError: error)
         }
     }
 
     /// One pass: the automated chain over the whole input, written, with the output's loudness measured.
-    private func render(_ job: Job, automation: ChainAutomation, ditherBits: Int, writer: SoundFileWriter,
+    private func render(_ job: Job, automation: ChainAutomation, ditherBits: Int, writer: SoundFileWriter?,
                         passFraction: (start: Double, span: Double))
         throws -> (loudness: LoudnessTimeline, meanLimitingDB: Double, fastestGainSlew: Double) {
         var source = try job.openSource()
@@ -271,12 +309,42 @@ public struct OfflineMaster {
             }
             let block = UnsafeBufferPointer(rebasing: out[0..<produced * channels])
             try loudness.add(block)
-            try writer.write(block)
+            try writer?.write(block)
             if let progress, let total, total > 0 {
                 progress(passFraction.start + passFraction.span * min(1, Double(framesIn) / Double(total)))
             }
         }
         return (loudness, limitingBlocks > 0 ? limitingSum / Double(limitingBlocks) : 0, fastestGainSlew)
+    }
+}
+
+/// What the AI decided for one input: its analysis, the emotion graph, each section's settings
+/// and loudness gain, and the moves. `OfflineMaster.plan` makes it; `settle` closes its loudness
+/// loop; `automation` turns it into what the chain follows, offline or live.
+public struct MasterPlan {
+    public let input: AnalysisReport
+    public let graph: EmotionGraph
+    var plan: Plan
+    /// Passes `settle` ran (0: the open-loop gains).
+    public internal(set) var passes = 0
+    public internal(set) var shortfall: String?
+    /// Each section's output loudness in the last settling pass.
+    var sectionLoudness: [Double] = []
+
+    init(input: AnalysisReport, graph: EmotionGraph, plan: Plan) {
+        self.input = input; self.graph = graph; self.plan = plan
+    }
+
+    public var targetLUFS: Double { plan.targetLUFS }
+    public var moves: [AIMove] { plan.moves }
+    /// Each section: span, emotion, decision, aims; output loudness once settled.
+    public var sections: [OfflineMaster.SectionResult] {
+        plan.results(outputLoudness: sectionLoudness.isEmpty ? Array(repeating: .nan, count: plan.sections.count) : sectionLoudness)
+    }
+
+    /// The chain's automation for this plan, with the limiter at `ceilingDBTP`.
+    public func automation(ceilingDBTP: Double, transitionSeconds: Double) -> ChainAutomation {
+        plan.automation(ceilingDBTP: ceilingDBTP, sampleRate: input.sampleRate, transitionSeconds: transitionSeconds)
     }
 }
 

@@ -1,0 +1,93 @@
+import CKissFFT
+import Glibc
+import MasteringDSP
+
+/// A live 1/3-octave tone curve: the last `fftSize` samples (channels summed as powers) are
+/// windowed and transformed every hop, summed into bands, and smoothed over about 300 ms, the
+/// ballistics of an analyser a mastering engineer reads. For the metering thread (it allocates
+/// in `init` only; `bandsDB` returns a new array).
+public final class RunningToneCurve {
+    public let sampleRate: Double
+    public let fftSize: Int
+    private let hop: Int
+    private let config: kiss_fftr_cfg
+    private let window: UnsafeMutablePointer<Float>
+    private let frame: UnsafeMutablePointer<Float>
+    private let spectrum: UnsafeMutablePointer<kiss_fft_cpx>
+    /// Per channel, the last `fftSize` samples in a circular buffer.
+    private let history: UnsafeMutablePointer<Float>
+    private var writeIndex = 0
+    private var sinceHop = 0
+    private var perBin: [Double]
+    private var smoothed: [Double]
+    private let powerScale: Double
+    private let smoothing: Double
+    private var hasData = false
+
+    /// - Parameter channels: 1 or 2.
+    public init(sampleRate: Double, smoothingSeconds: Double = 0.3) {
+        self.sampleRate = sampleRate
+        var size = 1024
+        while sampleRate / Double(size) > 12 { size *= 2 }
+        fftSize = size
+        hop = size / 2
+        config = kiss_fftr_alloc(Int32(size), 0, nil, nil)
+        window = .allocate(capacity: size)
+        var windowPower = 0.0
+        for index in 0..<size {
+            let value = 0.5 - 0.5 * cos(2 * Double.pi * Double(index) / Double(size))
+            window[index] = Float(value)
+            windowPower += value * value
+        }
+        powerScale = 1 / (Double(size) * windowPower)
+        frame = .allocate(capacity: size)
+        spectrum = .allocate(capacity: size / 2 + 1)
+        history = .allocate(capacity: 2 * size)
+        history.initialize(repeating: 0, count: 2 * size)
+        perBin = Array(repeating: 0, count: size / 2 + 1)
+        let bands = ThirdOctaveBands.bandPowers(perBin: perBin, binWidthHz: sampleRate / Double(size), sampleRate: sampleRate).count
+        smoothed = Array(repeating: 0, count: bands)
+        smoothing = 1 - exp(-Double(hop) / (smoothingSeconds * sampleRate))
+    }
+
+    deinit {
+        free(UnsafeMutableRawPointer(config))
+        window.deallocate(); frame.deallocate(); spectrum.deallocate(); history.deallocate()
+    }
+
+    /// Feeds a stereo block (separate channels).
+    public func add(left: UnsafePointer<Float>, right: UnsafePointer<Float>, count: Int) {
+        for index in 0..<count {
+            history[writeIndex] = left[index]
+            history[fftSize + writeIndex] = right[index]
+            writeIndex = (writeIndex + 1) % fftSize
+            sinceHop += 1
+            if sinceHop == hop {
+                sinceHop = 0
+                analyse()
+            }
+        }
+    }
+
+    private func analyse() {
+        for bin in perBin.indices { perBin[bin] = 0 }
+        for channel in 0..<2 {
+            let buffer = history + channel * fftSize
+            for index in 0..<fftSize { frame[index] = buffer[(writeIndex + index) % fftSize] * window[index] }
+            kiss_fftr(config, frame, spectrum)
+            for bin in 0...(fftSize / 2) {
+                let oneSided = (bin == 0 || bin == fftSize / 2) ? 1.0 : 2.0
+                let value = spectrum[bin]
+                perBin[bin] += Double(value.r * value.r + value.i * value.i) * powerScale * oneSided / 2
+            }
+        }
+        let bands = ThirdOctaveBands.bandPowers(perBin: perBin, binWidthHz: sampleRate / Double(fftSize), sampleRate: sampleRate)
+        for index in bands.indices {
+            smoothed[index] = hasData ? smoothed[index] + (bands[index] - smoothed[index]) * smoothing : bands[index]
+        }
+        hasData = true
+    }
+
+    /// Each band's smoothed level, dBFS (a full-scale sine reads −3 dB in its band); −∞ for silence.
+    public var bandsDB: [Double] { smoothed.map { Decibels.fromPower($0) } }
+}

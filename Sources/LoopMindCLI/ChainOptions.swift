@@ -1,0 +1,103 @@
+import ArgumentParser
+import AudioIO
+import DemoSong
+import Foundation
+import MasteringAI
+import MasteringDSP
+import Rendering
+import StyleStore
+
+/// The options every command that drives the chain shares (`master`, `play`, `console`):
+/// where the emotion graph comes from, the loudness target and ceiling, and the style.
+struct ChainOptions: ParsableArguments {
+    @Option(help: "powerful, calm, dreamy, dark, bright or auto.")
+    var emotion: String = "auto"
+
+    @Option(help: "How strongly the emotion shapes the master, 0…1.")
+    var intensity: Double?
+
+    @Option(help: "Integrated loudness target, LUFS (overrides the emotion's).")
+    var target: Double?
+
+    @Option(help: "A platform's target and ceiling: \(Platform.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var platform: String?
+
+    @Option(help: "True-peak ceiling, dBTP (default -1, or the platform's).")
+    var ceiling: Double?
+
+    @Option(name: .customLong("emotion-map"),
+            help: "A JSON emotion map {\"sections\":[{\"start\":0,\"emotion\":\"calm\",\"intensity\":0.4}, …]}; wins over --emotion.")
+    var emotionMap: String?
+
+    @Option(help: "Seconds over which settings crossfade at each section boundary.")
+    var transition: Double = 2
+
+    @Option(help: "The style profile to apply: a name (default 'default') or a path.")
+    var profile: String?
+
+    @Flag(name: .customLong("no-style"), help: "Do not apply the learned style.")
+    var noStyle = false
+
+    func validate() throws {
+        if let intensity, !(0...1).contains(intensity) {
+            throw ValidationError("--intensity must be between 0 and 1 (got \(intensity))")
+        }
+        if emotion != "auto" && Emotion(rawValue: emotion) == nil {
+            throw ValidationError("unknown emotion '\(emotion)'; use \(Emotion.allCases.map(\.rawValue).joined(separator: ", ")) or auto")
+        }
+        if let platform, Platform(rawValue: platform) == nil {
+            throw ValidationError("unknown platform '\(platform)'; use \(Platform.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if target != nil && platform != nil {
+            throw ValidationError("give --target or --platform, not both")
+        }
+        if let target, !(target <= 0 && target >= -40) {
+            throw ValidationError("--target must be between -40 and 0 LUFS (got \(target))")
+        }
+        if let ceiling, !(ceiling <= 0 && ceiling >= -6) {
+            throw ValidationError("--ceiling must be between -6 and 0 dBTP (got \(ceiling))")
+        }
+        if profile != nil && noStyle {
+            throw ValidationError("give --profile or --no-style, not both")
+        }
+        if !(transition >= 0 && transition <= 30) {
+            throw ValidationError("--transition must be between 0 and 30 seconds (got \(transition))")
+        }
+    }
+
+    var platformChoice: Platform? { platform.flatMap(Platform.init(rawValue:)) }
+    var ceilingDBTP: Double { ceiling ?? platformChoice?.ceilingDBTP ?? -1 }
+
+    /// The offline master's job for `input` ('demo': the built-in song). Reads the emotion map
+    /// and the style profile (a bad map is a `CommandFailure` naming it; a bad profile is kept
+    /// aside with a warning).
+    func job(input: String, outputPath: String, encoding: SampleEncoding? = nil) throws -> OfflineMaster.Job {
+        let openSource: () throws -> any AudioSource = {
+            input == "demo" ? DemoSongSource() : try SoundFileReader(path: input)
+        }
+        let choice: OfflineMaster.EmotionChoice
+        if let emotionMap {
+            do {
+                let data = try AtomicFile.read(emotionMap, limit: 1 << 20, kind: "an emotion map")
+                choice = .map(try EmotionGraph.parseMap(data))
+            } catch let error as EmotionGraph.MapError {
+                throw CommandFailure("bad emotion map '\(emotionMap)': \(error.description)")
+            }
+        } else if let named = Emotion(rawValue: emotion) {
+            choice = .whole(named, intensity: intensity)
+        } else {
+            choice = .auto(intensity: intensity)
+        }
+        var style: StyleProfile?
+        if !noStyle {
+            let store = try StyleStore(profile: profile) { warning in
+                FileHandle.standardError.write(Data("loopmind: warning: \(warning)\n".utf8))
+            }
+            style = try store.load()
+        }
+        return OfflineMaster.Job(openSource: openSource, inputName: input, outputPath: outputPath, emotions: choice,
+                                 targetLUFS: target ?? platformChoice?.targetLUFS, ceilingDBTP: ceilingDBTP,
+                                 style: { emotion in style?.offsets(for: emotion) ?? StyleOffsets() },
+                                 encoding: encoding, transitionSeconds: transition)
+    }
+}

@@ -1,0 +1,195 @@
+import ArgumentParser
+import Foundation
+import MasteringAI
+import MasteringDSP
+import Playback
+import Synchronization
+
+/// `loopmind play FILE [--seconds N] [--sink NAME] [--latency MS] [--no-audio] [chain options]`
+struct Play: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Play a file through the chain in real time, headless.",
+        discussion: """
+        The AI plans the master exactly as 'loopmind master' does (same analysis, emotion graph, \
+        settings and closed loudness loop) and the engine plays it through PulseAudio (or PipeWire's \
+        pulse server), the chain following the emotion graph at the playhead. While playing, a one-line \
+        meter is shown on stderr when it is a terminal; at the end a summary says what was heard: \
+        duration, integrated loudness, true peak, underruns, latency. Ctrl-C or SIGTERM stops cleanly \
+        (with the summary). Without a sound server, --no-audio runs the same engine on a clock. \
+        FILE may be 'demo' for the built-in song.
+        """
+    )
+
+    @Argument(help: "The mix to play (or 'demo').")
+    var input: String
+
+    @Option(help: "Stop after this many seconds of audio.")
+    var seconds: Double?
+
+    @Option(help: "Start this many seconds into the file.")
+    var from: Double = 0
+
+    @Option(help: "The PulseAudio sink to play to (default: the server's default sink).")
+    var sink: String?
+
+    @Option(help: "Output buffer, ms: a tweak is heard within this (plus a quarter of it).")
+    var latency: Double = PlaybackEngine.defaultLatencyMilliseconds
+
+    @Flag(name: .customLong("no-audio"), help: "Run the engine on a real-time clock without a sound server (meters move, nothing is heard).")
+    var noAudio = false
+
+    @Flag(help: "Print the summary as JSON.")
+    var json = false
+
+    @OptionGroup var chain: ChainOptions
+
+    func validate() throws {
+        if let seconds, !(seconds > 0 && seconds.isFinite) {
+            throw ValidationError("--seconds must be more than 0 (got \(seconds))")
+        }
+        if !(from >= 0 && from.isFinite) {
+            throw ValidationError("--from must be 0 or more seconds (got \(from))")
+        }
+        if !(latency >= 5 && latency <= 2000) {
+            throw ValidationError("--latency must be between 5 and 2000 ms (got \(latency))")
+        }
+        if noAudio && sink != nil {
+            throw ValidationError("give --sink or --no-audio, not both")
+        }
+    }
+
+    /// Set from the signal handlers; the main loop stops when it sees it.
+    static let stopRequested = Atomic<Bool>(false)
+
+    func run() throws {
+        let progress = ProgressLine(label: "planning the master")
+        let live: LiveInput
+        let plan: LivePlan
+        let engine: PlaybackEngine
+        do {
+            live = try LiveInput(input)
+            plan = try LivePlan(input: live, options: chain, settle: true, progress: progress.update)
+            progress.clear()
+            engine = try PlaybackEngine(path: live.path, automation: plan.automation, moves: plan.plan.moves,
+                                        output: noAudio ? .clock : .soundServer(server: nil, sink: sink, latencyMilliseconds: latency))
+            try engine.start()
+        } catch let failure as CommandFailure {
+            progress.clear()
+            throw failure
+        } catch {
+            progress.clear()
+            throw CommandFailure(error)
+        }
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber) { _ in Play.stopRequested.store(true, ordering: .relaxed) }
+        }
+        if from > 0 {
+            guard from < engine.durationSeconds else {
+                engine.stop()
+                throw CommandFailure(String(format: "--from %.1f s is past the end of '%@' (%.1f s)", from, live.name, engine.durationSeconds))
+            }
+            engine.seek(toSeconds: from)
+        }
+        engine.play()
+
+        let meterLine = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["CI"] == nil
+        var stoppedBy = "end of file"
+        var lastDraw = 0.0
+        while true {
+            let snapshot = engine.snapshot
+            if snapshot.isFinished { break }
+            if Self.stopRequested.load(ordering: .relaxed) { stoppedBy = "signal"; break }
+            if let seconds, snapshot.playedSeconds >= seconds { stoppedBy = "--seconds"; break }
+            if meterLine, monotonicSeconds() - lastDraw >= 0.1 {
+                lastDraw = monotonicSeconds()
+                let names = plan.plan.graph.sections
+                let section = snapshot.section < names.count ? names[snapshot.section] : nil
+                FileHandle.standardError.write(Data(("\r" + Self.meterLine(snapshot, section: section) + "\u{1B}[K").utf8))
+            }
+            usleep(20_000)
+        }
+        // Let what is buffered be heard (or fade out), then stop.
+        engine.pause()
+        usleep(useconds_t((latency + 40) * 1000))
+        let final = engine.snapshot
+        engine.stop()
+        if meterLine { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if let failure = final.failure { throw CommandFailure(failure) }
+        let summary = PlaySummary(input: live.name, snapshot: final, stoppedBy: stoppedBy, noAudio: noAudio,
+                                  requestedLatencyMilliseconds: latency, chainLatencyMilliseconds: Double(engine.chainLatencyFrames) / engine.sampleRate * 1000,
+                                  targetLUFS: plan.plan.targetLUFS)
+        print(json ? summary.json() : summary.table(), terminator: json ? "\n" : "")
+    }
+
+    static func meterLine(_ s: MeterSnapshot, section: EmotionSection?) -> String {
+        func time(_ seconds: Double) -> String {
+            String(format: "%d:%04.1f", Int(seconds) / 60, seconds.truncatingRemainder(dividingBy: 60))
+        }
+        func lufs(_ value: Double) -> String { value.isFinite ? String(format: "%5.1f", value) : "  -∞ " }
+        let where_ = section.map { "§\(s.section + 1) \($0.emotion.rawValue)" } ?? ""
+        return "\(s.isPlaying ? "▶" : "⏸") \(time(s.playheadSeconds))/\(time(s.durationSeconds)) \(where_)  "
+            + "M \(lufs(s.momentaryLUFS))  S \(lufs(s.shortTermLUFS))  I \(lufs(s.integratedLUFS)) LUFS  "
+            + "TP \(lufs(s.recentTruePeakDBTP)) dBTP  GR \(String(format: "%4.1f", s.compressorReductionDB + s.limiterReductionDB)) dB  "
+            + "xruns \(s.underruns + s.diskUnderruns)"
+    }
+}
+
+/// What `play` prints at the end.
+struct PlaySummary: Encodable {
+    var input: String
+    var stopped_by: String
+    var audio: Bool
+    var played_s: Double
+    var heard_integrated_lufs: Double?
+    var heard_true_peak_dbtp: Double?
+    var master_integrated_lufs: Double?
+    var master_true_peak_dbtp: Double?
+    var target_lufs: Double
+    var underruns: Int
+    var disk_underruns: Int
+    var dropped_meter_records: Int
+    var output_latency_ms: Double?
+    var requested_latency_ms: Double
+    var chain_latency_ms: Double
+
+    init(input: String, snapshot: MeterSnapshot, stoppedBy: String, noAudio: Bool, requestedLatencyMilliseconds: Double,
+         chainLatencyMilliseconds: Double, targetLUFS: Double) {
+        func finite(_ value: Double) -> Double? { value.isFinite ? (value * 100).rounded() / 100 : nil }
+        self.input = input
+        stopped_by = stoppedBy
+        audio = !noAudio
+        played_s = (snapshot.playedSeconds * 100).rounded() / 100
+        heard_integrated_lufs = finite(snapshot.heardIntegratedLUFS)
+        heard_true_peak_dbtp = finite(snapshot.heardTruePeakDBTP)
+        master_integrated_lufs = finite(snapshot.integratedLUFS)
+        master_true_peak_dbtp = finite(snapshot.truePeakDBTP)
+        target_lufs = (targetLUFS * 100).rounded() / 100
+        underruns = snapshot.underruns
+        disk_underruns = snapshot.diskUnderruns
+        dropped_meter_records = snapshot.droppedMeterRecords
+        output_latency_ms = snapshot.outputLatencyMilliseconds.map { ($0 * 10).rounded() / 10 }
+        requested_latency_ms = requestedLatencyMilliseconds
+        chain_latency_ms = (chainLatencyMilliseconds * 100).rounded() / 100
+    }
+
+    func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: (try? encoder.encode(self)) ?? Data(), as: UTF8.self)
+    }
+
+    func table() -> String {
+        func number(_ value: Double?, _ unit: String) -> String { value.map { String(format: "%.1f %@", $0, unit) } ?? "-∞ \(unit)" }
+        let rows: [(String, String)] = [
+            ("input", input),
+            ("played", String(format: "%.1f s (%@)", played_s, stopped_by)),
+            ("heard integrated", number(heard_integrated_lufs, "LUFS")),
+            ("heard true peak", number(heard_true_peak_dbtp, "dBTP")),
+            ("master target", number(target_lufs, "LUFS")),
+            ("underruns", audio ? "\(underruns) (sound server), \(disk_underruns) (disk)" : "\(disk_underruns) (disk; no audio)"),
+            ("output latency", audio ? number(output_latency_ms, "ms") + String(format: " (asked %.0f ms)", requested_latency_ms) : "none (no audio)"),
+        ]
+        let width = rows.map(\.0.count).max() ?? 0
+        return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n") + "\n"
+    }
+}

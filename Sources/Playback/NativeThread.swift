@@ -1,0 +1,38 @@
+import Glibc
+
+/// A joinable POSIX thread running one closure: the disk, metering and clock threads.
+///
+/// Created and joined by the control side; what runs inside decides its own rules (the clock
+/// thread is an audio thread and keeps to them).
+final class NativeThread {
+    private var handle = pthread_t()
+    private let body: () -> Void
+
+    init(name: String, _ body: @escaping () -> Void) {
+        self.body = body
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let status = pthread_create(&handle, nil, { raw in
+            let thread = Unmanaged<NativeThread>.fromOpaque(raw!).takeRetainedValue()
+            thread.body()
+            return nil
+        }, context)
+        precondition(status == 0, "pthread_create failed (\(status)) for \(name)")
+    }
+
+    func join() { pthread_join(handle, nil) }
+}
+
+/// Monotonic time in seconds: the clock output's pacing and the tests' latency stopwatch.
+public func monotonicSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
+}
+
+/// Sleeps for `seconds` (monotonic; resumes after signals).
+func sleepSeconds(_ seconds: Double) {
+    guard seconds > 0 else { return }
+    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+    var remaining = timespec()
+    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+}

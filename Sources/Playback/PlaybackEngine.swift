@@ -1,0 +1,198 @@
+import AudioIO
+import MasteringAI
+import MasteringDSP
+import Synchronization
+
+/// Real-time playback of a file through the mastering chain: the engine behind `loopmind play`
+/// and the console.
+///
+/// Threads (see the README's diagram): the disk thread streams the file into a ring; the audio
+/// thread (PulseAudio's callback, or the clock thread with no sound server) renders; the
+/// metering thread measures what the audio thread made and publishes snapshots. The control
+/// side (this class's methods, from any one thread at a time) reaches the audio thread only
+/// through a lock-free queue and atomics.
+public final class PlaybackEngine: @unchecked Sendable {
+    public enum Output: Sendable {
+        /// PulseAudio (or PipeWire's pulse server); nil server and sink: the defaults.
+        case soundServer(server: String?, sink: String?, latencyMilliseconds: Double)
+        /// No sound: rendered at the pace of the clock, meters moving, nothing heard.
+        case clock
+    }
+
+    public static let defaultLatencyMilliseconds = 30.0
+
+    public let sampleRate: Double
+    public let frameCount: Int
+    public let isSilent: Bool
+    private let disk: DiskStreamer
+    private let renderer: AudioRenderer
+    private let meters: MeterCollector
+    private let output: AudioOutput
+    /// Serialises the control side: the command queue has one producer.
+    private let control: Mutex<ControlState>
+    private struct ControlState {
+        var automation: ChainAutomation
+        var adjustments: [ChainParameter: Double] = [:]
+        var started = false
+        init(_ automation: ChainAutomation) { self.automation = automation }
+    }
+
+    /// - Parameters:
+    ///   - automation: what the chain follows (from `OfflineMaster.plan`, settled or not).
+    ///   - moves: the plan's AI moves, shown as their sections are played.
+    public init(path: String, automation: ChainAutomation, moves: [AIMove], output: Output,
+                streamName: String = "LoopMind Console") throws {
+        let reader = try SoundFileReader(path: path)
+        guard reader.channelCount <= 2 else {
+            throw PlaybackError("cannot read '\(path)': LoopMind plays mono and stereo files; this one has \(reader.channelCount) channels")
+        }
+        disk = DiskStreamer(reader: reader)
+        control = Mutex(ControlState(automation))
+        sampleRate = reader.sampleRate
+        frameCount = reader.frameCount ?? 0
+        renderer = AudioRenderer(disk: disk, automation: automation)
+        meters = try MeterCollector(renderer: renderer, durationSeconds: Double(frameCount) / sampleRate, moves: moves,
+                                    sectionStarts: automation.sections.map { Double($0.startFrame) / reader.sampleRate },
+                                    initialMatchDB: automation.value(at: 0).gainDB)
+        switch output {
+        case .soundServer(let server, let sink, let latency):
+            self.output = try PulseOutput(renderer: renderer, server: server, sink: sink, latencyMilliseconds: latency,
+                                          streamName: streamName)
+            isSilent = false
+        case .clock:
+            self.output = ClockOutput(renderer: renderer)
+            isSilent = true
+        }
+    }
+
+    deinit { stop() }
+
+    /// Starts the threads and the output (paused: call `play`). Throws when the sound server
+    /// cannot be reached; nothing is left running then.
+    public func start() throws {
+        disk.start()
+        meters.start()
+        do {
+            try output.start()
+        } catch {
+            meters.stop()
+            disk.stop()
+            throw error
+        }
+        control.withLock { $0.started = true }
+        refreshContext()
+    }
+
+    /// Stops the output and the threads. Safe to call more than once.
+    public func stop() {
+        let wasStarted = control.withLock { state in
+            defer { state.started = false }
+            return state.started
+        }
+        guard wasStarted else { return }
+        output.stop()
+        meters.stop()
+        disk.stop()
+    }
+
+    // MARK: - Transport
+
+    public func play() { send(.play) }
+    public func pause() { send(.pause) }
+    public func togglePlay() { snapshot.isPlaying ? pause() : play() }
+
+    public var durationSeconds: Double { Double(frameCount) / sampleRate }
+    public var playheadSeconds: Double { Double(renderer.status.playheadFrame.load(ordering: .relaxed)) / sampleRate }
+
+    public func seek(toSeconds seconds: Double) {
+        disk.requestSeek(toFrame: Int((min(max(seconds, 0), durationSeconds) * sampleRate).rounded()))
+    }
+
+    public func seek(bySeconds seconds: Double) { seek(toSeconds: playheadSeconds + seconds) }
+
+    /// The section playing now and the sections' start times.
+    public var sectionStarts: [Double] {
+        control.withLock { $0.automation.sections.map { Double($0.startFrame) / sampleRate } }
+    }
+
+    public func nextSection() {
+        let starts = sectionStarts
+        let now = playheadSeconds
+        if let next = starts.first(where: { $0 > now + 0.05 }) { seek(toSeconds: next) }
+    }
+
+    /// Back to the start of this section, or to the previous one within its first 2 s (as a CD player does).
+    public func previousSection() {
+        let starts = sectionStarts
+        let now = playheadSeconds
+        let current = starts.lastIndex(where: { $0 <= now + 1e-6 }) ?? 0
+        seek(toSeconds: now - starts[current] > 2 || current == 0 ? starts[current] : starts[current - 1])
+    }
+
+    /// Loops the section under the playhead (true) or stops looping (false).
+    public func loopSection(_ on: Bool) {
+        guard on else { disk.setLoop(nil); return }
+        let automation = control.withLock { $0.automation }
+        let frame = renderer.status.playheadFrame.load(ordering: .relaxed)
+        let index = automation.sectionIndex(at: frame)
+        let start = automation.sections[index].startFrame
+        let end = index + 1 < automation.sections.count ? automation.sections[index + 1].startFrame : frameCount
+        disk.setLoop(start..<end)
+        // If the disk already read past the loop's end (or the file ended), go back for it.
+        if disk.readPosition.load(ordering: .acquiring) >= end || snapshot.isFinished { seek(toSeconds: playheadSeconds) }
+    }
+
+    public var isLooping: Bool { disk.loop != nil }
+
+    /// A/B: true plays the original at the master's loudness.
+    public func setBypass(_ on: Bool) { send(.bypass(on)) }
+
+    // MARK: - The chain
+
+    /// The user's offset on one parameter, on top of what the automation sets (0 clears it).
+    public func setAdjustment(_ parameter: ChainParameter, offset: Double) {
+        control.withLock { $0.adjustments[parameter] = offset }
+        send(.adjust(parameter: parameter.rawValue, offset: offset))
+    }
+
+    public func adjustment(_ parameter: ChainParameter) -> Double { control.withLock { $0.adjustments[parameter] ?? 0 } }
+
+    /// The automation in force (the AI's values, before the user's offsets).
+    public var automation: ChainAutomation { control.withLock { $0.automation } }
+
+    /// Replaces what the chain follows (a new emotion, the loudness loop settled): the change
+    /// glides like any other. `announce` goes to the moves log.
+    public func replaceAutomation(_ automation: ChainAutomation, moves: [AIMove], announce: [AIMove] = []) {
+        let box = Unmanaged.passRetained(AutomationBox(automation))
+        control.withLock { $0.automation = automation }
+        meters.context.withLock { context in
+            context.moves = moves
+            context.sectionStarts = automation.sections.map { Double($0.startFrame) / sampleRate }
+            context.pending += announce
+        }
+        send(.automation(box))
+    }
+
+    // MARK: - Meters
+
+    /// The latest meters (published about 30 times a second).
+    public var snapshot: MeterSnapshot {
+        refreshContext()
+        return meters.latest
+    }
+
+    /// Frames between the file and the chain's output.
+    public var chainLatencyFrames: Int { renderer.latencyFrames }
+
+    private func refreshContext() {
+        let latency = output.latencySeconds, underruns = output.underruns
+        meters.context.withLock { $0.latency = latency; $0.underruns = underruns }
+    }
+
+    private func send(_ command: EngineCommand) {
+        control.withLock { _ in
+            // The queue holds 256 commands and the audio thread drains it every few ms.
+            while !renderer.commands.push(command) { sleepSeconds(0.001) }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import AudioIO
+import CAllocationCounter
+import Foundation
+import MasteringDSP
+@testable import Playback
+import Testing
+import TestSupport
+
+/// The audio thread's rules, checked on the renderer itself (no sound server needed).
+struct AudioThreadTests {
+    let fixture: PlaybackFixture
+    init() throws { fixture = try PlaybackFixture.shared.get() }
+
+    /// Renders 30 s in PulseAudio-sized requests while every kind of control arrives (play,
+    /// pause, tweaks, A/B, a new automation, seeks and a loop) and meters are collected:
+    /// the render calls make no heap allocation at all.
+    @Test func renderingNeverAllocates() throws {
+        // The counter itself works: a new array and a string are seen.
+        lm_allocations_arm()
+        let probe = Array(repeating: Float(1), count: Int.random(in: 100...200))
+        let text = String(repeating: "x", count: probe.count)
+        let seen = lm_allocations_disarm()
+        #expect(seen >= 2 && text.count == probe.count)
+
+        let disk = DiskStreamer(reader: try SoundFileReader(path: fixture.songPath))
+        let renderer = AudioRenderer(disk: disk, automation: fixture.automation)
+        let meters = try MeterCollector(renderer: renderer, durationSeconds: 80, moves: fixture.moves,
+                                        sectionStarts: [0, 16, 32, 48, 64], initialMatchDB: 0)
+        disk.start()
+        meters.start()
+        defer { meters.stop(); disk.stop() }
+        let output = UnsafeMutablePointer<Float>.allocate(capacity: 2 * 4096)
+        defer { output.deallocate() }
+
+        var allocations = 0
+        var rendered = 0
+        var step = 0
+        let replacement = ChainAutomation(sections: [.init(startFrame: 0, settings: ChainSettings(), gainDB: 3)], transitionFrames: 0)
+        renderer.commands.push(.play)
+        while rendered < 30 * 44100 {
+            // The control side, as the console would drive it.
+            switch step {
+            case 50: renderer.commands.push(.adjust(parameter: ChainParameter.highShelfGain.rawValue, offset: 1.5))
+            case 100: renderer.commands.push(.bypass(true))
+            case 150: renderer.commands.push(.bypass(false))
+            case 200: renderer.commands.push(.automation(Unmanaged.passRetained(AutomationBox(replacement))))
+            case 250: disk.requestSeek(toFrame: 40 * 44100)
+            case 300: renderer.commands.push(.pause)
+            case 320: renderer.commands.push(.play)
+            case 400: disk.setLoop((40 * 44100)..<(42 * 44100))
+            case 700: disk.requestSeek(toFrame: 79 * 44100); disk.setLoop(nil)
+            default: break
+            }
+            let frames = [441, 1024, 333, 2048][step % 4]
+            lm_allocations_arm()
+            renderer.render(output, frames: frames)
+            allocations += lm_allocations_disarm()
+            rendered += frames
+            step += 1
+            usleep(useconds_t(Double(frames) / 44100 * 1e6 / 8))   // 8× real time: the disk keeps up
+        }
+        #expect(allocations == 0)
+        let finished = renderer.status.isFinished.load(ordering: .relaxed)
+        let dropped = renderer.status.droppedMeterRecords.load(ordering: .relaxed)
+        #expect(finished, "played to the end after the last seek")
+        #expect(dropped == 0)
+    }
+
+    /// The disk thread streams in constant memory: a ring of 64 chunks, whatever the file's length.
+    @Test func readAheadIsBounded() throws {
+        let disk = DiskStreamer(reader: try SoundFileReader(path: fixture.songPath))
+        disk.start()
+        defer { disk.stop() }
+        usleep(300_000)
+        #expect(disk.ring.count == disk.ring.capacity)
+        let position = disk.readPosition.load(ordering: .relaxed)
+        #expect(position == DiskStreamer.chunkCount * DiskStreamer.chunkFrames)
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import MasteringDSP
+@testable import Playback
+import Testing
+import TestSupport
+
+/// The engine against a real PulseAudio daemon (private, with a null sink) whose monitor is
+/// recorded: what is heard is compared with the offline master, tweaks are timed, and the
+/// A/B bypass's level is measured. Serialized: they time real playback.
+@Suite(.serialized)
+struct LivePlaybackTests {
+    let fixture: PlaybackFixture
+    init() throws { fixture = try PlaybackFixture.shared.get() }
+
+    @Test func whatIsHeardIsTheOfflineMaster() throws {
+        let live = try LivePlayback(fixture)
+        // From the calm intro across the boundary into the powerful chorus (16 s; 2 s crossfade).
+        live.engine.seek(toSeconds: 13)
+        live.engine.play()
+        live.play(for: 6)
+        let recorded = live.finish()
+        let master = try PlaybackFixture.samples(fixture.masterPath)
+
+        let first = try #require(Alignment.firstSound(recorded), "nothing was heard")
+        // Skip the first second (the chain's envelopes start from the seek, the master's from 0 s).
+        let start = first + 44100
+        let window = 4 * 44100
+        let expected = 13 * 44100 + 44100 - start   // where the recording's frame lands in the master, roughly
+        let lag = Alignment.bestLag(reference: master, signal: recorded, signalStart: start, window: 22050,
+                                    candidates: (expected - 4096)...(expected + 4096))
+        let heard = recorded[(start * 2)..<((start + window) * 2)]
+        let rendered = master[((start + lag) * 2)..<((start + lag + window) * 2)]
+        let correlation = Alignment.correlation(heard, rendered)
+        let heardLUFS = try PlaybackFixture.loudness(heard)
+        let renderedLUFS = try PlaybackFixture.loudness(rendered)
+        print("playback vs offline master: correlation \(correlation), heard \(heardLUFS) LUFS, master \(renderedLUFS) LUFS, offset \(Double(start + lag) / 44100 - 13) s")
+        #expect(correlation >= 0.99)
+        #expect(abs(heardLUFS - renderedLUFS) <= 0.5)
+        #expect(live.engine.snapshot.underruns == 0)
+    }
+
+    @Test func aTweakIsHeardWithinTheLatency() throws {
+        let live = try LivePlayback(fixture)
+        live.engine.seek(toSeconds: 18)   // the powerful chorus: steady and loud
+        live.engine.play()
+        live.play(for: 1.5)
+        let framesBefore = live.recorder.frameCount
+        let asked = MonitorRecorder.now()
+        live.engine.setAdjustment(.inputTrim, offset: -24)
+        live.play(for: 0.5)
+        let latency = live.engine.snapshot.outputLatencyMilliseconds
+        let recorded = live.finish()
+
+        // 128-frame (2.9 ms) levels: the tweak is heard where the level falls 10 dB below the chorus's.
+        let window = 128
+        let levels = Alignment.blockLevelsDB(recorded, window: window)
+        let before = Array(levels[max(0, framesBefore / window - 200)..<(framesBefore / window)]).sorted()
+        let steady = before[before.count / 2]
+        let heardBlock = try #require(levels.indices.first { $0 >= framesBefore / window && levels[$0] < steady - 10 },
+                                      "the tweak was never heard")
+        let heardAt = try #require(live.recorder.arrivalTime(ofFrame: heardBlock * window + window - 1))
+        let delay = (heardAt - asked) * 1000
+        print(String(format: "tweak heard after %.1f ms (output latency reported %.1f ms; steady level %.1f dB)", delay, latency ?? -1, steady))
+        #expect(delay <= 50, "a tweak must be heard within 50 ms by default")
+    }
+
+    @Test func abBypassIsGainMatched() throws {
+        let live = try LivePlayback(fixture)
+        live.engine.seek(toSeconds: 17)
+        live.engine.play()
+        live.play(for: 4)
+        let switchFrame = live.recorder.frameCount
+        live.engine.setBypass(true)
+        live.play(for: 4)
+        let snapshot = live.engine.snapshot
+        let recorded = live.finish()
+
+        let master = recorded[((switchFrame - 3 * 44100) * 2)..<((switchFrame - 13230) * 2)]
+        let original = recorded[((switchFrame + 22050) * 2)..<((switchFrame + 22050 + 3 * 44100) * 2)]
+        let masterLUFS = try PlaybackFixture.loudness(master)
+        let originalLUFS = try PlaybackFixture.loudness(original)
+        print(String(format: "A/B: master %.2f LUFS, bypass %.2f LUFS (match gain %.2f dB)", masterLUFS, originalLUFS, snapshot.matchGainDB))
+        #expect(snapshot.isBypassed)
+        #expect(abs(masterLUFS - originalLUFS) <= 1)
+
+        // And B really is the original: it lines up with the unprocessed file.
+        let song = try PlaybackFixture.samples(fixture.songPath)
+        let start = switchFrame + 22050
+        let expected = 21 * 44100 + 22050 - start
+        let lag = Alignment.bestLag(reference: song, signal: recorded, signalStart: start, window: 22050,
+                                    candidates: (expected - 8192)...(expected + 8192))
+        let aligned = song[((start + lag) * 2)..<((start + lag + 3 * 44100) * 2)]
+        #expect(Alignment.correlation(original, aligned) >= 0.99)
+    }
+}

@@ -1,0 +1,103 @@
+import Analysis
+import AudioIO
+import DemoSong
+import Foundation
+import MasteringAI
+import MasteringDSP
+@testable import Playback
+import Rendering
+import TestSupport
+
+/// The demo song on disk, its settled plan (what `play` plays) and the offline master of the
+/// same job (what `master` writes), made once for the playback tests.
+final class PlaybackFixture: Sendable {
+    let directory: URL
+    let songPath: String
+    let masterPath: String
+    let automation: ChainAutomation
+    let moves: [AIMove]
+    let sampleRate = 44100.0
+
+    static let shared: Result<PlaybackFixture, any Error> = Result { try PlaybackFixture() }
+
+    private init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("loopmind-playback-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        songPath = directory.appendingPathComponent("demo.wav").path
+        masterPath = directory.appendingPathComponent("master.wav").path
+        var song = DemoSongSource()
+        let writer = try SoundFileWriter(path: songPath, sampleRate: 44100, channelCount: 2, encoding: .float32)
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: 16384)
+        defer { buffer.deallocate() }
+        while true {
+            let frames = try song.read(into: buffer)
+            if frames == 0 { break }
+            try writer.write(UnsafeBufferPointer(rebasing: buffer[0..<frames * 2]))
+        }
+        try writer.commit()
+
+        let path = songPath
+        let job = OfflineMaster.Job(openSource: { try SoundFileReader(path: path) }, inputName: path, outputPath: masterPath,
+                                    encoding: .float32)
+        let master = OfflineMaster()
+        var plan = try master.plan(job)
+        try master.settle(&plan, job: job)
+        automation = plan.automation(ceilingDBTP: job.ceilingDBTP, transitionSeconds: job.transitionSeconds)
+        moves = plan.moves
+        _ = try master.run(job)
+    }
+
+    /// Interleaved stereo samples of a file.
+    static func samples(_ path: String) throws -> [Float] {
+        let reader = try SoundFileReader(path: path)
+        var all: [Float] = []
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: 16384)
+        defer { buffer.deallocate() }
+        while true {
+            let frames = try reader.read(into: buffer)
+            if frames == 0 { break }
+            all.append(contentsOf: buffer[0..<frames * reader.channelCount])
+        }
+        return all
+    }
+
+    /// Integrated loudness of interleaved stereo, LUFS (libebur128).
+    static func loudness(_ samples: ArraySlice<Float>) throws -> Double {
+        let meter = try LoudnessMeter(channelCount: 2, sampleRate: 44100, layout: SpeakerPosition.defaultLayout(channelCount: 2))
+        try Array(samples).withUnsafeBufferPointer { try meter.add($0) }
+        return meter.integratedLUFS
+    }
+}
+
+/// Plays through the engine to a private PulseAudio server while its monitor is recorded.
+struct LivePlayback {
+    let server: PrivatePulseServer
+    let recorder: MonitorRecorder
+    let engine: PlaybackEngine
+
+    init(_ fixture: PlaybackFixture, latencyMilliseconds: Double = PlaybackEngine.defaultLatencyMilliseconds) throws {
+        server = try PrivatePulseServer()
+        recorder = try MonitorRecorder(server)
+        engine = try PlaybackEngine(path: fixture.songPath, automation: fixture.automation, moves: fixture.moves,
+                                    output: .soundServer(server: server.server, sink: server.sinkName,
+                                                         latencyMilliseconds: latencyMilliseconds))
+        try engine.start()
+    }
+
+    /// Waits until the engine has played `seconds` more of audio.
+    func play(for seconds: Double) {
+        let start = engine.snapshot.playedSeconds
+        let deadline = Date().addingTimeInterval(seconds * 3 + 5)
+        while engine.snapshot.playedSeconds - start < seconds && Date() < deadline { usleep(5_000) }
+    }
+
+    /// Stops everything and returns the recording.
+    func finish() -> [Float] {
+        engine.pause()
+        usleep(100_000)
+        engine.stop()
+        let recorded = recorder.stop()
+        server.stop()
+        return recorded
+    }
+}
