@@ -83,6 +83,12 @@ struct Play: ParsableCommand {
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber) { _ in Play.stopRequested.store(true, ordering: .relaxed) }
         }
+        // A parent may have started us with these blocked; they are how play is stopped.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
         if from > 0 {
             guard from < engine.durationSeconds else {
                 engine.stop()
@@ -91,6 +97,7 @@ struct Play: ParsableCommand {
             engine.seek(toSeconds: from)
         }
         engine.play()
+        let began = monotonicSeconds()
 
         let meterLine = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["CI"] == nil
         var stoppedBy = "end of file"
@@ -111,11 +118,12 @@ struct Play: ParsableCommand {
         // Let what is buffered be heard (or fade out), then stop.
         engine.pause()
         usleep(useconds_t((latency + 40) * 1000))
+        let wall = monotonicSeconds() - began
         let final = engine.snapshot
         engine.stop()
         if meterLine { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if let failure = final.failure { throw CommandFailure(failure) }
-        let summary = PlaySummary(input: live.name, snapshot: final, stoppedBy: stoppedBy, noAudio: noAudio,
+        let summary = PlaySummary(input: live.name, snapshot: final, stoppedBy: stoppedBy, noAudio: noAudio, wallSeconds: wall,
                                   requestedLatencyMilliseconds: latency, chainLatencyMilliseconds: Double(engine.chainLatencyFrames) / engine.sampleRate * 1000,
                                   targetLUFS: plan.plan.targetLUFS)
         print(json ? summary.json() : summary.table(), terminator: json ? "\n" : "")
@@ -140,6 +148,8 @@ struct PlaySummary: Encodable {
     var stopped_by: String
     var audio: Bool
     var played_s: Double
+    /// Wall-clock time from play to stop: the engine runs in real time, with or without sound.
+    var wall_s: Double
     var heard_integrated_lufs: Double?
     var heard_true_peak_dbtp: Double?
     var master_integrated_lufs: Double?
@@ -152,13 +162,14 @@ struct PlaySummary: Encodable {
     var requested_latency_ms: Double
     var chain_latency_ms: Double
 
-    init(input: String, snapshot: MeterSnapshot, stoppedBy: String, noAudio: Bool, requestedLatencyMilliseconds: Double,
+    init(input: String, snapshot: MeterSnapshot, stoppedBy: String, noAudio: Bool, wallSeconds: Double, requestedLatencyMilliseconds: Double,
          chainLatencyMilliseconds: Double, targetLUFS: Double) {
         func finite(_ value: Double) -> Double? { value.isFinite ? (value * 100).rounded() / 100 : nil }
         self.input = input
         stopped_by = stoppedBy
         audio = !noAudio
         played_s = (snapshot.playedSeconds * 100).rounded() / 100
+        wall_s = (wallSeconds * 100).rounded() / 100
         heard_integrated_lufs = finite(snapshot.heardIntegratedLUFS)
         heard_true_peak_dbtp = finite(snapshot.heardTruePeakDBTP)
         master_integrated_lufs = finite(snapshot.integratedLUFS)

@@ -33,7 +33,7 @@ import Testing
 
     // MARK: Help and versions
 
-    @Test(arguments: [[], ["analyze"], ["master"], ["demo"], ["style"], ["style", "show"], ["style", "heatmap"],
+    @Test(arguments: [[], ["analyze"], ["master"], ["play"], ["demo"], ["style"], ["style", "show"], ["style", "heatmap"],
                       ["style", "export"], ["style", "import"], ["style", "merge"], ["style", "reset"], ["style", "learn"]])
     func helpOnEveryCommand(command: [String]) throws {
         let result = try LoopMindExecutable.run(command + ["--help"])

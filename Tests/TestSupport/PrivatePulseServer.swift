@@ -78,7 +78,26 @@ public final class PrivatePulseServer: @unchecked Sendable {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    static func find(_ name: String) -> String? {
+    /// True while some client plays to the server (a sink input exists). Asks with `pactl`.
+    public var hasPlayingStream: Bool {
+        guard let pactl = Self.find("pactl"),
+              let child = try? ChildProcess.spawn([pactl, "list", "short", "sink-inputs"],
+                                                  environment: ["PULSE_SERVER": server, "PATH": "/usr/bin:/bin"], captureOutput: true)
+        else { return false }
+        var output = Data()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(child.output!, &buffer, 4096)
+            if count <= 0 { break }
+            output.append(contentsOf: buffer[0..<count])
+        }
+        close(child.output!)
+        var status: Int32 = 0
+        waitpid(child.pid, &status, 0)
+        return !output.isEmpty
+    }
+
+    public static func find(_ name: String) -> String? {
         for folder in ["/usr/bin", "/usr/local/bin", "/bin"] where FileManager.default.isExecutableFile(atPath: folder + "/" + name) {
             return folder + "/" + name
         }

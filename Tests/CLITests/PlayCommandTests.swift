@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `loopmind play` as a script uses it, against a private PulseAudio daemon (or none).
+@Suite(.serialized)
+struct PlayCommandTests {
+    func summary(_ text: String) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "not JSON: \(text)")
+    }
+
+    @Test func playsThroughTheSoundServerAndSummarises() throws {
+        let server = try PrivatePulseServer()
+        defer { server.stop() }
+        let result = try LoopMindExecutable.run(["play", "demo", "--seconds", "2", "--json"], environment: ["PULSE_SERVER": server.server])
+        #expect(result.status == 0, "\(result.standardError)")
+        let json = try summary(result.standardOutput)
+        #expect(json["audio"] as? Bool == true)
+        #expect(json["stopped_by"] as? String == "--seconds")
+        let played = try #require((json["played_s"] as? NSNumber)?.doubleValue)
+        #expect(played >= 2 && played < 2.5)
+        let heard = try #require((json["heard_integrated_lufs"] as? NSNumber)?.doubleValue)
+        #expect(heard < -5 && heard > -30)
+        #expect(json["underruns"] as? Int == 0)
+        let latency = try #require((json["output_latency_ms"] as? NSNumber)?.doubleValue)
+        #expect(latency > 0 && latency <= 60)
+    }
+
+    @Test func stopsCleanlyOnSIGTERM() throws {
+        let server = try PrivatePulseServer()
+        defer { server.stop() }
+        var environment = ProcessInfo.processInfo.environment
+        environment["PULSE_SERVER"] = server.server
+        environment["XDG_DATA_HOME"] = LoopMindExecutable.isolatedDataHome
+        let child = try ChildProcess.spawn([LoopMindExecutable.path, "play", "demo", "--json"], environment: environment,
+                                           captureOutput: true)
+        // Wait until it is playing (its stream appears on the server), then let it play a second.
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && !server.hasPlayingStream { usleep(100_000) }
+        #expect(server.hasPlayingStream)
+        usleep(1_000_000)
+        kill(child.pid, SIGTERM)
+        var output = Data()
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 1)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(child.output!, buffer, 4096)
+            if count <= 0 { break }
+            output.append(buffer.assumingMemoryBound(to: UInt8.self), count: count)
+        }
+        close(child.output!)
+        var status: Int32 = 0
+        waitpid(child.pid, &status, 0)
+        #expect(status == 0, "exit status \(status)")
+        let json = try summary(String(decoding: output, as: UTF8.self))
+        #expect(json["stopped_by"] as? String == "signal")
+        #expect(((json["played_s"] as? NSNumber)?.doubleValue ?? 0) >= 0.8)
+        #expect(!FileManager.default.fileExists(atPath: NSTemporaryDirectory() + "loopmind-demo-\(child.pid).wav"),
+                "the demo's temporary file is removed")
+    }
+
+    @Test func withoutASoundServerItSaysHowToStartOne() throws {
+        let result = try LoopMindExecutable.run(["play", "demo", "--seconds", "1"],
+                                                environment: ["PULSE_SERVER": "unix:/nonexistent/loopmind/native"])
+        #expect(result.status != 0)
+        let lines = result.standardError.split(separator: "\n")
+        #expect(lines.count == 1, "\(result.standardError)")
+        #expect(result.standardError.contains("no sound server"))
+        #expect(result.standardError.contains("--no-audio"))
+    }
+
+    @Test func noAudioRunsTheEngineOnTheClock() throws {
+        let result = try LoopMindExecutable.run(["play", "demo", "--no-audio", "--seconds", "1.5", "--from", "16", "--json"],
+                                                environment: ["PULSE_SERVER": "unix:/nonexistent/loopmind/native"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let json = try summary(result.standardOutput)
+        #expect(json["audio"] as? Bool == false)
+        let wall = try #require((json["wall_s"] as? NSNumber)?.doubleValue)
+        #expect(wall >= 1.4 && wall < 3, "real time: 1.5 s of audio takes about 1.5 s")
+        let heard = try #require((json["master_integrated_lufs"] as? NSNumber)?.doubleValue)
+        #expect(heard > -15, "the powerful chorus was metered")
+    }
+
+    @Test(arguments: [
+        (["play", "demo", "--latency", "1"], "--latency"),
+        (["play", "demo", "--seconds", "0"], "--seconds"),
+        (["play", "demo", "--no-audio", "--from", "500"], "past the end"),
+        (["play", "/nonexistent/song.wav", "--no-audio"], "cannot read"),
+        (["play", "demo", "--emotion", "sleepy"], "unknown emotion"),
+    ])
+    func impossibleRequestsGetOneLine(arguments: [String], expected: String) throws {
+        let result = try LoopMindExecutable.run(arguments, environment: ["PULSE_SERVER": "unix:/nonexistent/loopmind/native"])
+        #expect(result.status != 0)
+        #expect(result.standardError.split(separator: "\n").count == 1, "\(result.standardError)")
+        #expect(result.standardError.contains(expected), "\(result.standardError)")
+    }
+}
