@@ -6,3 +6,9 @@ test:
 	scripts/test
 bench:
 	scripts/bench
+
+.PHONY: bench-playback soak
+bench-playback:
+	scripts/bench-playback
+soak:
+	scripts/bench-playback soak

@@ -23,6 +23,9 @@ public final class LoudnessMeter {
         /// True peak per channel (includes sample peak).
         public static let truePeak = Measures(rawValue: 2)
         public static let all: Measures = [.loudness, .truePeak]
+        /// Gated loudness from a histogram of block loudness (0.1 dB bins) rather than a list of
+        /// every block: constant memory however long it runs, for live meters.
+        public static let constantMemory = Measures(rawValue: 4)
     }
 
     public let channelCount: Int
@@ -38,6 +41,7 @@ public final class LoudnessMeter {
             mode |= EBUR128_MODE_I.rawValue | EBUR128_MODE_LRA.rawValue | EBUR128_MODE_S.rawValue
         }
         if measures.contains(.truePeak) { mode |= EBUR128_MODE_TRUE_PEAK.rawValue }
+        if measures.contains(.constantMemory) { mode |= EBUR128_MODE_HISTOGRAM.rawValue }
         self.measures = measures
         guard let state = ebur128_init(UInt32(channelCount), UInt(sampleRate), Int32(mode)) else {
             throw Failure(description: "libebur128 cannot measure \(channelCount) channels at \(Int(sampleRate)) Hz")

@@ -98,6 +98,7 @@ struct Play: ParsableCommand {
         }
         engine.play()
         let began = monotonicSeconds()
+        let cpuBefore = Self.processCPUSeconds()
 
         let meterLine = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["CI"] == nil
         var stoppedBy = "end of file"
@@ -119,14 +120,23 @@ struct Play: ParsableCommand {
         engine.pause()
         usleep(useconds_t((latency + 40) * 1000))
         let wall = monotonicSeconds() - began
+        let cpu = Self.processCPUSeconds() - cpuBefore
         let final = engine.snapshot
         engine.stop()
         if meterLine { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if let failure = final.failure { throw CommandFailure(failure) }
-        let summary = PlaySummary(input: live.name, snapshot: final, stoppedBy: stoppedBy, noAudio: noAudio, wallSeconds: wall,
+        let summary = PlaySummary(input: live.name, snapshot: final, stoppedBy: stoppedBy, noAudio: noAudio, wallSeconds: wall, cpuSeconds: cpu,
                                   requestedLatencyMilliseconds: latency, chainLatencyMilliseconds: Double(engine.chainLatencyFrames) / engine.sampleRate * 1000,
                                   targetLUFS: plan.plan.targetLUFS)
         print(json ? summary.json() : summary.table(), terminator: json ? "\n" : "")
+    }
+
+    /// User + system time of every thread of this process so far (getrusage).
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
     }
 
     static func meterLine(_ s: MeterSnapshot, section: EmotionSection?) -> String {
@@ -150,6 +160,8 @@ struct PlaySummary: Encodable {
     var played_s: Double
     /// Wall-clock time from play to stop: the engine runs in real time, with or without sound.
     var wall_s: Double
+    /// CPU time (user + system, all threads: disk, audio, meters) while playing.
+    var cpu_s: Double
     var heard_integrated_lufs: Double?
     var heard_true_peak_dbtp: Double?
     var master_integrated_lufs: Double?
@@ -162,7 +174,7 @@ struct PlaySummary: Encodable {
     var requested_latency_ms: Double
     var chain_latency_ms: Double
 
-    init(input: String, snapshot: MeterSnapshot, stoppedBy: String, noAudio: Bool, wallSeconds: Double, requestedLatencyMilliseconds: Double,
+    init(input: String, snapshot: MeterSnapshot, stoppedBy: String, noAudio: Bool, wallSeconds: Double, cpuSeconds: Double, requestedLatencyMilliseconds: Double,
          chainLatencyMilliseconds: Double, targetLUFS: Double) {
         func finite(_ value: Double) -> Double? { value.isFinite ? (value * 100).rounded() / 100 : nil }
         self.input = input
@@ -170,6 +182,7 @@ struct PlaySummary: Encodable {
         audio = !noAudio
         played_s = (snapshot.playedSeconds * 100).rounded() / 100
         wall_s = (wallSeconds * 100).rounded() / 100
+        cpu_s = (cpuSeconds * 1000).rounded() / 1000
         heard_integrated_lufs = finite(snapshot.heardIntegratedLUFS)
         heard_true_peak_dbtp = finite(snapshot.heardTruePeakDBTP)
         master_integrated_lufs = finite(snapshot.integratedLUFS)

@@ -31,9 +31,11 @@ struct MeterHeader: BitwiseCopyable {
     var limiterReductionDB: Float
     var loudnessGainDB: Float
     var bypassed: Bool
+    /// Some of the dry signal is in what is heard (bypass on, or fading).
+    var bypassMixing: Bool
 
     static let empty = MeterHeader(frameCount: 0, fileFrame: 0, section: 0, compressorReductionDB: 0,
-                                   limiterReductionDB: 0, loudnessGainDB: 0, bypassed: false)
+                                   limiterReductionDB: 0, loudnessGainDB: 0, bypassed: false, bypassMixing: false)
 }
 
 /// Layout of a meter record's samples: processed, dry (latency-aligned input) and heard, each stereo.
@@ -306,6 +308,7 @@ final class AudioRenderer: @unchecked Sendable {
         let fadeTarget: Float = playing ? 1 : 0
         let record = meters.writableSlot()
         let heard = record.map { MeterFeed.heard($0.samples) }
+        let mixing = bypassMix > 0 || bypassed
         for index in 0..<count {
             matchGain += (matchTarget - matchGain) * matchCoefficient
             bypassMix += max(-fadeStep, min(fadeStep, bypassTarget - bypassMix))
@@ -327,7 +330,8 @@ final class AudioRenderer: @unchecked Sendable {
                                                 section: status.section.load(ordering: .relaxed),
                                                 compressorReductionDB: chain.compressorReductionDB,
                                                 limiterReductionDB: chain.limiterReductionDB,
-                                                loudnessGainDB: Float(chain.loudnessGainDB), bypassed: bypassMix > 0.5)
+                                                loudnessGainDB: Float(chain.loudnessGainDB), bypassed: bypassMix > 0.5,
+                                                bypassMixing: mixing)
             meters.commitWrite()
         } else {
             status.droppedMeterRecords.add(1, ordering: .relaxed)

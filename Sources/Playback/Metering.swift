@@ -56,6 +56,31 @@ public struct MeterSnapshot: Sendable {
     public init() {}
 }
 
+/// Momentary (400 ms) and short-term (3 s) loudness from the 100 ms sub-blocks BS.1770's
+/// windows are made of: libebur128 gives each sub-block's energy once (a 100 ms sum) instead of
+/// summing the whole 3 s window at every query, which at 30 queries a second cost more than
+/// everything else the meters do.
+struct WindowedLoudness {
+    static let subBlocksPerShortTerm = 30
+    private var energies = [Double](repeating: 0, count: subBlocksPerShortTerm)
+    private var newest = -1
+
+    mutating func add(subBlockEnergy energy: Double) {
+        newest = (newest + 1) % Self.subBlocksPerShortTerm
+        energies[newest] = energy
+    }
+
+    private func mean(last count: Int) -> Double {
+        guard newest >= 0 else { return 0 }
+        var sum = 0.0
+        for back in 0..<count { sum += energies[(newest - back + Self.subBlocksPerShortTerm) % Self.subBlocksPerShortTerm] }
+        return sum / Double(count)
+    }
+
+    var momentaryLUFS: Double { LoudnessMeter.lufs(ofEnergy: mean(last: 4)) }
+    var shortTermLUFS: Double { LoudnessMeter.lufs(ofEnergy: mean(last: Self.subBlocksPerShortTerm)) }
+}
+
 /// The metering thread: takes the audio thread's records from their ring, measures them
 /// (libebur128 for loudness and true peak, KissFFT for the tone curves), works out the
 /// bypass's matching gain and hands it back through an atomic, and publishes snapshots.
@@ -70,6 +95,9 @@ final class MeterCollector: @unchecked Sendable {
     private let processed: LoudnessMeter
     private let dry: LoudnessMeter
     private let heard: LoudnessMeter
+    /// The heard signal's true peak, measured only while the bypass is in the mix (otherwise
+    /// what is heard is the master, whose true peak is measured already).
+    private let heardPeaks: LoudnessMeter
     private let outputTone: RunningToneCurve
     private let inputTone: RunningToneCurve
     private let interleaved: UnsafeMutablePointer<Float>
@@ -88,6 +116,11 @@ final class MeterCollector: @unchecked Sendable {
     private var thread: NativeThread?
 
     private var snapshot = MeterSnapshot()
+    private var processedWindows = WindowedLoudness()
+    private var dryWindows = WindowedLoudness()
+    /// Frames fed since the last 100 ms sub-block boundary.
+    private var subBlockFill = 0
+    private let subBlockFrames: Int
     private var crestPeak: Float = 0
     private var crestSquares = 0.0
     private var crestFrames = 0
@@ -101,10 +134,12 @@ final class MeterCollector: @unchecked Sendable {
     init(renderer: AudioRenderer, durationSeconds: Double, moves: [AIMove], sectionStarts: [Double], initialMatchDB: Double) throws {
         self.renderer = renderer
         sampleRate = renderer.sampleRate
+        subBlockFrames = Int((renderer.sampleRate / 10).rounded())
         let layout = SpeakerPosition.defaultLayout(channelCount: 2)
-        processed = try LoudnessMeter(channelCount: 2, sampleRate: sampleRate, layout: layout)
-        dry = try LoudnessMeter(channelCount: 2, sampleRate: sampleRate, layout: layout, measures: .loudness)
-        heard = try LoudnessMeter(channelCount: 2, sampleRate: sampleRate, layout: layout)
+        processed = try LoudnessMeter(channelCount: 2, sampleRate: sampleRate, layout: layout, measures: [.all, .constantMemory])
+        dry = try LoudnessMeter(channelCount: 2, sampleRate: sampleRate, layout: layout, measures: [.loudness, .constantMemory])
+        heard = try LoudnessMeter(channelCount: 2, sampleRate: sampleRate, layout: layout, measures: [.loudness, .constantMemory])
+        heardPeaks = try LoudnessMeter(channelCount: 2, sampleRate: sampleRate, layout: layout, measures: [.truePeak])
         outputTone = RunningToneCurve(sampleRate: sampleRate)
         inputTone = RunningToneCurve(sampleRate: sampleRate)
         interleaved = .allocate(capacity: 2 * MeterFeed.maximumFrames)
@@ -147,8 +182,8 @@ final class MeterCollector: @unchecked Sendable {
             records += 1
         }
         if records > 0 {
-            snapshot.momentaryLUFS = processed.momentaryLUFS
-            snapshot.shortTermLUFS = processed.shortTermLUFS
+            snapshot.momentaryLUFS = processedWindows.momentaryLUFS
+            snapshot.shortTermLUFS = processedWindows.shortTermLUFS
             snapshot.integratedLUFS = processed.integratedLUFS
             snapshot.loudnessRangeLU = processed.loudnessRangeLU
             snapshot.heardIntegratedLUFS = heard.integratedLUFS
@@ -161,8 +196,8 @@ final class MeterCollector: @unchecked Sendable {
             recentPeaks.removeAll { now - $0.time > 3 }
             snapshot.recentTruePeakDBTP = Decibels.fromAmplitude(recentPeaks.map(\.peak).max() ?? 0)
             // The bypass plays the original as loud as the master: the difference of their last 3 s.
-            let master = processed.loudnessLUFS(lastMilliseconds: 3000)
-            let original = dry.loudnessLUFS(lastMilliseconds: 3000)
+            let master = processedWindows.shortTermLUFS
+            let original = dryWindows.shortTermLUFS
             if master.isFinite && original.isFinite && original > -70 {
                 snapshot.matchGainDB = min(max(master - original, -24), 24)
                 status.matchGainBits.store(snapshot.matchGainDB.bitPattern, ordering: .relaxed)
@@ -199,12 +234,28 @@ final class MeterCollector: @unchecked Sendable {
         let (outLeft, outRight) = MeterFeed.processed(samples)
         let (dryLeft, dryRight) = MeterFeed.dry(samples)
         let (heardLeft, heardRight) = MeterFeed.heard(samples)
-        feed(processed, outLeft, outRight, count)
-        feed(dry, dryLeft, dryRight, count)
+        // The loudness meters in pieces cut at the 100 ms sub-block boundaries.
+        var offset = 0
+        while offset < count {
+            let piece = min(count - offset, subBlockFrames - subBlockFill)
+            feed(processed, outLeft + offset, outRight + offset, piece)
+            feed(dry, dryLeft + offset, dryRight + offset, piece)
+            subBlockFill += piece
+            offset += piece
+            if subBlockFill == subBlockFrames {
+                subBlockFill = 0
+                processedWindows.add(subBlockEnergy: processed.lastSubBlockEnergy)
+                dryWindows.add(subBlockEnergy: dry.lastSubBlockEnergy)
+            }
+        }
         feed(heard, heardLeft, heardRight, count)
         let peak = max(processed.lastTruePeak(channel: 0), processed.lastTruePeak(channel: 1))
         snapshot.truePeakDBTP = max(snapshot.truePeakDBTP, Decibels.fromAmplitude(peak))
-        let heardPeak = max(heard.lastTruePeak(channel: 0), heard.lastTruePeak(channel: 1))
+        var heardPeak = peak
+        if header.bypassMixing {
+            feed(heardPeaks, heardLeft, heardRight, count)
+            heardPeak = max(heardPeaks.lastTruePeak(channel: 0), heardPeaks.lastTruePeak(channel: 1))
+        }
         snapshot.heardTruePeakDBTP = max(snapshot.heardTruePeakDBTP, Decibels.fromAmplitude(heardPeak))
         outputTone.add(left: outLeft, right: outRight, count: count)
         inputTone.add(left: dryLeft, right: dryRight, count: count)
