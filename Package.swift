@@ -57,6 +57,9 @@ let package = Package(
         .target(name: "Playback", dependencies: ["AudioIO", "Analysis", "MasteringAI", "MasteringDSP", "CPulse"],
                 swiftSettings: numericSettings),
 
+        // MARK: - The console: screen model and drawing (off-screen frames), keys, themes, curses driver
+        .target(name: "Console", dependencies: ["Playback", "MasteringAI", "MasteringDSP", "Analysis", "CNcursesw"]),
+
         // MARK: - The learned style profile on disk (locking, atomic saves, untrusted reads)
         .target(name: "StyleStore", dependencies: ["MasteringAI", "AudioIO"]),
 
@@ -67,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "LoopMindCLI",
             dependencies: [
-                "AudioIO", "Analysis", "DemoSong", "MasteringDSP", "MasteringAI", "Playback", "Rendering", "StyleStore", "CNcursesw",
+                "AudioIO", "Analysis", "Console", "DemoSong", "MasteringDSP", "MasteringAI", "Playback", "Rendering", "StyleStore", "CNcursesw",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

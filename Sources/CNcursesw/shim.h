@@ -17,3 +17,11 @@ static inline void lm_getmaxyx(WINDOW *win, int *rows, int *cols) {
     *rows = y;
     *cols = x;
 }
+
+/// A_BOLD and A_REVERSE are macros built from NCURSES_BITS.
+static inline unsigned int lm_a_bold(void) { return A_BOLD; }
+static inline unsigned int lm_a_reverse(void) { return A_REVERSE; }
+
+/// The globals stdscr and COLORS, read through functions (Swift 6 will not touch mutable C globals).
+static inline WINDOW *lm_stdscr(void) { return stdscr; }
+static inline int lm_colors(void) { return COLORS; }

@@ -14,7 +14,7 @@ struct LoopMind: ParsableCommand {
             is non-zero on any failure.
             """,
             version: LibraryVersions.summary,
-            subcommands: [Analyze.self, Master.self, Play.self, Demo.self, Style.self]
+            subcommands: [ConsoleCommand.self, Analyze.self, Master.self, Play.self, Demo.self, Style.self]
         )
     }
 }
@@ -36,7 +36,7 @@ enum Main {
             let message = LoopMind.message(for: error)
                 .split(separator: "\n").first.map(String.init) ?? "\(error)"
             let command = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? ""
-            let hint = ["analyze", "master", "play", "demo", "style"].contains(command) ? " (see 'loopmind \(command) --help')" : " (see 'loopmind --help')"
+            let hint = ["console", "analyze", "master", "play", "demo", "style"].contains(command) ? " (see 'loopmind \(command) --help')" : " (see 'loopmind --help')"
             fail(message.replacingOccurrences(of: "Error: ", with: "") + hint)
         }
     }

@@ -227,6 +227,15 @@ public struct MasterModel: Sendable {
         return "\(reason[..<colon]): \(spec.label) \(amount), \(rest)"
     }
 
+    /// The tone an emotion aims at, as shelf gains and a tilt (dB) at its corners: what the
+    /// console draws as the emotion's target curve.
+    public static func targetTone(for emotion: Emotion, intensity: Double)
+        -> (lowDB: Double, lowHz: Double, highDB: Double, highHz: Double, tiltDB: Double) {
+        let tone = toneTable[emotion]!
+        let strength = 0.5 + min(max(intensity, 0), 1)   // as `decide` scales the table
+        return (tone.low * strength, tone.lowHz, tone.high * strength, tone.highHz, tone.tilt * strength)
+    }
+
     // MARK: - The tables (at strength 1 = intensity 0.5)
 
     struct Tone { let low: Double, lowHz: Double, high: Double, highHz: Double, tilt: Double }

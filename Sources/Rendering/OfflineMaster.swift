@@ -512,3 +512,11 @@ struct Plan {
         }
     }
 }
+
+extension MasterPlan {
+    /// The same input with another emotion graph (the console's "this section is dreamy"):
+    /// decisions and open-loop gains remade from the analysis already done, no audio read.
+    public func replanned(graph: EmotionGraph, job: OfflineMaster.Job) -> MasterPlan {
+        MasterPlan(input: input, graph: graph, plan: Plan(graph: graph, input: input, track: input.features!, job: job))
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import MasteringAI
+import MasteringDSP
+import Playback
+
+/// What the console needs of the playback engine: transport, A/B, offsets and meters.
+public protocol ConsoleEngine: AnyObject {
+    var snapshot: MeterSnapshot { get }
+    func togglePlay()
+    func seek(bySeconds seconds: Double)
+    func nextSection()
+    func previousSection()
+    func loopSection(_ on: Bool)
+    var isLooping: Bool { get }
+    func setBypass(_ on: Bool)
+    func setAdjustment(_ parameter: ChainParameter, offset: Double)
+    func adjustment(_ parameter: ChainParameter) -> Double
+}
+
+extension PlaybackEngine: ConsoleEngine {}
+
+/// What the console needs of the AI side: the emotion graph, the suggestions, the style, export.
+public protocol ConsoleSession: AnyObject {
+    var sections: [ConsoleState.Section] { get }
+    var targetLUFS: Double { get }
+    var ceilingDBTP: Double { get }
+    /// The AI's settings at a time (the learned style included).
+    func suggestion(atSeconds seconds: Double) -> ChainSettings
+    /// The learned style's offset on one parameter for one emotion (as applied).
+    func styleOffset(_ parameter: ChainParameter, emotion: Emotion) -> Double
+    /// A section's emotion from the user (nil: back to the estimate); the plan is remade.
+    func setEmotion(_ emotion: Emotion?, section: Int)
+    /// Ends a learning session: the tweaks go to the trainer and the profile is saved.
+    func saveLearning(_ records: [TweakRecord]) throws -> String
+    var profile: StyleProfile { get }
+    /// Starts an offline export with the user's offsets; returns the output's name.
+    func startExport(adjustments: [ChainParameter: Double]) -> String
+    /// "exporting … 42 %" or the result, while there is something to say.
+    var exportStatus: String? { get }
+}
+
+/// A key, decoded from the terminal in one place.
+public enum Key: Equatable, Sendable {
+    case character(Character)
+    case left, right, shiftLeft, shiftRight, up, down
+    case resize
+}
+
+/// Turns keys into actions on the engine and the session, and keeps `state` current.
+public final class ConsoleController {
+    public enum Effect { case none, redraw, quit }
+
+    public private(set) var state = ConsoleState()
+    private let engine: ConsoleEngine
+    private let session: ConsoleSession
+    private let themes: [String]
+    private var records: [TweakRecord] = []
+    private var sessionID = ""
+    private var lastSequence = -1
+    private var messageUntil = 0.0
+    public var onThemeChange: ((String) -> Void)?
+
+    public init(engine: ConsoleEngine, session: ConsoleSession, fileName: String, noAudio: Bool,
+                themes: [String], theme: String, learning: Bool) {
+        self.engine = engine
+        self.session = session
+        self.themes = themes
+        state.fileName = fileName
+        state.noAudio = noAudio
+        state.themeName = theme
+        state.targetLUFS = session.targetLUFS
+        state.ceilingDBTP = session.ceilingDBTP
+        state.styleProfile = session.profile
+        if learning { startLearning() }
+        _ = refresh()
+    }
+
+    /// Pulls the meters and the AI's values; true when something on screen may have changed.
+    public func refresh() -> Bool {
+        let snapshot = engine.snapshot
+        var changed = snapshot.sequence != lastSequence
+        lastSequence = snapshot.sequence
+        state.meters = snapshot
+        state.sections = session.sections
+        state.targetLUFS = session.targetLUFS
+        let suggestion = session.suggestion(atSeconds: snapshot.playheadSeconds)
+        let emotion = state.sections.isEmpty ? Emotion.calm : state.sections[state.currentSection].emotion
+        state.parameters = ChainParameter.allCases.map { parameter in
+            let offset = engine.adjustment(parameter)
+            return ConsoleState.ParameterRow(parameter: parameter,
+                                             value: parameter.spec.clamped(suggestion[parameter] + offset),
+                                             suggestion: suggestion[parameter],
+                                             styleOffset: session.styleOffset(parameter, emotion: emotion))
+        }
+        let export = session.exportStatus
+        if export != state.exportStatus { state.exportStatus = export; changed = true }
+        if state.message != nil && Date().timeIntervalSince1970 > messageUntil { state.message = nil; changed = true }
+        return changed
+    }
+
+    /// Shows a message for a few seconds (start-up notices, results).
+    public func announce(_ message: String) { say(message) }
+
+    private func say(_ message: String) {
+        state.message = message
+        messageUntil = Date().timeIntervalSince1970 + 5
+    }
+
+    public func handle(_ key: Key) -> Effect {
+        if state.view != .main, key != .resize {
+            // Any key closes help and My Style (q still quits).
+            if key == .character("q") { return .quit }
+            state.view = .main
+            return .redraw
+        }
+        switch key {
+        case .resize: return .redraw
+        case .character(" "): engine.togglePlay()
+        case .left: engine.seek(bySeconds: -5)
+        case .right: engine.seek(bySeconds: 5)
+        case .shiftLeft: engine.seek(bySeconds: -30)
+        case .shiftRight: engine.seek(bySeconds: 30)
+        case .character("n"): engine.nextSection()
+        case .character("p"): engine.previousSection()
+        case .character("l"):
+            engine.loopSection(!engine.isLooping)
+            say(engine.isLooping ? "looping section \(state.currentSection + 1)" : "loop off")
+        case .up, .character("k"): state.selected = (state.selected + ChainParameter.allCases.count - 1) % ChainParameter.allCases.count
+        case .down, .character("j"): state.selected = (state.selected + 1) % ChainParameter.allCases.count
+        case .character("+"), .character("="): tweak(steps: 1)
+        case .character("-"), .character("_"): tweak(steps: -1)
+        case .character("]"): tweak(steps: 0.2)
+        case .character("["): tweak(steps: -0.2)
+        case .character("}"): tweak(steps: 5)
+        case .character("{"): tweak(steps: -5)
+        case .character("0"): setOffset(0)
+        case .character(let c) where ("1"..."5").contains(c):
+            let emotion = [Emotion.powerful, .calm, .dreamy, .dark, .bright][Int(String(c))! - 1]
+            session.setEmotion(emotion, section: state.currentSection)
+            say("section \(state.currentSection + 1) is \(emotion.rawValue) now: the AI re-planned it")
+        case .character("e"):
+            session.setEmotion(nil, section: state.currentSection)
+            say("section \(state.currentSection + 1) back to the estimated emotion")
+        case .character("b"): engine.setBypass(!state.meters.isBypassed)
+        case .character("L"): if state.learning { stopLearning() } else { startLearning() }
+        case .character("m"): state.styleProfile = session.profile; state.view = .myStyle
+        case .character("?"): state.view = .help
+        case .character("s"): state.wideScale.toggle()
+        case .character("r"): say("reference mastering is not built yet (planned: --reference FILE)")
+        case .character("t"):
+            let index = themes.firstIndex(of: state.themeName).map { ($0 + 1) % themes.count } ?? 0
+            if !themes.isEmpty { state.themeName = themes[index]; onThemeChange?(state.themeName); say("theme: \(state.themeName)") }
+        case .character("w"):
+            var adjustments: [ChainParameter: Double] = [:]
+            for parameter in ChainParameter.allCases where engine.adjustment(parameter) != 0 { adjustments[parameter] = engine.adjustment(parameter) }
+            let name = session.startExport(adjustments: adjustments)
+            say("exporting \(name) in the background")
+        case .character("q"): return .quit
+        default: return .none
+        }
+        _ = refresh()
+        return .redraw
+    }
+
+    private func tweak(steps: Double) {
+        let parameter = ChainParameter.allCases[state.selected]
+        let spec = parameter.spec
+        let step = spec.unit == .choice ? (steps > 0 ? 1.0 : -1.0) : spec.step * steps
+        let row = state.parameters[state.selected]
+        let new = spec.clamped(row.value + step)
+        guard new != row.value else { return }
+        setOffset(new - row.suggestion)
+    }
+
+    /// Sets the selected parameter's offset; in learning mode the tweak is recorded.
+    private func setOffset(_ offset: Double) {
+        let parameter = ChainParameter.allCases[state.selected]
+        let row = state.parameters[state.selected]
+        engine.setAdjustment(parameter, offset: offset)
+        let new = parameter.spec.clamped(row.suggestion + offset)
+        if state.learning, new != row.value, !state.sections.isEmpty {
+            let section = state.sections[state.currentSection]
+            records.append(TweakRecord(session: sessionID, parameter: parameter, old: row.value, new: new,
+                                       suggested: row.suggestion, emotion: section.emotion, intensity: section.intensity,
+                                       time: state.meters.playheadSeconds))
+            state.tweaksThisSession = records.count
+        }
+    }
+
+    private func startLearning() {
+        state.learning = true
+        records = []
+        state.tweaksThisSession = 0
+        sessionID = "console-\(Int(Date().timeIntervalSince1970))-\(getpid())"
+        say("learning: your tweaks are recorded (L again or q ends the session and saves)")
+    }
+
+    /// Ends the learning session: saves what was recorded. Returns what was said.
+    @discardableResult
+    public func stopLearning() -> String {
+        state.learning = false
+        defer { records = []; state.tweaksThisSession = 0 }
+        guard !records.isEmpty else {
+            say("learning off: nothing was recorded")
+            return state.message!
+        }
+        do {
+            let result = try session.saveLearning(records)
+            state.styleProfile = session.profile
+            say(result)
+        } catch {
+            say("could not save the style profile: \(error)")
+        }
+        return state.message!
+    }
+
+    /// On quit: ends a learning session (saving it). Returns what was said, if anything.
+    public func finish() -> String? {
+        state.learning ? stopLearning() : nil
+    }
+}

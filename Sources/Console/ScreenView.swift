@@ -1,0 +1,315 @@
+import Analysis
+import Foundation
+import MasteringAI
+import MasteringDSP
+
+/// Draws a `ConsoleState` into a `Frame` of any size (at least 80×24; smaller gets a message).
+/// Pure: the same state and size always give the same frame, so tests check layouts off-screen.
+public enum ScreenView {
+    public static let minimumWidth = 80
+    public static let minimumHeight = 24
+
+    public static let keyHelp: [(String, String)] = [
+        ("space", "play / pause"), ("← →", "seek 5 s (shift: 30 s)"), ("n p", "next / previous section"),
+        ("l", "loop this section"), ("↑ ↓ k j", "choose a parameter"), ("+ -", "tweak by a step"),
+        ("] [", "fine tweak (a fifth of a step)"), ("} {", "coarse tweak (five steps)"), ("0", "back to the AI's value"),
+        ("1-5", "this section's emotion: 1 powerful 2 calm 3 dreamy 4 dark 5 bright"), ("e", "this section back to auto"),
+        ("b", "A/B: the original at the master's loudness"), ("L", "learning mode (records your tweaks)"),
+        ("m", "My Style: what the trainer learned"), ("s", "loudness scale EBU +9 / +18"), ("r", "reference (not yet)"),
+        ("t", "next theme"), ("w", "export the master with these settings"), ("?", "this help"), ("q", "quit (saves learning)"),
+    ]
+
+    public static func draw(_ state: ConsoleState, width: Int, height: Int) -> Frame {
+        var frame = Frame(width: width, height: height)
+        guard width >= minimumWidth, height >= minimumHeight else {
+            let lines = ["LoopMind Console", "terminal too small: \(width)×\(height)",
+                         "needs at least \(minimumWidth)×\(minimumHeight)", "q quits"]
+            for (index, line) in lines.enumerated() {
+                frame.put(max(0, (width - line.count) / 2), max(0, height / 2 - 2) + index, line, index == 1 ? .warning : .text)
+            }
+            return frame
+        }
+        header(&frame, state)
+        overlay(&frame, state, top: 1)
+        switch state.view {
+        case .main: main(&frame, state)
+        case .help: help(&frame, state)
+        case .myStyle: myStyle(&frame, state)
+        }
+        if let message = state.message ?? state.exportStatus {
+            frame.put(1, height - 2, message, .accent, limit: width - 2)
+        }
+        keyBar(&frame, state)
+        return frame
+    }
+
+    // MARK: - Pieces
+
+    static func time(_ seconds: Double) -> String {
+        let value = max(0, seconds.isFinite ? seconds : 0)
+        return String(format: "%d:%04.1f", Int(value) / 60, value.truncatingRemainder(dividingBy: 60))
+    }
+
+    static func number(_ value: Double, _ format: String = "%5.1f") -> String {
+        value.isFinite ? String(format: format, value) : "  -∞ "
+    }
+
+    static func header(_ frame: inout Frame, _ state: ConsoleState) {
+        frame.fill(row: 0, .header)
+        let meters = state.meters
+        let play = meters.isFinished ? "■ end" : (meters.isPlaying ? "▶ playing" : "⏸ paused")
+        var text = " LoopMind  \(state.fileName)  \(time(meters.playheadSeconds)) / \(time(meters.durationSeconds))  \(play)"
+        if !state.sections.isEmpty {
+            let section = state.sections[state.currentSection]
+            text += String(format: "  §%d/%d %@ %.1f%@", state.currentSection + 1, state.sections.count,
+                           section.emotion.rawValue, section.intensity, section.chosen ? "" : " (auto)")
+        }
+        if meters.loop != nil { text += "  ⟲ loop" }
+        text += meters.isBypassed ? "  A/B: B original" : "  A/B: A master"
+        frame.put(0, 0, text, .header, bold: true)
+        var right = ""
+        if state.noAudio { right += "no audio  " }
+        if state.learning { right += "● REC \(state.tweaksThisSession) " }
+        if !right.isEmpty {
+            let x = state.learning ? frame.width - right.count : frame.width - right.count
+            frame.put(x, 0, right, state.learning ? .record : .warning, bold: true)
+            if state.learning && state.noAudio { frame.paint(x, 0, count: 10, .warning) }
+        }
+    }
+
+    /// The section timeline, coloured by emotion and intensity, with the playhead under it.
+    static func overlay(_ frame: inout Frame, _ state: ConsoleState, top: Int) {
+        let width = frame.width - 2
+        let duration = max(state.meters.durationSeconds, state.sections.last?.end ?? 1, 1e-9)
+        for (index, section) in state.sections.enumerated() {
+            let start = 1 + Int((section.start / duration * Double(width)).rounded())
+            let end = 1 + Int((min(section.end, duration) / duration * Double(width)).rounded())
+            guard end > start else { continue }
+            let role = Role.heat[ConsoleState.heat(section.emotion, intensity: section.intensity)]
+            let label = " \(index + 1) \(section.emotion.rawValue) \(String(format: "%.1f", section.intensity))"
+            frame.put(start, top, String(repeating: " ", count: end - start), role)
+            frame.put(start, top, label, role, bold: index == state.currentSection, limit: end - start)
+        }
+        let playhead = 1 + min(width - 1, Int(state.meters.playheadSeconds / duration * Double(width)))
+        frame.put(0, top + 1, String(repeating: "─", count: frame.width), .dim)
+        if let loop = state.meters.loop {
+            let a = 1 + Int(loop.lowerBound / duration * Double(width)), b = 1 + Int(loop.upperBound / duration * Double(width))
+            frame.put(a, top + 1, String(repeating: "═", count: max(0, b - a)), .accent)
+        }
+        frame.put(playhead, top + 1, "▲", .marker, bold: true)
+    }
+
+    static func main(_ frame: inout Frame, _ state: ConsoleState) {
+        let width = frame.width, height = frame.height
+        let left = width / 2
+        let meterTop = 3
+        let meterRows = max(8, (height - 6) / 2 - 1)
+        loudness(&frame, state, x: 1, y: meterTop, width: left - 2)
+        crest(&frame, state, x: 1, y: meterTop + 6, width: left - 2, rows: max(2, meterRows - 6))
+        tone(&frame, state, x: left + 1, y: meterTop, width: width - left - 2, rows: meterRows)
+        let bottom = meterTop + meterRows + 1
+        let rows = height - 2 - bottom
+        parameters(&frame, state, x: 1, y: bottom, width: left - 2, rows: rows)
+        moves(&frame, state, x: left + 1, y: bottom, width: width - left - 2, rows: rows)
+    }
+
+    /// A horizontal bar of `width` cells for `value` within `range`, split into the meter's zones.
+    static func bar(_ frame: inout Frame, x: Int, y: Int, width: Int, value: Double, range: ClosedRange<Double>,
+                    warnAt: Double, overAt: Double, marker: Double?) {
+        let span = range.upperBound - range.lowerBound
+        func column(_ v: Double) -> Int { Int(((min(max(v, range.lowerBound), range.upperBound) - range.lowerBound) / span * Double(width)).rounded()) }
+        let filled = value.isFinite ? column(value) : 0
+        for index in 0..<width {
+            let level = range.lowerBound + (Double(index) + 0.5) / Double(width) * span
+            let role: Role = level >= overAt ? .meterOver : (level >= warnAt ? .meterWarn : .meterOK)
+            frame.put(x + index, y, index < filled ? "█" : "·", index < filled ? role : .dim)
+        }
+        if let marker { frame.put(x + min(width - 1, column(marker)), y, "│", .marker, bold: true) }
+    }
+
+    static func loudness(_ frame: inout Frame, _ state: ConsoleState, x: Int, y: Int, width: Int) {
+        let m = state.meters
+        let target = state.targetLUFS
+        let range = state.wideScale ? (target - 36)...(target + 18) : (target - 18)...(target + 9)
+        frame.put(x, y, String(format: "LOUDNESS  target %.1f LUFS   scale EBU %@", target, state.wideScale ? "+18" : "+9"), .accent, bold: true)
+        let barWidth = width - 17
+        frame.put(x, y + 1, "M", .text, bold: true)
+        bar(&frame, x: x + 2, y: y + 1, width: barWidth, value: m.momentaryLUFS, range: range, warnAt: target - 1, overAt: target + 1, marker: target)
+        frame.put(x + 3 + barWidth, y + 1, number(m.momentaryLUFS) + " LUFS", .text)
+        frame.put(x, y + 2, "S \(number(m.shortTermLUFS))   I \(number(m.integratedLUFS)) LUFS   LRA \(number(m.loudnessRangeLU, "%4.1f")) LU", .text)
+        frame.put(x, y + 3, "TP", .text, bold: true)
+        bar(&frame, x: x + 3, y: y + 3, width: barWidth - 1, value: m.recentTruePeakDBTP, range: -24...3,
+            warnAt: state.ceilingDBTP - 1, overAt: state.ceilingDBTP, marker: state.ceilingDBTP)
+        frame.put(x + 3 + barWidth, y + 3, number(m.recentTruePeakDBTP) + " dBTP", m.truePeakDBTP > state.ceilingDBTP + 0.05 ? .meterOver : .text)
+        frame.put(x, y + 4, String(format: "GR comp %5.1f  lim %5.1f dB  TP max %@", m.compressorReductionDB,
+                                   m.limiterReductionDB, number(m.truePeakDBTP)), .text, limit: width)
+    }
+
+    static func crest(_ frame: inout Frame, _ state: ConsoleState, x: Int, y: Int, width: Int, rows: Int) {
+        let history = state.meters.crestHistoryDB
+        let latest = history.last ?? 0
+        frame.put(x, y, String(format: "CREST %4.1f dB  (peak/RMS per 100 ms, last %.0f s)", latest, Double(min(history.count, width - 2)) / 10), .accent, bold: true)
+        let levels = " ▁▂▃▄▅▆▇█"
+        let shown = Array(history.suffix(width))
+        let graphRows = max(1, rows - 1)
+        for (index, value) in shown.enumerated() {
+            // 0…24 dB over the graph's rows, eight steps a row.
+            let steps = Int((min(max(value, 0), 24) / 24 * Double(graphRows * 8)).rounded())
+            for row in 0..<graphRows {
+                let inRow = min(8, max(0, steps - row * 8))
+                let character = levels[levels.index(levels.startIndex, offsetBy: inRow)]
+                frame.put(x + width - shown.count + index, y + graphRows - row, String(character), value < 6 ? .meterOver : .curveOutput)
+            }
+        }
+    }
+
+    /// The output's 1/3-octave spectrum against the emotion's target curve; the input faintly.
+    static func tone(_ frame: inout Frame, _ state: ConsoleState, x: Int, y: Int, width: Int, rows: Int) {
+        let section = state.sections.isEmpty ? nil : state.sections[state.currentSection]
+        frame.put(x, y, "TONE  output █  input ·  \(section.map { "\($0.emotion.rawValue) target ─" } ?? "")", .accent, bold: true)
+        let output = state.meters.outputToneDB, input = state.meters.inputToneDB
+        let bands = min(output.count, ThirdOctaveBands.count)
+        guard bands > 0 else { frame.put(x, y + 2, "(waiting for audio)", .dim); return }
+        let columnWidth = max(1, (width - 4) / bands)
+        let graphRows = rows - 2
+        let top = -10.0, bottom = -70.0
+        let finiteOutput = output.filter(\.isFinite)
+        let mean = finiteOutput.isEmpty ? -40 : finiteOutput.reduce(0, +) / Double(finiteOutput.count)
+        let target = section.map { targetCurve($0.emotion, intensity: $0.intensity, mean: mean, bands: bands) }
+        func row(_ db: Double) -> Int {
+            Int(((top - min(max(db, bottom), top)) / (top - bottom) * Double(graphRows - 1)).rounded())
+        }
+        for band in 0..<bands {
+            let column = x + 4 + band * columnWidth
+            let outRow = output[band].isFinite ? row(output[band]) : graphRows
+            for r in 0..<graphRows where r >= outRow {
+                frame.put(column, y + 1 + r, String(repeating: "█", count: columnWidth), .curveOutput)
+            }
+            if band < input.count, input[band].isFinite {
+                let inRow = row(input[band])
+                if inRow < outRow || inRow >= graphRows { } else { frame.put(column, y + 1 + inRow, String(repeating: "·", count: columnWidth), .curveInput) }
+                if inRow < outRow { frame.put(column, y + 1 + inRow, String(repeating: "·", count: columnWidth), .curveInput) }
+            }
+            if let target { frame.put(column, y + 1 + row(target[band]), String(repeating: "─", count: columnWidth), .curveTarget, bold: true) }
+        }
+        frame.put(x, y + 1, String(format: "%3.0f", top), .dim)
+        frame.put(x, y + graphRows, String(format: "%3.0f", bottom), .dim)
+        let labels = [(0, "20"), (10, "200"), (20, "2k"), (30, "20k")]
+        for (band, label) in labels where band < bands {
+            frame.put(x + 4 + band * columnWidth, y + rows - 1, label, .dim)
+        }
+    }
+
+    /// The emotion's target curve, dB per band: the mix's mean level shaped by the emotion's
+    /// shelves and tilt (`MasterModel.targetTone`), on the slope of a typical balanced master
+    /// (about −0.3 dB per band above 250 Hz in mean-square band levels).
+    public static func targetCurve(_ emotion: Emotion, intensity: Double, mean: Double, bands: Int) -> [Double] {
+        let tone = MasterModel.targetTone(for: emotion, intensity: intensity)
+        let centres = ThirdOctaveBands.exactCentresHz
+        return (0..<bands).map { band in
+            let f = centres[band]
+            let low = tone.lowDB / (1 + pow(f / tone.lowHz, 2))
+            let high = tone.highDB / (1 + pow(tone.highHz / f, 2))
+            let tilt = tone.tiltDB * log2(f / 1000) / log2(20)
+            let slope = f > 250 ? -0.3 * (10 * log10(f / 250) * 1.0) : 0
+            return mean + 6 + low + high + tilt + slope
+        }
+    }
+
+    static func format(_ value: Double, _ spec: ParameterSpec, signed: Bool = false) -> String {
+        if spec.unit == .choice { return spec.choices[min(spec.choices.count - 1, max(0, Int(value.rounded())))] }
+        let digits = spec.step < 0.1 ? 2 : (spec.step < 1 ? 1 : 0)
+        // No "-0.0": what rounds to zero is zero.
+        let value = abs(value) < 0.5 * pow(10, -Double(digits)) ? 0 : value
+        return String(format: "%\(signed ? "+" : "").\(digits)f", value)
+    }
+
+    static func parameters(_ frame: inout Frame, _ state: ConsoleState, x: Int, y: Int, width: Int, rows: Int) {
+        frame.put(x, y, "PARAMETERS      value   AI     style", .accent, bold: true)
+        let visible = rows - 1
+        let first = min(max(0, state.selected - visible / 2), max(0, state.parameters.count - visible))
+        for (offset, row) in state.parameters.dropFirst(first).prefix(visible).enumerated() {
+            let index = first + offset
+            let spec = row.parameter.spec
+            let unit = spec.unit == .choice || spec.unit == .fraction ? "" : spec.unit.rawValue
+            var line = (index == state.selected ? "›" : " ") + spec.label.padding(toLength: 14, withPad: " ", startingAt: 0)
+            line += format(row.value, spec).leftPadded(7) + " " + format(row.suggestion, spec).leftPadded(6)
+            line += " " + (abs(row.styleOffset) > 1e-9 ? format(row.styleOffset, spec, signed: true) : "·").leftPadded(5) + " " + unit
+            let changed = abs(row.value - row.suggestion) > 1e-9
+            frame.put(x, y + 1 + offset, line, index == state.selected ? .selected : (changed ? .accent : .text), limit: width)
+            if index == state.selected { frame.paint(x + line.count, y + 1 + offset, count: max(0, width - line.count), .selected) }
+        }
+    }
+
+    static func moves(_ frame: inout Frame, _ state: ConsoleState, x: Int, y: Int, width: Int, rows: Int) {
+        frame.put(x, y, "AI MOVES (newest first)", .accent, bold: true)
+        for (index, move) in state.meters.movesHeard.prefix(rows - 1).enumerated() {
+            let isStyle = move.reason.contains("your style")
+            let isUser = move.reason.hasPrefix("you:")
+            let text = "\(time(move.time)) \(move.reason)"
+            frame.put(x, y + 1 + index, text, isStyle ? .styleUp : (isUser ? .accent : .text), limit: width)
+        }
+    }
+
+    static func keyBar(_ frame: inout Frame, _ state: ConsoleState) {
+        frame.fill(row: frame.height - 1, .keybar)
+        let text = " space play  ←→ seek  ↑↓ param  +/- tweak  1-5 emotion  e auto  b A/B  L learn  m style  t theme  w export  ? help  q quit"
+        frame.put(0, frame.height - 1, text, .keybar)
+        let theme = "theme: \(state.themeName) "
+        if frame.width - text.count > theme.count { frame.put(frame.width - theme.count, frame.height - 1, theme, .keybar) }
+    }
+
+    static func help(_ frame: inout Frame, _ state: ConsoleState) {
+        frame.put(2, 4, "KEYS", .accent, bold: true)
+        let keyWidth = 9
+        let columns = frame.width >= 160 ? 2 : 1
+        let perColumn = (keyHelp.count + columns - 1) / columns
+        for (index, entry) in keyHelp.enumerated() {
+            let column = index / perColumn, row = index % perColumn
+            let x = 2 + column * (frame.width / 2)
+            frame.put(x, 5 + row, entry.0.padding(toLength: keyWidth, withPad: " ", startingAt: 0), .accent, bold: true)
+            frame.put(x + keyWidth, 5 + row, entry.1, .text, limit: frame.width / columns - keyWidth - 3)
+        }
+        frame.put(2, frame.height - 3, "any key closes this help", .dim)
+    }
+
+    /// The trainer's heatmap (parameters × emotions: tweaks and direction) and its sentences.
+    static func myStyle(_ frame: inout Frame, _ state: ConsoleState) {
+        let profile = state.styleProfile
+        frame.put(2, 4, "MY STYLE  \(profile.sessions) learning session\(profile.sessions == 1 ? "" : "s")", .accent, bold: true)
+        let touched = ChainParameter.allCases.filter { parameter in
+            Emotion.allCases.contains { profile.emotions[$0]?[parameter] != nil }
+        }
+        var y = 6
+        if touched.isEmpty {
+            frame.put(2, y, "Nothing learned yet: press L, tweak while you listen, press L again.", .text)
+            y += 2
+        } else {
+            let cell = 10
+            frame.put(2, y, "parameter".padding(toLength: 20, withPad: " ", startingAt: 0)
+                      + Emotion.allCases.map { $0.rawValue.padding(toLength: cell, withPad: " ", startingAt: 0) }.joined(), .dim)
+            let most = max(1, touched.flatMap { p in Emotion.allCases.compactMap { profile.emotions[$0]?[p]?.tweaks } }.max() ?? 1)
+            for parameter in touched where y < frame.height - 8 {
+                y += 1
+                frame.put(2, y, parameter.spec.name, .text, limit: 19)
+                for (column, emotion) in Emotion.allCases.enumerated() {
+                    let x = 22 + column * cell
+                    guard let learned = profile.emotions[emotion]?[parameter] else { frame.put(x, y, "·", .dim); continue }
+                    let arrow = learned.offset > 0 ? "↑" : (learned.offset < 0 ? "↓" : "=")
+                    let strong = Double(learned.tweaks) / Double(most) > 0.5
+                    frame.put(x, y, "\(arrow) \(learned.tweaks)", learned.offset >= 0 ? .styleUp : .styleDown, bold: strong)
+                }
+            }
+            y += 2
+        }
+        for sentence in StyleTrends(profile).sentences() where y < frame.height - 3 {
+            frame.put(2, y, "• " + sentence, .text, limit: frame.width - 4)
+            y += 1
+        }
+        frame.put(2, frame.height - 3, "↑ n / ↓ n: n tweaks above / below the AI's suggestion · m or any key returns", .dim)
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+}

@@ -1,0 +1,170 @@
+import ArgumentParser
+import Console
+import Foundation
+import MasteringAI
+import Playback
+import StyleStore
+import Synchronization
+
+/// `loopmind console [FILE]`: the interactive console.
+struct ConsoleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "console",
+        abstract: "The interactive mastering console (no FILE: the built-in demo song).",
+        discussion: """
+        Plays the file through the chain with live meters (loudness on the EBU +9 scale, true peak, gain \
+        reduction, crest factor), the tone curve against the emotion's target, the emotion timeline, the \
+        AI's moves and every parameter with its AI suggestion and learned style offset. Press ? for the \
+        keys. Learning mode (L, or --learn) records your tweaks and saves them to the style profile when \
+        it ends (L again, or q). Without a sound server it runs on a clock and says "no audio". Themes: \
+        themes/*.theme and $XDG_CONFIG_HOME/loopmind/themes/; NO_COLOR turns colour off.
+        """
+    )
+
+    @Argument(help: "The mix to play (default: the demo song).")
+    var input: String?
+
+    @Option(help: "Colour theme (t cycles through them).")
+    var theme: String = "midnight"
+
+    @Flag(help: "Start in learning mode.")
+    var learn = false
+
+    @Option(help: "The PulseAudio sink to play to.")
+    var sink: String?
+
+    @Option(help: "Output buffer, ms.")
+    var latency: Double = PlaybackEngine.defaultLatencyMilliseconds
+
+    @Flag(name: .customLong("no-audio"), help: "Do not use a sound server (meters run on a clock).")
+    var noAudio = false
+
+    @OptionGroup var chain: ChainOptions
+
+    func validate() throws {
+        if !(latency >= 5 && latency <= 2000) {
+            throw ValidationError("--latency must be between 5 and 2000 ms (got \(latency))")
+        }
+    }
+
+    static let stopRequested = Atomic<Bool>(false)
+
+    /// The shipped themes: next to the executable's checkout, or installed.
+    static func shippedThemesFolder() -> String? {
+        if let override = ProcessInfo.processInfo.environment["LOOPMIND_THEMES"] { return override }
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<5 {
+            let candidate = folder.appendingPathComponent("themes")
+            if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("midnight.theme").path) { return candidate.path }
+            folder = folder.deletingLastPathComponent()
+        }
+        let installed = "/usr/share/loopmind/themes"
+        return FileManager.default.fileExists(atPath: installed) ? installed : nil
+    }
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let available = Theme.available(shippedFolder: Self.shippedThemesFolder(), environment: environment)
+        guard theme == "midnight" || available[theme] != nil else {
+            throw CommandFailure("unknown theme '\(theme)'; available: \((Set(available.keys).union(["midnight"])).sorted().joined(separator: ", "))")
+        }
+        func loadTheme(_ name: String) -> Theme {
+            available[name].flatMap { Theme.load(path: $0, name: name) } ?? { var t = Theme.builtIn; t.name = name; return t }()
+        }
+        let progress = ProgressLine(label: "preparing the console")
+        let live: LiveInput
+        let plan: LivePlan
+        var store: StyleStore?
+        var profile = StyleProfile()
+        let engine: PlaybackEngine
+        var silent = noAudio
+        var startMessage: String?
+        do {
+            live = try LiveInput(input)
+            plan = try LivePlan(input: live, options: chain, settle: false, progress: progress.update)
+            if !chain.noStyle {
+                store = try StyleStore(profile: chain.profile) { warning in
+                    FileHandle.standardError.write(Data("loopmind: warning: \(warning)\n".utf8))
+                }
+                profile = try store!.load()
+            }
+            func makeEngine(_ output: PlaybackEngine.Output) throws -> PlaybackEngine {
+                let engine = try PlaybackEngine(path: live.path, automation: plan.automation, moves: plan.plan.moves, output: output)
+                try engine.start()
+                return engine
+            }
+            if noAudio {
+                engine = try makeEngine(.clock)
+            } else {
+                do {
+                    engine = try makeEngine(.soundServer(server: nil, sink: sink, latencyMilliseconds: latency))
+                } catch let error as PlaybackError where error.description.hasPrefix("no sound server") {
+                    // The console still runs: meters on a clock, "no audio" in the header.
+                    engine = try makeEngine(.clock)
+                    silent = true
+                    startMessage = error.description
+                }
+            }
+        } catch let failure as CommandFailure {
+            progress.clear()
+            throw failure
+        } catch {
+            progress.clear()
+            throw CommandFailure(error)
+        }
+        progress.clear()
+        let session = LiveConsoleSession(plan: plan, input: live, store: store, profile: profile)
+        session.engine = engine
+        session.settleInBackground()
+        engine.play()
+
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+            signal(signalNumber) { _ in ConsoleCommand.stopRequested.store(true, ordering: .relaxed) }
+        }
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&stopSignals, signalNumber) }
+        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+
+        let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
+        let terminal = CursesTerminal(noColor: noColor)
+        defer { terminal.restore() }
+        terminal.apply(loadTheme(theme))
+        let themeNames = (Set(available.keys).union(["midnight"])).sorted()
+        let controller = ConsoleController(engine: engine, session: session, fileName: live.name, noAudio: silent,
+                                           themes: themeNames, theme: theme, learning: learn)
+        controller.onThemeChange = { terminal.apply(loadTheme($0)) }
+        if let startMessage { controller.announce(startMessage) }
+        var last: Frame?
+        var quit = false
+        while !quit && !Self.stopRequested.load(ordering: .relaxed) {
+            var redraw = false
+            if let key = terminal.readKey() {
+                switch controller.handle(key) {
+                case .quit: quit = true
+                case .redraw: redraw = true
+                case .none: break
+                }
+            }
+            if controller.refresh() { redraw = true }
+            if redraw || last == nil {
+                let size = terminal.size
+                let frame = ScreenView.draw(controller.state, width: size.width, height: size.height)
+                if frame != last {
+                    terminal.show(frame)
+                    last = frame
+                }
+            }
+        }
+        // Every way out ends the learning session (saved, and said on screen) and restores the terminal.
+        let farewell = controller.finish()
+        if farewell != nil {
+            let size = terminal.size
+            terminal.show(ScreenView.draw(controller.state, width: size.width, height: size.height))
+            usleep(700_000)
+        }
+        terminal.restore()
+        engine.stop()
+        if let farewell { print("loopmind: \(farewell)") }
+    }
+}
