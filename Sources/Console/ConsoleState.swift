@@ -26,6 +26,9 @@ public struct ConsoleState: Sendable {
         public var suggestion: Double
         /// The part of the suggestion that is the learned style.
         public var styleOffset: Double
+        public init(parameter: ChainParameter, value: Double, suggestion: Double, styleOffset: Double) {
+            self.parameter = parameter; self.value = value; self.suggestion = suggestion; self.styleOffset = styleOffset
+        }
     }
 
     public var fileName = ""

@@ -57,23 +57,29 @@ public enum ScreenView {
     static func header(_ frame: inout Frame, _ state: ConsoleState) {
         frame.fill(row: 0, .header)
         let meters = state.meters
-        let play = meters.isFinished ? "■ end" : (meters.isPlaying ? "▶ playing" : "⏸ paused")
-        var text = " LoopMind  \(state.fileName)  \(time(meters.playheadSeconds)) / \(time(meters.durationSeconds))  \(play)"
-        if !state.sections.isEmpty {
-            let section = state.sections[state.currentSection]
-            text += String(format: "  §%d/%d %@ %.1f%@", state.currentSection + 1, state.sections.count,
-                           section.emotion.rawValue, section.intensity, section.chosen ? "" : " (auto)")
-        }
-        if meters.loop != nil { text += "  ⟲ loop" }
-        text += meters.isBypassed ? "  A/B: B original" : "  A/B: A master"
-        frame.put(0, 0, text, .header, bold: true)
         var right = ""
         if state.noAudio { right += "no audio  " }
         if state.learning { right += "● REC \(state.tweaksThisSession) " }
+        // Full words where they fit, shorter ones where they do not.
+        for compact in [false, true] {
+            let play = meters.isFinished ? "■ end" : (meters.isPlaying ? (compact ? "▶" : "▶ playing") : (compact ? "⏸" : "⏸ paused"))
+            var text = " LoopMind  \(state.fileName)  \(time(meters.playheadSeconds)) / \(time(meters.durationSeconds))  \(play)"
+            if !state.sections.isEmpty {
+                let section = state.sections[state.currentSection]
+                text += String(format: "  §%d/%d %@ %.1f%@", state.currentSection + 1, state.sections.count,
+                               section.emotion.rawValue, section.intensity, section.chosen || compact ? "" : " (auto)")
+            }
+            if meters.loop != nil { text += compact ? " ⟲" : "  ⟲ loop" }
+            text += meters.isBypassed ? (compact ? "  B:orig" : "  A/B: B original") : (compact ? "  A/B: A" : "  A/B: A master")
+            if text.count + right.count + 1 <= frame.width || compact {
+                frame.put(0, 0, text, .header, bold: true)
+                break
+            }
+        }
         if !right.isEmpty {
-            let x = state.learning ? frame.width - right.count : frame.width - right.count
+            let x = frame.width - right.count
             frame.put(x, 0, right, state.learning ? .record : .warning, bold: true)
-            if state.learning && state.noAudio { frame.paint(x, 0, count: 10, .warning) }
+            if state.noAudio { frame.paint(x, 0, count: 8, .warning) }
         }
     }
 
@@ -166,7 +172,7 @@ public enum ScreenView {
     /// The output's 1/3-octave spectrum against the emotion's target curve; the input faintly.
     static func tone(_ frame: inout Frame, _ state: ConsoleState, x: Int, y: Int, width: Int, rows: Int) {
         let section = state.sections.isEmpty ? nil : state.sections[state.currentSection]
-        frame.put(x, y, "TONE  output █  input ·  \(section.map { "\($0.emotion.rawValue) target ─" } ?? "")", .accent, bold: true)
+        frame.put(x, y, "TONE  █ output  · input  \(section.map { "─ \($0.emotion.rawValue)" } ?? "")", .accent, bold: true, limit: width)
         let output = state.meters.outputToneDB, input = state.meters.inputToneDB
         let bands = min(output.count, ThirdOctaveBands.count)
         guard bands > 0 else { frame.put(x, y + 2, "(waiting for audio)", .dim); return }
@@ -225,14 +231,14 @@ public enum ScreenView {
     }
 
     static func parameters(_ frame: inout Frame, _ state: ConsoleState, x: Int, y: Int, width: Int, rows: Int) {
-        frame.put(x, y, "PARAMETERS      value   AI     style", .accent, bold: true)
+        frame.put(x, y, "PARAMETERS        value   AI     style", .accent, bold: true)
         let visible = rows - 1
         let first = min(max(0, state.selected - visible / 2), max(0, state.parameters.count - visible))
         for (offset, row) in state.parameters.dropFirst(first).prefix(visible).enumerated() {
             let index = first + offset
             let spec = row.parameter.spec
             let unit = spec.unit == .choice || spec.unit == .fraction ? "" : spec.unit.rawValue
-            var line = (index == state.selected ? "›" : " ") + spec.label.padding(toLength: 14, withPad: " ", startingAt: 0)
+            var line = (index == state.selected ? "›" : " ") + spec.label.padding(toLength: 16, withPad: " ", startingAt: 0)
             line += format(row.value, spec).leftPadded(7) + " " + format(row.suggestion, spec).leftPadded(6)
             line += " " + (abs(row.styleOffset) > 1e-9 ? format(row.styleOffset, spec, signed: true) : "·").leftPadded(5) + " " + unit
             let changed = abs(row.value - row.suggestion) > 1e-9
@@ -251,12 +257,18 @@ public enum ScreenView {
         }
     }
 
+    /// The keys that fit, most used first; help and quit always.
     static func keyBar(_ frame: inout Frame, _ state: ConsoleState) {
         frame.fill(row: frame.height - 1, .keybar)
-        let text = " space play  ←→ seek  ↑↓ param  +/- tweak  1-5 emotion  e auto  b A/B  L learn  m style  t theme  w export  ? help  q quit"
+        let keys = ["space play", "←→ seek", "↑↓ param", "+- tweak", "1-5 emotion", "b A/B", "L learn", "m style",
+                    "e auto", "w export", "t theme", "l loop"]
+        let always = "  ? help  q quit "
+        let theme = "  theme: \(state.themeName) "
+        var text = ""
+        for key in keys where text.count + key.count + 2 + always.count <= frame.width { text += " " + key + " " }
+        text += always
+        if text.count + theme.count <= frame.width { text += String(repeating: " ", count: frame.width - text.count - theme.count) + theme }
         frame.put(0, frame.height - 1, text, .keybar)
-        let theme = "theme: \(state.themeName) "
-        if frame.width - text.count > theme.count { frame.put(frame.width - theme.count, frame.height - 1, theme, .keybar) }
     }
 
     static func help(_ frame: inout Frame, _ state: ConsoleState) {

@@ -1,0 +1,193 @@
+import Console
+import Foundation
+import MasteringAI
+import MasteringDSP
+import Playback
+import Testing
+
+/// Frames drawn off-screen from a known state: layout, roles and the My Style heatmap.
+struct ScreenTests {
+    static func state() -> ConsoleState {
+        var state = ConsoleState()
+        state.fileName = "mix.wav"
+        state.targetLUFS = -9.4
+        state.sections = [
+            .init(start: 0, end: 16, emotion: .calm, intensity: 0.3),
+            .init(start: 16, end: 32, emotion: .powerful, intensity: 0.9, chosen: true),
+            .init(start: 32, end: 48, emotion: .dreamy, intensity: 0.6),
+        ]
+        var meters = MeterSnapshot()
+        meters.durationSeconds = 48
+        meters.playheadSeconds = 20
+        meters.isPlaying = true
+        meters.momentaryLUFS = -7.7
+        meters.shortTermLUFS = -9.1
+        meters.integratedLUFS = -9.6
+        meters.loudnessRangeLU = 4.2
+        meters.recentTruePeakDBTP = -1.3
+        meters.truePeakDBTP = -1.1
+        meters.compressorReductionDB = -2.5
+        meters.limiterReductionDB = -0.7
+        meters.crestHistoryDB = (0..<80).map { 8 + Double($0 % 5) }
+        meters.outputToneDB = (0..<31).map { -30 - Double($0) * 0.5 }
+        meters.inputToneDB = (0..<31).map { -33 - Double($0) * 0.5 }
+        meters.movesHeard = [AIMove(time: 16, parameter: .highShelfGain, from: 0, to: 1.5, reason: "your style: +1.5 dB high shelf in powerful sections"),
+                             AIMove(time: 16, parameter: .compRatio, from: 1.5, to: 3, reason: "section 2 powerful (0.9): ratio 3.0:1")]
+        state.meters = meters
+        state.parameters = ChainParameter.allCases.map {
+            .init(parameter: $0, value: $0.spec.defaultValue + ($0 == .highShelfGain ? 2 : 0),
+                  suggestion: $0.spec.defaultValue + ($0 == .highShelfGain ? 1.5 : 0), styleOffset: $0 == .highShelfGain ? 0.5 : 0)
+        }
+        state.selected = ChainParameter.highShelfGain.rawValue
+        state.learning = true
+        state.tweaksThisSession = 2
+        return state
+    }
+
+    @Test(arguments: [(80, 24), (100, 30), (200, 60)])
+    func everyPanelIsOnScreen(width: Int, height: Int) {
+        let frame = ScreenView.draw(Self.state(), width: width, height: height)
+        let text = frame.text
+        #expect(frame.lines.count == height && frame.lines.allSatisfy { $0.count == width })
+        for needle in ["mix.wav", "0:20.0 / 0:48.0", "▶", "§2/3 powerful 0.9", "● REC 2", "A/B: A",
+                       "LOUDNESS", "target -9.4", "-7.7 LUFS", "I  -9.6", "LRA  4.2", "-1.3 dBTP", "GR comp  -2.5",
+                       "CREST", "TONE", "─ powerful", "PARAMETERS", "high shelf", "AI MOVES", "your style: +1.5 dB",
+                       "1 calm 0.3", "2 powerful 0.9", "▲", "space play", "? help"] {
+            #expect(text.contains(needle), "\(needle) missing at \(width)×\(height)")
+        }
+        // The selected parameter shows value, AI suggestion and style offset, highlighted.
+        let row = try! #require(frame.lines.firstIndex { $0.contains("›high shelf") })
+        #expect(frame.lines[row].contains("2.0") && frame.lines[row].contains("1.5") && frame.lines[row].contains("+0.5"))
+        let column = frame.lines[row].distance(from: frame.lines[row].startIndex, to: frame.lines[row].range(of: "›")!.lowerBound)
+        #expect(frame[column, row].role == .selected)
+    }
+
+    @Test func moreRoomShowsMore() {
+        let small = ScreenView.draw(Self.state(), width: 80, height: 24)
+        let large = ScreenView.draw(Self.state(), width: 200, height: 60)
+        let shownSmall = ChainParameter.allCases.filter { p in small.lines.contains { $0.contains(" \(p.spec.label) ") || $0.contains("›\(p.spec.label) ") } }.count
+        let shownLarge = ChainParameter.allCases.filter { p in large.lines.contains { $0.contains(" \(p.spec.label) ") || $0.contains("›\(p.spec.label) ") } }.count
+        #expect(shownLarge == ChainParameter.allCases.count, "all 18 parameters at 200×60")
+        #expect(shownSmall < shownLarge && shownSmall >= 5)
+        let barsSmall = small.lines.map { $0.filter { $0 == "█" }.count }.reduce(0, +)
+        let barsLarge = large.lines.map { $0.filter { $0 == "█" }.count }.reduce(0, +)
+        #expect(barsLarge > 2 * barsSmall, "meters and curve grow with the terminal")
+    }
+
+    @Test func colourIsByRole() {
+        let frame = ScreenView.draw(Self.state(), width: 100, height: 30)
+        // The timeline: calm section cool, powerful hot.
+        #expect(frame[3, 1].role == .heat0 || frame[3, 1].role == .heat1)
+        let powerfulColumn = 1 + Int(20.0 / 48 * 98)
+        #expect(frame[powerfulColumn, 1].role == .heat4)
+        // The header, the key bar, REC.
+        #expect(frame[0, 0].role == .header)
+        #expect(frame[0, 29].role == .keybar)
+        let rec = frame.lines[0].distance(from: frame.lines[0].startIndex, to: frame.lines[0].range(of: "● REC")!.lowerBound)
+        #expect(frame[rec, 0].role == .record)
+        // Loudness above the target turns the bar red at its top.
+        let mRow = frame.lines.firstIndex { $0.hasPrefix(" M ") }!
+        let cells = (0..<frame.width).map { frame[$0, mRow] }.filter { $0.character == "█" }
+        #expect(cells.first?.role == .meterOK && cells.last?.role == .meterOver)
+    }
+
+    @Test func tooSmallGetsAMessage() {
+        let frame = ScreenView.draw(Self.state(), width: 60, height: 15)
+        #expect(frame.text.contains("terminal too small: 60×15"))
+        #expect(frame.text.contains("80×24"))
+        let tiny = ScreenView.draw(Self.state(), width: 5, height: 2)
+        #expect(tiny.lines.count == 2)
+    }
+
+    @Test func helpListsEveryKeyOfTheSpec() {
+        var state = Self.state()
+        state.view = .help
+        let text = ScreenView.draw(state, width: 100, height: 30).text
+        for key in ["space", "← →", "↑ ↓ k j", "+ -", "] [", "1-5", "e ", "b ", "L ", "m ", "r ", "t ", "w ", "q "] {
+            #expect(text.contains(key), "help lacks \(key)")
+        }
+    }
+
+    @Test func myStyleDrawsTheHeatmapAndTrends() {
+        var state = Self.state()
+        var profile = StyleProfile()
+        let records = (0..<4).map { index in
+            TweakRecord(session: "s1", parameter: .highShelfGain, old: 0, new: 2, suggested: 0, emotion: .dark, intensity: 0.6, time: Double(index))
+        } + [TweakRecord(session: "s1", parameter: .stereoWidth, old: 1, new: 0.8, suggested: 1, emotion: .calm, intensity: 0.4, time: 9)]
+        profile.learn(session: records)
+        state.styleProfile = profile
+        state.view = .myStyle
+        let frame = ScreenView.draw(state, width: 100, height: 30)
+        let text = frame.text
+        #expect(text.contains("MY STYLE  1 learning session"))
+        let row = frame.lines.firstIndex { $0.contains("eq.high_shelf_db") }!
+        #expect(frame.lines[row].contains("↑ 4"))
+        let up = frame.lines[row].distance(from: frame.lines[row].startIndex, to: frame.lines[row].range(of: "↑ 4")!.lowerBound)
+        #expect(frame[up, row].role == .styleUp)
+        let width = frame.lines.firstIndex { $0.contains("stereo.width") }!
+        let down = frame.lines[width].distance(from: frame.lines[width].startIndex, to: frame.lines[width].range(of: "↓ 1")!.lowerBound)
+        #expect(frame[down, width].role == .styleDown)
+        #expect(text.contains("• "), "trend sentences")
+    }
+}
+
+struct ThemeTests {
+    @Test func shippedThemesParseAndCommentEveryKey() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("themes")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".theme") }
+        #expect(Set(names) == ["midnight.theme", "daylight.theme", "contrast.theme", "ansi16.theme"])
+        for name in names {
+            let text = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
+            let lines = text.split(separator: "\n").map(String.init)
+            for (index, line) in lines.enumerated() where line.contains("=") && !line.hasPrefix("#") {
+                #expect(index > 0 && lines[index - 1].hasPrefix("#"), "\(name): '\(line)' has no comment")
+            }
+            let theme = Theme.parse(text, name: name)
+            for role in Role.allCases {
+                let key = "\(role.rawValue) ="
+                #expect(text.contains(key), "\(name) lacks \(role.rawValue)")
+                #expect(theme.colours[role] != nil)
+            }
+        }
+        let midnight = Theme.parse(try String(contentsOf: folder.appendingPathComponent("midnight.theme"), encoding: .utf8), name: "midnight")
+        #expect(midnight == Theme.builtIn, "the default file and the built-in default agree")
+    }
+
+    @Test func unknownKeysAreIgnoredAndMissingOnesComeFromTheDefault() {
+        let theme = Theme.parse("""
+        # a user theme
+        text = "#112233"
+        sparkle = "#FFFFFF"
+        meter_ok = "not a colour"
+        selected = "#000000 on #FFFF00"
+        """, name: "mine")
+        #expect(theme.colour(.text).foreground == RGB(0x11, 0x22, 0x33))
+        #expect(theme.colour(.selected).background == RGB(255, 255, 0))
+        #expect(theme.colour(.meterOK).foreground == Theme.builtIn.colour(.meterOK).foreground)
+        #expect(theme.colour(.heat4).foreground == Theme.builtIn.colour(.heat4).foreground)
+    }
+
+    @Test func trueColourFallsBackTo256And16() {
+        #expect(RGB(255, 0, 0).xterm256 == 196)
+        #expect(RGB(0, 0, 0).xterm256 == 16)
+        #expect(RGB(128, 128, 128).xterm256 == 244)
+        #expect(RGB(0x5F, 0x87, 0xAF).xterm256 == 67)
+        #expect(RGB(255, 0, 0).ansi16 == 9)
+        #expect(RGB(0, 0, 238).ansi16 == 4)
+        #expect(RGB(229, 229, 229).ansi16 == 7)
+        #expect(RGB(hex: "#10141C") == RGB(16, 20, 28))
+        #expect(RGB(hex: "#12345") == nil)
+    }
+
+    @Test func userThemesComeFromXDGConfigHome() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("loopmind-themes-\(UUID().uuidString)")
+        let folder = home.appendingPathComponent("loopmind/themes")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: home) }
+        try "text = \"#ABCDEF\"\n".write(to: folder.appendingPathComponent("mine.theme"), atomically: true, encoding: .utf8)
+        let found = Theme.available(shippedFolder: nil, environment: ["XDG_CONFIG_HOME": home.path])
+        #expect(found["mine"] != nil)
+        #expect(Theme.load(path: found["mine"]!, name: "mine")?.colour(.text).foreground == RGB(0xAB, 0xCD, 0xEF))
+    }
+}
