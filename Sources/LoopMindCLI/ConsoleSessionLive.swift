@@ -92,9 +92,11 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
     }
 
     func setEmotion(_ emotion: Emotion?, section index: Int) {
-        let (replanned, announce): (MasterPlan, AIMove?) = shared.withLock { state in
+        // The graph is changed under the lock; the plan is remade outside it (the AI reads the
+        // style profile, which takes the same lock).
+        let change: (graph: EmotionGraph, move: AIMove)? = shared.withLock { state in
             var sections = state.plan.graph.sections
-            guard index < sections.count else { return (state.plan, nil) }
+            guard index < sections.count else { return nil }
             let old = sections[index].emotion
             if let emotion {
                 sections[index].emotion = emotion
@@ -108,16 +110,25 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
                 sections[index].reason = estimate.reason
                 state.chosen.remove(index)
             }
-            let plan = state.plan.replanned(graph: EmotionGraph(sections: sections), job: job)
-            state.plan = plan
-            state.automation = plan.automation(ceilingDBTP: job.ceilingDBTP, transitionSeconds: job.transitionSeconds)
-            state.generation += 1
             let move = AIMove(time: sections[index].start, parameter: .loudnessTarget, from: 0, to: 0,
                               reason: "you: section \(index + 1) \(old.rawValue) → \(sections[index].emotion.rawValue)\(emotion == nil ? " (auto)" : ""); the AI re-planned it")
-            return (plan, move)
+            return (EmotionGraph(sections: sections), move)
         }
-        engine?.replaceAutomation(replanned.automation(ceilingDBTP: job.ceilingDBTP, transitionSeconds: job.transitionSeconds),
-                                  moves: replanned.moves, announce: announce.map { [$0] } ?? [])
+        guard let change else { return }
+        replan(change.graph, announce: [change.move])
+    }
+
+    /// Remakes the plan for `graph` (open loop), hands it to the engine, and settles it in the background.
+    private func replan(_ graph: EmotionGraph, announce: [AIMove] = []) {
+        let current = shared.withLock { $0.plan }
+        let plan = current.replanned(graph: graph, job: job)
+        let automation = plan.automation(ceilingDBTP: job.ceilingDBTP, transitionSeconds: job.transitionSeconds)
+        shared.withLock { state in
+            state.plan = plan
+            state.automation = automation
+            state.generation += 1
+        }
+        engine?.replaceAutomation(automation, moves: plan.moves, announce: announce)
         settleInBackground()
     }
 
@@ -126,23 +137,9 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
         let updated = try store.update { profile in profile.learn(session: records) }
         shared.withLock { $0.profile = updated }
         // The AI now suggests with the new style.
-        let graph = shared.withLock { $0.plan.graph }
-        let chosen = shared.withLock { $0.chosen }
-        setEmotionGraph(graph, chosen: chosen)
+        replan(shared.withLock { $0.plan.graph })
         let parameters = Set(records.map(\.parameter)).count
         return "style saved: \(records.count) tweak\(records.count == 1 ? "" : "s") on \(parameters) parameter\(parameters == 1 ? "" : "s") → \(store.path)"
-    }
-
-    private func setEmotionGraph(_ graph: EmotionGraph, chosen: Set<Int>) {
-        let plan = shared.withLock { state in
-            let plan = state.plan.replanned(graph: graph, job: job)
-            state.plan = plan
-            state.automation = plan.automation(ceilingDBTP: job.ceilingDBTP, transitionSeconds: job.transitionSeconds)
-            state.generation += 1
-            return plan
-        }
-        engine?.replaceAutomation(plan.automation(ceilingDBTP: job.ceilingDBTP, transitionSeconds: job.transitionSeconds), moves: plan.moves)
-        settleInBackground()
     }
 
     func startExport(adjustments: [ChainParameter: Double]) -> String {

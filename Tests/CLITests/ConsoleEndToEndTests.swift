@@ -1,0 +1,138 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+
+/// The real console in a real terminal: tmux runs it (on its own tmux server), keys are sent
+/// as a person types them, and the screen is read back with capture-pane.
+@Suite(.serialized)
+struct ConsoleEndToEndTests {
+    final class Session {
+        let socket = "loopmind-test-\(UUID().uuidString.prefix(8))"
+        let name = "console"
+        let dataHome = NSTemporaryDirectory() + "loopmind-console-\(UUID().uuidString)"
+
+        init(pulseServer: String, arguments: String = "") throws {
+            try FileManager.default.createDirectory(atPath: dataHome, withIntermediateDirectories: true)
+            let command = "env PULSE_SERVER='\(pulseServer)' XDG_DATA_HOME='\(dataHome)' TERM=xterm-256color '\(LoopMindExecutable.path)' console \(arguments); echo EXIT=$?; sleep 60"
+            // The server this starts keeps running: its output must not be a pipe we wait on.
+            _ = try tmux(["new-session", "-d", "-s", name, "-x", "100", "-y", "30", command], capture: false)
+        }
+
+        /// Runs tmux on this test's own server (spawned directly, not through Foundation's Process).
+        @discardableResult
+        func tmux(_ arguments: [String], capture: Bool = true) throws -> String {
+            var environment = ProcessInfo.processInfo.environment
+            environment["TMUX"] = nil
+            let child = try ChildProcess.spawn(["/usr/bin/tmux", "-L", socket] + arguments, environment: environment, captureOutput: capture)
+            var output = Data()
+            if let descriptor = child.output {
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                while true {
+                    let count = read(descriptor, &buffer, buffer.count)
+                    if count <= 0 { break }
+                    output.append(contentsOf: buffer[0..<count])
+                }
+                Glibc.close(descriptor)
+            }
+            var status: Int32 = 0
+            waitpid(child.pid, &status, 0)
+            return String(decoding: output, as: UTF8.self)
+        }
+
+        func tmux(_ arguments: String) throws -> String {
+            try tmux(arguments.split(separator: " ").map(String.init))
+        }
+
+        func screen() -> String { (try? tmux("capture-pane -p -t \(name)")) ?? "" }
+
+        /// Waits until the screen shows `text` (or the time runs out); returns the last screen.
+        @discardableResult
+        func wait(for text: String, seconds: Double = 60) -> String {
+            let deadline = Date().addingTimeInterval(seconds)
+            var last = ""
+            while Date() < deadline {
+                last = screen()
+                if last.contains(text) { return last }
+                usleep(200_000)
+            }
+            return last
+        }
+
+        func keys(_ keys: String...) throws {
+            for key in keys {
+                _ = try tmux(["send-keys", "-t", name, key])
+                usleep(150_000)
+            }
+        }
+
+        func close() {
+            _ = try? tmux("kill-server")
+            try? FileManager.default.removeItem(atPath: dataHome)
+        }
+    }
+
+    /// The momentary loudness and the time shown in a screen.
+    static func readings(_ screen: String) -> (momentary: Double?, time: String?) {
+        let lines = screen.split(separator: "\n").map(String.init)
+        let meter = lines.first { $0.hasPrefix(" M ") }
+        let momentary = meter.flatMap { line in
+            line.range(of: #"-?\d+\.\d(?= LUFS)"#, options: .regularExpression).flatMap { Double(line[$0]) }
+        }
+        let time = lines.first.flatMap { $0.range(of: #"\d+:\d\d\.\d"#, options: .regularExpression).map { String(lines[0][$0]) } }
+        return (momentary, time)
+    }
+
+    @Test func metersMoveAndATweakInLearningModeReachesTheProfile() throws {
+        let server = try PrivatePulseServer()
+        defer { server.stop() }
+        let session = try Session(pulseServer: server.server, arguments: "")
+        defer { session.close() }
+        let first = session.wait(for: "▶")
+        #expect(first.contains("LOUDNESS"), "the console did not start:\n\(first)")
+        #expect(!first.contains("no audio"))
+        usleep(1_500_000)
+        let a = Self.readings(session.screen())
+        usleep(1_500_000)
+        let b = Self.readings(session.screen())
+        #expect(a.momentary != nil && b.momentary != nil, "momentary loudness is a number")
+        #expect(a.time != b.time, "the time moves")
+        #expect(a.momentary != b.momentary, "the meter moves")
+
+        try session.keys("L")
+        #expect(session.wait(for: "● REC").contains("● REC"))
+        try session.keys("j", "j", "j", "+", "+", "+")
+        let tweaked = session.wait(for: "● REC 3")
+        #expect(tweaked.contains("● REC 3"), "\(tweaked)")
+        try session.keys("q")
+        let ended = session.wait(for: "EXIT=")
+        #expect(ended.contains("EXIT=0"), "\(ended)")
+        #expect(ended.contains("style saved: 3 tweaks"))
+        let profile = try String(contentsOfFile: session.dataHome + "/loopmind/profiles/default_style.json", encoding: .utf8)
+        let json = try #require(JSONSerialization.jsonObject(with: Data(profile.utf8)) as? [String: Any])
+        let overall = try #require(json["overall"] as? [String: Any])
+        let shelf = try #require(overall["eq.high_shelf_db"] as? [String: Any])
+        #expect((shelf["tweaks"] as? NSNumber)?.intValue == 3)
+    }
+
+    @Test func withoutASoundServerItSaysNoAudioAndSurvivesResizing() throws {
+        let session = try Session(pulseServer: "unix:/nonexistent/loopmind/native")
+        defer { session.close() }
+        let screen = session.wait(for: "no audio")
+        #expect(screen.contains("no audio"), "\(screen)")
+        let a = Self.readings(screen).time
+        usleep(1_200_000)
+        #expect(Self.readings(session.screen()).time != a, "the clock drives the meters")
+        _ = try session.tmux("resize-window -t \(session.name) -x 60 -y 15")
+        let small = session.wait(for: "terminal too small")
+        #expect(small.contains("terminal too small: 60×15"), "\(small)")
+        _ = try session.tmux("resize-window -t \(session.name) -x 120 -y 40")
+        let large = session.wait(for: "LOUDNESS")
+        #expect(large.contains("LOUDNESS") && large.contains("PARAMETERS"))
+        // Ctrl-C: the terminal is restored and the exit is clean.
+        try session.keys("C-c")
+        let ended = session.wait(for: "EXIT=")
+        #expect(ended.contains("EXIT=0"), "\(ended)")
+        #expect(!ended.contains("LOUDNESS"), "the console's screen is gone (terminal restored)")
+    }
+}
