@@ -7,8 +7,10 @@ test:
 bench:
 	scripts/bench
 
-.PHONY: bench-playback soak
+.PHONY: bench-playback soak bench-console
 bench-playback:
 	scripts/bench-playback
 soak:
 	scripts/bench-playback soak
+bench-console:
+	scripts/bench-playback console

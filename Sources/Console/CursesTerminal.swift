@@ -99,7 +99,8 @@ public final class CursesTerminal {
             while x < frame.width {
                 // One run of cells with the same look.
                 let cell = frame[x, y]
-                var run = String(cell.character)
+                var run = String.UnicodeScalarView()
+                run.append(cell.character)
                 var end = x + 1
                 while end < frame.width, frame[end, y].role == cell.role, frame[end, y].bold == cell.bold {
                     run.append(frame[end, y].character)
@@ -112,7 +113,7 @@ public final class CursesTerminal {
                 attrset(attributes)
                 // The last cell of the screen cannot be written without scrolling: leave it.
                 if y == frame.height - 1 && end == frame.width { run.removeLast() }
-                mvaddstr(Int32(y), Int32(x), run)
+                mvaddstr(Int32(y), Int32(x), String(run))
                 x = end
             }
         }

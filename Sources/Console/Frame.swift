@@ -2,7 +2,9 @@
 /// Views paint frames; the curses driver shows them; tests read them.
 public struct Frame: Equatable, Sendable {
     public struct Cell: Equatable, Sendable {
-        public var character: Character
+        /// One scalar per cell (everything the console draws is a single-scalar character),
+        /// so a frame is a flat array of plain values: cheap to build and compare 30 times a second.
+        public var character: Unicode.Scalar
         public var role: Role
         public var bold: Bool
     }
@@ -23,7 +25,7 @@ public struct Frame: Equatable, Sendable {
         guard y >= 0, y < height else { return }
         var column = x
         let end = min(width, limit.map { x + $0 } ?? width)
-        for character in text {
+        for character in text.unicodeScalars {
             if column >= end { break }
             if column >= 0 { cells[y * width + column] = Cell(character: character, role: role, bold: bold) }
             column += 1
@@ -43,7 +45,11 @@ public struct Frame: Equatable, Sendable {
 
     /// The frame's text, one string per row (trailing spaces kept): what a terminal would show.
     public var lines: [String] {
-        (0..<height).map { y in String(cells[(y * width)..<((y + 1) * width)].map(\.character)) }
+        (0..<height).map { y in
+            var line = String.UnicodeScalarView()
+            line.append(contentsOf: cells[(y * width)..<((y + 1) * width)].map(\.character))
+            return String(line)
+        }
     }
 
     public var text: String { lines.joined(separator: "\n") }
