@@ -24,7 +24,6 @@ public final class RunningToneCurve {
     private let smoothing: Double
     private var hasData = false
 
-    /// - Parameter channels: 1 or 2.
     public init(sampleRate: Double, smoothingSeconds: Double = 0.3) {
         self.sampleRate = sampleRate
         var size = 1024
@@ -32,14 +31,7 @@ public final class RunningToneCurve {
         fftSize = size
         hop = size / 2
         config = kiss_fftr_alloc(Int32(size), 0, nil, nil)
-        window = .allocate(capacity: size)
-        var windowPower = 0.0
-        for index in 0..<size {
-            let value = 0.5 - 0.5 * cos(2 * Double.pi * Double(index) / Double(size))
-            window[index] = Float(value)
-            windowPower += value * value
-        }
-        powerScale = 1 / (Double(size) * windowPower)
+        (window, powerScale) = SpectrumAnalyzer.hannWindow(size: size)
         frame = .allocate(capacity: size)
         spectrum = .allocate(capacity: size / 2 + 1)
         history = .allocate(capacity: 2 * size)

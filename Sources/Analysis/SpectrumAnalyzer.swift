@@ -38,15 +38,7 @@ public final class SpectrumAnalyzer {
         fftSize = size
         hopSize = size / 2
         config = kiss_fftr_alloc(Int32(size), 0, nil, nil)
-        window = .allocate(capacity: size)
-        var windowPower = 0.0
-        for index in 0..<size {
-            // Periodic Hann: overlapping at 50 % sums to a constant.
-            let value = 0.5 - 0.5 * cos(2 * Double.pi * Double(index) / Double(size))
-            window[index] = Float(value)
-            windowPower += value * value
-        }
-        powerScale = 1 / (Double(size) * windowPower)
+        (window, powerScale) = Self.hannWindow(size: size)
         frame = .allocate(capacity: size)
         spectrum = .allocate(capacity: size / 2 + 1)
         history = .allocate(capacity: size * channelCount)
@@ -59,6 +51,19 @@ public final class SpectrumAnalyzer {
         free(UnsafeMutableRawPointer(config)) // kiss_fftr_alloc uses malloc; kiss_fftr_free is a macro for free
         window.deallocate(); frame.deallocate(); spectrum.deallocate()
         history.deallocate(); powerSum.deallocate()
+    }
+
+    /// A periodic Hann window (overlapping at 50 % it sums to a constant) and the scale that turns
+    /// |X_k|² into a one-sided mean square per bin: 1 / (N · Σw²). The caller owns the window.
+    static func hannWindow(size: Int) -> (UnsafeMutablePointer<Float>, Double) {
+        let window = UnsafeMutablePointer<Float>.allocate(capacity: size)
+        var windowPower = 0.0
+        for index in 0..<size {
+            let value = 0.5 - 0.5 * cos(2 * Double.pi * Double(index) / Double(size))
+            window[index] = Float(value)
+            windowPower += value * value
+        }
+        return (window, 1 / (Double(size) * windowPower))
     }
 
     /// Feeds interleaved frames.

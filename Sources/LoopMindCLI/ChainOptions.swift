@@ -65,6 +65,16 @@ struct ChainOptions: ParsableArguments {
         }
     }
 
+    /// A failure as the user reads it: map errors (parsing, or a section after the end found
+    /// when the track is measured) name the map.
+    func failure(_ error: any Error) -> CommandFailure {
+        if let failure = error as? CommandFailure { return failure }
+        if let error = error as? EmotionGraph.MapError {
+            return CommandFailure("bad emotion map '\(emotionMap ?? "")': \(error.description)")
+        }
+        return CommandFailure(error)
+    }
+
     var platformChoice: Platform? { platform.flatMap(Platform.init(rawValue:)) }
     var ceilingDBTP: Double { ceiling ?? platformChoice?.ceilingDBTP ?? -1 }
 

@@ -30,22 +30,9 @@ struct ConsoleCommand: ParsableCommand {
     @Flag(help: "Start in learning mode.")
     var learn = false
 
-    @Option(help: "The PulseAudio sink to play to.")
-    var sink: String?
-
-    @Option(help: "Output buffer, ms.")
-    var latency: Double = PlaybackEngine.defaultLatencyMilliseconds
-
-    @Flag(name: .customLong("no-audio"), help: "Do not use a sound server (meters run on a clock).")
-    var noAudio = false
+    @OptionGroup var audio: OutputOptions
 
     @OptionGroup var chain: ChainOptions
-
-    func validate() throws {
-        if !(latency >= 5 && latency <= 2000) {
-            throw ValidationError("--latency must be between 5 and 2000 ms (got \(latency))")
-        }
-    }
 
     static let stopRequested = Atomic<Bool>(false)
 
@@ -77,7 +64,7 @@ struct ConsoleCommand: ParsableCommand {
         var store: StyleStore?
         var profile = StyleProfile()
         let engine: PlaybackEngine
-        var silent = noAudio
+        var silent = audio.noAudio
         var startMessage: String?
         do {
             live = try LiveInput(input)
@@ -93,11 +80,11 @@ struct ConsoleCommand: ParsableCommand {
                 try engine.start()
                 return engine
             }
-            if noAudio {
+            if audio.noAudio {
                 engine = try makeEngine(.clock)
             } else {
                 do {
-                    engine = try makeEngine(.soundServer(server: nil, sink: sink, latencyMilliseconds: latency))
+                    engine = try makeEngine(audio.output)
                 } catch let error as PlaybackError where error.description.hasPrefix("no sound server") {
                     // The console still runs: meters on a clock, "no audio" in the header.
                     engine = try makeEngine(.clock)
@@ -105,12 +92,9 @@ struct ConsoleCommand: ParsableCommand {
                     startMessage = error.description
                 }
             }
-        } catch let failure as CommandFailure {
-            progress.clear()
-            throw failure
         } catch {
             progress.clear()
-            throw CommandFailure(error)
+            throw chain.failure(error)
         }
         progress.clear()
         let session = LiveConsoleSession(plan: plan, input: live, store: store, profile: profile)

@@ -57,12 +57,9 @@ struct Master: ParsableCommand {
             engine.progress = progress.update
             result = try engine.run(job)
             if let moves { try AtomicFile.write(Data(MovesCSV(result.moves).text.utf8), to: moves) }
-        } catch let failure as CommandFailure {
-            progress.clear()
-            throw failure
         } catch {
             progress.clear()
-            throw CommandFailure(error)
+            throw chain.failure(error)
         }
         progress.clear()
         if let shortfall = result.shortfall {

@@ -29,14 +29,7 @@ struct Play: ParsableCommand {
     @Option(help: "Start this many seconds into the file.")
     var from: Double = 0
 
-    @Option(help: "The PulseAudio sink to play to (default: the server's default sink).")
-    var sink: String?
-
-    @Option(help: "Output buffer, ms: a tweak is heard within this (plus a quarter of it).")
-    var latency: Double = PlaybackEngine.defaultLatencyMilliseconds
-
-    @Flag(name: .customLong("no-audio"), help: "Run the engine on a real-time clock without a sound server (meters move, nothing is heard).")
-    var noAudio = false
+    @OptionGroup var audio: OutputOptions
 
     @Flag(help: "Print the summary as JSON.")
     var json = false
@@ -49,12 +42,6 @@ struct Play: ParsableCommand {
         }
         if !(from >= 0 && from.isFinite) {
             throw ValidationError("--from must be 0 or more seconds (got \(from))")
-        }
-        if !(latency >= 5 && latency <= 2000) {
-            throw ValidationError("--latency must be between 5 and 2000 ms (got \(latency))")
-        }
-        if noAudio && sink != nil {
-            throw ValidationError("give --sink or --no-audio, not both")
         }
     }
 
@@ -71,14 +58,11 @@ struct Play: ParsableCommand {
             plan = try LivePlan(input: live, options: chain, settle: true, progress: progress.update)
             progress.clear()
             engine = try PlaybackEngine(path: live.path, automation: plan.automation, moves: plan.plan.moves,
-                                        output: noAudio ? .clock : .soundServer(server: nil, sink: sink, latencyMilliseconds: latency))
+                                        output: audio.output)
             try engine.start()
-        } catch let failure as CommandFailure {
-            progress.clear()
-            throw failure
         } catch {
             progress.clear()
-            throw CommandFailure(error)
+            throw chain.failure(error)
         }
         for signalNumber in [SIGINT, SIGTERM] {
             signal(signalNumber) { _ in Play.stopRequested.store(true, ordering: .relaxed) }
@@ -118,15 +102,15 @@ struct Play: ParsableCommand {
         }
         // Let what is buffered be heard (or fade out), then stop.
         engine.pause()
-        usleep(useconds_t((latency + 40) * 1000))
+        usleep(useconds_t((audio.latency + 40) * 1000))
         let wall = monotonicSeconds() - began
         let cpu = Self.processCPUSeconds() - cpuBefore
         let final = engine.snapshot
         engine.stop()
         if meterLine { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if let failure = final.failure { throw CommandFailure(failure) }
-        let summary = PlaySummary(input: live.name, snapshot: final, stoppedBy: stoppedBy, noAudio: noAudio, wallSeconds: wall, cpuSeconds: cpu,
-                                  requestedLatencyMilliseconds: latency, chainLatencyMilliseconds: Double(engine.chainLatencyFrames) / engine.sampleRate * 1000,
+        let summary = PlaySummary(input: live.name, snapshot: final, stoppedBy: stoppedBy, noAudio: audio.noAudio, wallSeconds: wall, cpuSeconds: cpu,
+                                  requestedLatencyMilliseconds: audio.latency, chainLatencyMilliseconds: Double(engine.chainLatencyFrames) / engine.sampleRate * 1000,
                                   targetLUFS: plan.plan.targetLUFS)
         print(json ? summary.json() : summary.table(), terminator: json ? "\n" : "")
     }

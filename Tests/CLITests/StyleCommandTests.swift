@@ -204,7 +204,7 @@ import Testing
             #expect(shelf?["sessions"] as? Int == sessions && shelf?["tweaks"] as? Int == 2 * sessions)
             #expect(shelf?["offset"] as? Double == 2)
         }
-        #expect(killedWhileWriting >= 50, "only \(killedWhileWriting) runs were killed before they finished")
+        #expect(killedWhileWriting >= 35, "only \(killedWhileWriting) of 70 runs were killed before they finished")
         #expect(lastSessions > 0)
         #expect(lastSessions >= 100, "the kills should land while sessions are being saved")
         print("SIGKILL test: \(killedWhileWriting) writers killed, profile holds \(lastSessions) whole sessions")
