@@ -26,8 +26,8 @@ public protocol ConsoleSession: AnyObject {
     var ceilingDBTP: Double { get }
     /// The AI's settings at a time (the learned style included).
     func suggestion(atSeconds seconds: Double) -> ChainSettings
-    /// The learned style's offset on one parameter for one emotion (as applied).
-    func styleOffset(_ parameter: ChainParameter, emotion: Emotion) -> Double
+    /// The learned style's offsets for one emotion (as the AI applies them).
+    func styleOffsets(for emotion: Emotion) -> StyleOffsets
     /// A section's emotion from the user (nil: back to the estimate); the plan is remade.
     func setEmotion(_ emotion: Emotion?, section: Int)
     /// Ends a learning session: the tweaks go to the trainer and the profile is saved.
@@ -85,12 +85,13 @@ public final class ConsoleController {
         state.targetLUFS = session.targetLUFS
         let suggestion = session.suggestion(atSeconds: snapshot.playheadSeconds)
         let emotion = state.sections.isEmpty ? Emotion.calm : state.sections[state.currentSection].emotion
+        let style = session.styleOffsets(for: emotion)
         state.parameters = ChainParameter.allCases.map { parameter in
             let offset = engine.adjustment(parameter)
             return ConsoleState.ParameterRow(parameter: parameter,
                                              value: parameter.spec.clamped(suggestion[parameter] + offset),
                                              suggestion: suggestion[parameter],
-                                             styleOffset: session.styleOffset(parameter, emotion: emotion))
+                                             styleOffset: style.offsets[parameter]?.value ?? 0)
         }
         let export = session.exportStatus
         if export != state.exportStatus { state.exportStatus = export; changed = true }

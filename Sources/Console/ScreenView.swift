@@ -45,7 +45,8 @@ public enum ScreenView {
 
     // MARK: - Pieces
 
-    static func time(_ seconds: Double) -> String {
+    /// m:ss.s, as the header shows it.
+    public static func time(_ seconds: Double) -> String {
         let value = max(0, seconds.isFinite ? seconds : 0)
         return String(format: "%d:%04.1f", Int(value) / 60, value.truncatingRemainder(dividingBy: 60))
     }
@@ -192,9 +193,7 @@ public enum ScreenView {
                 frame.put(column, y + 1 + r, String(repeating: "█", count: columnWidth), .curveOutput)
             }
             if band < input.count, input[band].isFinite {
-                let inRow = row(input[band])
-                if inRow < outRow || inRow >= graphRows { } else { frame.put(column, y + 1 + inRow, String(repeating: "·", count: columnWidth), .curveInput) }
-                if inRow < outRow { frame.put(column, y + 1 + inRow, String(repeating: "·", count: columnWidth), .curveInput) }
+                frame.put(column, y + 1 + row(input[band]), String(repeating: "·", count: columnWidth), .curveInput)
             }
             if let target { frame.put(column, y + 1 + row(target[band]), String(repeating: "─", count: columnWidth), .curveTarget, bold: true) }
         }

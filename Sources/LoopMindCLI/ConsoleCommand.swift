@@ -4,7 +4,6 @@ import Foundation
 import MasteringAI
 import Playback
 import StyleStore
-import Synchronization
 
 /// `loopmind console [FILE]`: the interactive console.
 struct ConsoleCommand: ParsableCommand {
@@ -34,7 +33,6 @@ struct ConsoleCommand: ParsableCommand {
 
     @OptionGroup var chain: ChainOptions
 
-    static let stopRequested = Atomic<Bool>(false)
 
     /// The shipped themes: next to the executable's checkout, or installed.
     static func shippedThemesFolder() -> String? {
@@ -102,13 +100,7 @@ struct ConsoleCommand: ParsableCommand {
         session.settleInBackground()
         engine.play()
 
-        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
-            signal(signalNumber) { _ in ConsoleCommand.stopRequested.store(true, ordering: .relaxed) }
-        }
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        for signalNumber in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&stopSignals, signalNumber) }
-        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+        StopSignals.install()
 
         let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
         let terminal = CursesTerminal(noColor: noColor)
@@ -121,7 +113,7 @@ struct ConsoleCommand: ParsableCommand {
         if let startMessage { controller.announce(startMessage) }
         var last: Frame?
         var quit = false
-        while !quit && !Self.stopRequested.load(ordering: .relaxed) {
+        while !quit && !StopSignals.isRequested {
             var redraw = false
             if let key = terminal.readKey() {
                 switch controller.handle(key) {

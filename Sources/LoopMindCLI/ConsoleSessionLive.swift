@@ -63,9 +63,7 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
         }
     }
 
-    func styleOffset(_ parameter: ChainParameter, emotion: Emotion) -> Double {
-        job.style(emotion).offsets[parameter]?.value ?? 0
-    }
+    func styleOffsets(for emotion: Emotion) -> StyleOffsets { job.style(emotion) }
 
     /// Starts settling the current plan's loudness loop in the background; the result replaces
     /// the automation if nothing newer came in the meantime.

@@ -21,21 +21,26 @@ struct Demo: ParsableCommand {
     var bitDepth: SampleEncoding?
 
     func run() throws {
-        let song = DemoSongSource()
         do {
-            let writer = try SoundFileWriter(path: output, sampleRate: Int(song.sampleRate),
-                                             channelCount: song.channelCount, encoding: bitDepth)
-            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: 4096 * song.channelCount)
-            defer { buffer.deallocate() }
-            while true {
-                let frames = try song.read(into: buffer)
-                if frames == 0 { break }
-                try writer.write(UnsafeBufferPointer(rebasing: buffer[0..<frames * song.channelCount]))
-            }
-            try writer.commit()
+            try Self.write(to: output, encoding: bitDepth)
         } catch {
             throw CommandFailure(error)
         }
+    }
+
+    /// Synthesizes the song into a file (atomically: it appears only when complete).
+    static func write(to path: String, encoding: SampleEncoding?) throws {
+        var song = DemoSongSource()
+        let writer = try SoundFileWriter(path: path, sampleRate: Int(song.sampleRate),
+                                         channelCount: song.channelCount, encoding: encoding)
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: 4096 * song.channelCount)
+        defer { buffer.deallocate() }
+        while true {
+            let frames = try song.read(into: buffer)
+            if frames == 0 { break }
+            try writer.write(UnsafeBufferPointer(rebasing: buffer[0..<frames * song.channelCount]))
+        }
+        try writer.commit()
     }
 }
 

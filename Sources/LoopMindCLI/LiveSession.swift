@@ -1,5 +1,4 @@
 import AudioIO
-import DemoSong
 import Foundation
 import MasteringAI
 import MasteringDSP
@@ -18,18 +17,7 @@ final class LiveInput {
     init(_ input: String?) throws {
         guard let input, input != "demo" else {
             let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("loopmind-demo-\(getpid()).wav")
-            let song = DemoSongSource()
-            let writer = try SoundFileWriter(path: path, sampleRate: Int(song.sampleRate), channelCount: song.channelCount,
-                                             encoding: .float32)
-            let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: 8192 * song.channelCount)
-            defer { buffer.deallocate() }
-            var source = song
-            while true {
-                let frames = try source.read(into: buffer)
-                if frames == 0 { break }
-                try writer.write(UnsafeBufferPointer(rebasing: buffer[0..<frames * song.channelCount]))
-            }
-            try writer.commit()
+            try Demo.write(to: path, encoding: .float32)
             self.path = path
             name = "demo song"
             isTemporary = true

@@ -1,9 +1,9 @@
 import ArgumentParser
+import Console
 import Foundation
 import MasteringAI
 import MasteringDSP
 import Playback
-import Synchronization
 
 /// `loopmind play FILE [--seconds N] [--sink NAME] [--latency MS] [--no-audio] [chain options]`
 struct Play: ParsableCommand {
@@ -45,8 +45,6 @@ struct Play: ParsableCommand {
         }
     }
 
-    /// Set from the signal handlers; the main loop stops when it sees it.
-    static let stopRequested = Atomic<Bool>(false)
 
     func run() throws {
         let progress = ProgressLine(label: "planning the master")
@@ -64,15 +62,7 @@ struct Play: ParsableCommand {
             progress.clear()
             throw chain.failure(error)
         }
-        for signalNumber in [SIGINT, SIGTERM] {
-            signal(signalNumber) { _ in Play.stopRequested.store(true, ordering: .relaxed) }
-        }
-        // A parent may have started us with these blocked; they are how play is stopped.
-        var stopSignals = sigset_t()
-        sigemptyset(&stopSignals)
-        sigaddset(&stopSignals, SIGINT)
-        sigaddset(&stopSignals, SIGTERM)
-        pthread_sigmask(SIG_UNBLOCK, &stopSignals, nil)
+        StopSignals.install()
         if from > 0 {
             guard from < engine.durationSeconds else {
                 engine.stop()
@@ -90,7 +80,7 @@ struct Play: ParsableCommand {
         while true {
             let snapshot = engine.snapshot
             if snapshot.isFinished { break }
-            if Self.stopRequested.load(ordering: .relaxed) { stoppedBy = "signal"; break }
+            if StopSignals.isRequested { stoppedBy = "signal"; break }
             if let seconds, snapshot.playedSeconds >= seconds { stoppedBy = "--seconds"; break }
             if meterLine, monotonicSeconds() - lastDraw >= 0.1 {
                 lastDraw = monotonicSeconds()
@@ -124,9 +114,7 @@ struct Play: ParsableCommand {
     }
 
     static func meterLine(_ s: MeterSnapshot, section: EmotionSection?) -> String {
-        func time(_ seconds: Double) -> String {
-            String(format: "%d:%04.1f", Int(seconds) / 60, seconds.truncatingRemainder(dividingBy: 60))
-        }
+        let time = ScreenView.time
         func lufs(_ value: Double) -> String { value.isFinite ? String(format: "%5.1f", value) : "  -∞ " }
         let where_ = section.map { "§\(s.section + 1) \($0.emotion.rawValue)" } ?? ""
         return "\(s.isPlaying ? "▶" : "⏸") \(time(s.playheadSeconds))/\(time(s.durationSeconds)) \(where_)  "

@@ -30,12 +30,11 @@ struct MeterHeader: BitwiseCopyable {
     var compressorReductionDB: Float
     var limiterReductionDB: Float
     var loudnessGainDB: Float
-    var bypassed: Bool
     /// Some of the dry signal is in what is heard (bypass on, or fading).
     var bypassMixing: Bool
 
     static let empty = MeterHeader(frameCount: 0, fileFrame: 0, section: 0, compressorReductionDB: 0,
-                                   limiterReductionDB: 0, loudnessGainDB: 0, bypassed: false, bypassMixing: false)
+                                   limiterReductionDB: 0, loudnessGainDB: 0, bypassMixing: false)
 }
 
 /// Layout of a meter record's samples: processed, dry (latency-aligned input) and heard, each stereo.
@@ -330,8 +329,7 @@ final class AudioRenderer: @unchecked Sendable {
                                                 section: status.section.load(ordering: .relaxed),
                                                 compressorReductionDB: chain.compressorReductionDB,
                                                 limiterReductionDB: chain.limiterReductionDB,
-                                                loudnessGainDB: Float(chain.loudnessGainDB), bypassed: bypassMix > 0.5,
-                                                bypassMixing: mixing)
+                                                loudnessGainDB: Float(chain.loudnessGainDB), bypassMixing: mixing)
             meters.commitWrite()
         } else {
             status.droppedMeterRecords.add(1, ordering: .relaxed)

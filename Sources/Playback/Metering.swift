@@ -126,7 +126,6 @@ final class MeterCollector: @unchecked Sendable {
     private var crestFrames = 0
     private var recentPeaks: [(time: Double, peak: Double)] = []
     private var lastSection = -1
-    private var lastFrame = -1
     private var compressorHold: Float = 0
     private var limiterHold: Float = 0
     private var gainNow: Float = 0
@@ -292,7 +291,6 @@ final class MeterCollector: @unchecked Sendable {
             }
             lastSection = header.section
         }
-        lastFrame = header.fileFrame
     }
 
     private func feed(_ meter: LoudnessMeter, _ left: UnsafeMutablePointer<Float>, _ right: UnsafeMutablePointer<Float>, _ count: Int) {

@@ -23,7 +23,6 @@ public final class PlaybackEngine: @unchecked Sendable {
 
     public let sampleRate: Double
     public let frameCount: Int
-    public let isSilent: Bool
     private let disk: DiskStreamer
     private let renderer: AudioRenderer
     private let meters: MeterCollector
@@ -58,10 +57,8 @@ public final class PlaybackEngine: @unchecked Sendable {
         case .soundServer(let server, let sink, let latency):
             self.output = try PulseOutput(renderer: renderer, server: server, sink: sink, latencyMilliseconds: latency,
                                           streamName: streamName)
-            isSilent = false
         case .clock:
             self.output = ClockOutput(renderer: renderer)
-            isSilent = true
         }
     }
 

@@ -25,16 +25,7 @@ struct ConsoleEndToEndTests {
             var environment = ProcessInfo.processInfo.environment
             environment["TMUX"] = nil
             let child = try ChildProcess.spawn(["/usr/bin/tmux", "-L", socket] + arguments, environment: environment, captureOutput: capture)
-            var output = Data()
-            if let descriptor = child.output {
-                var buffer = [UInt8](repeating: 0, count: 65536)
-                while true {
-                    let count = read(descriptor, &buffer, buffer.count)
-                    if count <= 0 { break }
-                    output.append(contentsOf: buffer[0..<count])
-                }
-                Glibc.close(descriptor)
-            }
+            let output = child.output.map(ChildProcess.readToEnd) ?? Data()
             var status: Int32 = 0
             waitpid(child.pid, &status, 0)
             return String(decoding: output, as: UTF8.self)

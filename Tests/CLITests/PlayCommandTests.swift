@@ -40,15 +40,7 @@ struct PlayCommandTests {
         #expect(server.hasPlayingStream)
         usleep(1_000_000)
         kill(child.pid, SIGTERM)
-        var output = Data()
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 1)
-        defer { buffer.deallocate() }
-        while true {
-            let count = read(child.output!, buffer, 4096)
-            if count <= 0 { break }
-            output.append(buffer.assumingMemoryBound(to: UInt8.self), count: count)
-        }
-        close(child.output!)
+        let output = ChildProcess.readToEnd(child.output!)
         var status: Int32 = 0
         waitpid(child.pid, &status, 0)
         #expect(status == 0, "exit status \(status)")

@@ -35,7 +35,7 @@ final class FakeSession: ConsoleSession {
         settings[.highShelfGain] = -1.5
         return settings
     }
-    func styleOffset(_ parameter: ChainParameter, emotion: Emotion) -> Double { parameter == .highShelfGain ? 0.5 : 0 }
+    func styleOffsets(for emotion: Emotion) -> StyleOffsets { StyleOffsets([.highShelfGain: .init(value: 0.5, evidence: 3)]) }
     func setEmotion(_ emotion: Emotion?, section: Int) { emotions.append((emotion, section)) }
     func saveLearning(_ records: [TweakRecord]) throws -> String { saved.append(records); profile.learn(session: records); return "saved \(records.count)" }
     func startExport(adjustments: [ChainParameter: Double]) -> String { exports.append(adjustments); return "x-master.wav" }

@@ -84,14 +84,7 @@ public final class PrivatePulseServer: @unchecked Sendable {
               let child = try? ChildProcess.spawn([pactl, "list", "short", "sink-inputs"],
                                                   environment: ["PULSE_SERVER": server, "PATH": "/usr/bin:/bin"], captureOutput: true)
         else { return false }
-        var output = Data()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = read(child.output!, &buffer, 4096)
-            if count <= 0 { break }
-            output.append(contentsOf: buffer[0..<count])
-        }
-        close(child.output!)
+        let output = ChildProcess.readToEnd(child.output!)
         var status: Int32 = 0
         waitpid(child.pid, &status, 0)
         return !output.isEmpty
@@ -144,6 +137,19 @@ public enum ChildProcess {
             throw PrivatePulseServer.Failure(description: "cannot start \(arguments[0]) (error \(status))")
         }
         return (pid, captureOutput ? pipeEnds[0] : nil)
+    }
+
+    /// Everything a child writes to `descriptor` until it closes it; closes it then.
+    public static func readToEnd(_ descriptor: Int32) -> Data {
+        var output = Data()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count <= 0 { break }
+            output.append(contentsOf: buffer[0..<count])
+        }
+        close(descriptor)
+        return output
     }
 
     /// SIGTERM, then waits for it to end.

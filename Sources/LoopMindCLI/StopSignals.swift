@@ -1,0 +1,22 @@
+import Glibc
+import Synchronization
+
+/// How the long-running commands (`play`, `console`) are asked to stop: SIGINT, SIGTERM and
+/// SIGHUP set a flag their main loop reads, so they stop cleanly (summary printed, learning
+/// saved, terminal restored) instead of dying. The handler only stores an atomic.
+enum StopSignals {
+    static let requested = Atomic<Bool>(false)
+
+    static var isRequested: Bool { requested.load(ordering: .relaxed) }
+
+    /// Installs the handlers and unblocks the signals (a parent may have started us with them blocked).
+    static func install() {
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
+            signal(signalNumber) { _ in StopSignals.requested.store(true, ordering: .relaxed) }
+            sigaddset(&mask, signalNumber)
+        }
+        pthread_sigmask(SIG_UNBLOCK, &mask, nil)
+    }
+}
