@@ -38,6 +38,18 @@ struct ChainOptions: ParsableArguments {
     @Flag(name: .customLong("no-style"), help: "Do not apply the learned style.")
     var noStyle = false
 
+    @Option(name: .customLong("reference"),
+            help: "A master whose tone, loudness, dynamics and width to match (repeat to average several).")
+    var references: [String] = []
+
+    @Option(name: .customLong("reference-target"),
+            help: "A reference target saved with 'loopmind style reference add' (instead of --reference files).")
+    var referenceTarget: String?
+
+    @Option(name: .customLong("match-amount"),
+            help: "How far to match the reference, 0 (the AI's own master) … 1 (the full match).")
+    var matchAmount: Double?
+
     func validate() throws {
         if let intensity, !(0...1).contains(intensity) {
             throw ValidationError("--intensity must be between 0 and 1 (got \(intensity))")
@@ -59,6 +71,20 @@ struct ChainOptions: ParsableArguments {
         }
         if profile != nil && noStyle {
             throw ValidationError("give --profile or --no-style, not both")
+        }
+        if !references.isEmpty && referenceTarget != nil {
+            throw ValidationError("give --reference or --reference-target, not both")
+        }
+        if let matchAmount {
+            guard matchAmount >= 0 && matchAmount <= 1 else {
+                throw ValidationError("--match-amount must be between 0 and 1 (got \(matchAmount))")
+            }
+            guard !references.isEmpty || referenceTarget != nil else {
+                throw ValidationError("--match-amount needs --reference or --reference-target")
+            }
+        }
+        if let referenceTarget, !StyleProfile.isReferenceName(referenceTarget) {
+            throw ValidationError("'\(referenceTarget)' is not a reference name (letters, digits, - and _)")
         }
         if !(transition >= 0 && transition <= 30) {
             throw ValidationError("--transition must be between 0 and 30 seconds (got \(transition))")
@@ -100,14 +126,33 @@ struct ChainOptions: ParsableArguments {
         }
         var style: StyleProfile?
         if !noStyle {
-            let store = try StyleStore(profile: profile) { warning in
-                FileHandle.standardError.write(Data("loopmind: warning: \(warning)\n".utf8))
-            }
-            style = try store.load()
+            style = try store().load()
         }
         return OfflineMaster.Job(openSource: openSource, inputName: input, outputPath: outputPath, emotions: choice,
                                  targetLUFS: target ?? platformChoice?.targetLUFS, ceilingDBTP: ceilingDBTP,
                                  style: { emotion in style?.offsets(for: emotion) ?? StyleOffsets() },
-                                 encoding: encoding, transitionSeconds: transition)
+                                 encoding: encoding, transitionSeconds: transition,
+                                 reference: try referenceChoice(), matchAmount: matchAmount ?? 1)
+    }
+
+    private func store() throws -> StyleStore {
+        try StyleStore(profile: profile) { warning in
+            FileHandle.standardError.write(Data("loopmind: warning: \(warning)\n".utf8))
+        }
+    }
+
+    /// What to match: the `--reference` files learned now (averaged), or a saved target.
+    func referenceChoice() throws -> ReferenceTarget? {
+        if !references.isEmpty {
+            do { return try ReferenceLearner.learn(paths: references) } catch { throw CommandFailure(error) }
+        }
+        guard let referenceTarget else { return nil }
+        let saved = try store().load().references
+        guard let target = saved[referenceTarget] else {
+            let known = saved.keys.sorted()
+            throw CommandFailure("no saved reference target '\(referenceTarget)'" +
+                                 (known.isEmpty ? "; add one with 'loopmind style reference add NAME FILE…'" : "; saved: \(known.joined(separator: ", "))"))
+        }
+        return target
     }
 }

@@ -23,6 +23,38 @@ struct MasterReport {
         let transition_s: Double
         let emotion: String?
         let intensity: Double?
+        let reference: Reference?
+    }
+
+    /// The reference match: what was matched, how far, and the measured distances.
+    private struct Reference: Encodable {
+        let sources: [String]
+        let match_amount: Double
+        let reference_lufs: Double
+        let reference_crest_db: Double
+        /// Mean loudness-normalized 1/3-octave distance to the reference, dB: the AI's own
+        /// master (first pass) and the written master.
+        let own_distance_db: Double
+        let output_distance_db: Double
+        let own_crest_db: Double
+        let output_crest_db: Double
+        let compressor_threshold_change_db: Double
+        let match_passes: Int
+        let match_eq: [Bell]
+    }
+
+    private struct Bell: Encodable { let hz: Double, mid_db: Double, side_db: Double }
+
+    private var reference: Reference? {
+        guard let match = result.reference else { return nil }
+        return Reference(sources: match.target.sources.map(\.name), match_amount: match.amount,
+                         reference_lufs: round3(match.target.integratedLUFS), reference_crest_db: round3(match.target.crestDB),
+                         own_distance_db: round3(match.ownDistanceDB), output_distance_db: round3(match.distanceDB),
+                         own_crest_db: round3(match.ownCrestDB), output_crest_db: round3(match.crestDB),
+                         compressor_threshold_change_db: round3(match.thresholdChangeDB), match_passes: match.iterations,
+                         match_eq: (0..<MatchCurve.bandCount).map {
+                             Bell(hz: (MatchCurve.centresHz[$0] * 10).rounded() / 10, mid_db: match.curve.mid[$0], side_db: match.curve.side[$0])
+                         })
     }
 
     private struct Section: Encodable {
@@ -71,7 +103,7 @@ struct MasterReport {
             settings: single?.decision.settings.byName.mapValues(round3),
             moves: result.moves.map { var move = $0; move.time = round3(move.time); move.from = round3(move.from); move.to = round3(move.to); return move },
             output: result.output, loudness_loop: loop, transition_s: result.transitionSeconds,
-            emotion: single?.emotion.rawValue, intensity: single.map { round3($0.intensity) })
+            emotion: single?.emotion.rawValue, intensity: single.map { round3($0.intensity) }, reference: reference)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self)
@@ -92,6 +124,12 @@ struct MasterReport {
         lines.append(String(format: "true peak   %6.1f dBTP   ceiling %6.1f dBTP (%.2f dB under)",
                             result.output.truePeakDBTP, loop.ceiling_dbtp, loop.true_peak_margin_db))
         lines.append(String(format: "mean limiting %.1f dB", loop.mean_limiting_db))
+        if let reference {
+            lines.append(String(format: "reference   %@ at %.1f LUFS, matched %.0f %%: tone distance %.2f dB → %.2f dB, crest %.1f → %.1f dB (reference %.1f)",
+                                reference.sources.joined(separator: ", "), reference.reference_lufs, reference.match_amount * 100,
+                                reference.own_distance_db, reference.output_distance_db,
+                                reference.own_crest_db, reference.output_crest_db, reference.reference_crest_db))
+        }
         lines.append("AI moves:")
         for move in result.moves {
             lines.append(String(format: "  %6.1f s  %@ %8.2f → %8.2f   %@", move.time,

@@ -16,4 +16,13 @@ public struct AIMove: Sendable, Equatable, Encodable {
         self.to = to
         self.reason = reason
     }
+
+    /// A move on something that is not a chain parameter (the matching EQ's bells).
+    public init(time: Double, name: String, from: Double, to: Double, reason: String) {
+        self.time = time
+        self.parameter = name
+        self.from = from
+        self.to = to
+        self.reason = reason
+    }
 }

@@ -55,6 +55,8 @@ public struct StyleProfile: Sendable, Equatable {
     public var overall: [ChainParameter: LearnedOffset] = [:]
     /// Emotion → parameter → offset.
     public var emotions: [Emotion: [ChainParameter: LearnedOffset]] = [:]
+    /// Saved reference targets by name (`style reference add`), for `--reference-target`.
+    public var references: [String: ReferenceTarget] = [:]
 
     public init() {}
 
@@ -171,6 +173,7 @@ public struct StyleProfile: Sendable, Equatable {
             }
         }
         sessions += other.sessions
+        for (name, target) in other.references where references[name] == nil { references[name] = target }
     }
 
     static func timestamp(_ date: Date) -> String {
@@ -183,7 +186,7 @@ public struct StyleProfile: Sendable, Equatable {
 // MARK: - JSON: written sorted and pretty; read as untrusted input
 
 extension StyleProfile: Codable {
-    enum CodingKeys: String, CodingKey { case schemaVersion = "schema_version", sessions, overall, emotions }
+    enum CodingKeys: String, CodingKey { case schemaVersion = "schema_version", sessions, overall, emotions, references }
 
     /// Why a profile or import was refused, naming the field.
     public struct FormatError: Error, CustomStringConvertible {
@@ -200,6 +203,7 @@ extension StyleProfile: Codable {
         try container.encode(Dictionary(uniqueKeysWithValues: emotions.map { emotion, parameters in
             (emotion.rawValue, Dictionary(uniqueKeysWithValues: parameters.map { ($0.key.spec.name, $0.value) }))
         }), forKey: .emotions)
+        if !references.isEmpty { try container.encode(references, forKey: .references) }
     }
 
     public init(from decoder: any Decoder) throws {
@@ -218,6 +222,22 @@ extension StyleProfile: Codable {
                 throw FormatError(description: "emotions.\(name): unknown emotion", isFutureVersion: false)
             }
             emotions[emotion] = try Self.parameters(parameters, field: "emotions.\(name)")
+        }
+        references = try container.decodeIfPresent([String: ReferenceTarget].self, forKey: .references) ?? [:]
+        for (name, target) in references {
+            guard Self.isReferenceName(name) else {
+                throw FormatError(description: "references.\(name): not a reference name (letters, digits, - and _, at most 64)", isFutureVersion: false)
+            }
+            do { try target.validate() } catch {
+                throw FormatError(description: "references.\(name): \(error)", isFutureVersion: false)
+            }
+        }
+    }
+
+    /// What a saved reference may be called: 1–64 letters, digits, '-' or '_'.
+    public static func isReferenceName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 64 && name.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
         }
     }
 

@@ -21,6 +21,8 @@ public struct ChainAutomation: Sendable {
 
     public private(set) var sections: [Section]
     public let transitionFrames: Int
+    /// The reference match, the same for the whole track (flat without a reference).
+    public var match = MatchCurve()
     /// Half-widths of each boundary's crossfade (index k: between sections k−1 and k).
     private var halfWidths: [Int]
 

@@ -1,7 +1,7 @@
 import Glibc
 
 /// The mastering chain, one concrete struct of concrete stages in signal order:
-/// input trim → EQ → compressor → exciter → stereo width → loudness gain → true-peak limiter → dither.
+/// input trim → EQ (tone, then the reference match) → compressor → exciter → stereo width → loudness gain → true-peak limiter → dither.
 ///
 /// The same chain runs offline (`master`) and, later, live. `prepare` allocates; after it,
 /// `apply`, `process` and the meters neither allocate nor lock. Settings are targets: every
@@ -9,6 +9,7 @@ import Glibc
 public struct MasteringChain {
     private var trim = SmoothedValue(0, rampFrames: 1)
     private var eq = ToneEQ()
+    private var match = MatchEQ()
     private var compressor = Compressor()
     private var exciter = Exciter()
     private var width = StereoWidth()
@@ -33,6 +34,7 @@ public struct MasteringChain {
     public mutating func prepare(_ spec: ProcessSpec, bitDepth: Int) {
         trim = SmoothedValue(trim.target, rampFrames: Int(0.02 * spec.sampleRate))
         eq.prepare(spec)
+        match.prepare(spec)
         compressor.prepare(spec)
         exciter.prepare(spec)
         width.prepare(spec)
@@ -44,7 +46,7 @@ public struct MasteringChain {
     }
 
     public mutating func reset() {
-        eq.reset(); compressor.reset(); exciter.reset(); width.reset(); loudness.reset(); limiter.reset()
+        eq.reset(); match.reset(); compressor.reset(); exciter.reset(); width.reset(); loudness.reset(); limiter.reset()
     }
 
     /// Sets every stage's targets from `settings` (glides follow).
@@ -69,6 +71,10 @@ public struct MasteringChain {
         limiter.setRelease(milliseconds: settings[.limiterRelease])
     }
 
+    /// The matching EQ's curve (reference mastering; flat: off). It glides over 50 ms.
+    public mutating func setMatchCurve(_ curve: MatchCurve) { match.setCurve(curve) }
+    public var matchCurve: MatchCurve { match.curve }
+
     /// The loudness controller's gain target, dB (it glides within the slew limit).
     public mutating func setLoudnessGain(_ decibels: Double) { loudness.setTarget(decibels) }
 
@@ -76,6 +82,7 @@ public struct MasteringChain {
     public mutating func snapToSettings() {
         trim.snap(to: trim.target)
         eq.snapToTargets()
+        match.snap()
         exciter.reset()
         width.reset()
         loudness.reset()
@@ -96,6 +103,7 @@ public struct MasteringChain {
             for index in 0..<frames { block.left[index] *= gain; block.right[index] *= gain }
         }
         eq.process(block)
+        match.process(block)
         compressor.process(block)
         exciter.process(block)
         width.process(block)

@@ -136,6 +136,7 @@ final class AudioRenderer: @unchecked Sendable {
         let start = automation.value(at: 0)
         applied = start
         chain.apply(start.settings)
+        chain.setMatchCurve(automation.match)
         chain.prepare(ProcessSpec(sampleRate: disk.sampleRate, maximumBlockFrames: Self.automationGrid), bitDepth: 0)
         chain.setLoudnessGain(start.gainDB)
         chain.snapToSettings()
@@ -204,6 +205,7 @@ final class AudioRenderer: @unchecked Sendable {
             automation = box
             waitingAutomation = nil
             needsEvaluation = true
+            chain.setMatchCurve(box.takeUnretainedValue().automation.match)
         }
         status.isPlaying.store(playing, ordering: .relaxed)
         status.isBypassed.store(bypassed, ordering: .relaxed)

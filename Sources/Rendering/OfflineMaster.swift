@@ -43,14 +43,19 @@ public struct OfflineMaster {
         public var style: (Emotion) -> StyleOffsets
         public var encoding: SampleEncoding?
         public var transitionSeconds: Double
+        /// Reference mastering: what to match (nil: no reference) and how far (0…1).
+        public var reference: ReferenceTarget?
+        public var matchAmount: Double
 
         public init(openSource: @escaping () throws -> any AudioSource, inputName: String, outputPath: String,
                     emotions: EmotionChoice = .auto(intensity: nil), targetLUFS: Double? = nil, ceilingDBTP: Double = -1,
                     style: @escaping (Emotion) -> StyleOffsets = { _ in StyleOffsets() },
-                    encoding: SampleEncoding? = nil, transitionSeconds: Double = 2) {
+                    encoding: SampleEncoding? = nil, transitionSeconds: Double = 2,
+                    reference: ReferenceTarget? = nil, matchAmount: Double = 1) {
             self.openSource = openSource; self.inputName = inputName; self.outputPath = outputPath
             self.emotions = emotions; self.targetLUFS = targetLUFS; self.ceilingDBTP = ceilingDBTP
             self.style = style; self.encoding = encoding; self.transitionSeconds = transitionSeconds
+            self.reference = reference; self.matchAmount = matchAmount
         }
     }
 
@@ -85,6 +90,8 @@ public struct OfflineMaster {
         public var fastestGainSlewDBPerSecond: Double
         /// Set when the target could not be reached without wrecking the material.
         public var shortfall: String?
+        /// The reference match, when there was one: its target, curve and measured distances.
+        public var reference: ReferenceMatch?
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -133,7 +140,7 @@ public struct OfflineMaster {
                 EmotionGraph(sections: estimated.sections.map { var section = $0; section.intensity = value; return section })
             } ?? estimated
         }
-        return MasterPlan(input: input, graph: graph, plan: Plan(graph: graph, input: input, track: track, job: job))
+        return MasterPlan(input: input, graph: graph, track: track, job: job)
     }
 
     /// Step 3 without a file: closes the loudness loop (whole passes through the chain, measured)
@@ -144,6 +151,7 @@ public struct OfflineMaster {
         plan.passes = outcome.passes
         plan.shortfall = outcome.shortfall
         plan.sectionLoudness = outcome.sectionLoudness
+        plan.reference = outcome.reference ?? plan.reference
     }
 
     public func run(_ job: Job) throws -> Result {
@@ -177,10 +185,10 @@ public struct OfflineMaster {
             progress?(1)
             return Result(input: input, graph: plan.graph,
                           sections: plan.plan.results(outputLoudness: outcome.sectionLoudness),
-                          moves: plan.plan.moves, output: output, targetLUFS: plan.targetLUFS, ceilingDBTP: job.ceilingDBTP,
+                          moves: plan.moves, output: output, targetLUFS: plan.targetLUFS, ceilingDBTP: job.ceilingDBTP,
                           transitionSeconds: job.transitionSeconds, passes: passes,
                           meanLimitingDB: outcome.meanLimitingDB, fastestGainSlewDBPerSecond: outcome.fastestGainSlew,
-                          shortfall: outcome.shortfall)
+                          shortfall: outcome.shortfall, reference: outcome.reference)
         }
     }
 
@@ -190,6 +198,7 @@ public struct OfflineMaster {
         var meanLimitingDB: Double
         var fastestGainSlew: Double
         var shortfall: String?
+        var reference: ReferenceMatch?
     }
 
     /// The closed loop: renders passes (each into a fresh writer, when one is made) and corrects
@@ -202,16 +211,28 @@ public struct OfflineMaster {
         while true {
             pass += 1
             let writer = try makeWriter()
-            let automation = master.plan.automation(ceilingDBTP: ceiling, sampleRate: master.input.sampleRate,
-                                                    transitionSeconds: job.transitionSeconds)
+            let automation = master.automation(ceilingDBTP: ceiling, transitionSeconds: job.transitionSeconds)
             let rendered = try render(job, automation: automation, ditherBits: ditherBits, writer: writer,
+                                      measureTone: master.reference != nil,
                                       passFraction: (0.1 + 0.8 * Double(pass - 1) / 3, 0.8 / 3))
             let sectionLoudness = master.plan.sectionFrames.map { rendered.loudness.loudness(subBlocks: $0) }
             let reached = rendered.loudness.integratedLUFS
             let error = target - reached
             let sectionErrors = master.plan.sectionErrors(sectionLoudness: sectionLoudness)
             let sectionsSettled = sectionErrors.allSatisfy { abs($0) <= Self.sectionToleranceLU } || pass >= 5
-            let done = abs(error) <= Self.toleranceLU * 0.75 && sectionsSettled
+            // The reference match measures each pass and refits its bells until the tone settles.
+            var toneSettled = true
+            if var match = master.reference, let tone = rendered.tone {
+                let settledBefore = match.isSettled
+                let thresholdChange = match.measured(tone, loudness: reached, sampleRate: master.input.sampleRate,
+                                                     compressorThresholdDB: master.plan.sections[0].decision.settings[.compThreshold])
+                if thresholdChange != 0 { master.plan.shiftCompressorThreshold(by: thresholdChange) }
+                // The new bells change the loudness: the gains take it off before the next pass.
+                if !settledBefore { master.plan.shiftGains(by: -match.refitLoudnessChangeDB) }
+                toneSettled = settledBefore || match.isSettled
+                master.reference = match
+            }
+            let done = abs(error) <= Self.toleranceLU * 0.75 && sectionsSettled && toneSettled
             let limited = error > 0 && rendered.meanLimitingDB >= Self.maximumMeanLimitingDB
             if done || limited || pass >= Self.maximumPasses {
                 var shortfall: String?
@@ -220,7 +241,7 @@ public struct OfflineMaster {
                                        target, job.ceilingDBTP, Self.maximumMeanLimitingDB, reached)
                 }
                 return LoopOutcome(passes: pass, sectionLoudness: sectionLoudness, meanLimitingDB: rendered.meanLimitingDB,
-                                   fastestGainSlew: rendered.fastestGainSlew, shortfall: shortfall)
+                                   fastestGainSlew: rendered.fastestGainSlew, shortfall: shortfall, reference: master.reference)
             }
             master.plan.correct(sectionErrors: sectionErrors, sectionLoudness: sectionLoudness, wholeError: error)
         }
@@ -228,8 +249,8 @@ public struct OfflineMaster {
 
     /// One pass: the automated chain over the whole input, written, with the output's loudness measured.
     private func render(_ job: Job, automation: ChainAutomation, ditherBits: Int, writer: SoundFileWriter?,
-                        passFraction: (start: Double, span: Double))
-        throws -> (loudness: LoudnessTimeline, meanLimitingDB: Double, fastestGainSlew: Double) {
+                        measureTone: Bool, passFraction: (start: Double, span: Double))
+        throws -> (loudness: LoudnessTimeline, meanLimitingDB: Double, fastestGainSlew: Double, tone: ToneMatchMeasurement?) {
         var source = try job.openSource()
         let channels = source.channelCount
         let rate = source.sampleRate
@@ -238,6 +259,7 @@ public struct OfflineMaster {
         var chain = MasteringChain()
         let start = automation.value(at: 0)
         chain.apply(start.settings)
+        chain.setMatchCurve(automation.match)
         chain.prepare(ProcessSpec(sampleRate: rate, maximumBlockFrames: frames), bitDepth: ditherBits)
         chain.setLoudnessGain(start.gainDB)
         chain.snapToSettings()
@@ -245,6 +267,7 @@ public struct OfflineMaster {
         let latency = chain.latencyFrames
         let loudness = try LoudnessTimeline(channelCount: channels, sampleRate: rate,
                                             layout: SpeakerPosition.defaultLayout(channelCount: channels))
+        let toneMeter = measureTone ? ToneMatchMeter(sampleRate: rate, channelCount: channels) : nil
 
         let interleaved = UnsafeMutableBufferPointer<Float>.allocate(capacity: frames * channels)
         let left = UnsafeMutablePointer<Float>.allocate(capacity: frames)
@@ -309,12 +332,13 @@ public struct OfflineMaster {
             }
             let block = UnsafeBufferPointer(rebasing: out[0..<produced * channels])
             try loudness.add(block)
+            toneMeter?.add(block)
             try writer?.write(block)
             if let progress, let total, total > 0 {
                 progress(passFraction.start + passFraction.span * min(1, Double(framesIn) / Double(total)))
             }
         }
-        return (loudness, limitingBlocks > 0 ? limitingSum / Double(limitingBlocks) : 0, fastestGainSlew)
+        return (loudness, limitingBlocks > 0 ? limitingSum / Double(limitingBlocks) : 0, fastestGainSlew, toneMeter?.finish())
     }
 }
 
@@ -330,13 +354,40 @@ public struct MasterPlan {
     public internal(set) var shortfall: String?
     /// Each section's output loudness in the last settling pass.
     var sectionLoudness: [Double] = []
+    /// The reference match (nil without a reference, or at amount 0: then the plain master).
+    public internal(set) var reference: ReferenceMatch?
+    /// The loudness decision a reference made (the plan's own moves say the rest).
+    private var referenceLoudnessMove: AIMove?
 
-    init(input: AnalysisReport, graph: EmotionGraph, plan: Plan) {
-        self.input = input; self.graph = graph; self.plan = plan
+    /// The AI's plan for `graph`; with a reference, its loudness target moves toward the
+    /// reference's by the match amount (unless the job names a target) and a match follows.
+    init(input: AnalysisReport, graph: EmotionGraph, track: FeatureTrack, job: OfflineMaster.Job) {
+        self.input = input; self.graph = graph
+        var plan = Plan(graph: graph, input: input, track: track, job: job)
+        if let target = job.reference, job.matchAmount > 0 {
+            let amount = min(job.matchAmount, 1)
+            if job.targetLUFS == nil {
+                let own = plan.targetLUFS
+                var matched = job
+                matched.targetLUFS = own + amount * (target.integratedLUFS - own)
+                plan = Plan(graph: graph, input: input, track: track, job: matched)
+                referenceLoudnessMove = AIMove(time: 0, parameter: .loudnessTarget, from: own, to: plan.targetLUFS,
+                                               reason: String(format: "%@ sits at %.1f LUFS; the master aims at %.1f LUFS (%d %% of the way from the AI's %.1f)",
+                                                              target.label, target.integratedLUFS, plan.targetLUFS,
+                                                              Int((amount * 100).rounded()), own))
+            }
+            reference = ReferenceMatch(target: target, amount: amount)
+        }
+        self.plan = plan
     }
 
     public var targetLUFS: Double { plan.targetLUFS }
-    public var moves: [AIMove] { plan.moves }
+    /// The plan's moves, then the reference's (loudness, dynamics, tone, width), in time order.
+    public var moves: [AIMove] {
+        let extra = (referenceLoudnessMove.map { [$0] } ?? []) + (reference?.moves ?? [])
+        guard !extra.isEmpty else { return plan.moves }
+        return (plan.moves + extra).enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+    }
     /// Each section: span, emotion, decision, aims; output loudness once settled.
     public var sections: [OfflineMaster.SectionResult] {
         plan.results(outputLoudness: sectionLoudness.isEmpty ? Array(repeating: .nan, count: plan.sections.count) : sectionLoudness)
@@ -344,7 +395,9 @@ public struct MasterPlan {
 
     /// The chain's automation for this plan, with the limiter at `ceilingDBTP`.
     public func automation(ceilingDBTP: Double, transitionSeconds: Double) -> ChainAutomation {
-        plan.automation(ceilingDBTP: ceilingDBTP, sampleRate: input.sampleRate, transitionSeconds: transitionSeconds)
+        var automation = plan.automation(ceilingDBTP: ceilingDBTP, sampleRate: input.sampleRate, transitionSeconds: transitionSeconds)
+        if let reference { automation.match = reference.curve }
+        return automation
     }
 }
 
@@ -493,6 +546,23 @@ struct Plan {
         }
     }
 
+    /// Moves every section's loudness gain (a refit of the match EQ changed the loudness).
+    /// The last measurement moves with them, as if made with the new bells: the secant slopes
+    /// then see only the loop's own corrections.
+    mutating func shiftGains(by decibels: Double) {
+        for index in sections.indices {
+            sections[index].gainDB += decibels
+            lastMeasurement[index]?.gain += decibels
+        }
+    }
+
+    /// Moves every section's compressor threshold (the reference's dynamics decision).
+    mutating func shiftCompressorThreshold(by decibels: Double) {
+        for index in sections.indices {
+            sections[index].decision.settings[.compThreshold] += decibels
+        }
+    }
+
     func automation(ceilingDBTP: Double, sampleRate: Double, transitionSeconds: Double) -> ChainAutomation {
         ChainAutomation(sections: sections.map { section in
             var settings = section.decision.settings
@@ -517,6 +587,6 @@ extension MasterPlan {
     /// The same input with another emotion graph (the console's "this section is dreamy"):
     /// decisions and open-loop gains remade from the analysis already done, no audio read.
     public func replanned(graph: EmotionGraph, job: OfflineMaster.Job) -> MasterPlan {
-        MasterPlan(input: input, graph: graph, plan: Plan(graph: graph, input: input, track: input.features!, job: job))
+        MasterPlan(input: input, graph: graph, track: input.features!, job: job)
     }
 }

@@ -1,0 +1,242 @@
+import Analysis
+import Foundation
+import MasteringDSP
+
+/// Shapes a master toward a `ReferenceTarget`: the decisions of reference mastering, as AI moves.
+///
+/// Tone and width are matched in a closed loop with the loudness loop: the first pass is the
+/// AI's own master (no match). From it the matcher measures where the master's tone sits
+/// (mid and side per 1/3-octave band, relative to its loudness) and sets the aim:
+/// `own + amount × (reference − own)`, the difference smoothed over about an octave so the
+/// match follows the balance of the reference, not its notes. The matching EQ's bells are fitted
+/// to that correction; each later pass measures what came out and refits to what is still
+/// missing, until the mean band error is under `settledDB` (or `maximumIterations`). Working on
+/// mid and side separately matches width band by band; a mono input has no side to shape.
+///
+/// Dynamics move once, after the first pass: if the master has more short-term crest than the
+/// reference, the compressor's threshold goes down (up if it has less), by twice the difference
+/// times the amount, at most 8 dB. Loudness is decided in the plan: the reference's, blended
+/// with the AI's by the amount (an explicit `--target` or `--platform` wins).
+public struct ReferenceMatch: Sendable {
+    public let target: ReferenceTarget
+    /// 0: the AI's own master; 1: the full match.
+    public let amount: Double
+    public private(set) var curve = MatchCurve()
+    /// Moves of the tone, width and dynamics match (loudness is the plan's).
+    public private(set) var moves: [AIMove] = []
+    /// Passes measured so far.
+    public private(set) var iterations = 0
+    /// The master's mean band distance to its aim in the last measured pass, dB.
+    public private(set) var residualDB = Double.nan
+    /// The first pass's (the AI's own master's) distance to the reference, and the last pass's.
+    public private(set) var ownDistanceDB = Double.nan
+    public private(set) var distanceDB = Double.nan
+    /// 100 ms crest of the AI's own master and of the last pass, dB.
+    public private(set) var ownCrestDB = Double.nan
+    public private(set) var crestDB = Double.nan
+    /// The compressor threshold change decided after the first pass, dB.
+    public private(set) var thresholdChangeDB = 0.0
+
+    private var aimMid: [Double?] = []
+    private var aimSide: [Double?] = []
+    private var wantedMid: [Double?] = []
+    private var wantedSide: [Double?] = []
+    private var hasSide = false
+    /// The dynamics move (kept); the tone moves are remade from each refit's curve.
+    private var dynamicsMoves: [AIMove] = []
+    /// How the last refit changed the loudness of what was measured, dB (the plan takes it
+    /// off its gains, so a refit does not throw the loudness loop off its target).
+    public private(set) var refitLoudnessChangeDB = 0.0
+
+    public static let settledDB = 0.3
+    /// Passes measured at most: the AI's own, then up to two refits.
+    public static let maximumIterations = 3
+    /// Bands whose level under the loudness is lower than this hold no content worth shaping.
+    static let contentFloorDB = -80.0
+    /// Side quieter than the mid by more than this, in a band, is left alone (no noise boosted).
+    static let sideFloorDB = -45.0
+
+    public init(target: ReferenceTarget, amount: Double) {
+        self.target = target
+        self.amount = min(max(amount, 0), 1)
+    }
+
+    /// Whether the tone loop has more to do.
+    public var isSettled: Bool { amount == 0 || iterations >= Self.maximumIterations || (iterations > 1 && residualDB <= Self.settledDB) }
+
+    /// Takes one pass's measurement of the output; updates the curve (and, after the first pass,
+    /// returns a compressor threshold change for the plan to apply, 0 if none).
+    public mutating func measured(_ tone: ToneMatchMeasurement, loudness: Double, sampleRate: Double, compressorThresholdDB: Double) -> Double {
+        guard amount > 0, loudness.isFinite else { return 0 }
+        let own = tone.relative(toLoudness: loudness)
+        iterations += 1
+        distanceDB = SpectralDistance.meanBandDifferenceDB(tone, loudness: loudness, to: target)
+        crestDB = tone.blockCrestDB
+        if iterations == 1 {
+            ownDistanceDB = distanceDB
+            ownCrestDB = tone.blockCrestDB
+            setAims(own)
+            let change = decideDynamics(tone, threshold: compressorThresholdDB)
+            hasSide = own.sideDB.contains { $0 != nil } && tone.sideToMidDB > -60
+            refit(sampleRate: sampleRate, measured: tone)
+            return change
+        }
+        guard !isSettled else { refitLoudnessChangeDB = 0; return 0 }
+        // What is still missing, smoothed like the aim, added to what was asked for.
+        let residualMid = Self.smoothed(zip(aimMid, own.midDB).map { aim, now in aim.flatMap { a in now.map { a - $0 } } })
+        let residualSide = Self.smoothed(zip(aimSide, own.sideDB).map { aim, now in aim.flatMap { a in now.map { a - $0 } } })
+        let errors = (residualMid + residualSide).compactMap { $0 }.map(abs)
+        residualDB = errors.isEmpty ? 0 : errors.reduce(0, +) / Double(errors.count)
+        if residualDB > Self.settledDB {
+            wantedMid = zip(wantedMid, residualMid).map { wanted, residual in wanted.map { $0 + (residual ?? 0) } }
+            wantedSide = zip(wantedSide, residualSide).map { wanted, residual in wanted.map { $0 + (residual ?? 0) } }
+            refit(sampleRate: sampleRate, measured: tone)
+        } else {
+            refitLoudnessChangeDB = 0
+        }
+        return 0
+    }
+
+    /// The aim per band from the AI's own master (`own`, relative to its loudness).
+    private mutating func setAims(_ own: ToneMatchMeasurement) {
+        let count = ThirdOctaveBands.count
+        var midDifference: [Double?] = Array(repeating: nil, count: count)
+        var sideDifference: [Double?] = Array(repeating: nil, count: count)
+        for band in 0..<count {
+            let reference = target.bands[band]
+            if let mine = own.midDB[band], let theirs = reference.mid,
+               mine > Self.contentFloorDB, theirs > Self.contentFloorDB {
+                midDifference[band] = theirs - mine
+            }
+            if let mine = own.sideDB[band], let theirs = reference.side, let mid = own.midDB[band],
+               mine - mid > Self.sideFloorDB, theirs > Self.contentFloorDB {
+                sideDifference[band] = theirs - mine
+            }
+        }
+        // Smoothed, then one offset off both (the loudness loop sets the level, not the bells).
+        var mid = Self.smoothed(midDifference).map { $0.map { $0 * amount } }
+        var side = Self.smoothed(sideDifference).map { $0.map { $0 * amount } }
+        let central = mid.indices.filter { ThirdOctaveBands.nominalCentresHz[$0] >= 31.5 && ThirdOctaveBands.nominalCentresHz[$0] <= 16000 }
+            .compactMap { mid[$0] }
+        let offset = central.isEmpty ? 0 : central.reduce(0, +) / Double(central.count)
+        mid = mid.map { $0.map { $0 - offset } }
+        side = side.map { $0.map { $0 - offset } }
+        aimMid = zip(own.midDB, mid).map { now, change in change.flatMap { c in now.map { $0 + c } } }
+        aimSide = zip(own.sideDB, side).map { now, change in change.flatMap { c in now.map { $0 + c } } }
+        wantedMid = mid
+        wantedSide = side
+    }
+
+    /// Compression toward the reference's density (the plan applies it to every section).
+    private mutating func decideDynamics(_ tone: ToneMatchMeasurement, threshold: Double) -> Double {
+        let difference = tone.blockCrestDB - target.crestDB
+        guard abs(difference) > 0.5 else { return 0 }
+        let wanted = -min(max(2 * difference * amount, -8), 8)
+        let range = ChainParameter.compThreshold.spec.range
+        let change = min(max(threshold + wanted, range.lowerBound), range.upperBound) - threshold
+        guard abs(change) > 0.05 else { return 0 }
+        thresholdChangeDB = change
+        let way = difference > 0 ? "denser" : "more open"
+        dynamicsMoves.append(AIMove(time: 0, parameter: .compThreshold, from: threshold, to: threshold + change,
+                            reason: String(format: "compressor threshold %+.1f dB: %@ is %@ (100 ms crest %.1f dB against %.1f dB here); %@ compression moves toward it",
+                                           change, target.label, way, target.crestDB, tone.blockCrestDB, difference > 0 ? "more" : "less")))
+        return change
+    }
+
+    private mutating func refit(sampleRate: Double, measured: ToneMatchMeasurement) {
+        let before = curve
+        func points(_ wanted: [Double?]) -> [(hz: Double, db: Double)] {
+            wanted.indices.compactMap { band in wanted[band].map { (ThirdOctaveBands.exactCentresHz[band], $0) } }
+        }
+        let mid = MatchCurve.fit(points(wantedMid), sampleRate: sampleRate)
+        let side = MatchCurve.fit(points(wantedSide), sampleRate: sampleRate)
+        var curve = MatchCurve()
+        for band in 0..<MatchCurve.bandCount {
+            curve.mid[band] = (mid[band] * 10).rounded() / 10
+            curve.side[band] = (side[band] * 10).rounded() / 10
+        }
+        self.curve = curve
+        refitLoudnessChangeDB = Self.loudnessChange(from: before, to: curve, on: measured, sampleRate: sampleRate)
+        moves = dynamicsMoves
+        describeTone(sampleRate: sampleRate, hasSide: hasSide)
+    }
+
+    /// The change in K-weighted loudness that going from curve `a` to `b` makes to a recording
+    /// with the measured band levels, dB: each band's power times the curves' difference there,
+    /// weighted by the K filter (BS.1770's two stages, evaluated at 48 kHz, where they are defined).
+    static func loudnessChange(from a: MatchCurve, to b: MatchCurve, on measured: ToneMatchMeasurement, sampleRate: Double) -> Double {
+        var before = 0.0, after = 0.0
+        for band in 0..<ThirdOctaveBands.count {
+            let hz = ThirdOctaveBands.exactCentresHz[band]
+            let weight = pow(10, kWeightingDB(hz) / 10)
+            for (level, onSide) in [(measured.midDB[band], false), (measured.sideDB[band], true)] {
+                guard let level, level.isFinite else { continue }
+                let power = pow(10, level / 10) * weight
+                let change = b.magnitudeDB(atFrequency: hz, sampleRate: sampleRate, side: onSide)
+                    - a.magnitudeDB(atFrequency: hz, sampleRate: sampleRate, side: onSide)
+                before += power
+                after += power * pow(10, change / 10)
+            }
+        }
+        return before > 0 && after > 0 ? 10 * log10(after / before) : 0
+    }
+
+    /// BS.1770's K filter response at `hz`, dB.
+    static func kWeightingDB(_ hz: Double) -> Double {
+        let shelf = (b: (1.53512485958697, -2.69169618940638, 1.19839281085285), a: (-1.69065929318241, 0.73248077421585))
+        let highPass = (b: (1.0, -2.0, 1.0), a: (-1.99004745483398, 0.99007225036621))
+        func magnitude(_ b: (Double, Double, Double), _ a: (Double, Double)) -> Double {
+            let w = 2 * Double.pi * hz / 48000
+            let nr = b.0 + b.1 * cos(w) + b.2 * cos(2 * w), ni = -(b.1 * sin(w) + b.2 * sin(2 * w))
+            let dr = 1 + a.0 * cos(w) + a.1 * cos(2 * w), di = -(a.0 * sin(w) + a.1 * sin(2 * w))
+            return ((nr * nr + ni * ni) / (dr * dr + di * di)).squareRoot()
+        }
+        return 20 * log10(magnitude(shelf.b, shelf.a) * magnitude(highPass.b, highPass.a))
+    }
+
+    /// The first fit's bells as moves, each with the band difference that asked for it.
+    private mutating func describeTone(sampleRate: Double, hasSide: Bool) {
+        let percent = Int((amount * 100).rounded())
+        for band in 0..<MatchCurve.bandCount where abs(curve.mid[band]) >= 0.3 {
+            let hz = MatchCurve.centresHz[band]
+            moves.append(AIMove(time: 0, name: "match.mid.\(Self.label(hz))", from: 0, to: curve.mid[band],
+                                reason: String(format: "%@ has %@ around %@ than this master (mid); matching %d %%",
+                                               target.label, curve.mid[band] > 0 ? "more" : "less", Self.label(hz), percent)))
+        }
+        if !hasSide {
+            moves.append(AIMove(time: 0, name: "match.side", from: 0, to: 0,
+                                reason: "the track is mono: there is no side to shape toward \(target.label)'s width"))
+            return
+        }
+        for band in 0..<MatchCurve.bandCount where abs(curve.side[band]) >= 0.3 {
+            let hz = MatchCurve.centresHz[band]
+            moves.append(AIMove(time: 0, name: "match.side.\(Self.label(hz))", from: 0, to: curve.side[band],
+                                reason: String(format: "%@ is %@ around %@ (more %@ next to the mid); matching %d %%",
+                                               target.label, curve.side[band] > 0 ? "wider" : "narrower", Self.label(hz),
+                                               curve.side[band] > 0 ? "side" : "mid", percent)))
+        }
+    }
+
+    static func label(_ hz: Double) -> String {
+        hz >= 1000 ? String(format: "%.1fkHz", hz / 1000) : String(format: "%.0fHz", hz)
+    }
+
+    /// Three passes of a [¼ ½ ¼] kernel over the 1/3-octave bands (about an octave wide);
+    /// missing bands are left out of their neighbours' sums.
+    static func smoothed(_ values: [Double?]) -> [Double?] {
+        var current = values
+        for _ in 0..<3 {
+            current = current.indices.map { index in
+                guard current[index] != nil else { return nil }
+                var sum = 0.0, weight = 0.0
+                for (offset, w) in [(-1, 0.25), (0, 0.5), (1, 0.25)] {
+                    let neighbour = index + offset
+                    guard current.indices.contains(neighbour), let value = current[neighbour] else { continue }
+                    sum += value * w; weight += w
+                }
+                return sum / weight
+            }
+        }
+        return current
+    }
+}

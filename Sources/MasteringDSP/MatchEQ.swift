@@ -1,0 +1,239 @@
+import Glibc
+
+/// The gains of the matching EQ: one bell per half octave, on the mid and on the side signal.
+///
+/// Reference mastering shapes the track's long-term tone toward a reference's. Working on
+/// mid and side separately matches the tone and, band by band, the stereo width (how much
+/// side there is next to the mid). Bells half an octave apart and half an octave wide can
+/// follow any curve that is smooth at that scale and nothing finer: the match must not chase
+/// single notes. Stored inline (no heap): it travels with the chain's automation.
+public struct MatchCurve: Sendable, Equatable {
+    /// Bell centres, Hz: 25 Hz · 2^(k/2), k = 0…19 (25 Hz … 18.1 kHz).
+    public static let centresHz: [Double] = (0..<bandCount).map { 25 * pow(2, Double($0) / 2) }
+    public static let bandCount = 20
+    /// Half an octave wide: Q = √2^½ / (2^½ − 1).
+    public static let q = pow(2, 0.25) / (pow(2, 0.5) - 1)
+    /// The most any bell boosts or cuts, dB (the fitted curve is clamped to this first).
+    public static let maximumBoostDB = 9.0
+    public static let maximumCutDB = 12.0
+
+    public var mid: InlineArray<20, Double>
+    public var side: InlineArray<20, Double>
+
+    /// Flat: the EQ does nothing (and costs nothing).
+    public init() {
+        mid = InlineArray(repeating: 0)
+        side = InlineArray(repeating: 0)
+    }
+
+    public var isFlat: Bool {
+        for band in 0..<Self.bandCount where mid[band] != 0 || side[band] != 0 { return false }
+        return true
+    }
+
+    public static func == (lhs: MatchCurve, rhs: MatchCurve) -> Bool {
+        for band in 0..<bandCount where lhs.mid[band] != rhs.mid[band] || lhs.side[band] != rhs.side[band] { return false }
+        return true
+    }
+
+    /// Whether bell `band` can run at `sampleRate` (its centre well below Nyquist).
+    public static func isUsable(band: Int, sampleRate: Double) -> Bool { centresHz[band] < 0.45 * sampleRate }
+
+    /// The bells' summed response at `frequency`, dB (`side`: the side signal's).
+    public func magnitudeDB(atFrequency frequency: Double, sampleRate: Double, side onSide: Bool = false) -> Double {
+        var total = 0.0
+        for band in 0..<Self.bandCount where Self.isUsable(band: band, sampleRate: sampleRate) {
+            let gain = onSide ? side[band] : mid[band]
+            guard gain != 0 else { continue }
+            let bell = BiquadCoefficients.peaking(sampleRate: sampleRate, frequency: Self.centresHz[band], q: Self.q, gainDB: gain)
+            total += 20 * log10(bell.magnitude(atFrequency: frequency, sampleRate: sampleRate))
+        }
+        return total
+    }
+
+    /// The bell gains whose summed response best follows `wanted` (dB at the given frequencies),
+    /// each clamped to the boost and cut limits. Neighbouring bells overlap, so gains are found
+    /// by a few Gauss–Newton steps on the real responses: least squares with a penalty on the
+    /// difference between neighbouring bells (overlapping bells could otherwise zigzag, large and
+    /// opposite, for the same sum) and a little ridge so bells with no target under them stay at 0.
+    public static func fit(_ wanted: [(hz: Double, db: Double)], sampleRate: Double) -> [Double] {
+        let usable = (0..<bandCount).filter { isUsable(band: $0, sampleRate: sampleRate) }
+        let points = wanted.filter { $0.hz < 0.47 * sampleRate && $0.db.isFinite }
+        guard !points.isEmpty, !usable.isEmpty else { return Array(repeating: 0, count: bandCount) }
+        // Shape of each bell at each point, per dB of gain (nearly linear in dB for bells).
+        let unit = 6.0
+        let shapes: [[Double]] = usable.map { band in
+            let bell = BiquadCoefficients.peaking(sampleRate: sampleRate, frequency: centresHz[band], q: q, gainDB: unit)
+            return points.map { 20 * log10(bell.magnitude(atFrequency: $0.hz, sampleRate: sampleRate)) / unit }
+        }
+        var gains = Array(repeating: 0.0, count: usable.count)
+        let ridge = 0.02, smoothness = 0.4
+        for _ in 0..<6 {
+            // Residual of the real response with the current gains.
+            let residual: [Double] = points.indices.map { point in
+                var response = 0.0
+                for (slot, band) in usable.enumerated() where gains[slot] != 0 {
+                    let bell = BiquadCoefficients.peaking(sampleRate: sampleRate, frequency: centresHz[band], q: q, gainDB: gains[slot])
+                    response += 20 * log10(bell.magnitude(atFrequency: points[point].hz, sampleRate: sampleRate))
+                }
+                return points[point].db - response
+            }
+            // (JᵀJ + λI) Δ = Jᵀr, solved by Gaussian elimination (20 unknowns at most).
+            let n = usable.count
+            var matrix = Array(repeating: Array(repeating: 0.0, count: n + 1), count: n)
+            for row in 0..<n {
+                for column in 0..<n {
+                    var sum = 0.0
+                    for point in points.indices { sum += shapes[row][point] * shapes[column][point] }
+                    matrix[row][column] = sum + (row == column ? ridge : 0)
+                }
+                var rhs = 0.0
+                for point in points.indices { rhs += shapes[row][point] * residual[point] }
+                // The neighbour penalty μ·Σ(g_k − g_k+1)², on the gains after the step.
+                for neighbour in [row - 1, row + 1] where neighbour >= 0 && neighbour < n {
+                    matrix[row][row] += smoothness
+                    matrix[row][neighbour] -= smoothness
+                    rhs -= smoothness * (gains[row] - gains[neighbour])
+                }
+                matrix[row][n] = rhs
+            }
+            let step = solve(&matrix)
+            for slot in 0..<n {
+                gains[slot] = min(max(gains[slot] + step[slot], -maximumCutDB), maximumBoostDB)
+            }
+        }
+        var all = Array(repeating: 0.0, count: bandCount)
+        for (slot, band) in usable.enumerated() { all[band] = gains[slot] }
+        return all
+    }
+
+    /// Solves an augmented n×(n+1) system in place (partial pivoting).
+    private static func solve(_ m: inout [[Double]]) -> [Double] {
+        let n = m.count
+        for column in 0..<n {
+            var pivot = column
+            for row in column + 1..<n where abs(m[row][column]) > abs(m[pivot][column]) { pivot = row }
+            m.swapAt(column, pivot)
+            let p = m[column][column]
+            guard abs(p) > 1e-12 else { continue }
+            for row in column + 1..<n {
+                let factor = m[row][column] / p
+                if factor == 0 { continue }
+                for k in column...n { m[row][k] -= factor * m[column][k] }
+            }
+        }
+        var x = Array(repeating: 0.0, count: n)
+        for row in stride(from: n - 1, through: 0, by: -1) {
+            var sum = m[row][n]
+            for k in row + 1..<n { sum -= m[row][k] * x[k] }
+            x[row] = abs(m[row][row]) > 1e-12 ? sum / m[row][row] : 0
+        }
+        return x
+    }
+}
+
+/// Two biquads in the lanes of a `SIMD2<Float>`, each lane with its own coefficients
+/// (mid in lane 0, side in lane 1). Transposed direct form II, denormal guard.
+struct MidSideBiquad: Sendable {
+    private var b0 = SIMD2<Float>(1, 1), b1 = SIMD2<Float>(0, 0), b2 = SIMD2<Float>(0, 0)
+    private var a1 = SIMD2<Float>(0, 0), a2 = SIMD2<Float>(0, 0)
+    private var z1 = SIMD2<Float>(repeating: 0), z2 = SIMD2<Float>(repeating: 0)
+    private let antiDenormal = SIMD2<Float>(repeating: 1e-20)
+
+    mutating func setCoefficients(mid: BiquadCoefficients, side: BiquadCoefficients) {
+        b0 = SIMD2(Float(mid.b0), Float(side.b0)); b1 = SIMD2(Float(mid.b1), Float(side.b1))
+        b2 = SIMD2(Float(mid.b2), Float(side.b2))
+        a1 = SIMD2(Float(mid.a1), Float(side.a1)); a2 = SIMD2(Float(mid.a2), Float(side.a2))
+    }
+
+    mutating func reset() { z1 = .zero; z2 = .zero }
+
+    @inline(__always)
+    mutating func process(_ input: SIMD2<Float>) -> SIMD2<Float> {
+        let output = b0 * input + z1
+        z1 = b1 * input - a1 * output + z2 + antiDenormal
+        z2 = b2 * input - a2 * output - antiDenormal
+        return output
+    }
+}
+
+/// The matching EQ stage: the `MatchCurve`'s bells on mid and side (after the tone EQ).
+///
+/// A flat curve is skipped entirely, so a master without a reference is bit for bit what it
+/// was before this stage existed. A new curve glides over 50 ms (coefficients recomputed
+/// every 32 frames while it glides), so choosing a reference live does not click.
+/// Real-time safe: no allocation after `prepare`.
+public struct MatchEQ {
+    private var bells = InlineArray<20, MidSideBiquad>(repeating: MidSideBiquad())
+    private var from = MatchCurve(), to = MatchCurve()
+    private var current = MatchCurve()
+    private var rampFrames = 2205, rampPosition = 0
+    private var sampleRate = 44100.0
+    private static let updateInterval = 32
+
+    public init() {}
+
+    public var curve: MatchCurve { to }
+
+    public mutating func prepare(_ spec: ProcessSpec) {
+        sampleRate = spec.sampleRate
+        rampFrames = max(1, Int(0.05 * spec.sampleRate))
+        snap()
+        reset()
+    }
+
+    public mutating func reset() {
+        for band in 0..<MatchCurve.bandCount { bells[band].reset() }
+    }
+
+    /// Glides to `curve`.
+    public mutating func setCurve(_ curve: MatchCurve) {
+        guard curve != to else { return }
+        from = current
+        to = curve
+        rampPosition = 0
+    }
+
+    /// Jumps to the target curve (before a render starts).
+    public mutating func snap() {
+        current = to; from = to; rampPosition = rampFrames
+        updateCoefficients()
+    }
+
+    private var isRamping: Bool { rampPosition < rampFrames }
+
+    private mutating func updateCoefficients() {
+        for band in 0..<MatchCurve.bandCount {
+            guard MatchCurve.isUsable(band: band, sampleRate: sampleRate) else { continue }
+            let centre = MatchCurve.centresHz[band]
+            bells[band].setCoefficients(
+                mid: .peaking(sampleRate: sampleRate, frequency: centre, q: MatchCurve.q, gainDB: current.mid[band]),
+                side: .peaking(sampleRate: sampleRate, frequency: centre, q: MatchCurve.q, gainDB: current.side[band]))
+        }
+    }
+
+    public mutating func process(_ block: StereoBlock) {
+        guard isRamping || !current.isFlat else { return }
+        var start = 0
+        while start < block.frameCount {
+            let count = min(Self.updateInterval, block.frameCount - start)
+            if isRamping {
+                rampPosition = min(rampFrames, rampPosition + count)
+                let x = Double(rampPosition) / Double(rampFrames)
+                for band in 0..<MatchCurve.bandCount {
+                    current.mid[band] = from.mid[band] + (to.mid[band] - from.mid[band]) * x
+                    current.side[band] = from.side[band] + (to.side[band] - from.side[band]) * x
+                }
+                updateCoefficients()
+            }
+            let left = block.left + start, right = block.right + start
+            for index in 0..<count {
+                var midSide = SIMD2<Float>((left[index] + right[index]) * 0.5, (left[index] - right[index]) * 0.5)
+                for band in 0..<MatchCurve.bandCount { midSide = bells[band].process(midSide) }
+                left[index] = midSide[0] + midSide[1]
+                right[index] = midSide[0] - midSide[1]
+            }
+            start += count
+        }
+    }
+}

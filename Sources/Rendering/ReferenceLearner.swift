@@ -1,0 +1,63 @@
+import Analysis
+import AudioIO
+import MasteringAI
+import MasteringDSP
+
+/// Learns a `ReferenceTarget` from reference files: one read of each (loudness, true peak and
+/// LRA with libebur128; mid/side tone and crest with `ToneMatchMeter`), then their average.
+///
+/// References are untrusted input like any other file: unreadable, empty, silent, too short
+/// or more-than-stereo files are refused with one line naming the file. A reference may have
+/// any sample rate and be mono or stereo: what is learned is per band in Hz, relative to loudness.
+public enum ReferenceLearner {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Shorter than this, a reference says little about a long-term tone.
+    public static let minimumSeconds = 3.0
+
+    public static func learn(paths: [String]) throws -> ReferenceTarget {
+        precondition(!paths.isEmpty, "at least one reference")
+        return ReferenceTarget.average(try paths.map { try learn(path: $0) })
+    }
+
+    public static func learn(path: String) throws -> ReferenceTarget {
+        var reader = try SoundFileReader(path: path)
+        return try learn(&reader, name: path)
+    }
+
+    public static func learn(_ source: inout some AudioSource, name: String) throws -> ReferenceTarget {
+        let channels = source.channelCount
+        guard channels == 1 || channels == 2 else {
+            throw Failure(description: "cannot use reference '\(name)': LoopMind learns from mono and stereo files; this one has \(channels) channels")
+        }
+        let analyzer = try Analyzer(sampleRate: source.sampleRate, channelCount: channels,
+                                    layout: SpeakerPosition.defaultLayout(channelCount: channels))
+        let tone = ToneMatchMeter(sampleRate: source.sampleRate, channelCount: channels)
+        let frames = 16384
+        let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: frames * channels)
+        defer { buffer.deallocate() }
+        while true {
+            let count = try source.read(into: buffer)
+            if count == 0 { break }
+            let block = UnsafeBufferPointer(rebasing: buffer[0..<count * channels])
+            try analyzer.add(block)
+            tone.add(block)
+        }
+        let report = analyzer.finish()
+        guard report.durationSeconds >= minimumSeconds else {
+            throw Failure(description: String(format: "cannot use reference '%@': it is %.1f s long; a reference needs at least %.0f s", name,
+                                              report.durationSeconds, minimumSeconds))
+        }
+        guard report.integratedLUFS.isFinite else {
+            throw Failure(description: "cannot use reference '\(name)': it is silent (no loudness to learn)")
+        }
+        return ReferenceTarget(name: displayName(name), analysis: report, tone: tone.finish())
+    }
+
+    /// The file's own name, without its folders (what moves and profiles show).
+    static func displayName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+}
