@@ -29,6 +29,9 @@ public struct AnalysisReport: Sendable {
     public var timeline: [LoudnessPoint]?
     /// The 100 ms feature track, when asked for (not part of the JSON).
     public var features: FeatureTrack? = nil
+    /// Mid and side tone and short-term crest (mono and stereo inputs): what reference mastering
+    /// compares. Not part of the JSON.
+    public var midSideTone: ToneMatchMeasurement? = nil
 }
 
 /// Loudness at one instant of a timeline.

@@ -26,7 +26,10 @@ public final class Analyzer {
     private let loudness: LoudnessMeter
     /// Measures true peak in line with `add`; `nil` when the caller measures it on other threads.
     private let inlineTruePeak: TruePeakMeter?
-    private let spectrum: SpectrumAnalyzer
+    /// Mono and stereo: the mid/side meter (its sum is the channels' spectrum, and reference
+    /// mastering reads its mid and side); more channels: the channel-averaged spectrum.
+    private let midSide: ToneMatchMeter?
+    private let spectrum: SpectrumAnalyzer?
     private let bandMeter: BandEnergyMeter
     private var stereoMeter: StereoMeter
     private let featureTracker: FeatureTracker?
@@ -54,7 +57,8 @@ public final class Analyzer {
         loudness = try LoudnessMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout, measures: .loudness)
         inlineTruePeak = measuresTruePeak
             ? try TruePeakMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout) : nil
-        spectrum = SpectrumAnalyzer(sampleRate: sampleRate, channelCount: channelCount)
+        midSide = channelCount <= 2 ? ToneMatchMeter(sampleRate: sampleRate, channelCount: channelCount) : nil
+        spectrum = channelCount <= 2 ? nil : SpectrumAnalyzer(sampleRate: sampleRate, channelCount: channelCount)
         bandMeter = BandEnergyMeter(sampleRate: sampleRate, channelCount: channelCount)
         stereoMeter = StereoMeter(channelCount: channelCount)
         grid = ReadingGrid(sampleRate: sampleRate, channelCount: channelCount)
@@ -79,7 +83,8 @@ public final class Analyzer {
             featureTracker?.add(part)
         }, reading: takeReading)
         try inlineTruePeak?.add(preRoll: UnsafeBufferPointer(start: nil, count: 0), block: block)
-        spectrum.add(block)
+        midSide?.add(block)
+        spectrum?.add(block)
         bandMeter.add(block)
         stereoMeter.add(block)
         var squares: Float = 0, peak: Float = samplePeak
@@ -144,11 +149,12 @@ public final class Analyzer {
             samplePeakDBFS: samplePeakDB,
             rmsDBFS: rmsDB,
             crestFactorDB: crest,
-            spectralCentroidHz: spectrum.spectralCentroidHz(),
+            spectralCentroidHz: midSide?.spectralCentroidHz() ?? spectrum!.spectralCentroidHz(),
             bands: bandMeter.result(),
-            toneCurve: spectrum.toneCurve(),
+            toneCurve: midSide?.toneCurve() ?? spectrum!.toneCurve(),
             stereo: stereoMeter.result(),
             timeline: options.timeline ? timeline : nil,
-            features: featureTracker?.finish())
+            features: featureTracker?.finish(),
+            midSideTone: midSide?.finish())
     }
 }

@@ -136,7 +136,11 @@ public final class SpectrumAnalyzer {
     /// Bins are spread evenly over their width, so a band narrower than a bin still gets its share.
     /// Bands at or above Nyquist are left out.
     public func toneCurve() -> [ToneBand] {
-        let powers = ThirdOctaveBands.bandPowers(perBin: meanSquarePerBin(), binWidthHz: binWidthHz, sampleRate: sampleRate)
+        Self.toneCurve(perBin: meanSquarePerBin(), binWidthHz: binWidthHz, sampleRate: sampleRate)
+    }
+
+    static func toneCurve(perBin: [Double], binWidthHz: Double, sampleRate: Double) -> [ToneBand] {
+        let powers = ThirdOctaveBands.bandPowers(perBin: perBin, binWidthHz: binWidthHz, sampleRate: sampleRate)
         return powers.enumerated().map { index, power in
             ToneBand(hz: ThirdOctaveBands.nominalCentresHz[index], db: Decibels.fromPower(power))
         }
@@ -144,7 +148,10 @@ public final class SpectrumAnalyzer {
 
     /// Power-weighted mean frequency, Hz (0 for silence).
     public func spectralCentroidHz() -> Double {
-        let perBin = meanSquarePerBin()
+        Self.spectralCentroidHz(perBin: meanSquarePerBin(), binWidthHz: binWidthHz)
+    }
+
+    static func spectralCentroidHz(perBin: [Double], binWidthHz: Double) -> Double {
         var weighted = 0.0, total = 0.0
         for (bin, power) in perBin.enumerated() {
             weighted += Double(bin) * binWidthHz * power

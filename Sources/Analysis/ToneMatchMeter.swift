@@ -98,6 +98,25 @@ public final class ToneMatchMeter {
         blockPeak = 0; blockSquares = 0; blockFilled = 0
     }
 
+    /// Mean square per bin of both channels together (the mean of the left and right powers,
+    /// which is mid power plus side power): what `SpectrumAnalyzer` gives for the same input.
+    public func meanSquarePerBin() -> [Double] {
+        let midPowers = mid.meanSquarePerBin()
+        guard channelCount == 2 else { return midPowers }
+        return zip(midPowers, side.meanSquarePerBin()).map(+)
+    }
+
+    public var binWidthHz: Double { mid.binWidthHz }
+
+    /// The 1/3-octave tone curve of both channels together, as `SpectrumAnalyzer.toneCurve`.
+    public func toneCurve() -> [ToneBand] {
+        SpectrumAnalyzer.toneCurve(perBin: meanSquarePerBin(), binWidthHz: binWidthHz, sampleRate: sampleRate)
+    }
+
+    public func spectralCentroidHz() -> Double {
+        SpectrumAnalyzer.spectralCentroidHz(perBin: meanSquarePerBin(), binWidthHz: binWidthHz)
+    }
+
     public func finish() -> ToneMatchMeasurement {
         if blockFilled > blockFrames / 2 { closeBlock() }
         let midPowers = ThirdOctaveBands.bandPowers(perBin: mid.meanSquarePerBin(), binWidthHz: mid.binWidthHz, sampleRate: sampleRate)

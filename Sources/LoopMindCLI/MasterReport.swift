@@ -32,11 +32,11 @@ struct MasterReport {
         let match_amount: Double
         let reference_lufs: Double
         let reference_crest_db: Double
-        /// Mean loudness-normalized 1/3-octave distance to the reference, dB: the AI's own
-        /// master (first pass) and the written master.
-        let own_distance_db: Double
+        /// Mean loudness-normalized 1/3-octave distance to the reference, dB: the input's and
+        /// the master's (its last pass).
+        let input_distance_db: Double
         let output_distance_db: Double
-        let own_crest_db: Double
+        let input_crest_db: Double
         let output_crest_db: Double
         let compressor_threshold_change_db: Double
         let match_passes: Int
@@ -49,8 +49,8 @@ struct MasterReport {
         guard let match = result.reference else { return nil }
         return Reference(sources: match.target.sources.map(\.name), match_amount: match.amount,
                          reference_lufs: round3(match.target.integratedLUFS), reference_crest_db: round3(match.target.crestDB),
-                         own_distance_db: round3(match.ownDistanceDB), output_distance_db: round3(match.distanceDB),
-                         own_crest_db: round3(match.ownCrestDB), output_crest_db: round3(match.crestDB),
+                         input_distance_db: round3(match.inputDistanceDB), output_distance_db: round3(match.distanceDB),
+                         input_crest_db: round3(match.inputCrestDB), output_crest_db: round3(match.crestDB),
                          compressor_threshold_change_db: round3(match.thresholdChangeDB), match_passes: match.iterations,
                          match_eq: (0..<MatchCurve.bandCount).map {
                              Bell(hz: (MatchCurve.centresHz[$0] * 10).rounded() / 10, mid_db: match.curve.mid[$0], side_db: match.curve.side[$0])
@@ -127,8 +127,8 @@ struct MasterReport {
         if let reference {
             lines.append(String(format: "reference   %@ at %.1f LUFS, matched %.0f %%: tone distance %.2f dB → %.2f dB, crest %.1f → %.1f dB (reference %.1f)",
                                 reference.sources.joined(separator: ", "), reference.reference_lufs, reference.match_amount * 100,
-                                reference.own_distance_db, reference.output_distance_db,
-                                reference.own_crest_db, reference.output_crest_db, reference.reference_crest_db))
+                                reference.input_distance_db, reference.output_distance_db,
+                                reference.input_crest_db, reference.output_crest_db, reference.reference_crest_db))
         }
         lines.append("AI moves:")
         for move in result.moves {

@@ -14,7 +14,7 @@ struct Style: ParsableCommand {
         master applies it (unless --no-style). Profiles live in $XDG_DATA_HOME/loopmind/profiles/ \
         (~/.local/share/… when unset) as <name>_style.json; --profile takes a name or a path.
         """,
-        subcommands: [Show.self, Heatmap.self, Export.self, Import.self, Merge.self, Reset.self, Learn.self]
+        subcommands: [Show.self, Heatmap.self, Export.self, Import.self, Merge.self, Reset.self, Learn.self, Reference.self]
     )
 
     struct ProfileOption: ParsableArguments {
@@ -163,6 +163,6 @@ private func readUntrusted(_ file: String) throws -> StyleProfile {
 }
 
 /// Runs `body`, turning its errors into the one line the user sees.
-private func wrap<T>(_ body: () throws -> T) throws -> T {
+func wrap<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let failure as CommandFailure { throw failure } catch { throw CommandFailure(error) }
 }

@@ -4,13 +4,14 @@ import MasteringDSP
 
 /// Shapes a master toward a `ReferenceTarget`: the decisions of reference mastering, as AI moves.
 ///
-/// Tone and width are matched in a closed loop with the loudness loop: the first pass is the
-/// AI's own master (no match). From it the matcher measures where the master's tone sits
-/// (mid and side per 1/3-octave band, relative to its loudness) and sets the aim:
-/// `own + amount × (reference − own)`, the difference smoothed over about an octave so the
-/// match follows the balance of the reference, not its notes. The matching EQ's bells are fitted
-/// to that correction; each later pass measures what came out and refits to what is still
-/// missing, until the mean band error is under `settledDB` (or `maximumIterations`). Working on
+/// Tone and width are matched in a closed loop with the loudness loop. Before the first pass
+/// the matcher predicts where the AI's own master will sit (the input's measured mid and side per
+/// 1/3-octave band, relative to its loudness, through the tone EQ's and the width's analytic
+/// responses) and sets the aim: `own + amount × (reference − own)`, the difference smoothed over
+/// about an octave so the match follows the balance of the reference, not its notes. The
+/// matching EQ's bells are fitted to that correction; each pass measures what came out (the
+/// compressor, exciter and limiter bend the prediction) and refits to what is still missing,
+/// until the mean band error is under `settledDB` (or `maximumIterations`). Working on
 /// mid and side separately matches width band by band; a mono input has no side to shape.
 ///
 /// Dynamics move once, after the first pass: if the master has more short-term crest than the
@@ -28,11 +29,11 @@ public struct ReferenceMatch: Sendable {
     public private(set) var iterations = 0
     /// The master's mean band distance to its aim in the last measured pass, dB.
     public private(set) var residualDB = Double.nan
-    /// The first pass's (the AI's own master's) distance to the reference, and the last pass's.
-    public private(set) var ownDistanceDB = Double.nan
+    /// The input's distance to the reference, and the last pass's (mean band difference, dB).
+    public private(set) var inputDistanceDB = Double.nan
     public private(set) var distanceDB = Double.nan
-    /// 100 ms crest of the AI's own master and of the last pass, dB.
-    public private(set) var ownCrestDB = Double.nan
+    /// 100 ms crest of the input and of the last pass, dB.
+    public private(set) var inputCrestDB = Double.nan
     public private(set) var crestDB = Double.nan
     /// The compressor threshold change decided after the first pass, dB.
     public private(set) var thresholdChangeDB = 0.0
@@ -49,8 +50,8 @@ public struct ReferenceMatch: Sendable {
     public private(set) var refitLoudnessChangeDB = 0.0
 
     public static let settledDB = 0.3
-    /// Passes measured at most: the AI's own, then up to two refits.
-    public static let maximumIterations = 3
+    /// Passes measured at most (each may refit the bells but the last).
+    public static let maximumIterations = 2
     /// Bands whose level under the loudness is lower than this hold no content worth shaping.
     static let contentFloorDB = -80.0
     /// Side quieter than the mid by more than this, in a band, is left alone (no noise boosted).
@@ -62,39 +63,75 @@ public struct ReferenceMatch: Sendable {
     }
 
     /// Whether the tone loop has more to do.
-    public var isSettled: Bool { amount == 0 || iterations >= Self.maximumIterations || (iterations > 1 && residualDB <= Self.settledDB) }
+    public var isSettled: Bool { amount == 0 || iterations >= Self.maximumIterations || settled }
+    private var settled = false
 
-    /// Takes one pass's measurement of the output; updates the curve (and, after the first pass,
-    /// returns a compressor threshold change for the plan to apply, 0 if none).
+    /// Before the first pass: where the AI's own master will sit, predicted from the input's
+    /// measured tone and the chain's tone EQ and width (their analytic responses), sets the aim
+    /// and fits the bells, so the first pass is already a match. `sections`: each section's
+    /// settings and duration.
+    public mutating func start(input: ToneMatchMeasurement, inputLoudness: Double,
+                               sections: [(settings: ChainSettings, seconds: Double)], sampleRate: Double) {
+        guard amount > 0 else { return }
+        inputDistanceDB = SpectralDistance.meanBandDifferenceDB(input, loudness: inputLoudness, to: target)
+        inputCrestDB = input.blockCrestDB
+        let total = max(sections.map(\.seconds).reduce(0, +), 1e-9)
+        var predicted = input.relative(toLoudness: inputLoudness)
+        for band in 0..<ThirdOctaveBands.count {
+            let hz = ThirdOctaveBands.exactCentresHz[band]
+            var eqDB = 0.0, widthDB = 0.0
+            for section in sections {
+                var eq = ToneEQ()
+                eq.setLowShelf(gainDB: section.settings[.lowShelfGain], frequency: section.settings[.lowShelfFrequency])
+                eq.setHighShelf(gainDB: section.settings[.highShelfGain], frequency: section.settings[.highShelfFrequency])
+                eq.setTilt(section.settings[.tilt])
+                eq.prepare(ProcessSpec(sampleRate: sampleRate, maximumBlockFrames: 1))
+                let weight = section.seconds / total
+                eqDB += weight * eq.magnitudeDB(atFrequency: hz)
+                widthDB += weight * 20 * log10(max(section.settings[.stereoWidth], 0.01))
+            }
+            predicted.midDB[band] = predicted.midDB[band].map { $0 + eqDB }
+            predicted.sideDB[band] = predicted.sideDB[band].map { $0 + eqDB + widthDB }
+        }
+        hasSide = predicted.sideDB.contains { $0 != nil } && input.sideToMidDB > -60
+        setAims(predicted)
+        refit(sampleRate: sampleRate, measured: predicted)
+    }
+
+    /// Takes one pass's measurement of the output: refits the bells to what is still missing
+    /// and, after the first pass, decides the dynamics (returns a compressor threshold change for
+    /// the plan to apply, 0 if none).
     public mutating func measured(_ tone: ToneMatchMeasurement, loudness: Double, sampleRate: Double, compressorThresholdDB: Double) -> Double {
-        guard amount > 0, loudness.isFinite else { return 0 }
+        guard amount > 0, loudness.isFinite, !isSettled else { refitLoudnessChangeDB = 0; return 0 }
         let own = tone.relative(toLoudness: loudness)
         iterations += 1
         distanceDB = SpectralDistance.meanBandDifferenceDB(tone, loudness: loudness, to: target)
         crestDB = tone.blockCrestDB
+        var change = 0.0
         if iterations == 1 {
-            ownDistanceDB = distanceDB
-            ownCrestDB = tone.blockCrestDB
-            setAims(own)
-            let change = decideDynamics(tone, threshold: compressorThresholdDB)
-            hasSide = own.sideDB.contains { $0 != nil } && tone.sideToMidDB > -60
-            refit(sampleRate: sampleRate, measured: tone)
-            return change
+            change = decideDynamics(tone, threshold: compressorThresholdDB)
+            if aimMid.isEmpty {     // no prediction (started without the input's tone): aim from this pass
+                hasSide = own.sideDB.contains { $0 != nil } && tone.sideToMidDB > -60
+                setAims(own)
+                refit(sampleRate: sampleRate, measured: tone)
+                return change
+            }
         }
-        guard !isSettled else { refitLoudnessChangeDB = 0; return 0 }
         // What is still missing, smoothed like the aim, added to what was asked for.
         let residualMid = Self.smoothed(zip(aimMid, own.midDB).map { aim, now in aim.flatMap { a in now.map { a - $0 } } })
         let residualSide = Self.smoothed(zip(aimSide, own.sideDB).map { aim, now in aim.flatMap { a in now.map { a - $0 } } })
         let errors = (residualMid + residualSide).compactMap { $0 }.map(abs)
         residualDB = errors.isEmpty ? 0 : errors.reduce(0, +) / Double(errors.count)
-        if residualDB > Self.settledDB {
+        if residualDB > Self.settledDB && iterations < Self.maximumIterations {
             wantedMid = zip(wantedMid, residualMid).map { wanted, residual in wanted.map { $0 + (residual ?? 0) } }
             wantedSide = zip(wantedSide, residualSide).map { wanted, residual in wanted.map { $0 + (residual ?? 0) } }
             refit(sampleRate: sampleRate, measured: tone)
         } else {
             refitLoudnessChangeDB = 0
+            // Settled when this pass was made with nothing changed since.
+            settled = change == 0
         }
-        return 0
+        return change
     }
 
     /// The aim per band from the AI's own master (`own`, relative to its loudness).
@@ -138,8 +175,8 @@ public struct ReferenceMatch: Sendable {
         thresholdChangeDB = change
         let way = difference > 0 ? "denser" : "more open"
         dynamicsMoves.append(AIMove(time: 0, parameter: .compThreshold, from: threshold, to: threshold + change,
-                            reason: String(format: "compressor threshold %+.1f dB: %@ is %@ (100 ms crest %.1f dB against %.1f dB here); %@ compression moves toward it",
-                                           change, target.label, way, target.crestDB, tone.blockCrestDB, difference > 0 ? "more" : "less")))
+                            reason: String(format: "compressor threshold %+.1f dB: %@ %@ %@ (100 ms crest %.1f dB against %.1f dB here); %@ compression moves toward it",
+                                           change, target.label, target.verb("is", "are"), way, target.crestDB, tone.blockCrestDB, difference > 0 ? "more" : "less")))
         return change
     }
 
@@ -200,8 +237,8 @@ public struct ReferenceMatch: Sendable {
         for band in 0..<MatchCurve.bandCount where abs(curve.mid[band]) >= 0.3 {
             let hz = MatchCurve.centresHz[band]
             moves.append(AIMove(time: 0, name: "match.mid.\(Self.label(hz))", from: 0, to: curve.mid[band],
-                                reason: String(format: "%@ has %@ around %@ than this master (mid); matching %d %%",
-                                               target.label, curve.mid[band] > 0 ? "more" : "less", Self.label(hz), percent)))
+                                reason: String(format: "%@ %@ %@ around %@ than this master (mid); matching %d %%",
+                                               target.label, target.verb("has", "have"), curve.mid[band] > 0 ? "more" : "less", Self.label(hz), percent)))
         }
         if !hasSide {
             moves.append(AIMove(time: 0, name: "match.side", from: 0, to: 0,
@@ -211,9 +248,9 @@ public struct ReferenceMatch: Sendable {
         for band in 0..<MatchCurve.bandCount where abs(curve.side[band]) >= 0.3 {
             let hz = MatchCurve.centresHz[band]
             moves.append(AIMove(time: 0, name: "match.side.\(Self.label(hz))", from: 0, to: curve.side[band],
-                                reason: String(format: "%@ is %@ around %@ (more %@ next to the mid); matching %d %%",
-                                               target.label, curve.side[band] > 0 ? "wider" : "narrower", Self.label(hz),
-                                               curve.side[band] > 0 ? "side" : "mid", percent)))
+                                reason: String(format: "%@ %@ %@ around %@ (%@ side next to the mid); matching %d %%",
+                                               target.label, target.verb("is", "are"), curve.side[band] > 0 ? "wider" : "narrower", Self.label(hz),
+                                               curve.side[band] > 0 ? "more" : "less", percent)))
         }
     }
 

@@ -35,7 +35,6 @@ public struct ReferenceTarget: Sendable, Equatable, Codable {
     public var sources: [Source]
     public var integratedLUFS: Double
     public var loudnessRangeLU: Double
-    public var truePeakDBTP: Double
     /// Mean 100 ms crest factor, dB (`ToneMatchMeasurement.blockCrestDB`).
     public var crestDB: Double
     /// Side over mid energy, dB (−∞ stored as null: mono).
@@ -44,21 +43,20 @@ public struct ReferenceTarget: Sendable, Equatable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case sources, integratedLUFS = "integrated_lufs", loudnessRangeLU = "loudness_range_lu",
-             truePeakDBTP = "true_peak_dbtp", crestDB = "crest_db", sideToMidDB = "side_to_mid_db", bands
+             crestDB = "crest_db", sideToMidDB = "side_to_mid_db", bands
     }
 
     /// Lowest a band may sit under the loudness and still count as content (below: noise floor).
     public static let floorDB = -100.0
 
-    /// The target of one reference, from its analysis and its tone measurement.
-    public init(name: String, analysis: AnalysisReport, tone: ToneMatchMeasurement) {
-        let loudness = analysis.integratedLUFS
+    /// The target of one reference, from its loudness and its tone measurement.
+    public init(name: String, durationSeconds: Double, sampleRate: Double, channels: Int,
+                integratedLUFS loudness: Double, loudnessRangeLU: Double, tone: ToneMatchMeasurement) {
         let relative = tone.relative(toLoudness: loudness)
-        sources = [Source(name: name, durationSeconds: analysis.durationSeconds, sampleRate: analysis.sampleRate,
-                          channels: analysis.channelCount, integratedLUFS: loudness)]
+        sources = [Source(name: name, durationSeconds: durationSeconds, sampleRate: sampleRate,
+                          channels: channels, integratedLUFS: loudness)]
         integratedLUFS = loudness
-        loudnessRangeLU = analysis.loudnessRangeLU
-        truePeakDBTP = analysis.truePeakDBTP
+        self.loudnessRangeLU = loudnessRangeLU
         crestDB = tone.blockCrestDB
         sideToMidDB = tone.sideToMidDB.isFinite ? tone.sideToMidDB : nil
         bands = ThirdOctaveBands.nominalCentresHz.indices.map { index in
@@ -68,10 +66,10 @@ public struct ReferenceTarget: Sendable, Equatable, Codable {
         }
     }
 
-    init(sources: [Source], integratedLUFS: Double, loudnessRangeLU: Double, truePeakDBTP: Double,
+    init(sources: [Source], integratedLUFS: Double, loudnessRangeLU: Double,
          crestDB: Double, sideToMidDB: Double?, bands: [Band]) {
         self.sources = sources; self.integratedLUFS = integratedLUFS; self.loudnessRangeLU = loudnessRangeLU
-        self.truePeakDBTP = truePeakDBTP; self.crestDB = crestDB; self.sideToMidDB = sideToMidDB; self.bands = bands
+        self.crestDB = crestDB; self.sideToMidDB = sideToMidDB; self.bands = bands
     }
 
     /// Several references as one target: each figure the mean of theirs (tone per band in dB,
@@ -93,16 +91,18 @@ public struct ReferenceTarget: Sendable, Equatable, Codable {
         return ReferenceTarget(sources: targets.flatMap(\.sources),
                                integratedLUFS: mean(targets.map(\.integratedLUFS)),
                                loudnessRangeLU: mean(targets.map(\.loudnessRangeLU)),
-                               truePeakDBTP: mean(targets.map(\.truePeakDBTP)),
                                crestDB: mean(targets.map(\.crestDB)),
                                sideToMidDB: meanOrNil(targets.map(\.sideToMidDB)),
                                bands: bands)
     }
 
-    /// What `--reference`'s moves call it: the file name, or "3 references".
+    /// What `--reference`'s moves call it: the file name, or "the 3 references (together)".
     public var label: String {
-        sources.count == 1 ? "the reference '\(sources[0].name)'" : "the \(sources.count) references"
+        sources.count == 1 ? "the reference '\(sources[0].name)'" : "the \(sources.count) references together"
     }
+
+    /// `singular` for one reference, `plural` for several ("has"/"have").
+    public func verb(_ singular: String, _ plural: String) -> String { sources.count == 1 ? singular : plural }
 
     /// Checks an untrusted target (from a profile or an import); the error names the field.
     public func validate() throws {
@@ -113,7 +113,6 @@ public struct ReferenceTarget: Sendable, Equatable, Codable {
         guard !sources.isEmpty else { throw Invalid(description: "sources is empty") }
         try finite(integratedLUFS, "integrated_lufs", -70...0)
         try finite(loudnessRangeLU, "loudness_range_lu", 0...60)
-        try finite(truePeakDBTP, "true_peak_dbtp", -70...30)
         try finite(crestDB, "crest_db", 0...60)
         if let sideToMidDB { try finite(sideToMidDB, "side_to_mid_db", -200...60) }
         guard bands.count == ThirdOctaveBands.count else {

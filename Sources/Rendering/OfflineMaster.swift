@@ -213,7 +213,7 @@ public struct OfflineMaster {
             let writer = try makeWriter()
             let automation = master.automation(ceilingDBTP: ceiling, transitionSeconds: job.transitionSeconds)
             let rendered = try render(job, automation: automation, ditherBits: ditherBits, writer: writer,
-                                      measureTone: master.reference != nil,
+                                      measureTone: master.reference.map { !$0.isSettled } ?? false,
                                       passFraction: (0.1 + 0.8 * Double(pass - 1) / 3, 0.8 / 3))
             let sectionLoudness = master.plan.sectionFrames.map { rendered.loudness.loudness(subBlocks: $0) }
             let reached = rendered.loudness.integratedLUFS
@@ -372,11 +372,18 @@ public struct MasterPlan {
                 matched.targetLUFS = own + amount * (target.integratedLUFS - own)
                 plan = Plan(graph: graph, input: input, track: track, job: matched)
                 referenceLoudnessMove = AIMove(time: 0, parameter: .loudnessTarget, from: own, to: plan.targetLUFS,
-                                               reason: String(format: "%@ sits at %.1f LUFS; the master aims at %.1f LUFS (%d %% of the way from the AI's %.1f)",
-                                                              target.label, target.integratedLUFS, plan.targetLUFS,
+                                               reason: String(format: "%@ %@ at %.1f LUFS; the master aims at %.1f LUFS (%d %% of the way from the AI's %.1f)",
+                                                              target.label, target.verb("sits", "sit"), target.integratedLUFS, plan.targetLUFS,
                                                               Int((amount * 100).rounded()), own))
             }
-            reference = ReferenceMatch(target: target, amount: amount)
+            var match = ReferenceMatch(target: target, amount: amount)
+            if let tone = input.midSideTone {
+                match.start(input: tone, inputLoudness: input.integratedLUFS,
+                            sections: plan.sections.map { ($0.decision.settings, max($0.span.upperBound - $0.span.lowerBound, 0)) },
+                            sampleRate: input.sampleRate)
+                plan.shiftGains(by: -match.refitLoudnessChangeDB)
+            }
+            reference = match
         }
         self.plan = plan
     }
@@ -386,7 +393,10 @@ public struct MasterPlan {
     public var moves: [AIMove] {
         let extra = (referenceLoudnessMove.map { [$0] } ?? []) + (reference?.moves ?? [])
         guard !extra.isEmpty else { return plan.moves }
-        return (plan.moves + extra).enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        // The reference's loudness move says why the one-section target is what it is.
+        let own = referenceLoudnessMove != nil && plan.sections.count == 1
+            ? plan.moves.filter { !($0.parameter == ChainParameter.loudnessTarget.spec.name && $0.time == 0) } : plan.moves
+        return (own + extra).enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
     }
     /// Each section: span, emotion, decision, aims; output loudness once settled.
     public var sections: [OfflineMaster.SectionResult] {

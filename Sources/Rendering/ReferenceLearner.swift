@@ -32,28 +32,34 @@ public enum ReferenceLearner {
         guard channels == 1 || channels == 2 else {
             throw Failure(description: "cannot use reference '\(name)': LoopMind learns from mono and stereo files; this one has \(channels) channels")
         }
-        let analyzer = try Analyzer(sampleRate: source.sampleRate, channelCount: channels,
-                                    layout: SpeakerPosition.defaultLayout(channelCount: channels))
+        // Loudness and LRA from libebur128, tone and crest from the mid/side meter: nothing more
+        // (no true peak, no features), so learning a reference costs about one read.
+        let loudness = try LoudnessMeter(channelCount: channels, sampleRate: source.sampleRate,
+                                         layout: SpeakerPosition.defaultLayout(channelCount: channels), measures: .loudness)
         let tone = ToneMatchMeter(sampleRate: source.sampleRate, channelCount: channels)
         let frames = 16384
+        var total = 0
         let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: frames * channels)
         defer { buffer.deallocate() }
         while true {
             let count = try source.read(into: buffer)
             if count == 0 { break }
             let block = UnsafeBufferPointer(rebasing: buffer[0..<count * channels])
-            try analyzer.add(block)
+            try loudness.add(block)
             tone.add(block)
+            total += count
         }
-        let report = analyzer.finish()
-        guard report.durationSeconds >= minimumSeconds else {
+        let seconds = Double(total) / source.sampleRate
+        guard seconds >= minimumSeconds else {
             throw Failure(description: String(format: "cannot use reference '%@': it is %.1f s long; a reference needs at least %.0f s", name,
-                                              report.durationSeconds, minimumSeconds))
+                                              seconds, minimumSeconds))
         }
-        guard report.integratedLUFS.isFinite else {
+        let integrated = loudness.integratedLUFS
+        guard integrated.isFinite else {
             throw Failure(description: "cannot use reference '\(name)': it is silent (no loudness to learn)")
         }
-        return ReferenceTarget(name: displayName(name), analysis: report, tone: tone.finish())
+        return ReferenceTarget(name: displayName(name), durationSeconds: seconds, sampleRate: source.sampleRate, channels: channels,
+                               integratedLUFS: integrated, loudnessRangeLU: loudness.loudnessRangeLU, tone: tone.finish())
     }
 
     /// The file's own name, without its folders (what moves and profiles show).

@@ -1,0 +1,193 @@
+import Analysis
+@testable import AudioIO
+import DemoSong
+import Foundation
+import MasteringAI
+import MasteringDSP
+import Rendering
+import Testing
+
+/// Reference mastering by numbers: a darkened track comes out with the reference's tone
+/// (loudness-normalized 1/3-octave distance under 1 dB), its loudness and a true peak under the
+/// ceiling; several references average; amount 0 is the plain master bit for bit; references
+/// of another rate or channel count work.
+@Suite struct ReferenceMatchTests {
+    static let folder: String = {
+        let path = NSTemporaryDirectory() + "loopmind-reference-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    /// The first 24 s of the demo song (its calm section and the start of the powerful one).
+    static let excerpt: [Float] = {
+        var source = DemoSongSource()
+        let frames = Int(24 * source.sampleRate)
+        var samples = [Float](repeating: 0, count: frames * 2)
+        var filled = 0
+        samples.withUnsafeMutableBufferPointer { buffer in
+            while filled < frames {
+                let count = (try? source.read(into: UnsafeMutableBufferPointer(rebasing: buffer[(filled * 2)...]))) ?? 0
+                if count == 0 { break }
+                filled += count
+            }
+        }
+        return samples
+    }()
+
+    /// `samples` through biquads (the same on both channels).
+    static func filtered(_ samples: [Float], channels: Int, _ sections: [BiquadCoefficients]) -> [Float] {
+        var output = samples
+        for coefficients in sections {
+            for channel in 0..<channels {
+                var filter = Biquad()
+                filter.setCoefficients(coefficients)
+                var index = channel
+                while index < output.count { output[index] = filter.process(output[index]); index += channels }
+            }
+        }
+        return output
+    }
+
+    /// A darker mix: highs down 6 dB from 3 kHz, lows up 3 dB under 120 Hz, 4 dB quieter.
+    static func darker(_ samples: [Float], sampleRate: Double = 44100) -> [Float] {
+        filtered(samples, channels: 2, [.highShelf(sampleRate: sampleRate, frequency: 3000, gainDB: -6),
+                                        .lowShelf(sampleRate: sampleRate, frequency: 120, gainDB: 3)]).map { $0 * 0.63 }
+    }
+
+    static func write(_ samples: [Float], channels: Int, sampleRate: Int = 44100, name: String) throws -> String {
+        let path = folder + "/" + name
+        let writer = try SoundFileWriter(path: path, sampleRate: sampleRate, channelCount: channels, encoding: .float32)
+        try samples.withUnsafeBufferPointer { try writer.write($0) }
+        try writer.commit()
+        return path
+    }
+
+    static func master(_ input: String, reference: ReferenceTarget?, amount: Double = 1, to name: String) throws -> OfflineMaster.Result {
+        try OfflineMaster().run(.init(openSource: { try SoundFileReader(path: input) }, inputName: input,
+                                      outputPath: folder + "/" + name, emotions: .whole(.calm, intensity: 0.5),
+                                      reference: reference, matchAmount: amount))
+    }
+
+    /// A file's analysis (libebur128 loudness and true peak; mid/side tone).
+    static func analysis(_ path: String) throws -> AnalysisReport {
+        var reader = try SoundFileReader(path: path)
+        return try Analyzer.analyze(&reader)
+    }
+
+    static func distance(_ a: AnalysisReport, _ b: AnalysisReport) throws -> Double {
+        SpectralDistance.meanBandDifferenceDB(try #require(a.midSideTone), loudness: a.integratedLUFS,
+                                              try #require(b.midSideTone), loudness: b.integratedLUFS)
+    }
+
+    @Test func aDarkerTrackComesOutWithinOneDecibelOfItsReference() throws {
+        let referencePath = try Self.write(Self.excerpt, channels: 2, name: "reference.wav")
+        let inputPath = try Self.write(Self.darker(Self.excerpt), channels: 2, name: "darker.wav")
+        let reference = try Self.analysis(referencePath), input = try Self.analysis(inputPath)
+        let before = try Self.distance(input, reference)
+        #expect(before > 2, "the darker mix starts well away from the reference (\(before) dB)")
+
+        let target = try ReferenceLearner.learn(path: referencePath)
+        let result = try Self.master(inputPath, reference: target, to: "matched.wav")
+        let output = try Self.analysis(Self.folder + "/matched.wav")
+        let after = try Self.distance(output, reference)
+        #expect(after < 1, "mean band distance to the reference: \(after) dB (it started at \(before) dB)")
+        #expect(abs(output.integratedLUFS - reference.integratedLUFS) <= 0.3,
+                "\(output.integratedLUFS) LUFS against the reference's \(reference.integratedLUFS)")
+        #expect(output.truePeakDBTP <= -1, "true peak \(output.truePeakDBTP) dBTP over the -1 dBTP ceiling")
+        // The match brightens the top and trims the bottom, each bell a move with its reason.
+        let match = try #require(result.reference)
+        #expect(match.curve.mid[MatchCurve.bandCount - 3] > 2, "the 9 kHz bell boosts")
+        #expect(match.curve.mid[3] < match.curve.mid[12], "the lows come down relative to the mids")
+        let bells = result.moves.filter { $0.parameter.hasPrefix("match.mid.") }
+        #expect(bells.count >= 5)
+        #expect(bells.allSatisfy { $0.reason.contains("reference.wav") && $0.reason.contains("matching 100 %") })
+        #expect(result.moves.contains { $0.parameter == "loudness.target_lufs" && $0.reason.contains("reference") })
+    }
+
+    @Test func severalReferencesAverageBandByBand() throws {
+        let bright = try Self.write(Self.filtered(Self.excerpt, channels: 2, [.highShelf(sampleRate: 44100, frequency: 4000, gainDB: 4)]),
+                                    channels: 2, name: "bright.wav")
+        let dark = try Self.write(Self.darker(Self.excerpt), channels: 2, name: "dark-ref.wav")
+        let a = try ReferenceLearner.learn(path: bright), b = try ReferenceLearner.learn(path: dark)
+        let both = try ReferenceLearner.learn(paths: [bright, dark])
+        #expect(both.sources.map(\.name) == ["bright.wav", "dark-ref.wav"])
+        #expect(abs(both.integratedLUFS - (a.integratedLUFS + b.integratedLUFS) / 2) < 1e-9)
+        #expect(abs(both.crestDB - (a.crestDB + b.crestDB) / 2) < 1e-9)
+        for band in both.bands.indices {
+            let mid = try #require(both.bands[band].mid), side = try #require(both.bands[band].side)
+            #expect(abs(mid - (a.bands[band].mid! + b.bands[band].mid!) / 2) < 1e-9)
+            #expect(abs(side - (a.bands[band].side! + b.bands[band].side!) / 2) < 1e-9)
+        }
+        // The two differ where the filters differ, so the average really is between them.
+        let high = ThirdOctaveBands.nominalCentresHz.firstIndex(of: 10000)!
+        #expect(a.bands[high].mid! - b.bands[high].mid! > 6)
+        // A band only some references have (a 32 kHz one ends at 16 kHz) averages over those.
+        let narrow = ReferenceTarget(name: "n", durationSeconds: 10, sampleRate: 32000, channels: 1, integratedLUFS: -12,
+                                     loudnessRangeLU: 4, tone: ToneMatchMeasurement(
+                                        midDB: (0..<31).map { $0 < 28 ? -20 : nil }, sideDB: Array(repeating: nil, count: 31),
+                                        blockCrestDB: 10, sideToMidDB: -.infinity))
+        let mixed = ReferenceTarget.average([a, narrow])
+        #expect(mixed.bands[30].mid == a.bands[30].mid, "20 kHz: only the 44.1 kHz reference has it")
+        #expect(abs(mixed.bands[10].mid! - (a.bands[10].mid! + (-20 + 12)) / 2) < 1e-9)
+        #expect(mixed.bands[10].side == a.bands[10].side, "the mono reference has no side to average")
+    }
+
+    @Test func matchAmountZeroIsThePlainMasterBitForBit() throws {
+        let referencePath = try Self.write(Self.excerpt, channels: 2, name: "reference-0.wav")
+        let inputPath = try Self.write(Self.darker(Self.excerpt), channels: 2, name: "darker-0.wav")
+        let target = try ReferenceLearner.learn(path: referencePath)
+        let plain = try Self.master(inputPath, reference: nil, to: "plain.wav")
+        let zero = try Self.master(inputPath, reference: target, amount: 0, to: "zero.wav")
+        let half = try Self.master(inputPath, reference: target, amount: 0.5, to: "half.wav")
+        let plainBytes = try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/plain.wav"))
+        let zeroBytes = try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/zero.wav"))
+        #expect(plainBytes == zeroBytes, "--match-amount 0 writes the plain master")
+        #expect(zero.moves == plain.moves)
+        // Half way: loudness and tone land between the two.
+        let reference = try Self.analysis(referencePath)
+        let plainOut = try Self.analysis(Self.folder + "/plain.wav"), halfOut = try Self.analysis(Self.folder + "/half.wav")
+        let expectedTarget = plain.targetLUFS + 0.5 * (target.integratedLUFS - plain.targetLUFS)
+        #expect(abs(half.targetLUFS - expectedTarget) < 1e-9)
+        let plainDistance = try Self.distance(plainOut, reference), halfDistance = try Self.distance(halfOut, reference)
+        #expect(halfDistance < plainDistance - 0.5, "half the match: \(halfDistance) dB; none: \(plainDistance) dB")
+        #expect(halfDistance > 0.25, "…but not the whole of it")
+    }
+
+    @Test func referencesOfAnotherRateOrChannelCountWork() throws {
+        // The reference as a 48 kHz mono file (its mid), the input a darker 44.1 kHz stereo mix.
+        let mono = stride(from: 0, to: Self.excerpt.count, by: 2).map { (Self.excerpt[$0] + Self.excerpt[$0 + 1]) / 2 }
+        let resampler = try Resampler(from: 44100, to: 48000, channelCount: 1)
+        var mono48: [Float] = []
+        try mono.withUnsafeBufferPointer { try resampler.process($0) { mono48 += $0 } }
+        try resampler.flush { mono48 += $0 }
+        let monoPath = try Self.write(mono48, channels: 1, sampleRate: 48000, name: "reference-48k-mono.wav")
+        let stereoPath = try Self.write(Self.excerpt, channels: 2, name: "reference-stereo.wav")
+        let monoTarget = try ReferenceLearner.learn(path: monoPath)
+        let stereoTarget = try ReferenceLearner.learn(path: stereoPath)
+        #expect(monoTarget.sources[0].sampleRate == 48000 && monoTarget.sources[0].channels == 1)
+        #expect(monoTarget.bands.allSatisfy { $0.side == nil }, "a mono reference has no side")
+        // Same music, so the same mid tone in every band with content, whatever the rate.
+        // (Levels are relative to each file's loudness, and a mid-only file is quieter than the stereo one.)
+        for band in 3..<30 {
+            let here = try #require(monoTarget.bands[band].mid) + monoTarget.integratedLUFS
+            let there = try #require(stereoTarget.bands[band].mid) + stereoTarget.integratedLUFS
+            #expect(abs(here - there) < 0.5, "band \(ThirdOctaveBands.nominalCentresHz[band]) Hz: \(here) vs \(there) dB")
+        }
+        let darker = Self.darker(Self.excerpt)
+        let inputPath = try Self.write(darker, channels: 2, name: "darker-rate.wav")
+        let result = try Self.master(inputPath, reference: monoTarget, to: "from-mono.wav")
+        let match = try #require(result.reference)
+        #expect(match.distanceDB < match.inputDistanceDB - 1, "\(match.inputDistanceDB) → \(match.distanceDB) dB")
+        #expect(abs(result.output.integratedLUFS - monoTarget.integratedLUFS) <= 0.3)
+        #expect((0..<MatchCurve.bandCount).allSatisfy { match.curve.side[$0] == 0 }, "no side bells from a mono reference")
+
+        // And a mono input matched to a stereo reference: the mid is matched, the width cannot be.
+        let monoInput = try Self.write(stride(from: 0, to: darker.count, by: 2).map { darker[$0] },
+                                       channels: 1, name: "darker-mono.wav")
+        let monoResult = try Self.master(monoInput, reference: stereoTarget, to: "mono-out.wav")
+        #expect(monoResult.output.channelCount == 1)
+        #expect(monoResult.moves.contains { $0.parameter == "match.side" && $0.reason.contains("mono") })
+        let monoMatch = try #require(monoResult.reference)
+        #expect(monoMatch.distanceDB < monoMatch.inputDistanceDB)
+    }
+}
