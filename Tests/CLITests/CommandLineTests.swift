@@ -34,7 +34,8 @@ import Testing
     // MARK: Help and versions
 
     @Test(arguments: [[], ["analyze"], ["master"], ["play"], ["demo"], ["style"], ["style", "show"], ["style", "heatmap"],
-                      ["style", "export"], ["style", "import"], ["style", "merge"], ["style", "reset"], ["style", "learn"]])
+                      ["style", "export"], ["style", "import"], ["style", "merge"], ["style", "reset"], ["style", "learn"],
+                      ["style", "reference"], ["style", "reference", "add"], ["style", "reference", "list"], ["style", "reference", "remove"]])
     func helpOnEveryCommand(command: [String]) throws {
         let result = try LoopMindExecutable.run(command + ["--help"])
         #expect(result.status == 0)
