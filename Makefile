@@ -14,3 +14,7 @@ soak:
 	scripts/bench-playback soak
 bench-console:
 	scripts/bench-playback console
+
+.PHONY: bench-reference
+bench-reference:
+	scripts/bench-reference

@@ -8,7 +8,7 @@ import MasteringDSP
 /// the matcher predicts where the AI's own master will sit (the input's measured mid and side per
 /// 1/3-octave band, relative to its loudness, through the tone EQ's and the width's analytic
 /// responses) and sets the aim: `own + amount × (reference − own)`, the difference smoothed over
-/// about an octave so the match follows the balance of the reference, not its notes. The
+/// about two thirds of an octave so the match follows the balance of the reference, not its notes. The
 /// matching EQ's bells are fitted to that correction; each pass measures what came out (the
 /// compressor, exciter and limiter bend the prediction) and refits to what is still missing,
 /// until the mean band error is under `settledDB` (or `maximumIterations`). Working on
@@ -50,8 +50,10 @@ public struct ReferenceMatch: Sendable {
     public private(set) var refitLoudnessChangeDB = 0.0
 
     public static let settledDB = 0.3
+    /// Passes of the [¼ ½ ¼] smoothing kernel over the 1/3-octave bands (one: about 2/3 octave wide).
+    static let smoothingPasses = 1
     /// Passes measured at most (each may refit the bells but the last).
-    public static let maximumIterations = 2
+    public static let maximumIterations = 3
     /// Bands whose level under the loudness is lower than this hold no content worth shaping.
     static let contentFloorDB = -80.0
     /// Side quieter than the mid by more than this, in a band, is left alone (no noise boosted).
@@ -258,11 +260,11 @@ public struct ReferenceMatch: Sendable {
         hz >= 1000 ? String(format: "%.1fkHz", hz / 1000) : String(format: "%.0fHz", hz)
     }
 
-    /// Three passes of a [¼ ½ ¼] kernel over the 1/3-octave bands (about an octave wide);
+    /// `smoothingPasses` of a [¼ ½ ¼] kernel over the 1/3-octave bands (about two thirds of an octave);
     /// missing bands are left out of their neighbours' sums.
     static func smoothed(_ values: [Double?]) -> [Double?] {
         var current = values
-        for _ in 0..<3 {
+        for _ in 0..<smoothingPasses {
             current = current.indices.map { index in
                 guard current[index] != nil else { return nil }
                 var sum = 0.0, weight = 0.0
