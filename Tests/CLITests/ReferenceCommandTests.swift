@@ -97,7 +97,7 @@ import Testing
 
     @Test func aSavedTargetMastersWithoutTheFiles() throws {
         let bright = try noise("bright.wav", seconds: 5)
-        let dark = try noise("dark.wav", seconds: 6, coefficient: 0.5)
+        let dark = try noise("dark.wav", seconds: 6, coefficient: 0.3)
         let add = try run(["style", "reference", "add", "airy", bright])
         #expect(add.status == 0, "\(add.standardError)")
         #expect(add.standardOutput.hasPrefix("saved reference target 'airy' from 1 file"))
