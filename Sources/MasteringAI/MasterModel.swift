@@ -18,11 +18,14 @@ public struct MasterModel: Sendable {
         public var intensity: Double
         /// An explicit loudness target (from `--target` or `--platform`); `nil`: the emotion's.
         public var targetLUFS: Double?
+        /// Why the explicit target is what it is, for its move (nil: "the requested target").
+        public var targetReason: String?
         public var ceilingDBTP: Double
         public var style: StyleOffsets
 
-        public init(emotion: Emotion, intensity: Double = 0.5, targetLUFS: Double? = nil,
+        public init(emotion: Emotion, intensity: Double = 0.5, targetLUFS: Double? = nil, targetReason: String? = nil,
                     ceilingDBTP: Double = -1, style: StyleOffsets = StyleOffsets()) {
+            self.targetReason = targetReason
             self.emotion = emotion
             self.intensity = min(max(intensity, 0), 1)
             self.targetLUFS = targetLUFS
@@ -191,7 +194,7 @@ public struct MasterModel: Sendable {
 
         // Loudness and ceiling.
         if let target = request.targetLUFS {
-            set(.loudnessTarget, target, String(format: "the requested target, %.1f LUFS", target), naming: false)
+            set(.loudnessTarget, target, request.targetReason ?? String(format: "the requested target, %.1f LUFS", target), naming: false)
         } else {
             let target = emotion.targetLUFS + 2 * (i - 0.5)
             set(.loudnessTarget, target, String(format: "\(label): the table's %.0f LUFS, louder with intensity", emotion.targetLUFS))

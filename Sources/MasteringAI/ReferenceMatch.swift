@@ -78,22 +78,22 @@ public struct ReferenceMatch: Sendable {
         inputDistanceDB = SpectralDistance.meanBandDifferenceDB(input, loudness: inputLoudness, to: target)
         inputCrestDB = input.blockCrestDB
         let total = max(sections.map(\.seconds).reduce(0, +), 1e-9)
+        // The tone EQ's and the width's responses, each section weighted by its duration.
+        var eqDB = Array(repeating: 0.0, count: ThirdOctaveBands.count), widthDB = 0.0
+        for section in sections {
+            var eq = ToneEQ()
+            eq.setLowShelf(gainDB: section.settings[.lowShelfGain], frequency: section.settings[.lowShelfFrequency])
+            eq.setHighShelf(gainDB: section.settings[.highShelfGain], frequency: section.settings[.highShelfFrequency])
+            eq.setTilt(section.settings[.tilt])
+            eq.prepare(ProcessSpec(sampleRate: sampleRate, maximumBlockFrames: 1))
+            let weight = section.seconds / total
+            for band in eqDB.indices { eqDB[band] += weight * eq.magnitudeDB(atFrequency: ThirdOctaveBands.exactCentresHz[band]) }
+            widthDB += weight * 20 * log10(max(section.settings[.stereoWidth], 0.01))
+        }
         var predicted = input.relative(toLoudness: inputLoudness)
-        for band in 0..<ThirdOctaveBands.count {
-            let hz = ThirdOctaveBands.exactCentresHz[band]
-            var eqDB = 0.0, widthDB = 0.0
-            for section in sections {
-                var eq = ToneEQ()
-                eq.setLowShelf(gainDB: section.settings[.lowShelfGain], frequency: section.settings[.lowShelfFrequency])
-                eq.setHighShelf(gainDB: section.settings[.highShelfGain], frequency: section.settings[.highShelfFrequency])
-                eq.setTilt(section.settings[.tilt])
-                eq.prepare(ProcessSpec(sampleRate: sampleRate, maximumBlockFrames: 1))
-                let weight = section.seconds / total
-                eqDB += weight * eq.magnitudeDB(atFrequency: hz)
-                widthDB += weight * 20 * log10(max(section.settings[.stereoWidth], 0.01))
-            }
-            predicted.midDB[band] = predicted.midDB[band].map { $0 + eqDB }
-            predicted.sideDB[band] = predicted.sideDB[band].map { $0 + eqDB + widthDB }
+        for band in eqDB.indices {
+            predicted.midDB[band] = predicted.midDB[band].map { $0 + eqDB[band] }
+            predicted.sideDB[band] = predicted.sideDB[band].map { $0 + eqDB[band] + widthDB }
         }
         hasSide = predicted.sideDB.contains { $0 != nil } && input.sideToMidDB > -60
         setAims(predicted)
@@ -222,15 +222,10 @@ public struct ReferenceMatch: Sendable {
 
     /// BS.1770's K filter response at `hz`, dB.
     static func kWeightingDB(_ hz: Double) -> Double {
-        let shelf = (b: (1.53512485958697, -2.69169618940638, 1.19839281085285), a: (-1.69065929318241, 0.73248077421585))
-        let highPass = (b: (1.0, -2.0, 1.0), a: (-1.99004745483398, 0.99007225036621))
-        func magnitude(_ b: (Double, Double, Double), _ a: (Double, Double)) -> Double {
-            let w = 2 * Double.pi * hz / 48000
-            let nr = b.0 + b.1 * cos(w) + b.2 * cos(2 * w), ni = -(b.1 * sin(w) + b.2 * sin(2 * w))
-            let dr = 1 + a.0 * cos(w) + a.1 * cos(2 * w), di = -(a.0 * sin(w) + a.1 * sin(2 * w))
-            return ((nr * nr + ni * ni) / (dr * dr + di * di)).squareRoot()
-        }
-        return 20 * log10(magnitude(shelf.b, shelf.a) * magnitude(highPass.b, highPass.a))
+        let shelf = BiquadCoefficients(b0: 1.53512485958697, b1: -2.69169618940638, b2: 1.19839281085285,
+                                       a1: -1.69065929318241, a2: 0.73248077421585)
+        let highPass = BiquadCoefficients(b0: 1, b1: -2, b2: 1, a1: -1.99004745483398, a2: 0.99007225036621)
+        return 20 * log10(shelf.magnitude(atFrequency: hz, sampleRate: 48000) * highPass.magnitude(atFrequency: hz, sampleRate: 48000))
     }
 
     /// The first fit's bells as moves, each with the band difference that asked for it.

@@ -96,6 +96,12 @@ public struct ReferenceTarget: Sendable, Equatable, Codable {
                                bands: bands)
     }
 
+    /// The target's tone as a measurement relative to its loudness (crest and width included).
+    public var tone: ToneMatchMeasurement {
+        ToneMatchMeasurement(midDB: bands.map(\.mid), sideDB: bands.map(\.side), blockCrestDB: crestDB,
+                             sideToMidDB: sideToMidDB ?? -.infinity)
+    }
+
     /// What `--reference`'s moves call it: the file name, or "the 3 references (together)".
     public var label: String {
         sources.count == 1 ? "the reference '\(sources[0].name)'" : "the \(sources.count) references together"
@@ -143,16 +149,8 @@ public enum SpectralDistance {
         return count > 0 ? sum / Double(count) : .nan
     }
 
-    /// The same distance from a measurement to a learned target (its mid and side together).
+    /// The same distance from a measurement to a learned target (its levels are already relative).
     public static func meanBandDifferenceDB(_ a: ToneMatchMeasurement, loudness aLUFS: Double, to target: ReferenceTarget) -> Double {
-        let mine = a.stereoDB
-        var sum = 0.0, count = 0
-        for index in mine.indices {
-            guard let x = mine[index], let mid = target.bands[index].mid else { continue }
-            let theirs = Decibels.fromPower(pow(10, mid / 10) + (target.bands[index].side.map { pow(10, $0 / 10) } ?? 0))
-            sum += abs(max(x - aLUFS, ReferenceTarget.floorDB) - max(theirs, ReferenceTarget.floorDB))
-            count += 1
-        }
-        return count > 0 ? sum / Double(count) : .nan
+        meanBandDifferenceDB(a, loudness: aLUFS, target.tone, loudness: 0)
     }
 }

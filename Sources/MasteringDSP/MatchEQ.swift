@@ -132,31 +132,6 @@ public struct MatchCurve: Sendable, Equatable {
     }
 }
 
-/// Two biquads in the lanes of a `SIMD2<Float>`, each lane with its own coefficients
-/// (mid in lane 0, side in lane 1). Transposed direct form II, denormal guard.
-struct MidSideBiquad: Sendable {
-    private var b0 = SIMD2<Float>(1, 1), b1 = SIMD2<Float>(0, 0), b2 = SIMD2<Float>(0, 0)
-    private var a1 = SIMD2<Float>(0, 0), a2 = SIMD2<Float>(0, 0)
-    private var z1 = SIMD2<Float>(repeating: 0), z2 = SIMD2<Float>(repeating: 0)
-    private let antiDenormal = SIMD2<Float>(repeating: 1e-20)
-
-    mutating func setCoefficients(mid: BiquadCoefficients, side: BiquadCoefficients) {
-        b0 = SIMD2(Float(mid.b0), Float(side.b0)); b1 = SIMD2(Float(mid.b1), Float(side.b1))
-        b2 = SIMD2(Float(mid.b2), Float(side.b2))
-        a1 = SIMD2(Float(mid.a1), Float(side.a1)); a2 = SIMD2(Float(mid.a2), Float(side.a2))
-    }
-
-    mutating func reset() { z1 = .zero; z2 = .zero }
-
-    @inline(__always)
-    mutating func process(_ input: SIMD2<Float>) -> SIMD2<Float> {
-        let output = b0 * input + z1
-        z1 = b1 * input - a1 * output + z2 + antiDenormal
-        z2 = b2 * input - a2 * output - antiDenormal
-        return output
-    }
-}
-
 /// The matching EQ stage: the `MatchCurve`'s bells on mid and side (after the tone EQ).
 ///
 /// A flat curve is skipped entirely, so a master without a reference is bit for bit what it
@@ -164,7 +139,7 @@ struct MidSideBiquad: Sendable {
 /// every 32 frames while it glides), so choosing a reference live does not click.
 /// Real-time safe: no allocation after `prepare`.
 public struct MatchEQ {
-    private var bells = InlineArray<20, MidSideBiquad>(repeating: MidSideBiquad())
+    private var bells = InlineArray<20, StereoBiquad>(repeating: StereoBiquad())
     private var from = MatchCurve(), to = MatchCurve()
     private var current = MatchCurve()
     private var rampFrames = 2205, rampPosition = 0
@@ -206,9 +181,9 @@ public struct MatchEQ {
         for band in 0..<MatchCurve.bandCount {
             guard MatchCurve.isUsable(band: band, sampleRate: sampleRate) else { continue }
             let centre = MatchCurve.centresHz[band]
-            bells[band].setCoefficients(
-                mid: .peaking(sampleRate: sampleRate, frequency: centre, q: MatchCurve.q, gainDB: current.mid[band]),
-                side: .peaking(sampleRate: sampleRate, frequency: centre, q: MatchCurve.q, gainDB: current.side[band]))
+            bells[band].setCoefficients(       // mid in lane 0, side in lane 1
+                .peaking(sampleRate: sampleRate, frequency: centre, q: MatchCurve.q, gainDB: current.mid[band]),
+                .peaking(sampleRate: sampleRate, frequency: centre, q: MatchCurve.q, gainDB: current.side[band]))
         }
     }
 

@@ -22,16 +22,23 @@ public struct StereoBlock {
     }
 }
 
-/// Two channels of a biquad in the lanes of a `SIMD2<Float>` (transposed direct form II).
+/// Two channels of a biquad in the lanes of a `SIMD2<Float>` (transposed direct form II):
+/// the same filter on both (left/right), or one per lane (the matching EQ's mid and side).
 public struct StereoBiquad: Sendable {
-    private var b0: Float = 1, b1: Float = 0, b2: Float = 0, a1: Float = 0, a2: Float = 0
+    private var b0 = SIMD2<Float>(1, 1), b1 = SIMD2<Float>(0, 0), b2 = SIMD2<Float>(0, 0)
+    private var a1 = SIMD2<Float>(0, 0), a2 = SIMD2<Float>(0, 0)
     private var z1 = SIMD2<Float>(repeating: 0), z2 = SIMD2<Float>(repeating: 0)
     private let antiDenormal = SIMD2<Float>(repeating: 1e-20)
 
     public init(_ coefficients: BiquadCoefficients = .identity) { setCoefficients(coefficients) }
 
-    public mutating func setCoefficients(_ c: BiquadCoefficients) {
-        b0 = Float(c.b0); b1 = Float(c.b1); b2 = Float(c.b2); a1 = Float(c.a1); a2 = Float(c.a2)
+    public mutating func setCoefficients(_ c: BiquadCoefficients) { setCoefficients(c, c) }
+
+    /// Lane 0 gets `first`, lane 1 `second`.
+    public mutating func setCoefficients(_ first: BiquadCoefficients, _ second: BiquadCoefficients) {
+        b0 = SIMD2(Float(first.b0), Float(second.b0)); b1 = SIMD2(Float(first.b1), Float(second.b1))
+        b2 = SIMD2(Float(first.b2), Float(second.b2))
+        a1 = SIMD2(Float(first.a1), Float(second.a1)); a2 = SIMD2(Float(first.a2), Float(second.a2))
     }
 
     public mutating func reset() { z1 = .zero; z2 = .zero }

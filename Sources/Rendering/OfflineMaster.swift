@@ -46,6 +46,8 @@ public struct OfflineMaster {
         /// Reference mastering: what to match (nil: no reference) and how far (0…1).
         public var reference: ReferenceTarget?
         public var matchAmount: Double
+        /// Why `targetLUFS` is what it is, when not the user's request (a reference's loudness).
+        var targetReason: String?
 
         public init(openSource: @escaping () throws -> any AudioSource, inputName: String, outputPath: String,
                     emotions: EmotionChoice = .auto(intensity: nil), targetLUFS: Double? = nil, ceilingDBTP: Double = -1,
@@ -356,7 +358,8 @@ public struct MasterPlan {
     var sectionLoudness: [Double] = []
     /// The reference match (nil without a reference, or at amount 0: then the plain master).
     public internal(set) var reference: ReferenceMatch?
-    /// The loudness decision a reference made (the plan's own moves say the rest).
+    /// With several sections, the whole's target a reference decided (each section's own move
+    /// then says where it sits relative to the whole; one section's move carries the reason itself).
     private var referenceLoudnessMove: AIMove?
 
     /// The AI's plan for `graph`; with a reference, its loudness target moves toward the
@@ -368,13 +371,16 @@ public struct MasterPlan {
             let amount = min(job.matchAmount, 1)
             if job.targetLUFS == nil {
                 let own = plan.targetLUFS
+                let aim = own + amount * (target.integratedLUFS - own)
                 var matched = job
-                matched.targetLUFS = own + amount * (target.integratedLUFS - own)
+                matched.targetLUFS = aim
+                matched.targetReason = String(format: "%@ %@ at %.1f LUFS; the master aims at %.1f LUFS (%d %% of the way from the AI's %.1f)",
+                                              target.label, target.verb("sits", "sit"), target.integratedLUFS, aim,
+                                              Int((amount * 100).rounded()), own)
                 plan = Plan(graph: graph, input: input, track: track, job: matched)
-                referenceLoudnessMove = AIMove(time: 0, parameter: .loudnessTarget, from: own, to: plan.targetLUFS,
-                                               reason: String(format: "%@ %@ at %.1f LUFS; the master aims at %.1f LUFS (%d %% of the way from the AI's %.1f)",
-                                                              target.label, target.verb("sits", "sit"), target.integratedLUFS, plan.targetLUFS,
-                                                              Int((amount * 100).rounded()), own))
+                if plan.sections.count > 1 {
+                    referenceLoudnessMove = AIMove(time: 0, parameter: .loudnessTarget, from: own, to: aim, reason: matched.targetReason!)
+                }
             }
             var match = ReferenceMatch(target: target, amount: amount)
             if let tone = input.midSideTone {
@@ -393,10 +399,7 @@ public struct MasterPlan {
     public var moves: [AIMove] {
         let extra = (referenceLoudnessMove.map { [$0] } ?? []) + (reference?.moves ?? [])
         guard !extra.isEmpty else { return plan.moves }
-        // The reference's loudness move says why the one-section target is what it is.
-        let own = referenceLoudnessMove != nil && plan.sections.count == 1
-            ? plan.moves.filter { !($0.parameter == ChainParameter.loudnessTarget.spec.name && $0.time == 0) } : plan.moves
-        return (own + extra).enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        return (plan.moves + extra).enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
     }
     /// Each section: span, emotion, decision, aims; output loudness once settled.
     public var sections: [OfflineMaster.SectionResult] {
@@ -445,8 +448,8 @@ struct Plan {
             let frames = first..<max(first, last)
             let measured = SectionMeasurement(track, frames: frames.isEmpty ? 0..<track.frameCount : frames)
             let request = MasterModel.Request(emotion: graphSection.emotion, intensity: graphSection.intensity,
-                                              targetLUFS: job.targetLUFS, ceilingDBTP: job.ceilingDBTP,
-                                              style: job.style(graphSection.emotion))
+                                              targetLUFS: job.targetLUFS, targetReason: job.targetReason,
+                                              ceilingDBTP: job.ceilingDBTP, style: job.style(graphSection.emotion))
             let name = graph.sections.count > 1 ? "section \(index + 1)" : nil
             let decision = model.decide(for: graph.sections.count > 1 ? MasterModel.MixProfile(measured) : MasterModel.MixProfile(input),
                                         request, section: name.map { (span.lowerBound, $0) })
