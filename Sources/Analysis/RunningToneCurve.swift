@@ -47,13 +47,17 @@ public final class RunningToneCurve {
         window.deallocate(); frame.deallocate(); spectrum.deallocate(); history.deallocate()
     }
 
-    /// Feeds a stereo block (separate channels).
+    /// Feeds a stereo block (separate channels): copied into the history a run at a time, up to
+    /// the next hop or the end of the ring, whichever comes first.
     public func add(left: UnsafePointer<Float>, right: UnsafePointer<Float>, count: Int) {
-        for index in 0..<count {
-            history[writeIndex] = left[index]
-            history[fftSize + writeIndex] = right[index]
-            writeIndex = (writeIndex + 1) % fftSize
-            sinceHop += 1
+        var offset = 0
+        while offset < count {
+            let run = min(count - offset, hop - sinceHop, fftSize - writeIndex)
+            (history + writeIndex).update(from: left + offset, count: run)
+            (history + fftSize + writeIndex).update(from: right + offset, count: run)
+            writeIndex = (writeIndex + run) % fftSize
+            sinceHop += run
+            offset += run
             if sinceHop == hop {
                 sinceHop = 0
                 analyse()
@@ -63,16 +67,21 @@ public final class RunningToneCurve {
 
     private func analyse() {
         for bin in perBin.indices { perBin[bin] = 0 }
+        // The oldest sample is at `writeIndex`: window the ring in its two straight pieces.
+        let older = fftSize - writeIndex
         for channel in 0..<2 {
             let buffer = history + channel * fftSize
-            for index in 0..<fftSize { frame[index] = buffer[(writeIndex + index) % fftSize] * window[index] }
+            for index in 0..<older { frame[index] = buffer[writeIndex + index] * window[index] }
+            for index in 0..<writeIndex { frame[older + index] = buffer[index] * window[older + index] }
             kiss_fftr(config, frame, spectrum)
             for bin in 0...(fftSize / 2) {
-                let oneSided = (bin == 0 || bin == fftSize / 2) ? 1.0 : 2.0
                 let value = spectrum[bin]
-                perBin[bin] += Double(value.r * value.r + value.i * value.i) * powerScale * oneSided / 2
+                perBin[bin] += Double(value.r * value.r + value.i * value.i)
             }
         }
+        // One-sided power, averaged over the two channels: the DC and Nyquist bins stand alone.
+        let scale = powerScale
+        for bin in perBin.indices { perBin[bin] *= (bin == 0 || bin == fftSize / 2) ? scale / 2 : scale }
         let bands = ThirdOctaveBands.bandPowers(perBin: perBin, binWidthHz: sampleRate / Double(fftSize), sampleRate: sampleRate)
         for index in bands.indices {
             smoothed[index] = hasData ? smoothed[index] + (bands[index] - smoothed[index]) * smoothing : bands[index]

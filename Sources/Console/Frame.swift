@@ -32,6 +32,14 @@ public struct Frame: Equatable, Sendable {
         }
     }
 
+    /// Writes `count` copies of one character (clipped): the meters' bars and graphs, without building strings.
+    public mutating func put(_ x: Int, _ y: Int, scalar: Unicode.Scalar, count: Int = 1, _ role: Role = .text, bold: Bool = false) {
+        guard y >= 0, y < height else { return }
+        for column in max(0, x)..<max(max(0, x), min(width, x + count)) {
+            cells[y * width + column] = Cell(character: scalar, role: role, bold: bold)
+        }
+    }
+
     /// Colours a run of cells without changing their characters.
     public mutating func paint(_ x: Int, _ y: Int, count: Int, _ role: Role) {
         guard y >= 0, y < height else { return }
@@ -40,7 +48,7 @@ public struct Frame: Equatable, Sendable {
 
     /// Fills a row with a role's background (spaces).
     public mutating func fill(row y: Int, _ role: Role) {
-        put(0, y, String(repeating: " ", count: width), role)
+        put(0, y, scalar: " ", count: width, role)
     }
 
     /// The frame's text, one string per row (trailing spaces kept): what a terminal would show.

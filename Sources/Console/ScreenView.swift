@@ -1,5 +1,5 @@
 import Analysis
-import Foundation
+import Glibc
 import MasteringAI
 import MasteringDSP
 
@@ -48,11 +48,15 @@ public enum ScreenView {
     /// m:ss.s, as the header shows it.
     public static func time(_ seconds: Double) -> String {
         let value = max(0, seconds.isFinite ? seconds : 0)
-        return String(format: "%d:%04.1f", Int(value) / 60, value.truncatingRemainder(dividingBy: 60))
+        // Tenths first, so 59.96 s reads 1:00.0 rather than 0:60.0.
+        let tenths = Int((value * 10).rounded())
+        let seconds = tenths % 600
+        return "\(tenths / 600):\(seconds < 100 ? "0" : "")\(seconds / 10).\(seconds % 10)"
     }
 
-    static func number(_ value: Double, _ format: String = "%5.1f") -> String {
-        value.isFinite ? String(format: format, value) : "  -∞ "
+    /// A meter reading with one decimal in `width` columns; silence reads −∞.
+    static func number(_ value: Double, width: Int = 5) -> String {
+        value.isFinite ? FixedText.format(value, digits: 1, width: width) : "  -∞ "
     }
 
     static func header(_ frame: inout Frame, _ state: ConsoleState) {
@@ -67,8 +71,8 @@ public enum ScreenView {
             var text = " LoopMind  \(state.fileName)  \(time(meters.playheadSeconds)) / \(time(meters.durationSeconds))  \(play)"
             if !state.sections.isEmpty {
                 let section = state.sections[state.currentSection]
-                text += String(format: "  §%d/%d %@ %.1f%@", state.currentSection + 1, state.sections.count,
-                               section.emotion.rawValue, section.intensity, section.chosen || compact ? "" : " (auto)")
+                text += "  §\(state.currentSection + 1)/\(state.sections.count) \(section.emotion.rawValue) "
+                    + FixedText.format(section.intensity, digits: 1) + (section.chosen || compact ? "" : " (auto)")
             }
             if meters.loop != nil { text += compact ? " ⟲" : "  ⟲ loop" }
             text += meters.isBypassed ? (compact ? "  B:orig" : "  A/B: B original") : (compact ? "  A/B: A" : "  A/B: A master")
@@ -93,15 +97,15 @@ public enum ScreenView {
             let end = 1 + Int((min(section.end, duration) / duration * Double(width)).rounded())
             guard end > start else { continue }
             let role = Role.heat[ConsoleState.heat(section.emotion, intensity: section.intensity)]
-            let label = " \(index + 1) \(section.emotion.rawValue) \(String(format: "%.1f", section.intensity))"
-            frame.put(start, top, String(repeating: " ", count: end - start), role)
+            let label = " \(index + 1) \(section.emotion.rawValue) \(FixedText.format(section.intensity, digits: 1))"
+            frame.put(start, top, scalar: " ", count: end - start, role)
             frame.put(start, top, label, role, bold: index == state.currentSection, limit: end - start)
         }
         let playhead = 1 + min(width - 1, Int(state.meters.playheadSeconds / duration * Double(width)))
-        frame.put(0, top + 1, String(repeating: "─", count: frame.width), .dim)
+        frame.put(0, top + 1, scalar: "─", count: frame.width, .dim)
         if let loop = state.meters.loop {
             let a = 1 + Int(loop.lowerBound / duration * Double(width)), b = 1 + Int(loop.upperBound / duration * Double(width))
-            frame.put(a, top + 1, String(repeating: "═", count: max(0, b - a)), .accent)
+            frame.put(a, top + 1, scalar: "═", count: max(0, b - a), .accent)
         }
         frame.put(playhead, top + 1, "▲", .marker, bold: true)
     }
@@ -129,7 +133,7 @@ public enum ScreenView {
         for index in 0..<width {
             let level = range.lowerBound + (Double(index) + 0.5) / Double(width) * span
             let role: Role = level >= overAt ? .meterOver : (level >= warnAt ? .meterWarn : .meterOK)
-            frame.put(x + index, y, index < filled ? "█" : "·", index < filled ? role : .dim)
+            frame.put(x + index, y, scalar: index < filled ? "█" : "·", index < filled ? role : .dim)
         }
         if let marker { frame.put(x + min(width - 1, column(marker)), y, "│", .marker, bold: true) }
     }
@@ -138,25 +142,26 @@ public enum ScreenView {
         let m = state.meters
         let target = state.targetLUFS
         let range = state.wideScale ? (target - 36)...(target + 18) : (target - 18)...(target + 9)
-        frame.put(x, y, String(format: "LOUDNESS  target %.1f LUFS   scale EBU %@", target, state.wideScale ? "+18" : "+9"), .accent, bold: true)
+        frame.put(x, y, "LOUDNESS  target \(FixedText.format(target, digits: 1)) LUFS   scale EBU \(state.wideScale ? "+18" : "+9")", .accent, bold: true)
         let barWidth = width - 17
         frame.put(x, y + 1, "M", .text, bold: true)
         bar(&frame, x: x + 2, y: y + 1, width: barWidth, value: m.momentaryLUFS, range: range, warnAt: target - 1, overAt: target + 1, marker: target)
         frame.put(x + 3 + barWidth, y + 1, number(m.momentaryLUFS) + " LUFS", .text)
-        frame.put(x, y + 2, "S \(number(m.shortTermLUFS))   I \(number(m.integratedLUFS)) LUFS   LRA \(number(m.loudnessRangeLU, "%4.1f")) LU", .text)
+        frame.put(x, y + 2, "S \(number(m.shortTermLUFS))   I \(number(m.integratedLUFS)) LUFS   LRA \(number(m.loudnessRangeLU, width: 4)) LU", .text)
         frame.put(x, y + 3, "TP", .text, bold: true)
         bar(&frame, x: x + 3, y: y + 3, width: barWidth - 1, value: m.recentTruePeakDBTP, range: -24...3,
             warnAt: state.ceilingDBTP - 1, overAt: state.ceilingDBTP, marker: state.ceilingDBTP)
         frame.put(x + 3 + barWidth, y + 3, number(m.recentTruePeakDBTP) + " dBTP", m.truePeakDBTP > state.ceilingDBTP + 0.05 ? .meterOver : .text)
-        frame.put(x, y + 4, String(format: "GR comp %5.1f  lim %5.1f dB  TP max %@", m.compressorReductionDB,
-                                   m.limiterReductionDB, number(m.truePeakDBTP)), .text, limit: width)
+        frame.put(x, y + 4, "GR comp \(FixedText.format(m.compressorReductionDB, digits: 1, width: 5))  lim "
+                  + "\(FixedText.format(m.limiterReductionDB, digits: 1, width: 5)) dB  TP max \(number(m.truePeakDBTP))", .text, limit: width)
     }
 
     static func crest(_ frame: inout Frame, _ state: ConsoleState, x: Int, y: Int, width: Int, rows: Int) {
         let history = state.meters.crestHistoryDB
         let latest = history.last ?? 0
-        frame.put(x, y, String(format: "CREST %4.1f dB  (peak/RMS per 100 ms, last %.0f s)", latest, Double(min(history.count, width - 2)) / 10), .accent, bold: true)
-        let levels = " ▁▂▃▄▅▆▇█"
+        frame.put(x, y, "CREST \(FixedText.format(latest, digits: 1, width: 4)) dB  (peak/RMS per 100 ms, last "
+                  + "\(FixedText.format(Double(min(history.count, width - 2)) / 10, digits: 0)) s)", .accent, bold: true)
+        let levels: [Unicode.Scalar] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
         let shown = Array(history.suffix(width))
         let graphRows = max(1, rows - 1)
         for (index, value) in shown.enumerated() {
@@ -164,8 +169,7 @@ public enum ScreenView {
             let steps = Int((min(max(value, 0), 24) / 24 * Double(graphRows * 8)).rounded())
             for row in 0..<graphRows {
                 let inRow = min(8, max(0, steps - row * 8))
-                let character = levels[levels.index(levels.startIndex, offsetBy: inRow)]
-                frame.put(x + width - shown.count + index, y + graphRows - row, String(character), value < 6 ? .meterOver : .curveOutput)
+                frame.put(x + width - shown.count + index, y + graphRows - row, scalar: levels[inRow], value < 6 ? .meterOver : .curveOutput)
             }
         }
     }
@@ -190,15 +194,15 @@ public enum ScreenView {
             let column = x + 4 + band * columnWidth
             let outRow = output[band].isFinite ? row(output[band]) : graphRows
             for r in 0..<graphRows where r >= outRow {
-                frame.put(column, y + 1 + r, String(repeating: "█", count: columnWidth), .curveOutput)
+                frame.put(column, y + 1 + r, scalar: "█", count: columnWidth, .curveOutput)
             }
             if band < input.count, input[band].isFinite {
-                frame.put(column, y + 1 + row(input[band]), String(repeating: "·", count: columnWidth), .curveInput)
+                frame.put(column, y + 1 + row(input[band]), scalar: "·", count: columnWidth, .curveInput)
             }
-            if let target { frame.put(column, y + 1 + row(target[band]), String(repeating: "─", count: columnWidth), .curveTarget, bold: true) }
+            if let target { frame.put(column, y + 1 + row(target[band]), scalar: "─", count: columnWidth, .curveTarget, bold: true) }
         }
-        frame.put(x, y + 1, String(format: "%3.0f", top), .dim)
-        frame.put(x, y + graphRows, String(format: "%3.0f", bottom), .dim)
+        frame.put(x, y + 1, FixedText.format(top, digits: 0, width: 3), .dim)
+        frame.put(x, y + graphRows, FixedText.format(bottom, digits: 0, width: 3), .dim)
         let labels = [(0, "20"), (10, "200"), (20, "2k"), (30, "20k")]
         for (band, label) in labels where band < bands {
             frame.put(x + 4 + band * columnWidth, y + rows - 1, label, .dim)
@@ -226,7 +230,7 @@ public enum ScreenView {
         let digits = spec.step < 0.1 ? 2 : (spec.step < 1 ? 1 : 0)
         // No "-0.0": what rounds to zero is zero.
         let value = abs(value) < 0.5 * pow(10, -Double(digits)) ? 0 : value
-        return String(format: "%\(signed ? "+" : "").\(digits)f", value)
+        return FixedText.format(value, digits: digits, plus: signed)
     }
 
     static func parameters(_ frame: inout Frame, _ state: ConsoleState, x: Int, y: Int, width: Int, rows: Int) {
@@ -237,7 +241,7 @@ public enum ScreenView {
             let index = first + offset
             let spec = row.parameter.spec
             let unit = spec.unit == .choice || spec.unit == .fraction ? "" : spec.unit.rawValue
-            var line = (index == state.selected ? "›" : " ") + spec.label.padding(toLength: 16, withPad: " ", startingAt: 0)
+            var line = (index == state.selected ? "›" : " ") + spec.label.rightPadded(16)
             line += format(row.value, spec).leftPadded(7) + " " + format(row.suggestion, spec).leftPadded(6)
             line += " " + (abs(row.styleOffset) > 1e-9 ? format(row.styleOffset, spec, signed: true) : "·").leftPadded(5) + " " + unit
             let changed = abs(row.value - row.suggestion) > 1e-9
@@ -249,8 +253,8 @@ public enum ScreenView {
     static func moves(_ frame: inout Frame, _ state: ConsoleState, x: Int, y: Int, width: Int, rows: Int) {
         frame.put(x, y, "AI MOVES (newest first)", .accent, bold: true)
         for (index, move) in state.meters.movesHeard.prefix(rows - 1).enumerated() {
-            let isStyle = move.reason.contains("your style")
-            let isUser = move.reason.hasPrefix("you:")
+            let isStyle = move.reason.utf8.contains(word: "your style".utf8)
+            let isUser = move.reason.utf8.starts(with: "you:".utf8)
             let text = "\(time(move.time)) \(move.reason)"
             frame.put(x, y + 1 + index, text, isStyle ? .styleUp : (isUser ? .accent : .text), limit: width)
         }
@@ -278,7 +282,7 @@ public enum ScreenView {
         for (index, entry) in keyHelp.enumerated() {
             let column = index / perColumn, row = index % perColumn
             let x = 2 + column * (frame.width / 2)
-            frame.put(x, 5 + row, entry.0.padding(toLength: keyWidth, withPad: " ", startingAt: 0), .accent, bold: true)
+            frame.put(x, 5 + row, entry.0.rightPadded(keyWidth), .accent, bold: true)
             frame.put(x + keyWidth, 5 + row, entry.1, .text, limit: frame.width / columns - keyWidth - 3)
         }
         frame.put(2, frame.height - 3, "any key closes this help", .dim)
@@ -297,8 +301,8 @@ public enum ScreenView {
             y += 2
         } else {
             let cell = 10
-            frame.put(2, y, "parameter".padding(toLength: 20, withPad: " ", startingAt: 0)
-                      + Emotion.allCases.map { $0.rawValue.padding(toLength: cell, withPad: " ", startingAt: 0) }.joined(), .dim)
+            frame.put(2, y, "parameter".rightPadded(20)
+                      + Emotion.allCases.map { $0.rawValue.rightPadded(cell) }.joined(), .dim)
             let most = max(1, touched.flatMap { p in Emotion.allCases.compactMap { profile.emotions[$0]?[p]?.tweaks } }.max() ?? 1)
             for parameter in touched where y < frame.height - 8 {
                 y += 1
@@ -321,6 +325,17 @@ public enum ScreenView {
     }
 }
 
+extension String.UTF8View {
+    /// Whether `word` occurs anywhere (bytes, no locale: Foundation's `contains` was a tenth of a redraw).
+    func contains(word: String.UTF8View) -> Bool {
+        let haystack = Array(self), needle = Array(word)
+        guard needle.count <= haystack.count else { return false }
+        return (0...(haystack.count - needle.count)).contains { start in haystack[start..<(start + needle.count)].elementsEqual(needle) }
+    }
+}
+
 extension String {
     func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+    /// Padded with spaces (or cut) to exactly `width` characters.
+    func rightPadded(_ width: Int) -> String { count >= width ? String(prefix(width)) : self + String(repeating: " ", count: width - count) }
 }

@@ -7,12 +7,16 @@ import Glibc
 final class NativeThread {
     private var handle = pthread_t()
     private let body: () -> Void
+    /// Shown by `top -H` and `/proc/PID/task/*/comm` (at most 15 bytes), so CPU can be told apart by thread.
+    private let name: String
 
     init(name: String, _ body: @escaping () -> Void) {
         self.body = body
+        self.name = name
         let context = Unmanaged.passRetained(self).toOpaque()
         let status = pthread_create(&handle, nil, { raw in
             let thread = Unmanaged<NativeThread>.fromOpaque(raw!).takeRetainedValue()
+            nameCurrentThread(thread.name)
             thread.body()
             return nil
         }, context)
@@ -20,6 +24,16 @@ final class NativeThread {
     }
 
     func join() { pthread_join(handle, nil) }
+}
+
+/// Names the calling thread through `/proc/thread-self/comm` (Glibc's `pthread_setname_np` is not
+/// visible to Swift without `_GNU_SOURCE`). Called once as a thread starts, before any real-time work.
+private func nameCurrentThread(_ name: String) {
+    let descriptor = open("/proc/thread-self/comm", O_WRONLY)
+    guard descriptor >= 0 else { return }
+    let bytes = Array(name.utf8.prefix(15))
+    _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    close(descriptor)
 }
 
 /// Monotonic time in seconds: the clock output's pacing and the tests' latency stopwatch.

@@ -191,3 +191,29 @@ struct ThemeTests {
         #expect(Theme.load(path: found["mine"]!, name: "mine")?.colour(.text).foreground == RGB(0xAB, 0xCD, 0xEF))
     }
 }
+
+/// The console's own number formatting against printf, which it replaces on the drawing path.
+struct FixedTextTests {
+    @Test func agreesWithPrintfOnMeterReadings() {
+        var generator = SystemRandomNumberGenerator()
+        var values: [Double] = [0, 1, -1, 9.95, -14, 0.04, -0.04, 123.456, -70.25, 1e6 + 0.3, 0.25, 0.125, 2.5, 3.5, -0.5, 0.005, 1.005]
+        for _ in 0..<2000 { values.append(Double.random(in: -200...200, using: &generator)) }
+        for value in values {
+            for digits in 0...2 {
+                for (width, plus) in [(0, false), (5, false), (7, true)] {
+                    let printf = String(format: "%\(plus ? "+" : "")\(width == 0 ? "" : String(width)).\(digits)f", value)
+                    #expect(FixedText.format(value, digits: digits, width: width, plus: plus) == printf,
+                            "\(value) digits \(digits) width \(width)")
+                }
+            }
+        }
+    }
+
+    @Test func playheadTimesRollOverAtTheMinute() {
+        #expect(ScreenView.time(0) == "0:00.0")
+        #expect(ScreenView.time(146.84) == "2:26.8")
+        #expect(ScreenView.time(59.96) == "1:00.0")
+        #expect(ScreenView.time(600) == "10:00.0")
+        #expect(ScreenView.time(-3) == "0:00.0")
+    }
+}
