@@ -20,6 +20,9 @@ public final class LoudnessMeter {
         public init(rawValue: Int) { self.rawValue = rawValue }
         /// Momentary, short-term, integrated loudness and loudness range.
         public static let loudness = Measures(rawValue: 1)
+        /// Integrated loudness (and momentary) without the short-term window and the range.
+        /// Without it or `.loudness`, a meter gives momentary loudness and 100 ms energies only.
+        public static let integrated = Measures(rawValue: 8)
         /// True peak per channel (includes sample peak).
         public static let truePeak = Measures(rawValue: 2)
         public static let all: Measures = [.loudness, .truePeak]
@@ -40,6 +43,7 @@ public final class LoudnessMeter {
         if measures.contains(.loudness) {
             mode |= EBUR128_MODE_I.rawValue | EBUR128_MODE_LRA.rawValue | EBUR128_MODE_S.rawValue
         }
+        if measures.contains(.integrated) { mode |= EBUR128_MODE_I.rawValue }
         if measures.contains(.truePeak) { mode |= EBUR128_MODE_TRUE_PEAK.rawValue }
         if measures.contains(.constantMemory) { mode |= EBUR128_MODE_HISTOGRAM.rawValue }
         self.measures = measures

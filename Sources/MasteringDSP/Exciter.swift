@@ -90,6 +90,9 @@ public struct Exciter {
         // Work on local copies (pointers and counters): no class-property access checks per sample.
         var up1 = filters.up1, up2 = filters.up2, down1 = filters.down1, down2 = filters.down2
         defer { filters.up1 = up1; filters.up2 = up2; filters.down1 = down1; filters.down2 = down2 }
+        // The curve's constants (a tanhf and a division) once per block unless the drive is gliding.
+        let driveGlides = drive.current != drive.previous
+        var curve = Curve(gain: Float(1 + 3 * drive.current), mode: mode)
         for index in 0..<frames {
             let input = SIMD2(block.left[index], block.right[index])
             let dry = dryDelay[dryPosition]
@@ -101,7 +104,7 @@ public struct Exciter {
                 block.left[index] = dry[0]; block.right[index] = dry[1]
                 continue
             }
-            let curve = Curve(gain: Float(1 + 3 * drive.value(at: index, of: frames)), mode: mode)
+            if driveGlides { curve = Curve(gain: Float(1 + 3 * drive.value(at: index, of: frames)), mode: mode) }
             let amount = Float(mix.value(at: index, of: frames))
             // Up 2× then 2× again: four samples at 4×.
             let (even, odd) = up1.process(input)

@@ -6,20 +6,15 @@ import Glibc
 /// block; the output is delayed by `latencyFrames`. `gainReductionDB` is the deepest
 /// reduction of the last block; `gainCurve`, when given, receives the gain of every frame.
 ///
-/// How: the signal is interpolated 4× with libebur128's own interpolation filter (so the
-/// limiter acts on the very values the meter reads) and each gap between two samples gets
-/// its true peak. The
-/// gain each sample needs is ceiling ÷ the larger peak of its two gaps. A sliding minimum
+/// How: the signal is interpolated 4× with libebur128's own interpolation filter
+/// (`TruePeakInterpolator`, so the limiter acts on the very values the meter reads) and each
+/// gap between two samples gets its true peak. The gain each sample needs is ceiling ÷ the larger peak of its two gaps. A sliding minimum
 /// over the lookahead, then a moving average of the same length, gives a gain that
 /// starts falling one lookahead before a peak and has reached the needed value when the
 /// peak leaves the delay line (Faust's `limiter_lad` idea); recovery is a one-pole release.
 /// The limiter aims 0.05 dB under the ceiling so the measured true peak stays below it.
 public struct TruePeakLimiter {
-    public static let oversampling = 4
-    /// Window length of each interpolation phase (49 prototype taps / 4, rounded up).
-    public static let tapsPerPhase = 13
-    /// The interpolated gap lies between window[gapStart] and window[gapStart + 1].
-    static let gapStart = 6
+    public static let oversampling = TruePeakInterpolator.factor
     /// dB kept under the ceiling for the difference between our and a meter's interpolation.
     public static let safetyMarginDB = 0.05
 
@@ -27,11 +22,7 @@ public struct TruePeakLimiter {
     private var lookahead = 1
     private var ceiling: Float = 1
     private var releaseCoefficient: Float = 0.999
-    /// Polyphase interpolation taps for the three fractional positions 1/4, 2/4, 3/4.
-    private var phaseTaps: [[Float]] = []
-    /// Input history for the interpolator, written twice so a window is always contiguous.
-    private var history: UnsafeMutablePointer<SIMD2<Float>>?
-    private var historyPosition = 0
+    private var interpolator = TruePeakInterpolator()
     /// Audio waiting for its gain.
     private var delayLine: UnsafeMutablePointer<SIMD2<Float>>?
     private var delayLength = 0
@@ -57,12 +48,10 @@ public struct TruePeakLimiter {
     public mutating func prepare(_ spec: ProcessSpec, lookaheadMilliseconds: Double = 5) {
         sampleRate = spec.sampleRate
         lookahead = max(2, Int((lookaheadMilliseconds * 0.001 * sampleRate).rounded()))
-        phaseTaps = Self.interpolationPhases()
         release()
-        let taps = Self.tapsPerPhase
-        history = .allocate(capacity: 2 * taps)
-        // The interpolated gap starts `taps − 1 − gapStart` samples back; the gain is ready lookahead − 1 later.
-        delayLength = lookahead - 1 + (taps - 1 - Self.gapStart)
+        interpolator.prepare()
+        // The interpolated gap lags the input; the gain is ready lookahead − 1 later.
+        delayLength = lookahead - 1 + TruePeakInterpolator.latencyFrames
         delayLine = .allocate(capacity: delayLength + 1)
         minimumIndices = .allocate(capacity: lookahead)
         minimumValues = .allocate(capacity: lookahead)
@@ -71,37 +60,16 @@ public struct TruePeakLimiter {
     }
 
     private mutating func release() {
-        history?.deallocate(); delayLine?.deallocate()
+        interpolator.release(); delayLine?.deallocate()
         minimumIndices?.deallocate(); minimumValues?.deallocate(); averageRing?.deallocate()
-        history = nil; delayLine = nil; minimumIndices = nil; minimumValues = nil; averageRing = nil
-    }
-
-    /// The 4× interpolator of libebur128 (the meter the ceiling is checked with): a 49-tap
-    /// sinc with its cut-off at the input Nyquist and a Hann window, split into phases. Phase
-    /// f's value lies f/4 of a sample after window[gapStart]; window[i] is the i-th oldest of
-    /// the last `tapsPerPhase` inputs. Matching the meter's filter means we limit the very
-    /// values it will read, including its small ripple near Nyquist.
-    static func interpolationPhases() -> [[Float]] {
-        let prototypeTaps = 49, factor = oversampling
-        return (1..<factor).map { phase in
-            (0..<tapsPerPhase).map { index in
-                // window[index] = x[n − (tapsPerPhase − 1 − index)]; prototype tap j = factor·age + phase.
-                let age = tapsPerPhase - 1 - index
-                let j = factor * age + phase
-                guard j < prototypeTaps else { return 0 }
-                let m = Double(j) - Double(prototypeTaps - 1) / 2
-                let sinc = m == 0 ? 1 : sin(m * Double.pi / Double(factor)) / (m * Double.pi / Double(factor))
-                let hann = 0.5 * (1 - cos(2 * Double.pi * Double(j) / Double(prototypeTaps - 1)))
-                return Float(sinc * hann)
-            }
-        }
+        delayLine = nil; minimumIndices = nil; minimumValues = nil; averageRing = nil
     }
 
     public mutating func reset() {
-        history?.initialize(repeating: .zero, count: 2 * Self.tapsPerPhase)
+        interpolator.reset()
         delayLine?.initialize(repeating: .zero, count: delayLength + 1)
         averageRing?.initialize(repeating: 1, count: lookahead)
-        historyPosition = 0; delayPosition = 0; queueHead = 0; queueCount = 0
+        delayPosition = 0; queueHead = 0; queueCount = 0
         averageSum = Double(lookahead); averagePosition = 0; detectorIndex = 0
         previousSegmentPeak = 0; gain = 1; gainReductionDB = 0
     }
@@ -116,68 +84,50 @@ public struct TruePeakLimiter {
 
     /// Limits `block` in place (output delayed by `latencyFrames`).
     public mutating func process(_ block: StereoBlock, gainCurve: UnsafeMutablePointer<Float>? = nil) {
-        guard let history, let delayLine, let minimumIndices, let minimumValues, let averageRing else { return }
-        let taps = Self.tapsPerPhase, window = lookahead
-        let phase1 = phaseTaps[0], phase2 = phaseTaps[1], phase3 = phaseTaps[2]
+        guard let delayLine, let minimumIndices, let minimumValues, let averageRing else { return }
+        let window = lookahead
         var lowest: Float = 1
-        phase1.withUnsafeBufferPointer { p1 in
-        phase2.withUnsafeBufferPointer { p2 in
-        phase3.withUnsafeBufferPointer { p3 in
-            for index in 0..<block.frameCount {
-                let input = SIMD2(block.left[index], block.right[index])
-                // 1. Interpolator history (two copies: window = history[position ..< position + taps]).
-                history[historyPosition] = input
-                history[historyPosition + taps] = input
-                historyPosition = (historyPosition + 1) % taps
-                let windowStart = history + historyPosition
-                var v1 = SIMD2<Float>.zero, v2 = SIMD2<Float>.zero, v3 = SIMD2<Float>.zero
-                for tap in 0..<taps {
-                    let sample = windowStart[tap]
-                    v1 += p1[tap] * sample; v2 += p2[tap] * sample; v3 += p3[tap] * sample
-                }
-                // 2. True peak of the gap after sample m (gapStart in the window): its two ends and three inner points.
-                let start = windowStart[Self.gapStart], end = windowStart[Self.gapStart + 1]
-                let ends = lanewiseMax(lanewiseMax(start, -start), lanewiseMax(end, -end))
-                let inner = lanewiseMax(lanewiseMax(lanewiseMax(v1, -v1), lanewiseMax(v2, -v2)), lanewiseMax(v3, -v3))
-                let both = lanewiseMax(ends, inner)
-                let segmentPeak = max(both[0], both[1])
-                // Sample m must respect the gaps on both of its sides.
-                let peak = max(segmentPeak, previousSegmentPeak)
-                previousSegmentPeak = segmentPeak
-                let needed: Float = peak > ceiling ? ceiling / peak : 1
+        for index in 0..<block.frameCount {
+            let input = SIMD2(block.left[index], block.right[index])
+            // 1.–2. True peak of the gap the interpolator completes: its two ends and three inner points.
+            let both = interpolator.gapPeak(adding: input)
+            let segmentPeak = max(both[0], both[1])
+            // Sample m must respect the gaps on both of its sides.
+            let peak = max(segmentPeak, previousSegmentPeak)
+            previousSegmentPeak = segmentPeak
+            let needed: Float = peak > ceiling ? ceiling / peak : 1
 
-                // 3. Sliding minimum of the needed gain over the lookahead.
-                while queueCount > 0 && minimumValues[(queueHead + queueCount - 1) % window] >= needed { queueCount -= 1 }
-                minimumIndices[(queueHead + queueCount) % window] = detectorIndex
-                minimumValues[(queueHead + queueCount) % window] = needed
-                queueCount += 1
-                if minimumIndices[queueHead] <= detectorIndex - window {
-                    queueHead = (queueHead + 1) % window
-                    queueCount -= 1
-                }
-                let minimum = minimumValues[queueHead]
-
-                // 4. Moving average over the same length: a smooth fall that is complete in time.
-                averageSum += Double(minimum) - Double(averageRing[averagePosition])
-                averageRing[averagePosition] = minimum
-                averagePosition = (averagePosition + 1) % window
-                let attackGain = Float(averageSum / Double(window))
-
-                // 5. Follow falls at once (they are already smooth), recover with the release.
-                gain = attackGain < gain ? attackGain : gain + (attackGain - gain) * (1 - releaseCoefficient)
-                detectorIndex += 1
-
-                // 6. Delay the audio and apply the gain.
-                let delayed = delayLine[delayPosition]
-                delayLine[delayPosition] = input
-                delayPosition = delayPosition == delayLength - 1 ? 0 : delayPosition + 1
-                let output = delayed * gain
-                block.left[index] = output[0]
-                block.right[index] = output[1]
-                gainCurve?[index] = gain
-                lowest = min(lowest, gain)
+            // 3. Sliding minimum of the needed gain over the lookahead.
+            while queueCount > 0 && minimumValues[(queueHead + queueCount - 1) % window] >= needed { queueCount -= 1 }
+            minimumIndices[(queueHead + queueCount) % window] = detectorIndex
+            minimumValues[(queueHead + queueCount) % window] = needed
+            queueCount += 1
+            if minimumIndices[queueHead] <= detectorIndex - window {
+                queueHead = (queueHead + 1) % window
+                queueCount -= 1
             }
-        }}}
+            let minimum = minimumValues[queueHead]
+
+            // 4. Moving average over the same length: a smooth fall that is complete in time.
+            averageSum += Double(minimum) - Double(averageRing[averagePosition])
+            averageRing[averagePosition] = minimum
+            averagePosition = (averagePosition + 1) % window
+            let attackGain = Float(averageSum / Double(window))
+
+            // 5. Follow falls at once (they are already smooth), recover with the release.
+            gain = attackGain < gain ? attackGain : gain + (attackGain - gain) * (1 - releaseCoefficient)
+            detectorIndex += 1
+
+            // 6. Delay the audio and apply the gain.
+            let delayed = delayLine[delayPosition]
+            delayLine[delayPosition] = input
+            delayPosition = delayPosition == delayLength - 1 ? 0 : delayPosition + 1
+            let output = delayed * gain
+            block.left[index] = output[0]
+            block.right[index] = output[1]
+            gainCurve?[index] = gain
+            lowest = min(lowest, gain)
+        }
         gainReductionDB = 20 * log10f(lowest)
     }
 }

@@ -99,8 +99,14 @@ final class DiskStreamer: @unchecked Sendable {
         return start >= 0 && end > start ? start..<end : nil
     }
 
-    /// The audio thread freed a chunk: there is room to read more.
-    func chunkConsumed() { sem_post(&wake) }
+    /// The audio thread freed a chunk. The disk thread is woken only once the read-ahead is down
+    /// to half (then it reads the other half in one go): a futex wake for every 23 ms chunk cost
+    /// the audio thread a system call and the disk thread a wake-up each time.
+    func chunkConsumed() {
+        if ring.count <= Self.refillBelow { sem_post(&wake) }
+    }
+    /// Chunks left in the ring when the disk thread is woken to refill it (0.74 s at 44.1 kHz).
+    static let refillBelow = chunkCount / 2
 
     private func run() {
         let channels = reader.channelCount
@@ -177,10 +183,12 @@ final class DiskStreamer: @unchecked Sendable {
     }
 
     /// Sleeps until the audio thread frees a chunk or someone seeks (or 20 ms pass).
+    /// Sleeps until woken (refill, seek, loop, stop), or 100 ms at most: a missed wake costs
+    /// a little read-ahead, never a gap.
     private func waitForWork() {
         var deadline = timespec()
         clock_gettime(CLOCK_REALTIME, &deadline)
-        deadline.tv_nsec += 20_000_000
+        deadline.tv_nsec += 100_000_000
         if deadline.tv_nsec >= 1_000_000_000 { deadline.tv_sec += 1; deadline.tv_nsec -= 1_000_000_000 }
         _ = sem_timedwait(&wake, &deadline)
     }

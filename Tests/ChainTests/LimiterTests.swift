@@ -90,4 +90,39 @@ import TestSupport
             #expect(output.left == reference.left && output.right == reference.right, "block \(blockFrames)")
         }
     }
+
+    /// The interpolator the limiter and the live meter share reads what libebur128 reads, per
+    /// channel, whatever the block sizes (both read the signal followed by silence, so every gap completes).
+    @Test(arguments: ["full-scale square", "fs/4 sine at 45°, +6 dB", "impulses", "clipped drums", "demo song +12 dB"])
+    func interpolatorAgreesWithLibebur128(signalName: String) throws {
+        var signal = try Self.adversarial(signalName)
+        signal.right = signal.right.map { $0 * 0.5 }
+        var padded = signal
+        padded.left += Array(repeating: 0, count: 64)
+        padded.right += Array(repeating: 0, count: 64)
+        let meter = try TruePeakMeter(channelCount: 2, sampleRate: Self.rate, layout: [.left, .right])
+        try padded.interleaved.withUnsafeBufferPointer { try meter.add(preRoll: UnsafeBufferPointer(start: nil, count: 0), block: $0) }
+        var interpolator = TruePeakInterpolator()
+        interpolator.prepare()
+        defer { interpolator.release() }
+        var highest = SIMD2<Float>.zero
+        var offset = 0, block = 1
+        while offset < padded.left.count {
+            let count = min(block, padded.left.count - offset)
+            highest = lanewiseMax(highest, interpolator.peak(left: padded.left, right: padded.right, offset: offset, count: count))
+            offset += count; block = block * 3 % 1021 + 1
+        }
+        for channel in 0..<2 {
+            let ours = 20 * log10(Double(highest[channel])), theirs = 20 * log10(meter.peaks[channel])
+            #expect(abs(ours - theirs) < 0.001, "\(signalName) channel \(channel): \(ours) vs libebur128 \(theirs) dBTP")
+        }
+    }
+}
+
+private extension TruePeakInterpolator {
+    mutating func peak(left: [Float], right: [Float], offset: Int, count: Int) -> SIMD2<Float> {
+        left.withUnsafeBufferPointer { l in right.withUnsafeBufferPointer { r in
+            peak(left: l.baseAddress! + offset, right: r.baseAddress! + offset, count: count)
+        } }
+    }
 }

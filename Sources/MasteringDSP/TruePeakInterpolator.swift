@@ -1,0 +1,107 @@
+import Glibc
+
+/// libebur128's true-peak interpolation (BS.1770-4, Annex 2) for a stereo stream, one frame at
+/// a time: a 49-tap Hann-windowed sinc cut at the input Nyquist, split into 4 phases of 13 taps.
+/// The limiter acts on these values and the live meter reads them, so what is limited is what
+/// is shown, and both agree with libebur128 (a test holds them to it).
+///
+/// Each frame completes one gap between two samples, `latencyFrames` behind the newest input;
+/// its true peak is the larger of its two samples and the three points interpolated between them.
+/// `prepare` allocates; `gapPeak` and `peak` do not. (Two-lane vectors, one per channel, measured
+/// faster here than eight-lane ones, whose per-frame reductions cost more than they save.)
+public struct TruePeakInterpolator {
+    public static let factor = 4
+    /// Window length of each interpolation phase (49 prototype taps / 4, rounded up).
+    public static let tapsPerPhase = 13
+    /// The gap a new frame completes lies between window[gapStart] and window[gapStart + 1].
+    public static let gapStart = 6
+    /// Frames between a sample going in and the gap after it being measured.
+    public static let latencyFrames = tapsPerPhase - 1 - gapStart
+
+    /// The taps of the fractional positions 1/4, 2/4, 3/4, one phase after the other.
+    private var phases: UnsafeMutablePointer<Float>?
+    /// Input history, written twice so a window is always contiguous.
+    private var history: UnsafeMutablePointer<SIMD2<Float>>?
+    private var position = 0
+
+    public init() {}
+
+    public mutating func prepare() {
+        release()
+        let taps = Self.tapsPerPhase
+        let phases = UnsafeMutablePointer<Float>.allocate(capacity: 3 * taps)
+        for (phase, coefficients) in Self.interpolationPhases().enumerated() {
+            for (tap, value) in coefficients.enumerated() { phases[phase * taps + tap] = value }
+        }
+        self.phases = phases
+        history = .allocate(capacity: 2 * taps)
+        reset()
+    }
+
+    public mutating func reset() {
+        history?.initialize(repeating: .zero, count: 2 * Self.tapsPerPhase)
+        position = 0
+    }
+
+    /// Frees the buffers (the owner calls it; a struct has no deinit).
+    public mutating func release() {
+        phases?.deallocate(); history?.deallocate()
+        phases = nil; history = nil
+    }
+
+    /// Phase f's value lies f/4 of a sample after window[gapStart]; window[i] is the i-th oldest
+    /// of the last `tapsPerPhase` inputs.
+    static func interpolationPhases() -> [[Float]] {
+        let prototypeTaps = 49
+        return (1..<factor).map { phase in
+            (0..<tapsPerPhase).map { index in
+                // window[index] = x[n − (tapsPerPhase − 1 − index)]; prototype tap j = factor·age + phase.
+                let age = tapsPerPhase - 1 - index
+                let j = factor * age + phase
+                guard j < prototypeTaps else { return 0 }
+                let m = Double(j) - Double(prototypeTaps - 1) / 2
+                let sinc = m == 0 ? 1 : sin(m * Double.pi / Double(factor)) / (m * Double.pi / Double(factor))
+                let hann = 0.5 * (1 - cos(2 * Double.pi * Double(j) / Double(prototypeTaps - 1)))
+                return Float(sinc * hann)
+            }
+        }
+    }
+
+    /// Adds one frame; per channel, the largest magnitude in the gap it completes.
+    /// (Before `prepare`: zero.)
+    @inline(__always)
+    public mutating func gapPeak(adding input: SIMD2<Float>) -> SIMD2<Float> {
+        guard let history, let phases else { return .zero }
+        return Self.gapPeak(adding: input, history: history, phases: phases, position: &position)
+    }
+
+    /// Adds a stereo block; per channel, the largest true peak of the gaps it completes (linear).
+    public mutating func peak(left: UnsafePointer<Float>, right: UnsafePointer<Float>, count: Int) -> SIMD2<Float> {
+        guard let history, let phases else { return .zero }
+        var highest = SIMD2<Float>.zero
+        for index in 0..<count {
+            highest = lanewiseMax(highest, Self.gapPeak(adding: SIMD2(left[index], right[index]), history: history,
+                                                        phases: phases, position: &position))
+        }
+        return highest
+    }
+
+    @inline(__always)
+    private static func gapPeak(adding input: SIMD2<Float>, history: UnsafeMutablePointer<SIMD2<Float>>,
+                                phases: UnsafeMutablePointer<Float>, position: inout Int) -> SIMD2<Float> {
+        let taps = tapsPerPhase
+        history[position] = input
+        history[position + taps] = input
+        position = position == taps - 1 ? 0 : position + 1
+        let window = history + position
+        var v1 = SIMD2<Float>.zero, v2 = SIMD2<Float>.zero, v3 = SIMD2<Float>.zero
+        for tap in 0..<taps {
+            let sample = window[tap]
+            v1 += phases[tap] * sample; v2 += phases[taps + tap] * sample; v3 += phases[2 * taps + tap] * sample
+        }
+        let start = window[gapStart], end = window[gapStart + 1]
+        let ends = lanewiseMax(lanewiseMax(start, -start), lanewiseMax(end, -end))
+        let inner = lanewiseMax(lanewiseMax(lanewiseMax(v1, -v1), lanewiseMax(v2, -v2)), lanewiseMax(v3, -v3))
+        return lanewiseMax(ends, inner)
+    }
+}
