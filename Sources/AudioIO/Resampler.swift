@@ -2,15 +2,15 @@ import CSoxr
 
 /// Streaming sample-rate conversion of interleaved float frames with libsoxr (high quality).
 /// Owns the `soxr_t`. Wraps `soxr_create`, `soxr_process`, `soxr_delete`.
-final class Resampler {
-    struct Failure: Error, CustomStringConvertible { let description: String }
+public final class Resampler {
+    public struct Failure: Error, CustomStringConvertible { public let description: String }
 
     private let soxr: soxr_t
     private let channelCount: Int
     private let ratio: Double
     private var output: [Float]
 
-    init(from inputRate: Double, to outputRate: Double, channelCount: Int) throws {
+    public init(from inputRate: Double, to outputRate: Double, channelCount: Int) throws {
         var error: soxr_error_t?
         guard let soxr = soxr_create(inputRate, outputRate, UInt32(channelCount), &error, nil, nil, nil),
               error == nil else {
@@ -25,7 +25,7 @@ final class Resampler {
     deinit { soxr_delete(soxr) }
 
     /// Converts `input` and hands every produced block to `sink`.
-    func process(_ input: UnsafeBufferPointer<Float>, sink: (UnsafeBufferPointer<Float>) throws -> Void) throws {
+    public func process(_ input: UnsafeBufferPointer<Float>, sink: (UnsafeBufferPointer<Float>) throws -> Void) throws {
         var consumedFrames = 0
         let totalFrames = input.count / channelCount
         while consumedFrames < totalFrames {
@@ -41,7 +41,7 @@ final class Resampler {
     }
 
     /// Drains what soxr still holds at the end of the stream.
-    func flush(sink: (UnsafeBufferPointer<Float>) throws -> Void) throws {
+    public func flush(sink: (UnsafeBufferPointer<Float>) throws -> Void) throws {
         while true {
             var produced = 0
             let error = output.withUnsafeMutableBufferPointer { out in

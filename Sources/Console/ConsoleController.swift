@@ -13,6 +13,8 @@ public protocol ConsoleEngine: AnyObject {
     func loopSection(_ on: Bool)
     var isLooping: Bool { get }
     func setBypass(_ on: Bool)
+    /// A/B against the reference the session loaded (level-matched).
+    func listenToReference(_ on: Bool)
     func setAdjustment(_ parameter: ChainParameter, offset: Double)
     func adjustment(_ parameter: ChainParameter) -> Double
 }
@@ -37,6 +39,29 @@ public protocol ConsoleSession: AnyObject {
     func startExport(adjustments: [ChainParameter: Double]) -> String
     /// "exporting … 42 %" or the result, while there is something to say.
     var exportStatus: String? { get }
+
+    /// What `r` offers, in order: saved targets, the `--reference` files, audio files nearby.
+    var referenceChoices: [ReferenceChoice] { get }
+    /// Matches a choice (nil: back to the AI's own master). Learning runs in the background;
+    /// `referenceStatus` says how it goes and `update` applies it.
+    func chooseReference(_ choice: ReferenceChoice?)
+    /// The reference being matched, if any.
+    var referenceName: String? { get }
+    /// Whether the reference has audio to A/B against (a saved target has none).
+    var canListenToReference: Bool { get }
+    /// "learning x.wav …", "matching x.wav: …", or an error, while there is something to say.
+    var referenceStatus: String? { get }
+    /// Applies background work that has finished (a learned reference), on the console's thread.
+    func update()
+}
+
+/// One thing `r` can match: a target saved in the style profile, or an audio file.
+public struct ReferenceChoice: Equatable, Sendable {
+    public enum Source: Equatable, Sendable { case saved(String), file(String) }
+    public var source: Source
+    /// What the list shows.
+    public var label: String
+    public init(source: Source, label: String) { self.source = source; self.label = label }
 }
 
 /// A key, decoded from the terminal in one place.
@@ -58,6 +83,7 @@ public final class ConsoleController {
     private var sessionID = ""
     private var lastSequence = -1
     private var messageUntil = 0.0
+    private var choices: [ReferenceChoice] = []
     public var onThemeChange: ((String) -> Void)?
 
     public init(engine: ConsoleEngine, session: ConsoleSession, fileName: String, noAudio: Bool,
@@ -81,6 +107,7 @@ public final class ConsoleController {
         var changed = snapshot.sequence != lastSequence
         lastSequence = snapshot.sequence
         state.meters = snapshot
+        session.update()
         state.sections = session.sections
         state.targetLUFS = session.targetLUFS
         let suggestion = session.suggestion(atSeconds: snapshot.playheadSeconds)
@@ -95,6 +122,10 @@ public final class ConsoleController {
         }
         let export = session.exportStatus
         if export != state.exportStatus { state.exportStatus = export; changed = true }
+        let reference = session.referenceName, referenceStatus = session.referenceStatus
+        if reference != state.referenceName || referenceStatus != state.referenceStatus {
+            state.referenceName = reference; state.referenceStatus = referenceStatus; changed = true
+        }
         if state.message != nil && Date().timeIntervalSince1970 > messageUntil { state.message = nil; changed = true }
         return changed
     }
@@ -108,6 +139,7 @@ public final class ConsoleController {
     }
 
     public func handle(_ key: Key) -> Effect {
+        if state.view == .reference, key != .resize { return handleReferenceKey(key) }
         if state.view != .main, key != .resize {
             // Any key closes help and My Style (q still quits).
             if key == .character("q") { return .quit }
@@ -142,12 +174,20 @@ public final class ConsoleController {
         case .character("e"):
             session.setEmotion(nil, section: state.currentSection)
             say("section \(state.currentSection + 1) back to the estimated emotion")
-        case .character("b"): engine.setBypass(!state.meters.isBypassed)
+        case .character("b"):
+            if state.meters.isReferenceHeard { engine.listenToReference(false) }
+            engine.setBypass(!state.meters.isBypassed)
         case .character("L"): if state.learning { stopLearning() } else { startLearning() }
         case .character("m"): state.styleProfile = session.profile; state.view = .myStyle
         case .character("?"): state.view = .help
         case .character("s"): state.wideScale.toggle()
-        case .character("r"): say("reference mastering is not built yet (planned: --reference FILE)")
+        case .character("r"):
+            choices = session.referenceChoices
+            state.referenceChoices = ["none: the AI's own master"] + choices.map(\.label)
+            let current = choices.firstIndex { $0.label == session.referenceName }
+            state.referenceSelected = current.map { $0 + 1 } ?? 0
+            state.view = .reference
+        case .character("a"): toggleReference()
         case .character("t"):
             let index = themes.firstIndex(of: state.themeName).map { ($0 + 1) % themes.count } ?? 0
             if !themes.isEmpty { state.themeName = themes[index]; onThemeChange?(state.themeName); say("theme: \(state.themeName)") }
@@ -161,6 +201,40 @@ public final class ConsoleController {
         }
         _ = refresh()
         return .redraw
+    }
+
+    /// The reference panel: ↑↓ choose, enter matches, a toggles the A/B, anything else returns.
+    private func handleReferenceKey(_ key: Key) -> Effect {
+        let count = state.referenceChoices.count
+        switch key {
+        case .up, .character("k"): state.referenceSelected = (state.referenceSelected + count - 1) % max(1, count)
+        case .down, .character("j"): state.referenceSelected = (state.referenceSelected + 1) % max(1, count)
+        case .character("\n"), .character("\r"):
+            let index = state.referenceSelected
+            let choice = index == 0 || index > choices.count ? nil : choices[index - 1]
+            if choice == nil { engine.listenToReference(false) }
+            session.chooseReference(choice)
+            say(choice.map { "learning \($0.label): the AI will match it" } ?? "no reference: the AI's own master")
+            state.view = .main
+        case .character("a"): toggleReference()
+        case .character("q"): return .quit
+        default: state.view = .main
+        }
+        _ = refresh()
+        return .redraw
+    }
+
+    /// A/B between the master and the reference, both at the master's loudness.
+    private func toggleReference() {
+        guard session.canListenToReference else {
+            say(session.referenceName == nil ? "no reference yet: press r to choose one"
+                                             : "a saved target has no audio to A/B: choose a file with r")
+            return
+        }
+        let on = !state.meters.isReferenceHeard
+        if on && state.meters.isBypassed { engine.setBypass(false) }
+        engine.listenToReference(on)
+        say(on ? "A/B: the reference \(session.referenceName ?? ""), level-matched to the master" : "A/B: the master")
     }
 
     private func tweak(steps: Double) {

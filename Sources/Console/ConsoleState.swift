@@ -4,7 +4,7 @@ import Playback
 
 /// Everything the screen shows, as plain values: the controller fills it, `ScreenView` draws it.
 public struct ConsoleState: Sendable {
-    public enum View: Sendable { case main, help, myStyle }
+    public enum View: Sendable { case main, help, myStyle, reference }
 
     public struct Section: Sendable, Equatable {
         public var start: Double
@@ -50,6 +50,12 @@ public struct ConsoleState: Sendable {
     /// "exporting mix-master.wav 42 %", while an export runs.
     public var exportStatus: String?
     public var styleProfile = StyleProfile()
+    /// The reference panel's list (first: none) and its selection.
+    public var referenceChoices: [String] = []
+    public var referenceSelected = 0
+    /// The reference being matched, and what the session says about it.
+    public var referenceName: String?
+    public var referenceStatus: String?
 
     public init() {}
 

@@ -15,7 +15,8 @@ public enum ScreenView {
         ("] [", "fine tweak (a fifth of a step)"), ("} {", "coarse tweak (five steps)"), ("0", "back to the AI's value"),
         ("1-5", "this section's emotion: 1 powerful 2 calm 3 dreamy 4 dark 5 bright"), ("e", "this section back to auto"),
         ("b", "A/B: the original at the master's loudness"), ("L", "learning mode (records your tweaks)"),
-        ("m", "My Style: what the trainer learned"), ("s", "loudness scale EBU +9 / +18"), ("r", "reference (not yet)"),
+        ("m", "My Style: what the trainer learned"), ("s", "loudness scale EBU +9 / +18"), ("r", "reference: match a file or saved target"),
+        ("a", "A/B: the reference at the master's loudness"),
         ("t", "next theme"), ("w", "export the master with these settings"), ("?", "this help"), ("q", "quit (saves learning)"),
     ]
 
@@ -35,8 +36,9 @@ public enum ScreenView {
         case .main: main(&frame, state)
         case .help: help(&frame, state)
         case .myStyle: myStyle(&frame, state)
+        case .reference: reference(&frame, state)
         }
-        if let message = state.message ?? state.exportStatus {
+        if let message = state.message ?? state.exportStatus ?? state.referenceStatus {
             frame.put(1, height - 2, message, .accent, limit: width - 2)
         }
         keyBar(&frame, state)
@@ -75,7 +77,13 @@ public enum ScreenView {
                     + FixedText.format(section.intensity, digits: 1) + (section.chosen || compact ? "" : " (auto)")
             }
             if meters.loop != nil { text += compact ? " ⟲" : "  ⟲ loop" }
-            text += meters.isBypassed ? (compact ? "  B:orig" : "  A/B: B original") : (compact ? "  A/B: A" : "  A/B: A master")
+            if meters.isReferenceHeard {
+                text += compact ? "  R:ref" : "  A/B: R reference"
+            } else {
+                text += meters.isBypassed ? (compact ? "  B:orig" : "  A/B: B original") : (compact ? "  A/B: A" : "  A/B: A master")
+            }
+            // The reference's name where it fits (it never forces the shorter words).
+            if let name = state.referenceName, text.count + name.count + 4 + right.count + 1 <= frame.width { text += "  ≈ \(name)" }
             if text.count + right.count + 1 <= frame.width || compact {
                 frame.put(0, 0, text, .header, bold: true)
                 break
@@ -264,7 +272,7 @@ public enum ScreenView {
     static func keyBar(_ frame: inout Frame, _ state: ConsoleState) {
         frame.fill(row: frame.height - 1, .keybar)
         let keys = ["space play", "←→ seek", "↑↓ param", "+- tweak", "1-5 emotion", "b A/B", "L learn", "m style",
-                    "e auto", "w export", "t theme", "l loop"]
+                    "r ref", "e auto", "w export", "t theme", "l loop"]
         let always = "  ? help  q quit "
         let theme = "  theme: \(state.themeName) "
         var text = ""
@@ -286,6 +294,28 @@ public enum ScreenView {
             frame.put(x + keyWidth, 5 + row, entry.1, .text, limit: frame.width / columns - keyWidth - 3)
         }
         frame.put(2, frame.height - 3, "any key closes this help", .dim)
+    }
+
+    /// The reference panel: what can be matched, the one in force, and how to A/B it.
+    static func reference(_ frame: inout Frame, _ state: ConsoleState) {
+        frame.put(2, 4, "REFERENCE  match the tone, loudness, width and dynamics of a master you love", .accent, bold: true, limit: frame.width - 4)
+        let rows = max(1, frame.height - 12)
+        let first = min(max(0, state.referenceSelected - rows / 2), max(0, state.referenceChoices.count - rows))
+        for (offset, label) in state.referenceChoices.dropFirst(first).prefix(rows).enumerated() {
+            let index = first + offset
+            let inForce = index == 0 ? state.referenceName == nil : label == state.referenceName
+            let line = (index == state.referenceSelected ? "› " : "  ") + (inForce ? "● " : "  ") + label
+            frame.put(2, 6 + offset, line, index == state.referenceSelected ? .selected : .text, limit: frame.width - 4)
+            if index == state.referenceSelected {
+                frame.paint(2 + line.count, 6 + offset, count: max(0, frame.width - 4 - line.count), .selected)
+            }
+        }
+        if state.referenceChoices.count <= 1 {
+            frame.put(2, 7, "No saved targets or audio files found: pass --reference FILE, or add one with", .dim, limit: frame.width - 4)
+            frame.put(2, 8, "'loopmind style reference add NAME FILE…'.", .dim, limit: frame.width - 4)
+        }
+        frame.put(2, frame.height - 4, "↑↓ choose · enter match it · a A/B master ↔ reference (level-matched) · any other key returns",
+                  .dim, limit: frame.width - 4)
     }
 
     /// The trainer's heatmap (parameters × emotions: tweaks and direction) and its sentences.

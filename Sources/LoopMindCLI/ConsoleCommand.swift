@@ -95,9 +95,13 @@ struct ConsoleCommand: ParsableCommand {
             throw chain.failure(error)
         }
         progress.clear()
-        let session = LiveConsoleSession(plan: plan, input: live, store: store, profile: profile)
+        let referenceName = chain.referenceTarget
+            ?? (chain.references.isEmpty ? nil : chain.references.map { ($0 as NSString).lastPathComponent }.joined(separator: " + "))
+        let session = LiveConsoleSession(plan: plan, input: live, store: store, profile: profile,
+                                         referenceFiles: chain.references, referenceName: referenceName)
         session.engine = engine
         session.settleInBackground()
+        session.loadStartingReferenceClip()
         engine.play()
 
         StopSignals.install()

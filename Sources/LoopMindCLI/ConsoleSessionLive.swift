@@ -20,6 +20,20 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
         var exportStatus: String?
         /// Bumped by every new plan: a settling thread whose plan is stale throws its work away.
         var generation = 0
+        var referenceName: String?
+        var referenceStatus: String?
+        var referenceHasAudio = false
+        /// A reference learned in the background, waiting for `update` (on the console's thread).
+        var learned: LearnedReference?
+        /// Bumped by every choice: a learning thread whose choice is stale throws its work away.
+        var referenceGeneration = 0
+    }
+
+    /// What a learning thread hands back.
+    struct LearnedReference {
+        var name: String
+        var target: ReferenceTarget?
+        var clip: ReferenceClip?
     }
 
     private let shared: Locked<Shared>
@@ -29,14 +43,19 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
     private let inputName: String
     private let inputPath: String
     weak var engine: PlaybackEngine?
+    private let referenceFiles: [String]
 
-    init(plan: LivePlan, input: LiveInput, store: StyleStore?, profile: StyleProfile) {
+    /// `referenceFiles`: the `--reference` files (their average is matched from the start, and
+    /// the first is loaded for A/B); `referenceName`: what the header calls the reference in force.
+    init(plan: LivePlan, input: LiveInput, store: StyleStore?, profile: StyleProfile,
+         referenceFiles: [String] = [], referenceName: String? = nil) {
+        self.referenceFiles = referenceFiles
         job = plan.job
         estimated = plan.plan.graph
         self.store = store
         inputName = input.name
         inputPath = input.path
-        shared = Locked(Shared(plan: plan.plan, automation: plan.automation, profile: profile))
+        shared = Locked(Shared(plan: plan.plan, automation: plan.automation, profile: profile, referenceName: referenceName))
         // The AI reads the profile as it is now (a saved session changes the next plan).
         job.style = { [shared] emotion in shared.withLock { $0.profile.offsets(for: emotion) } }
     }
@@ -64,6 +83,119 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
     }
 
     func styleOffsets(for emotion: Emotion) -> StyleOffsets { job.style(emotion) }
+
+    // MARK: - Reference
+
+    static let audioExtensions: Set<String> = ["wav", "flac", "aif", "aiff", "ogg", "oga", "mp3", "w64", "caf"]
+
+    var referenceChoices: [ReferenceChoice] {
+        var choices = shared.withLock { $0.profile.references.keys.sorted() }.map {
+            ReferenceChoice(source: .saved($0), label: "\($0) (saved target)")
+        }
+        var seen = Set<String>()
+        let folder = inputName == "demo song" ? FileManager.default.currentDirectoryPath
+                                              : (inputPath as NSString).deletingLastPathComponent
+        let nearby = ((try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? [])
+            .filter { Self.audioExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+            .sorted()
+            .map { folder.isEmpty ? $0 : (folder as NSString).appendingPathComponent($0) }
+        for path in referenceFiles + nearby where seen.insert((path as NSString).standardizingPath).inserted {
+            guard (path as NSString).standardizingPath != (inputPath as NSString).standardizingPath else { continue }
+            choices.append(ReferenceChoice(source: .file(path), label: (path as NSString).lastPathComponent))
+            if choices.count >= 60 { break }
+        }
+        return choices
+    }
+
+    var referenceName: String? { shared.withLock { $0.referenceName } }
+    var canListenToReference: Bool { shared.withLock { $0.referenceHasAudio } }
+    var referenceStatus: String? { shared.withLock { $0.referenceStatus } }
+
+    func chooseReference(_ choice: ReferenceChoice?) {
+        guard let choice else {
+            shared.withLock { state in
+                state.referenceGeneration += 1
+                state.referenceName = nil; state.referenceHasAudio = false; state.referenceStatus = nil
+                state.learned = nil
+            }
+            job.reference = nil
+            engine?.setReference(nil)
+            replan(shared.withLock { $0.plan.graph })
+            return
+        }
+        let generation = shared.withLock { state -> Int in
+            state.referenceGeneration += 1
+            state.referenceStatus = "learning \(choice.label) …"
+            return state.referenceGeneration
+        }
+        let saved = shared.withLock { $0.profile.references }
+        let work = Handover((job, shared.withLock { $0.plan }, engine?.sampleRate))
+        Thread.detachNewThread { [shared] in
+            let (job, plan, sampleRate) = work.value
+            var learned = LearnedReference(name: choice.label)
+            do {
+                switch choice.source {
+                case .saved(let name):
+                    guard let target = saved[name] else { throw CommandFailure("no saved reference target '\(name)'") }
+                    learned.target = target
+                    learned.name = name
+                case .file(let path):
+                    learned.target = try ReferenceLearner.learn(path: path)
+                    // The A/B clip, level-matched to the loudness the new master will aim at.
+                    var matched = job
+                    matched.reference = learned.target
+                    let aim = plan.replanned(graph: plan.graph, job: matched).targetLUFS
+                    if let sampleRate {
+                        learned.clip = try ReferenceClip(path: path, name: choice.label, sampleRate: sampleRate, matchedLUFS: aim)
+                    }
+                }
+                shared.withLock { state in
+                    guard state.referenceGeneration == generation else { return }
+                    state.learned = learned
+                }
+            } catch {
+                shared.withLock { state in
+                    guard state.referenceGeneration == generation else { return }
+                    state.referenceStatus = "\(error)"
+                }
+            }
+        }
+    }
+
+    func update() {
+        guard let learned = shared.withLock({ state -> LearnedReference? in
+            defer { state.learned = nil }
+            return state.learned
+        }) else { return }
+        job.reference = learned.target
+        engine?.setReference(learned.clip)
+        if learned.clip == nil { engine?.listenToReference(false) }
+        shared.withLock { state in
+            state.referenceName = learned.name
+            state.referenceHasAudio = learned.clip != nil
+            let gain = learned.clip.map { String(format: "; A/B (a) plays its loudest %.0f s at %+.1f dB", Double($0.frameCount) / (self.engine?.sampleRate ?? 44100), $0.gainDB) } ?? ""
+            state.referenceStatus = "matching \(learned.name) (amount \(String(format: "%.2f", self.job.matchAmount)))\(gain)"
+        }
+        let move = AIMove(time: engine?.playheadSeconds ?? 0, parameter: .loudnessTarget, from: 0, to: 0,
+                          reason: "you: match \(learned.name); the AI re-planned toward its tone, loudness, width and dynamics")
+        replan(shared.withLock { $0.plan.graph }, announce: [move])
+    }
+
+    /// At start with `--reference` files: loads the first for A/B (the match is in the plan already).
+    func loadStartingReferenceClip() {
+        guard let path = referenceFiles.first, let sampleRate = engine?.sampleRate else { return }
+        let aim = shared.withLock { $0.plan.targetLUFS }
+        let name = (path as NSString).lastPathComponent
+        Thread.detachNewThread { [shared, weak self] in
+            guard let clip = try? ReferenceClip(path: path, name: name, sampleRate: sampleRate, matchedLUFS: aim) else { return }
+            let current = shared.withLock { state -> Bool in
+                guard state.referenceGeneration == 0 else { return false }
+                state.referenceHasAudio = true
+                return true
+            }
+            if current { self?.engine?.setReference(clip) }
+        }
+    }
 
     /// Starts settling the current plan's loudness loop in the background; the result replaces
     /// the automation if nothing newer came in the meantime.

@@ -19,6 +19,10 @@ enum EngineCommand: BitwiseCopyable {
     /// The user's offset on top of the automation for one parameter (its total, not a step).
     case adjust(parameter: Int, offset: Double)
     case automation(Unmanaged<AutomationBox>)
+    /// The reference's clip for A/B (retained by the sender; nil: none).
+    case reference(Unmanaged<ReferenceClip>?)
+    /// Hear the reference (level-matched) instead of the master.
+    case listenToReference(Bool)
 }
 
 /// One meter record: up to `MeterFeed.maximumFrames` frames of what the audio thread made.
@@ -30,7 +34,7 @@ struct MeterHeader: BitwiseCopyable {
     var compressorReductionDB: Float
     var limiterReductionDB: Float
     var loudnessGainDB: Float
-    /// Some of the dry signal is in what is heard (bypass on, or fading).
+    /// Something other than the master is in what is heard (the bypass or the reference, on or fading).
     var bypassMixing: Bool
 
     static let empty = MeterHeader(frameCount: 0, fileFrame: 0, section: 0, compressorReductionDB: 0,
@@ -59,6 +63,7 @@ final class EngineStatus: @unchecked Sendable {
     let section = Atomic<Int>(0)
     let isPlaying = Atomic<Bool>(false)
     let isBypassed = Atomic<Bool>(false)
+    let isReferenceHeard = Atomic<Bool>(false)
     /// The file ended (or failed) and everything was played out.
     let isFinished = Atomic<Bool>(false)
     let failed = Atomic<Bool>(false)
@@ -88,6 +93,8 @@ final class AudioRenderer: @unchecked Sendable {
     let disk: DiskStreamer
     let commands = SPSCQueue<EngineCommand>(capacity: 256)
     let retired = SPSCQueue<Unmanaged<AutomationBox>>(capacity: 64)
+    /// Reference clips the audio thread let go of, released by the metering thread.
+    let retiredClips = SPSCQueue<Unmanaged<ReferenceClip>>(capacity: 16)
     let meters = BlockRing<MeterHeader>(slots: MeterFeed.slots, samplesPerSlot: 6 * MeterFeed.maximumFrames, empty: .empty)
     let status = EngineStatus()
 
@@ -104,6 +111,12 @@ final class AudioRenderer: @unchecked Sendable {
     /// 0: processed; 1: the dry signal at the matched gain.
     private var bypassMix: Float = 0
     private var matchGain: Float = 1
+    /// The reference for A/B, where it is in its loop, and how much of it is heard (0…1).
+    private var clip: Unmanaged<ReferenceClip>?
+    private var waitingClip: Unmanaged<ReferenceClip>??
+    private var clipPosition = 0
+    private var listening = false
+    private var referenceMix: Float = 0
     /// Output fade for pause/resume and jumps: 0…1.
     private var fade: Float = 0
     private let fadeStep: Float
@@ -153,6 +166,9 @@ final class AudioRenderer: @unchecked Sendable {
         automation.release()
         waitingAutomation?.release()
         while let old = retired.pop() { old.release() }
+        clip?.release()
+        if let waiting = waitingClip { waiting?.release() }
+        while let old = retiredClips.pop() { old.release() }
         left.deallocate(); right.deallocate(); dryLeft.deallocate(); dryRight.deallocate()
         delayLeft.deallocate(); delayRight.deallocate()
     }
@@ -197,8 +213,23 @@ final class AudioRenderer: @unchecked Sendable {
                 needsEvaluation = true
             case .automation(let box):
                 waitingAutomation = box
+            case .reference(let new):
+                if let older = waitingClip ?? nil { _ = retiredClips.push(older) }
+                waitingClip = .some(new)
+            case .listenToReference(let on):
+                listening = on
             }
         }
+        // The same for the reference clip: the old one is handed back, never freed here.
+        if let new = waitingClip {
+            if let old = clip {
+                if retiredClips.push(old) { clip = new; clipPosition = 0; waitingClip = nil }
+            } else {
+                clip = new; clipPosition = 0; waitingClip = nil
+            }
+        }
+        if clip == nil { listening = false }
+        status.isReferenceHeard.store(listening, ordering: .relaxed)
         // The old automation goes back to be freed by the control side; if its queue is full,
         // the new one waits for the next call (freeing memory here is not allowed).
         if let box = waitingAutomation, retired.push(automation) {
@@ -309,13 +340,23 @@ final class AudioRenderer: @unchecked Sendable {
         let fadeTarget: Float = playing ? 1 : 0
         let record = meters.writableSlot()
         let heard = record.map { MeterFeed.heard($0.samples) }
-        let mixing = bypassMix > 0 || bypassed
+        let referenceTarget: Float = listening ? 1 : 0
+        let mixing = bypassMix > 0 || bypassed || referenceMix > 0 || listening
+        let reference = clip?.takeUnretainedValue()
         for index in 0..<count {
             matchGain += (matchTarget - matchGain) * matchCoefficient
             bypassMix += max(-fadeStep, min(fadeStep, bypassTarget - bypassMix))
             fade += max(-fadeStep, min(fadeStep, fadeTarget - fade))
-            let mixLeft = left[index] + (dryLeft[index] * matchGain - left[index]) * bypassMix
-            let mixRight = right[index] + (dryRight[index] * matchGain - right[index]) * bypassMix
+            var mixLeft = left[index] + (dryLeft[index] * matchGain - left[index]) * bypassMix
+            var mixRight = right[index] + (dryRight[index] * matchGain - right[index]) * bypassMix
+            if let reference, referenceMix > 0 || listening {
+                // The reference loops through its clip while it is (partly) heard, at its matching gain.
+                referenceMix += max(-fadeStep, min(fadeStep, referenceTarget - referenceMix))
+                let otherLeft = reference.left[clipPosition] * reference.gain, otherRight = reference.right[clipPosition] * reference.gain
+                if playing { clipPosition = clipPosition + 1 == reference.frameCount ? 0 : clipPosition + 1 }
+                mixLeft += (otherLeft - mixLeft) * referenceMix
+                mixRight += (otherRight - mixRight) * referenceMix
+            }
             output[2 * index] = mixLeft * fade
             output[2 * index + 1] = mixRight * fade
             if let heard { heard.0[index] = mixLeft * fade; heard.1[index] = mixRight * fade }

@@ -12,6 +12,8 @@ public struct MeterSnapshot: Sendable {
     public var durationSeconds = 0.0
     public var isPlaying = false
     public var isBypassed = false
+    /// The A/B is on the reference (level-matched) rather than the master.
+    public var isReferenceHeard = false
     public var isFinished = false
     public var section = 0
     public var loop: Range<Double>?
@@ -180,6 +182,7 @@ final class MeterCollector: @unchecked Sendable {
     /// One round: drain the records, measure, publish.
     func collect() {
         while let old = renderer.retired.pop() { old.release() }
+        while let old = renderer.retiredClips.pop() { old.release() }
         let status = renderer.status
         var records = 0
         compressorHold = 0; limiterHold = 0
@@ -222,6 +225,7 @@ final class MeterCollector: @unchecked Sendable {
         snapshot.playheadSeconds = Double(status.playheadFrame.load(ordering: .relaxed)) / sampleRate
         snapshot.isPlaying = status.isPlaying.load(ordering: .relaxed)
         snapshot.isBypassed = status.isBypassed.load(ordering: .relaxed)
+        snapshot.isReferenceHeard = status.isReferenceHeard.load(ordering: .relaxed)
         snapshot.isFinished = status.isFinished.load(ordering: .acquiring)
         snapshot.section = status.section.load(ordering: .relaxed)
         snapshot.diskUnderruns = status.diskUnderruns.load(ordering: .relaxed)

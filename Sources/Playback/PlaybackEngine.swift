@@ -144,6 +144,14 @@ public final class PlaybackEngine: @unchecked Sendable {
     /// A/B: true plays the original at the master's loudness.
     public func setBypass(_ on: Bool) { send(.bypass(on)) }
 
+    /// The reference to A/B against (loaded off the audio thread), or nil for none.
+    public func setReference(_ clip: ReferenceClip?) {
+        send(.reference(clip.map { Unmanaged.passRetained($0) }))
+    }
+
+    /// A/B against the reference: true plays the reference clip at the master's loudness.
+    public func listenToReference(_ on: Bool) { send(.listenToReference(on)) }
+
     // MARK: - The chain
 
     /// The user's offset on one parameter, on top of what the automation sets (0 clears it).

@@ -1,4 +1,5 @@
 import Foundation
+import AudioIO
 import Glibc
 import Testing
 import TestSupport
@@ -12,9 +13,9 @@ struct ConsoleEndToEndTests {
         let name = "console"
         let dataHome = NSTemporaryDirectory() + "loopmind-console-\(UUID().uuidString)"
 
-        init(pulseServer: String, arguments: String = "") throws {
+        init(pulseServer: String, arguments: String = "", directory: String? = nil) throws {
             try FileManager.default.createDirectory(atPath: dataHome, withIntermediateDirectories: true)
-            let command = "env PULSE_SERVER='\(pulseServer)' XDG_DATA_HOME='\(dataHome)' TERM=xterm-256color '\(LoopMindExecutable.path)' console \(arguments); echo EXIT=$?; sleep 60"
+            let command = (directory.map { "cd '\($0)' && " } ?? "") + "env PULSE_SERVER='\(pulseServer)' XDG_DATA_HOME='\(dataHome)' TERM=xterm-256color '\(LoopMindExecutable.path)' console \(arguments); echo EXIT=$?; sleep 60"
             // The server this starts keeps running: its output must not be a pipe we wait on.
             _ = try tmux(["new-session", "-d", "-s", name, "-x", "100", "-y", "30", command], capture: false)
         }
@@ -125,5 +126,45 @@ struct ConsoleEndToEndTests {
         let ended = session.wait(for: "EXIT=")
         #expect(ended.contains("EXIT=0"), "\(ended)")
         #expect(!ended.contains("LOUDNESS"), "the console's screen is gone (terminal restored)")
+    }
+
+    /// r lists the audio files next to the mix; choosing one re-plans toward it, and a plays it
+    /// (level-matched) instead of the master, and back.
+    @Test func rMatchesAReferenceFileAndAPlaysIt() throws {
+        let server = try PrivatePulseServer()
+        defer { server.stop() }
+        let folder = NSTemporaryDirectory() + "loopmind-console-ref-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // A bright, loud reference: noise tilted up, 20 s, 48 kHz stereo.
+        let writer = try SoundFileWriter(path: folder + "/bright-ref.wav", sampleRate: 48000, channelCount: 2, encoding: .float32)
+        var noise = TestSignals.Noise(seed: 5)
+        var previous = 0.0
+        var samples: [Float] = []
+        for _ in 0..<(20 * 48000) {
+            let value = noise.next()
+            let bright = Float(0.4 * (value - 0.7 * previous))
+            previous = value
+            samples += [bright, bright * 0.9]
+        }
+        try samples.withUnsafeBufferPointer { try writer.write($0) }
+        try writer.commit()
+
+        let session = try Session(pulseServer: server.server, directory: folder)
+        defer { session.close() }
+        #expect(session.wait(for: "▶").contains("LOUDNESS"))
+        try session.keys("r")
+        let panel = session.wait(for: "bright-ref.wav")
+        #expect(panel.contains("REFERENCE") && panel.contains("none: the AI's own master"), "\(panel)")
+        try session.keys("j", "Enter")
+        let matched = session.wait(for: "matching bright-ref.wav")
+        #expect(matched.contains("matching bright-ref.wav"), "\(matched)")
+        try session.keys("a")
+        let hearing = session.wait(for: "A/B: R reference")
+        #expect(hearing.contains("A/B: R reference"), "\(hearing)")
+        try session.keys("a")
+        #expect(session.wait(for: "A/B: A master").contains("A/B: A master"))
+        try session.keys("q")
+        #expect(session.wait(for: "EXIT=").contains("EXIT=0"))
     }
 }

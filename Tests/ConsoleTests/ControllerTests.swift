@@ -8,8 +8,9 @@ import Testing
 final class FakeEngine: ConsoleEngine {
     var meters = MeterSnapshot()
     var offsets: [ChainParameter: Double] = [:]
-    var bypassed = false, looping = false, toggles = 0, seeks: [Double] = []
-    var snapshot: MeterSnapshot { var s = meters; s.isBypassed = bypassed; return s }
+    var bypassed = false, looping = false, toggles = 0, seeks: [Double] = [], hearingReference = false
+    var snapshot: MeterSnapshot { var s = meters; s.isBypassed = bypassed; s.isReferenceHeard = hearingReference; return s }
+    func listenToReference(_ on: Bool) { hearingReference = on }
     func togglePlay() { toggles += 1 }
     func seek(bySeconds seconds: Double) { seeks.append(seconds) }
     func nextSection() {}
@@ -39,6 +40,15 @@ final class FakeSession: ConsoleSession {
     func setEmotion(_ emotion: Emotion?, section: Int) { emotions.append((emotion, section)) }
     func saveLearning(_ records: [TweakRecord]) throws -> String { saved.append(records); profile.learn(session: records); return "saved \(records.count)" }
     func startExport(adjustments: [ChainParameter: Double]) -> String { exports.append(adjustments); return "x-master.wav" }
+    var referenceChoices = [ReferenceChoice(source: .saved("warm"), label: "warm (saved target)"),
+                            ReferenceChoice(source: .file("/music/hit.wav"), label: "hit.wav")]
+    var chosen: [ReferenceChoice?] = []
+    var referenceName: String?
+    var canListenToReference = false
+    var referenceStatus: String?
+    var updates = 0
+    func chooseReference(_ choice: ReferenceChoice?) { chosen.append(choice) }
+    func update() { updates += 1 }
 }
 
 struct ControllerTests {
@@ -99,5 +109,38 @@ struct ControllerTests {
         #expect(controller.state.view == .main)
         _ = controller.handle(.character("m"))
         #expect(controller.state.view == .myStyle)
+    }
+
+    @Test func rChoosesAReferenceAndAPlaysItInsteadOfTheMaster() {
+        let (controller, engine, session) = make()
+        _ = controller.handle(.character("a"))
+        #expect(!engine.hearingReference && controller.state.message == "no reference yet: press r to choose one")
+        _ = controller.handle(.character("r"))
+        #expect(controller.state.view == .reference)
+        #expect(controller.state.referenceChoices == ["none: the AI's own master", "warm (saved target)", "hit.wav"])
+        let screen = ScreenView.draw(controller.state, width: 100, height: 30).text
+        #expect(screen.contains("REFERENCE") && screen.contains("› ● none") && screen.contains("hit.wav"))
+        _ = controller.handle(.down); _ = controller.handle(.down)
+        _ = controller.handle(.character("\n"))
+        #expect(session.chosen == [ReferenceChoice(source: .file("/music/hit.wav"), label: "hit.wav")])
+        #expect(controller.state.view == .main)
+        // The session learned it in the background: the header names it, and a plays it level-matched.
+        session.referenceName = "hit.wav"; session.canListenToReference = true
+        engine.bypassed = true
+        _ = controller.refresh()
+        _ = controller.handle(.character("a"))
+        #expect(engine.hearingReference && !engine.bypassed, "the reference replaces the bypass")
+        let header = ScreenView.draw(controller.state, width: 100, height: 30).lines[0]
+        #expect(header.contains("A/B: R reference") && header.contains("≈ hit.wav"), "\(header)")
+        _ = controller.handle(.character("b"))
+        #expect(!engine.hearingReference && engine.bypassed, "b goes to the original")
+        // A saved target has no audio: a says so; none clears the reference.
+        session.canListenToReference = false
+        _ = controller.handle(.character("a"))
+        #expect(controller.state.message == "a saved target has no audio to A/B: choose a file with r")
+        _ = controller.handle(.character("r")); _ = controller.handle(.up); _ = controller.handle(.up)
+        _ = controller.handle(.character("\r"))
+        #expect(session.chosen.last == .some(nil))
+        #expect(session.updates > 0, "background work is applied on the console's thread")
     }
 }

@@ -12,7 +12,8 @@ struct AudioThreadTests {
     init() throws { fixture = try PlaybackFixture.shared.get() }
 
     /// Renders 30 s in PulseAudio-sized requests while every kind of control arrives (play,
-    /// pause, tweaks, A/B, a new automation, seeks and a loop) and meters are collected:
+    /// pause, tweaks, A/B, a new automation, seeks, a loop, a reference clip heard and replaced)
+    /// and meters are collected:
     /// the render calls make no heap allocation at all.
     @Test func renderingNeverAllocates() throws {
         // The counter itself works: a new array and a string are seen.
@@ -36,6 +37,7 @@ struct AudioThreadTests {
         var rendered = 0
         var step = 0
         let replacement = ChainAutomation(sections: [.init(startFrame: 0, settings: ChainSettings(), gainDB: 3)], transitionFrames: 0)
+        let clip = try ReferenceClip(path: fixture.songPath, name: "demo", sampleRate: 44100, matchedLUFS: -12)
         renderer.commands.push(.play)
         while rendered < 30 * 44100 {
             // The control side, as the console would drive it.
@@ -48,6 +50,11 @@ struct AudioThreadTests {
             case 300: renderer.commands.push(.pause)
             case 320: renderer.commands.push(.play)
             case 400: disk.setLoop((40 * 44100)..<(42 * 44100))
+            case 450: renderer.commands.push(.reference(Unmanaged.passRetained(clip)))
+            case 460: renderer.commands.push(.listenToReference(true))
+            case 520: renderer.commands.push(.reference(Unmanaged.passRetained(clip)))   // a new clip while heard
+            case 560: renderer.commands.push(.listenToReference(false))
+            case 600: renderer.commands.push(.reference(nil))
             case 700: disk.requestSeek(toFrame: 79 * 44100); disk.setLoop(nil)
             default: break
             }

@@ -1,0 +1,89 @@
+import AudioIO
+import Foundation
+import MasteringDSP
+@testable import Playback
+import Testing
+import TestSupport
+
+/// The reference's A/B clip: its loudest 30 s, at the session's rate, at the master's loudness;
+/// and the engine plays it level-matched instead of the master, and back.
+struct ReferenceClipTests {
+    /// 10 s quiet, 35 s loud, 10 s quiet noise at `rate`, mono.
+    static func writeReference(rate: Double, loudDBFS: Double = -20) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("loopmind-ref-\(getpid())-\(Int(rate)).wav").path
+        var noise = TestSignals.Noise(seed: 11)
+        let quiet = Float(Decibels.toAmplitude(loudDBFS - 24)), loud = Float(Decibels.toAmplitude(loudDBFS))
+        let frames = Int(55 * rate)
+        let samples = (0..<frames).map { index -> Float in
+            let seconds = Double(index) / rate
+            return Float(noise.next()) * (seconds >= 10 && seconds < 45 ? loud : quiet) * 1.7
+        }
+        let writer = try SoundFileWriter(path: path, sampleRate: Int(rate), channelCount: 1, encoding: .float32)
+        try samples.withUnsafeBufferPointer { try writer.write($0) }
+        try writer.commit()
+        return path
+    }
+
+    @Test func theClipIsTheLoudestThirtySecondsAtTheSessionRateAndTheMastersLoudness() throws {
+        let path = try Self.writeReference(rate: 48000)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let clip = try ReferenceClip(path: path, name: "noise", sampleRate: 44100, matchedLUFS: -9)
+        #expect(clip.startSeconds >= 10 && clip.startSeconds <= 15, "starts at \(clip.startSeconds) s")
+        #expect(abs(clip.frameCount - 30 * 44100) < 200, "\(clip.frameCount) frames at 44.1 kHz")
+        #expect(abs(clip.loudnessLUFS + clip.gainDB - -9) < 0.01)
+        // Mono plays on both sides, resampled (the same noise, not silence or one channel).
+        let left = UnsafeBufferPointer(start: clip.left, count: clip.frameCount)
+        let right = UnsafeBufferPointer(start: clip.right, count: clip.frameCount)
+        #expect(left.elementsEqual(right))
+        let rms = (left.reduce(0.0) { $0 + Double($1 * $1) } / Double(clip.frameCount)).squareRoot()
+        // Uniform noise × 1.7 has an RMS of 1.7/√3; resampling to 44.1 kHz keeps 22.05 of its 24 kHz of bandwidth.
+        let expected = -20 + 20 * log10(1.7 / 3.0.squareRoot()) + 10 * log10(22050.0 / 24000)
+        #expect(abs(Decibels.fromAmplitude(rms) - expected) < 0.3, "clip RMS \(Decibels.fromAmplitude(rms)) dBFS, expected \(expected)")
+    }
+
+    @Test func badReferencesGetOneLine() throws {
+        #expect(throws: (any Error).self) { try ReferenceClip(path: "/nonexistent.wav", name: "x", sampleRate: 44100, matchedLUFS: -9) }
+        let silent = FileManager.default.temporaryDirectory.appendingPathComponent("loopmind-silent-\(getpid()).wav").path
+        let writer = try SoundFileWriter(path: silent, sampleRate: 44100, channelCount: 2, encoding: .float32)
+        try [Float](repeating: 0, count: 44100 * 8).withUnsafeBufferPointer { try writer.write($0) }
+        try writer.commit()
+        defer { try? FileManager.default.removeItem(atPath: silent) }
+        do {
+            _ = try ReferenceClip(path: silent, name: "silence.wav", sampleRate: 44100, matchedLUFS: -9)
+            Issue.record("a silent reference was accepted")
+        } catch {
+            #expect("\(error)" == "cannot play reference 'silence.wav': it is silent")
+        }
+    }
+
+    /// Through a real PulseAudio server: master, then the reference (recorded), then the master again.
+    @Test func theEnginePlaysTheReferenceLevelMatchedAndComesBack() throws {
+        let fixture = try PlaybackFixture.shared.get()
+        let path = try Self.writeReference(rate: 48000, loudDBFS: -30)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let clip = try ReferenceClip(path: path, name: "noise", sampleRate: 44100, matchedLUFS: -10)
+        let live = try LivePlayback(fixture)
+        live.engine.setReference(clip)
+        live.engine.seek(toSeconds: 17)
+        live.engine.play()
+        live.play(for: 2)
+        let switchFrame = live.recorder.frameCount
+        live.engine.listenToReference(true)
+        live.play(for: 4)
+        let heard = live.engine.snapshot.isReferenceHeard
+        let backFrame = live.recorder.frameCount
+        live.engine.listenToReference(false)
+        live.play(for: 2)
+        let after = live.engine.snapshot.isReferenceHeard
+        let recorded = live.finish()
+
+        let reference = recorded[((switchFrame + 22050) * 2)..<((switchFrame + 22050 + 3 * 44100) * 2)]
+        let referenceLUFS = try PlaybackFixture.loudness(reference)
+        print(String(format: "reference A/B: heard %.2f LUFS for a clip matched to -10.00 (gain %+.1f dB)", referenceLUFS, clip.gainDB))
+        #expect(heard && !after)
+        #expect(abs(referenceLUFS - -10) <= 0.5)
+        // Back on the master: the demo's master is music, far from the noise's flat spectrum; at least it is not silence.
+        let master = recorded[((backFrame + 22050) * 2)..<((backFrame + 22050 + 44100) * 2)]
+        #expect(try PlaybackFixture.loudness(master) > -30)
+    }
+}
