@@ -212,7 +212,6 @@ public final class ConsoleController {
         case .character("\n"), .character("\r"):
             let index = state.referenceSelected
             let choice = index == 0 || index > choices.count ? nil : choices[index - 1]
-            if choice == nil { engine.listenToReference(false) }
             session.chooseReference(choice)
             say(choice.map { "learning \($0.label): the AI will match it" } ?? "no reference: the AI's own master")
             state.view = .main

@@ -168,8 +168,8 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
             return state.learned
         }) else { return }
         job.reference = learned.target
+        // No clip (a saved target) also ends listening: the renderer never plays a missing clip.
         engine?.setReference(learned.clip)
-        if learned.clip == nil { engine?.listenToReference(false) }
         shared.withLock { state in
             state.referenceName = learned.name
             state.referenceHasAudio = learned.clip != nil

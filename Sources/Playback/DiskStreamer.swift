@@ -182,7 +182,6 @@ final class DiskStreamer: @unchecked Sendable {
         }
     }
 
-    /// Sleeps until the audio thread frees a chunk or someone seeks (or 20 ms pass).
     /// Sleeps until woken (refill, seek, loop, stop), or 100 ms at most: a missed wake costs
     /// a little read-ahead, never a gap.
     private func waitForWork() {
