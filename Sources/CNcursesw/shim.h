@@ -25,3 +25,17 @@ static inline unsigned int lm_a_reverse(void) { return A_REVERSE; }
 /// The globals stdscr and COLORS, read through functions (Swift 6 will not touch mutable C globals).
 static inline WINDOW *lm_stdscr(void) { return stdscr; }
 static inline int lm_colors(void) { return COLORS; }
+
+/// A terminfo string capability, or NULL when the terminal lacks it (tigetstr's -1 and 0 alike).
+static inline const char *lm_tigetstr(const char *name) {
+    char *value = tigetstr(name);
+    return (value == (char *)-1) ? 0 : value;
+}
+
+/// tiparm is variadic, which Swift cannot call: one- and two-parameter forms.
+static inline const char *lm_tiparm1(const char *capability, int first) {
+    return tiparm(capability, first);
+}
+static inline const char *lm_tiparm2(const char *capability, int first, int second) {
+    return tiparm(capability, first, second);
+}

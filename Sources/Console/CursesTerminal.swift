@@ -1,16 +1,18 @@
 import CNcursesw
 import Glibc
+import Synchronization
 
-/// The one place that talks to curses: starts and restores the terminal, decodes keys, and
-/// shows frames (only the rows that changed), colouring roles from the theme at the depth the
-/// terminal has: direct colour, 256 or 16/8 colours, or none with `NO_COLOR`.
+/// The one place that talks to the terminal. ncursesw starts and restores it and decodes keys;
+/// frames go out as one write each (`FrameEncoder`: only what changed, with terminfo's own
+/// sequences), because ncurses 6.4 flushes at every cursor jump, about eight writes a frame.
+/// Roles are coloured from the theme at the depth the terminal has: direct colour, 256 or
+/// 16/8 colours, or none with `NO_COLOR` (reverse and bold then mark what colour would).
 public final class CursesTerminal {
     public enum Depth: String { case none, ansi16, xterm256, direct }
 
     public private(set) var depth = Depth.none
-    private var shown: Frame?
     private var active = false
-    private var pairs: [Role: Int32] = [:]
+    private var encoder: FrameEncoder?
 
     public init(noColor: Bool) {
         setlocale(LC_ALL, "")
@@ -21,11 +23,15 @@ public final class CursesTerminal {
         keypad(lm_stdscr(), true)
         curs_set(0)
         timeout(33)   // getch waits at most one frame at 30 fps
-        if !noColor && has_colors() {
-            start_color()
-            use_default_colors()
+        if !noColor && has_colors() && lm_tigetstr("setaf") != nil && lm_tigetstr("setab") != nil {
+            start_color()   // sets COLORS
             depth = lm_colors() >= 0x1000000 ? .direct : (lm_colors() >= 256 ? .xterm256 : .ansi16)
         }
+        // ncurses' own first refresh (it clears the screen) now, so getch never has a reason to
+        // redraw stdscr over our frames: stdscr is not touched again.
+        refresh()
+        ContinueSignal.install()
+        encoder = FrameEncoder(capabilities(Theme.builtIn))
     }
 
     deinit { restore() }
@@ -34,6 +40,7 @@ public final class CursesTerminal {
     public func restore() {
         guard active else { return }
         active = false
+        if let reset = Self.string("sgr0") { send(reset) }
         endwin()
     }
 
@@ -43,28 +50,52 @@ public final class CursesTerminal {
         return (Int(columns), Int(rows))
     }
 
-    /// Sets the colour pair of every role from the theme.
+    /// Takes the theme's colours for every role; the next frame is drawn whole.
     public func apply(_ theme: Theme) {
-        guard depth != .none else { return }
-        for (index, role) in Role.allCases.enumerated() {
-            let colour = theme.colour(role)
-            let number = Int32(index + 1)
-            let foreground = convert(colour.foreground)
-            let background = colour.background.map(convert) ?? convert(theme.background)
-            init_extended_pair(number, foreground, background)
-            pairs[role] = number
-        }
-        bkgd(chtype(lm_color_pair(Int32(Role.allCases.firstIndex(of: .text)! + 1))))
-        shown = nil
+        encoder = FrameEncoder(capabilities(theme))
     }
 
-    private func convert(_ colour: RGB) -> Int32 {
-        switch depth {
-        case .direct: Int32(colour.red << 16 | colour.green << 8 | colour.blue)
-        case .xterm256: Int32(colour.xterm256)
-        case .ansi16: Int32(lm_colors() >= 16 ? colour.ansi16 : colour.ansi16 % 8)
-        case .none: -1
+    /// The terminal's sequences for moving, clearing and every role's look, from terminfo.
+    private func capabilities(_ theme: Theme) -> FrameEncoder.Capabilities {
+        let cup = lm_tigetstr("cup").map { String(cString: $0) } ?? ""
+        let reset = Self.string("sgr0") ?? []
+        let bold = Self.string("bold") ?? [], reverse = Self.string("rev") ?? []
+        let setaf = lm_tigetstr("setaf").map { String(cString: $0) }, setab = lm_tigetstr("setab").map { String(cString: $0) }
+        let depth = depth
+        let convert = { (colour: RGB) -> Int32 in
+            switch depth {
+            case .direct: Int32(colour.red << 16 | colour.green << 8 | colour.blue)
+            case .xterm256: Int32(colour.xterm256)
+            case .ansi16: Int32(lm_colors() >= 16 ? colour.ansi16 : colour.ansi16 % 8)
+            case .none: -1
+            }
         }
+        return FrameEncoder.Capabilities(
+            moveTo: { row, column in Self.bytes(lm_tiparm2(cup, Int32(row), Int32(column))) },
+            clear: Self.string("clear") ?? [],
+            reset: reset,
+            look: { role, isBold in
+                var look = reset
+                if depth == .none {
+                    if [.selected, .header, .keybar].contains(role) { look += reverse }
+                    if isBold || role == .record { look += bold }
+                    return look
+                }
+                if isBold { look += bold }
+                let colour = theme.colour(role)
+                if let setaf, let setab {
+                    look += Self.bytes(lm_tiparm1(setaf, convert(colour.foreground)))
+                    look += Self.bytes(lm_tiparm1(setab, convert(colour.background ?? theme.background)))
+                }
+                return look
+            })
+    }
+
+    private static func string(_ name: String) -> [UInt8]? { lm_tigetstr(name).map { bytes($0) } }
+
+    private static func bytes(_ text: UnsafePointer<CChar>?) -> [UInt8] {
+        guard let text else { return [] }
+        return Array(UnsafeBufferPointer(start: text, count: strlen(text))).map { UInt8(bitPattern: $0) }
     }
 
     /// Reads one key (waiting at most a frame); nil when none came.
@@ -79,7 +110,11 @@ public final class CursesTerminal {
         case KEY_UP: return .up
         case KEY_DOWN: return .down
         case KEY_RESIZE:
-            shown = nil
+            // ncurses has resized stdscr and will clear the screen at its next refresh: let it
+            // do so now, before our next frame, which is then drawn whole.
+            if let reset = Self.string("sgr0") { send(reset) }
+            refresh()
+            encoder?.invalidate()
             return .resize
         case 3: return .character("q")   // Ctrl-C arrives as a key in cbreak mode only if ISIG is off; kept for raw terminals
         case 0..<128: return .character(Character(UnicodeScalar(UInt8(code))))
@@ -87,38 +122,43 @@ public final class CursesTerminal {
         }
     }
 
-    /// Shows a frame, rewriting only the rows that differ from what is on screen.
+    /// Shows a frame: what changed since the last one, in a single write.
     public func show(_ frame: Frame) {
-        if shown?.width != frame.width || shown?.height != frame.height {
-            erase()
-            shown = nil
-        }
-        for y in 0..<frame.height {
-            if let shown, (0..<frame.width).allSatisfy({ shown[$0, y] == frame[$0, y] }) { continue }
-            var x = 0
-            while x < frame.width {
-                // One run of cells with the same look.
-                let cell = frame[x, y]
-                var run = String.UnicodeScalarView()
-                run.append(cell.character)
-                var end = x + 1
-                while end < frame.width, frame[end, y].role == cell.role, frame[end, y].bold == cell.bold {
-                    run.append(frame[end, y].character)
-                    end += 1
+        guard active, var encoder else { return }
+        // Back from a stop (Ctrl-Z, fg), ncurses has repainted its own, empty screen.
+        if ContinueSignal.take() { encoder.invalidate() }
+        encoder.encode(frame)
+        send(encoder.bytes)
+        self.encoder = encoder
+    }
+
+    /// Writes all of `bytes` to the terminal (retrying after signals and short writes).
+    private func send(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR || errno == EAGAIN { continue }
+                    return
                 }
-                var attributes: Int32 = 0
-                if depth != .none, let pair = pairs[cell.role] { attributes |= lm_color_pair(pair) }
-                else if depth == .none, [.selected, .header, .keybar].contains(cell.role) { attributes |= Int32(bitPattern: lm_a_reverse()) }
-                if cell.bold || (depth == .none && cell.role == .record) { attributes |= Int32(bitPattern: lm_a_bold()) }
-                attrset(attributes)
-                // The last cell of the screen cannot be written without scrolling: leave it.
-                if y == frame.height - 1 && end == frame.width { run.removeLast() }
-                mvaddstr(Int32(y), Int32(x), String(run))
-                x = end
+                offset += written
             }
         }
-        attrset(0)
-        refresh()
-        shown = frame
     }
+}
+
+/// SIGCONT (the console resumed after Ctrl-Z): the handler only sets a flag the drawing reads.
+enum ContinueSignal {
+    nonisolated(unsafe) private static var installed = false
+    static let continued = Atomic<Bool>(false)
+
+    static func install() {
+        guard !installed else { return }
+        installed = true
+        signal(SIGCONT) { _ in ContinueSignal.continued.store(true, ordering: .relaxed) }
+    }
+
+    /// Whether the process was continued since the last call.
+    static func take() -> Bool { continued.exchange(false, ordering: .relaxed) }
 }

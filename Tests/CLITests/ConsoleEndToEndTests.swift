@@ -13,9 +13,10 @@ struct ConsoleEndToEndTests {
         let name = "console"
         let dataHome = NSTemporaryDirectory() + "loopmind-console-\(UUID().uuidString)"
 
-        init(pulseServer: String, arguments: String = "", directory: String? = nil) throws {
+        /// `environment`: extra `NAME=value` words for the console (NO_COLOR is unset unless given).
+        init(pulseServer: String, arguments: String = "", directory: String? = nil, environment: String = "") throws {
             try FileManager.default.createDirectory(atPath: dataHome, withIntermediateDirectories: true)
-            let command = (directory.map { "cd '\($0)' && " } ?? "") + "env PULSE_SERVER='\(pulseServer)' XDG_DATA_HOME='\(dataHome)' TERM=xterm-256color '\(LoopMindExecutable.path)' console \(arguments); echo EXIT=$?; sleep 60"
+            let command = (directory.map { "cd '\($0)' && " } ?? "") + "env -u NO_COLOR \(environment) PULSE_SERVER='\(pulseServer)' XDG_DATA_HOME='\(dataHome)' TERM=xterm-256color '\(LoopMindExecutable.path)' console \(arguments); echo EXIT=$?; sleep 60"
             // The server this starts keeps running: its output must not be a pipe we wait on.
             _ = try tmux(["new-session", "-d", "-s", name, "-x", "100", "-y", "30", command], capture: false)
         }
@@ -90,6 +91,10 @@ struct ConsoleEndToEndTests {
         #expect(a.momentary != nil && b.momentary != nil, "momentary loudness is a number")
         #expect(a.time != b.time, "the time moves")
         #expect(a.momentary != b.momentary, "the meter moves")
+        // Colours by role reach the terminal (xterm-256color: the theme's colours as 256-colour indices).
+        let coloured = try session.tmux(["capture-pane", "-p", "-e", "-t", session.name])
+        let header = String(coloured.split(separator: "\n").first ?? "")
+        #expect(header.contains("38;5;") && header.contains("48;5;"), "\(header.debugDescription)")
 
         try session.keys("L")
         #expect(session.wait(for: "● REC").contains("● REC"))
@@ -108,10 +113,14 @@ struct ConsoleEndToEndTests {
     }
 
     @Test func withoutASoundServerItSaysNoAudioAndSurvivesResizing() throws {
-        let session = try Session(pulseServer: "unix:/nonexistent/loopmind/native")
+        let session = try Session(pulseServer: "unix:/nonexistent/loopmind/native", environment: "NO_COLOR=1")
         defer { session.close() }
         let screen = session.wait(for: "no audio")
         #expect(screen.contains("no audio"), "\(screen)")
+        // NO_COLOR: no colour at all; the header and the key bar in reverse video instead.
+        let plain = try session.tmux(["capture-pane", "-p", "-e", "-t", session.name])
+        #expect(!plain.contains("38;5;") && !plain.contains("48;5;"), "\(plain.debugDescription)")
+        #expect(String(plain.split(separator: "\n").first ?? "").contains("7m"))
         let a = Self.readings(screen).time
         usleep(1_200_000)
         #expect(Self.readings(session.screen()).time != a, "the clock drives the meters")
@@ -121,6 +130,10 @@ struct ConsoleEndToEndTests {
         _ = try session.tmux("resize-window -t \(session.name) -x 120 -y 40")
         let large = session.wait(for: "LOUDNESS")
         #expect(large.contains("LOUDNESS") && large.contains("PARAMETERS"))
+        // Drawn whole at the new size: the key bar on the last row, nothing left of the small screen.
+        let rows = large.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(rows.count >= 40 && rows[39].contains("q quit"), "\(large)")
+        #expect(!large.contains("terminal too small"))
         // Ctrl-C: the terminal is restored and the exit is clean.
         try session.keys("C-c")
         let ended = session.wait(for: "EXIT=")
