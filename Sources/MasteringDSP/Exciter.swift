@@ -79,6 +79,10 @@ public struct Exciter {
         @inline(__always) func apply(_ x: SIMD2<Float>) -> SIMD2<Float> {
             (fastTanh(gain * (x + bias)) - offset) * inverseSlope
         }
+
+        @inline(__always) func apply(_ x: SIMD4<Float>) -> SIMD4<Float> {
+            (fastTanh(gain * (x + bias)) - offset) * inverseSlope
+        }
     }
 
     public mutating func process(_ block: StereoBlock) {
@@ -93,38 +97,82 @@ public struct Exciter {
         // The curve's constants (a tanhf and a division) once per block unless the drive is gliding.
         let driveGlides = drive.current != drive.previous
         var curve = Curve(gain: Float(1 + 3 * drive.current), mode: mode)
-        for index in 0..<frames {
+        var index = 0
+        // Two frames at a time (four floats a vector), then the odd one out: the pair path is
+        // lane for lane the single one, so the output does not depend on where blocks split.
+        while index + 1 < frames {
+            let first = SIMD2(block.left[index], block.right[index])
+            let second = SIMD2(block.left[index + 1], block.right[index + 1])
+            let dryFirst = delayDry(first), drySecond = delayDry(second)
+            if silent {
+                _ = up1.processPair(first, second)
+                block.left[index] = dryFirst[0]; block.right[index] = dryFirst[1]
+                block.left[index + 1] = drySecond[0]; block.right[index + 1] = drySecond[1]
+                index += 2
+                continue
+            }
+            var secondCurve = curve
+            if driveGlides {
+                curve = Curve(gain: Float(1 + 3 * drive.value(at: index, of: frames)), mode: mode)
+                secondCurve = Curve(gain: Float(1 + 3 * drive.value(at: index + 1, of: frames)), mode: mode)
+            }
+            // Up 2×: (even, odd) of both frames. The 2× stream is even₁ odd₁ even₂ odd₂, delayed
+            // by one sample, so the second stage sees (pending, even₁) and (odd₁, even₂).
+            let (evens, odds) = up1.processPair(first, second)
+            let (evensA, oddsA) = up2.processPair(pendingOdd, evens.lowHalf)
+            let (evensB, oddsB) = up2.processPair(odds.lowHalf, evens.highHalf)
+            pendingOdd = odds.highHalf
+            // The curve at 4×, then down 4× → 2× → 1×.
+            let downA = down2.processPair(even: curve.apply(evensA), odd: curve.apply(oddsA))
+            let downB = down2.processPair(even: secondCurve.apply(evensB), odd: secondCurve.apply(oddsB))
+            let wets = down1.processPair(even: SIMD4(lowHalf: downA.lowHalf, highHalf: downB.lowHalf),
+                                         odd: SIMD4(lowHalf: downA.highHalf, highHalf: downB.highHalf))
+            let outFirst = finish(wets.lowHalf, dry: dryFirst, amount: Float(mix.value(at: index, of: frames)))
+            let outSecond = finish(wets.highHalf, dry: drySecond, amount: Float(mix.value(at: index + 1, of: frames)))
+            block.left[index] = outFirst[0]; block.right[index] = outFirst[1]
+            block.left[index + 1] = outSecond[0]; block.right[index + 1] = outSecond[1]
+            curve = secondCurve
+            index += 2
+        }
+        if index < frames {
             let input = SIMD2(block.left[index], block.right[index])
-            let dry = dryDelay[dryPosition]
-            dryDelay[dryPosition] = input
-            dryPosition = dryPosition + 1 == dryDelay.count ? 0 : dryPosition + 1
+            let dry = delayDry(input)
             if silent {
                 // Keep the oversamplers fed so turning the mix up later starts from a warm state.
                 _ = up1.process(input)
                 block.left[index] = dry[0]; block.right[index] = dry[1]
-                continue
+                return
             }
             if driveGlides { curve = Curve(gain: Float(1 + 3 * drive.value(at: index, of: frames)), mode: mode) }
-            let amount = Float(mix.value(at: index, of: frames))
             // Up 2× then 2× again: four samples at 4×.
             let (even, odd) = up1.process(input)
             let (a1, a2) = up2.process(pendingOdd)
             let (b1, b2) = up2.process(even)
             pendingOdd = odd
-            let s1 = curve.apply(a1), s2 = curve.apply(a2)
-            let s3 = curve.apply(b1), s4 = curve.apply(b2)
             // Down 4× → 2× → 1×.
-            let d1 = down2.process(even: s1, odd: s2)
-            let d2 = down2.process(even: s3, odd: s4)
-            var wet = down1.process(even: d1, odd: d2)
-            if mode == .tube {
-                // One-pole DC blocker: y = x − x₋₁ + R·y₋₁.
-                let blocked = wet - dcBlockerIn + dcCoefficient * dcBlockerOut
-                dcBlockerIn = wet; dcBlockerOut = blocked
-                wet = blocked
-            }
-            let output = dry + amount * (wet - dry)
+            let d1 = down2.process(even: curve.apply(a1), odd: curve.apply(a2))
+            let d2 = down2.process(even: curve.apply(b1), odd: curve.apply(b2))
+            let output = finish(down1.process(even: d1, odd: d2), dry: dry, amount: Float(mix.value(at: index, of: frames)))
             block.left[index] = output[0]; block.right[index] = output[1]
         }
+    }
+
+    /// The dry path's delay line: stores `input`, returns the input `latencyFrames` ago.
+    @inline(__always) private mutating func delayDry(_ input: SIMD2<Float>) -> SIMD2<Float> {
+        let dry = dryDelay[dryPosition]
+        dryDelay[dryPosition] = input
+        dryPosition = dryPosition + 1 == dryDelay.count ? 0 : dryPosition + 1
+        return dry
+    }
+
+    /// The DC blocker (tube only: y = x − x₋₁ + R·y₋₁), then the dry/wet mix.
+    @inline(__always) private mutating func finish(_ wet: SIMD2<Float>, dry: SIMD2<Float>, amount: Float) -> SIMD2<Float> {
+        var wet = wet
+        if mode == .tube {
+            let blocked = wet - dcBlockerIn + dcCoefficient * dcBlockerOut
+            dcBlockerIn = wet; dcBlockerOut = blocked
+            wet = blocked
+        }
+        return dry + amount * (wet - dry)
     }
 }

@@ -22,3 +22,23 @@ public func fastTanh(_ x: SIMD2<Float>) -> SIMD2<Float> {
 @inline(__always) public func lanewiseMin(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> SIMD2<Float> {
     SIMD2(Swift.min(a.x, b.x), Swift.min(a.y, b.y))
 }
+
+/// `fastTanh` on four lanes (two stereo frames, or two 4× samples of one), lane for lane the
+/// same arithmetic as the two-lane form, so either gives bit-identical results.
+@inline(__always)
+public func fastTanh(_ x: SIMD4<Float>) -> SIMD4<Float> {
+    let limit = SIMD4<Float>(repeating: 4.97)
+    let clamped = lanewiseMin(lanewiseMax(x, -limit), limit)
+    let x2 = clamped * clamped
+    let numerator = clamped * (135_135 + x2 * (17_325 + x2 * (378 + x2)))
+    let denominator = 135_135 + x2 * (62_370 + x2 * (3_150 + x2 * 28))
+    return numerator / denominator
+}
+
+@inline(__always) public func lanewiseMax(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> {
+    SIMD4(Swift.max(a.x, b.x), Swift.max(a.y, b.y), Swift.max(a.z, b.z), Swift.max(a.w, b.w))
+}
+
+@inline(__always) public func lanewiseMin(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> {
+    SIMD4(Swift.min(a.x, b.x), Swift.min(a.y, b.y), Swift.min(a.z, b.z), Swift.min(a.w, b.w))
+}

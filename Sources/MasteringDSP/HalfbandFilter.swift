@@ -31,79 +31,127 @@ struct HalfbandDesign {
     }
 }
 
-/// 2× interpolator: one stereo frame in, two out.
+/// 2× interpolator: one stereo frame in, two out (or two in, four out, with `processPair`).
 struct HalfbandUpsampler {
     private let taps: UnsafeMutablePointer<Float>
     private let tapCount: Int
-    /// The last 2K inputs, written twice so every window is contiguous. Allocated once, at
+    /// The last 2K + 1 inputs (one more than a window, so that after two writes both frames'
+    /// windows are still whole), written twice so every window is contiguous. Allocated once, at
     /// creation (in `prepare`); shared by copies, which is fine for the single owner that uses it.
     private let history: UnsafeMutablePointer<SIMD2<Float>>
     private var position = 0
+    private var slots: Int { 2 * tapCount + 1 }
 
     init(_ design: HalfbandDesign) {
         tapCount = design.halfLength
         taps = .allocate(capacity: tapCount)
         taps.initialize(from: design.oddTaps, count: tapCount)
-        history = .allocate(capacity: 4 * tapCount)
-        history.initialize(repeating: .zero, count: 4 * tapCount)
+        history = .allocate(capacity: 2 * (2 * tapCount + 1))
+        history.initialize(repeating: .zero, count: 2 * (2 * tapCount + 1))
     }
 
     /// Frees the buffers; the owner calls this once, when it is done with the filter.
     func deallocate() { taps.deallocate(); history.deallocate() }
 
-    mutating func reset() { history.update(repeating: .zero, count: 4 * tapCount); position = 0 }
+    mutating func reset() { history.update(repeating: .zero, count: 2 * slots); position = 0 }
+
+    /// Stores an input; afterwards `position` is the oldest slot, and the newest 2K inputs
+    /// start one slot later.
+    @inline(__always) private mutating func push(_ input: SIMD2<Float>) {
+        history[position] = input
+        history[position + slots] = input
+        position = position + 1 == slots ? 0 : position + 1
+    }
 
     /// (even, odd) outputs for the input `halfLength` frames ago.
     @inline(__always) mutating func process(_ input: SIMD2<Float>) -> (SIMD2<Float>, SIMD2<Float>) {
-        let k = tapCount, length = 2 * k
-        history[position] = input
-        history[position + length] = input
-        position = position + 1 == length ? 0 : position + 1
+        push(input)
+        let k = tapCount
         // Window oldest→newest: window[i] = x[n − 2K + 1 + i]. The output pair belongs to the
         // centre c = n − K (window[K − 1]): y(c) = x[c], y(c + ½) = 2 Σ h(2j+1)·(x[c−j] + x[c+1+j]).
-        let window = history + position
+        let window = history + position + 1
         var odd = SIMD2<Float>.zero
         for j in 0..<k { odd += taps[j] * (window[k - 1 - j] + window[k + j]) }
         return (window[k - 1], 2 * odd)
     }
+
+    /// Two frames at once, lane for lane what `process(first)` then `process(second)` give (the
+    /// same sums in the same order), four floats a vector instead of two. Returns (even₁, even₂)
+    /// and (odd₁, odd₂), each as (left, right, left, right).
+    @inline(__always) mutating func processPair(_ first: SIMD2<Float>, _ second: SIMD2<Float>) -> (SIMD4<Float>, SIMD4<Float>) {
+        push(first)
+        push(second)
+        let k = tapCount
+        // The first frame's window starts at the oldest slot, the second's one later: a vector
+        // load at window + i holds element i of both.
+        let window = UnsafeRawPointer(history + position)
+        let stride = MemoryLayout<SIMD2<Float>>.stride
+        @inline(__always) func pair(_ index: Int) -> SIMD4<Float> {
+            window.loadUnaligned(fromByteOffset: index * stride, as: SIMD4<Float>.self)
+        }
+        var odd = SIMD4<Float>.zero
+        for j in 0..<k { odd += taps[j] * (pair(k - 1 - j) + pair(k + j)) }
+        return (pair(k - 1), 2 * odd)
+    }
 }
 
-/// 2× decimator: two stereo frames in, one out.
+/// 2× decimator: two stereo frames in, one out (or four in, two out, with `processPair`).
 struct HalfbandDownsampler {
     private let taps: UnsafeMutablePointer<Float>
     private let tapCount: Int
-    /// Odd and even input histories (2K each, written twice); allocated once, like the upsampler's.
+    /// Odd and even input histories (2K + 1 each, written twice); allocated once, like the upsampler's.
     private let oddHistory: UnsafeMutablePointer<SIMD2<Float>>
     private let evenHistory: UnsafeMutablePointer<SIMD2<Float>>
     private var position = 0
+    private var slots: Int { 2 * tapCount + 1 }
 
     init(_ design: HalfbandDesign) {
         tapCount = design.halfLength
         taps = .allocate(capacity: tapCount)
         taps.initialize(from: design.oddTaps, count: tapCount)
-        oddHistory = .allocate(capacity: 4 * tapCount)
-        evenHistory = .allocate(capacity: 4 * tapCount)
-        oddHistory.initialize(repeating: .zero, count: 4 * tapCount)
-        evenHistory.initialize(repeating: .zero, count: 4 * tapCount)
+        oddHistory = .allocate(capacity: 2 * (2 * tapCount + 1))
+        evenHistory = .allocate(capacity: 2 * (2 * tapCount + 1))
+        oddHistory.initialize(repeating: .zero, count: 2 * (2 * tapCount + 1))
+        evenHistory.initialize(repeating: .zero, count: 2 * (2 * tapCount + 1))
     }
 
     func deallocate() { taps.deallocate(); oddHistory.deallocate(); evenHistory.deallocate() }
 
     mutating func reset() {
-        oddHistory.update(repeating: .zero, count: 4 * tapCount)
-        evenHistory.update(repeating: .zero, count: 4 * tapCount)
+        oddHistory.update(repeating: .zero, count: 2 * slots)
+        evenHistory.update(repeating: .zero, count: 2 * slots)
         position = 0
     }
 
+    @inline(__always) private mutating func push(even: SIMD2<Float>, odd: SIMD2<Float>) {
+        evenHistory[position] = even; evenHistory[position + slots] = even
+        oddHistory[position] = odd; oddHistory[position + slots] = odd
+        position = position + 1 == slots ? 0 : position + 1
+    }
+
     @inline(__always) mutating func process(even: SIMD2<Float>, odd: SIMD2<Float>) -> SIMD2<Float> {
-        let k = tapCount, length = 2 * k
-        evenHistory[position] = even; evenHistory[position + length] = even
-        oddHistory[position] = odd; oddHistory[position + length] = odd
-        position = position + 1 == length ? 0 : position + 1
+        push(even: even, odd: odd)
+        let k = tapCount
         // y[c] = ½·e[c] + Σ h(2j+1)·(o[c−1−j] + o[c+j]), with c = n − K + 1 (window[K]).
-        let window = oddHistory + position
+        let window = oddHistory + position + 1
         var sum = SIMD2<Float>.zero
         for j in 0..<k { sum += taps[j] * (window[k - 1 - j] + window[k + j]) }
-        return 0.5 * evenHistory[position + k] + sum
+        return 0.5 * evenHistory[position + 1 + k] + sum
+    }
+
+    /// Two output frames at once, lane for lane as two calls of `process(even:odd:)`:
+    /// `even` and `odd` hold the two calls' inputs as (left, right, left, right).
+    @inline(__always) mutating func processPair(even: SIMD4<Float>, odd: SIMD4<Float>) -> SIMD4<Float> {
+        push(even: even.lowHalf, odd: odd.lowHalf)
+        push(even: even.highHalf, odd: odd.highHalf)
+        let k = tapCount
+        let stride = MemoryLayout<SIMD2<Float>>.stride
+        let window = UnsafeRawPointer(oddHistory + position), evens = UnsafeRawPointer(evenHistory + position)
+        @inline(__always) func pair(_ base: UnsafeRawPointer, _ index: Int) -> SIMD4<Float> {
+            base.loadUnaligned(fromByteOffset: index * stride, as: SIMD4<Float>.self)
+        }
+        var sum = SIMD4<Float>.zero
+        for j in 0..<k { sum += taps[j] * (pair(window, k - 1 - j) + pair(window, k + j)) }
+        return 0.5 * pair(evens, k) + sum
     }
 }
