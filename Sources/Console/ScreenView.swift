@@ -105,8 +105,10 @@ public enum ScreenView {
             let end = 1 + Int((min(section.end, duration) / duration * Double(width)).rounded())
             guard end > start else { continue }
             let role = Role.heat[ConsoleState.heat(section.emotion, intensity: section.intensity)]
-            let label = " \(index + 1) \(section.emotion.rawValue) \(FixedText.format(section.intensity, digits: 1))"
             frame.put(start, top, scalar: " ", count: end - start, role)
+            // A label starts with a space: a one-column section (not the current, bold one) shows only that.
+            guard end - start > 1 || index == state.currentSection else { continue }
+            let label = " \(index + 1) \(section.emotion.rawValue) \(FixedText.format(section.intensity, digits: 1))"
             frame.put(start, top, label, role, bold: index == state.currentSection, limit: end - start)
         }
         let playhead = 1 + min(width - 1, Int(state.meters.playheadSeconds / duration * Double(width)))
@@ -249,12 +251,26 @@ public enum ScreenView {
             let index = first + offset
             let spec = row.parameter.spec
             let unit = spec.unit == .choice || spec.unit == .fraction ? "" : spec.unit.rawValue
-            var line = (index == state.selected ? "›" : " ") + spec.label.rightPadded(16)
-            line += format(row.value, spec).leftPadded(7) + " " + format(row.suggestion, spec).leftPadded(6)
-            line += " " + (abs(row.styleOffset) > 1e-9 ? format(row.styleOffset, spec, signed: true) : "·").leftPadded(5) + " " + unit
             let changed = abs(row.value - row.suggestion) > 1e-9
-            frame.put(x, y + 1 + offset, line, index == state.selected ? .selected : (changed ? .accent : .text), limit: width)
-            if index == state.selected { frame.paint(x + line.count, y + 1 + offset, count: max(0, width - line.count), .selected) }
+            let role: Role = index == state.selected ? .selected : (changed ? .accent : .text)
+            let line = y + 1 + offset
+            // Columns: marker, label (16), value (7, right), AI (6, right), style (5, right), unit.
+            // Each piece is put where it belongs: no padded strings built per row and frame.
+            let limit = x + width
+            func put(_ column: Int, _ text: String, rightAlignedIn fieldWidth: Int? = nil) {
+                let count = text.utf8.count == text.unicodeScalars.count ? text.utf8.count : text.unicodeScalars.count
+                let start = x + column + (fieldWidth.map { max(0, $0 - count) } ?? 0)
+                guard start < limit else { return }
+                frame.put(start, line, text, role, limit: limit - start)
+            }
+            // The row's own colour under it all (the selected row across the whole panel).
+            frame.put(x, line, scalar: " ", count: index == state.selected ? width : min(width, 38 + unit.count), role)
+            if index == state.selected { put(0, "›") }
+            put(1, String(spec.label.prefix(16)))
+            put(17, format(row.value, spec), rightAlignedIn: 7)
+            put(25, format(row.suggestion, spec), rightAlignedIn: 6)
+            put(32, abs(row.styleOffset) > 1e-9 ? format(row.styleOffset, spec, signed: true) : "·", rightAlignedIn: 5)
+            put(38, unit)
         }
     }
 
@@ -263,8 +279,12 @@ public enum ScreenView {
         for (index, move) in state.meters.movesHeard.prefix(rows - 1).enumerated() {
             let isStyle = move.reason.utf8.contains(word: "your style".utf8)
             let isUser = move.reason.utf8.starts(with: "you:".utf8)
-            let text = "\(time(move.time)) \(move.reason)"
-            frame.put(x, y + 1 + index, text, isStyle ? .styleUp : (isUser ? .accent : .text), limit: width)
+            let role: Role = isStyle ? .styleUp : (isUser ? .accent : .text)
+            let stamp = time(move.time)
+            let stampWidth = stamp.utf8.count   // digits, ':' and '.': one byte a column
+            frame.put(x, y + 1 + index, stamp, role, limit: width)
+            if stampWidth < width { frame.put(x + stampWidth, y + 1 + index, scalar: " ", role) }
+            frame.put(x + stampWidth + 1, y + 1 + index, move.reason, role, limit: max(0, width - stampWidth - 1))
         }
     }
 
@@ -358,9 +378,13 @@ public enum ScreenView {
 extension String.UTF8View {
     /// Whether `word` occurs anywhere (bytes, no locale: Foundation's `contains` was a tenth of a redraw).
     func contains(word: String.UTF8View) -> Bool {
-        let haystack = Array(self), needle = Array(word)
-        guard needle.count <= haystack.count else { return false }
-        return (0...(haystack.count - needle.count)).contains { start in haystack[start..<(start + needle.count)].elementsEqual(needle) }
+        guard let first = word.first else { return true }
+        var start = startIndex
+        while let found = self[start...].firstIndex(of: first) {
+            if self[found...].starts(with: word) { return true }
+            start = index(after: found)
+        }
+        return false
     }
 }
 
