@@ -86,6 +86,25 @@ public struct TruePeakInterpolator {
         return highest
     }
 
+    /// Adds interleaved frames of one or two channels (mono goes into both lanes); per lane,
+    /// the largest true peak of the gaps they complete (linear).
+    public mutating func peak(interleaved samples: UnsafePointer<Float>, channels: Int, frames: Int) -> SIMD2<Float> {
+        guard let history, let phases, channels == 1 || channels == 2 else { return .zero }
+        var highest = SIMD2<Float>.zero
+        if channels == 2 {
+            for index in 0..<frames {
+                let input = SIMD2(samples[2 * index], samples[2 * index + 1])
+                highest = lanewiseMax(highest, Self.gapPeak(adding: input, history: history, phases: phases, position: &position))
+            }
+        } else {
+            for index in 0..<frames {
+                let input = SIMD2(repeating: samples[index])
+                highest = lanewiseMax(highest, Self.gapPeak(adding: input, history: history, phases: phases, position: &position))
+            }
+        }
+        return highest
+    }
+
     @inline(__always)
     private static func gapPeak(adding input: SIMD2<Float>, history: UnsafeMutablePointer<SIMD2<Float>>,
                                 phases: UnsafeMutablePointer<Float>, position: inout Int) -> SIMD2<Float> {

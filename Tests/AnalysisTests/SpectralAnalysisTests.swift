@@ -1,4 +1,5 @@
 import Analysis
+import Glibc
 import MasteringDSP
 import Testing
 import TestSupport
@@ -161,6 +162,34 @@ import TestSupport
         #expect(parallel.loudnessRangeLU == expected.loudnessRangeLU)
         #expect(parallel.timeline! == expected.timeline!)
         #expect(parallel.samplePeakDBFS == expected.samplePeakDBFS)
+    }
+
+    /// The analysis measures true peak with `TruePeakInterpolator` (one or two channels below
+    /// 96 kHz): it must read what libebur128 reads, block order and pre-rolls included.
+    @Test(arguments: [1, 2])
+    func truePeakAgreesWithLibebur128(channels: Int) throws {
+        var samples = TestSignals.whiteNoise(seconds: 4, sampleRate: 44100, channels: channels, rmsDBFS: -20)
+        // Inter-sample peaks right at block edges (fs/4 at 45°: samples at 0.7, true peak 1.0).
+        for start in stride(from: 4096 - 3, to: samples.count / channels - 8, by: 4096) {
+            for offset in 0..<8 {
+                let value = Float(0.7 * (offset % 4 < 2 ? 1.0 : -1.0))
+                for channel in 0..<channels { samples[(start + offset) * channels + channel] = value }
+            }
+        }
+        let layout = SpeakerPosition.defaultLayout(channelCount: channels)
+        let reference = try TruePeakMeter(channelCount: channels, sampleRate: 44100, layout: layout, method: .libebur128)
+        try samples.withUnsafeBufferPointer { try reference.add(preRoll: UnsafeBufferPointer(start: nil, count: 0), block: $0) }
+        var source = SampleBufferSource(samples: samples, channelCount: channels, sampleRate: 44100)
+        let report = try Analyzer.analyze(&source, blockFrames: 4096)
+        #expect(try TruePeakMeter(channelCount: channels, sampleRate: 44100, layout: layout).method == .interpolator)
+        for channel in 0..<channels {
+            let libebur128 = 20 * log10(reference.peaks[channel])
+            #expect(abs(report.truePeakPerChannelDBTP[channel] - libebur128) < 0.001,
+                    "channel \(channel): \(report.truePeakPerChannelDBTP[channel]) vs libebur128 \(libebur128)")
+        }
+        #expect(report.truePeakDBTP > -0.1, "the inter-sample peaks were found (\(report.truePeakDBTP) dBTP)")
+        // Where the interpolator is not libebur128's filter (2× at 96 kHz and up), libebur128 measures.
+        #expect(try TruePeakMeter(channelCount: channels, sampleRate: 96000, layout: layout).method == .libebur128)
     }
 
     @Test func momentaryAndShortTermMatchLibebur128sOwnWindows() throws {

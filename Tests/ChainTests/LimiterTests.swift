@@ -24,7 +24,7 @@ import TestSupport
     }
 
     static func truePeakDBTP(_ signal: StereoSignal) throws -> Double {
-        let meter = try TruePeakMeter(channelCount: 2, sampleRate: rate, layout: [.left, .right])
+        let meter = try TruePeakMeter(channelCount: 2, sampleRate: rate, layout: [.left, .right], method: .libebur128)
         let interleaved = signal.interleaved
         try interleaved.withUnsafeBufferPointer { try meter.add(preRoll: UnsafeBufferPointer(start: nil, count: 0), block: $0) }
         return 20 * log10(meter.peaks.max()!)
@@ -100,7 +100,7 @@ import TestSupport
         var padded = signal
         padded.left += Array(repeating: 0, count: 64)
         padded.right += Array(repeating: 0, count: 64)
-        let meter = try TruePeakMeter(channelCount: 2, sampleRate: Self.rate, layout: [.left, .right])
+        let meter = try TruePeakMeter(channelCount: 2, sampleRate: Self.rate, layout: [.left, .right], method: .libebur128)
         try padded.interleaved.withUnsafeBufferPointer { try meter.add(preRoll: UnsafeBufferPointer(start: nil, count: 0), block: $0) }
         var interpolator = TruePeakInterpolator()
         interpolator.prepare()
