@@ -7,9 +7,6 @@
 
 // Swift cannot import curses' function-like macros; these wrap the ones we use.
 
-/// COLOR_PAIR(n) is a macro.
-static inline int lm_color_pair(int n) { return COLOR_PAIR(n); }
-
 /// getmaxyx(win, y, x) is a macro that assigns to its arguments.
 static inline void lm_getmaxyx(WINDOW *win, int *rows, int *cols) {
     int y, x;
@@ -17,10 +14,6 @@ static inline void lm_getmaxyx(WINDOW *win, int *rows, int *cols) {
     *rows = y;
     *cols = x;
 }
-
-/// A_BOLD and A_REVERSE are macros built from NCURSES_BITS.
-static inline unsigned int lm_a_bold(void) { return A_BOLD; }
-static inline unsigned int lm_a_reverse(void) { return A_REVERSE; }
 
 /// The globals stdscr and COLORS, read through functions (Swift 6 will not touch mutable C globals).
 static inline WINDOW *lm_stdscr(void) { return stdscr; }

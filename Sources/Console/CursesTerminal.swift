@@ -12,9 +12,10 @@ public final class CursesTerminal {
 
     public private(set) var depth = Depth.none
     private var active = false
-    private var encoder: FrameEncoder?
+    private var encoder: FrameEncoder
 
     public init(noColor: Bool) {
+        var depth = Depth.none
         setlocale(LC_ALL, "")
         initscr()
         active = true
@@ -31,7 +32,8 @@ public final class CursesTerminal {
         // redraw stdscr over our frames: stdscr is not touched again.
         refresh()
         ContinueSignal.install()
-        encoder = FrameEncoder(capabilities(Theme.builtIn))
+        self.depth = depth
+        encoder = FrameEncoder(Self.capabilities(Theme.builtIn, depth: depth))
     }
 
     deinit { restore() }
@@ -52,16 +54,15 @@ public final class CursesTerminal {
 
     /// Takes the theme's colours for every role; the next frame is drawn whole.
     public func apply(_ theme: Theme) {
-        encoder = FrameEncoder(capabilities(theme))
+        encoder = FrameEncoder(Self.capabilities(theme, depth: depth))
     }
 
     /// The terminal's sequences for moving, clearing and every role's look, from terminfo.
-    private func capabilities(_ theme: Theme) -> FrameEncoder.Capabilities {
+    private static func capabilities(_ theme: Theme, depth: Depth) -> FrameEncoder.Capabilities {
         let cup = lm_tigetstr("cup").map { String(cString: $0) } ?? ""
         let reset = Self.string("sgr0") ?? []
         let bold = Self.string("bold") ?? [], reverse = Self.string("rev") ?? []
         let setaf = lm_tigetstr("setaf").map { String(cString: $0) }, setab = lm_tigetstr("setab").map { String(cString: $0) }
-        let depth = depth
         let convert = { (colour: RGB) -> Int32 in
             switch depth {
             case .direct: Int32(colour.red << 16 | colour.green << 8 | colour.blue)
@@ -114,7 +115,7 @@ public final class CursesTerminal {
             // do so now, before our next frame, which is then drawn whole.
             if let reset = Self.string("sgr0") { send(reset) }
             refresh()
-            encoder?.invalidate()
+            encoder.invalidate()
             return .resize
         case 3: return .character("q")   // Ctrl-C arrives as a key in cbreak mode only if ISIG is off; kept for raw terminals
         case 0..<128: return .character(Character(UnicodeScalar(UInt8(code))))
@@ -124,12 +125,11 @@ public final class CursesTerminal {
 
     /// Shows a frame: what changed since the last one, in a single write.
     public func show(_ frame: Frame) {
-        guard active, var encoder else { return }
+        guard active else { return }
         // Back from a stop (Ctrl-Z, fg), ncurses has repainted its own, empty screen.
         if ContinueSignal.take() { encoder.invalidate() }
         encoder.encode(frame)
         send(encoder.bytes)
-        self.encoder = encoder
     }
 
     /// Writes all of `bytes` to the terminal (retrying after signals and short writes).
@@ -150,12 +150,10 @@ public final class CursesTerminal {
 
 /// SIGCONT (the console resumed after Ctrl-Z): the handler only sets a flag the drawing reads.
 enum ContinueSignal {
-    nonisolated(unsafe) private static var installed = false
     static let continued = Atomic<Bool>(false)
 
+    /// Installs the handler (installing it again changes nothing).
     static func install() {
-        guard !installed else { return }
-        installed = true
         signal(SIGCONT) { _ in ContinueSignal.continued.store(true, ordering: .relaxed) }
     }
 

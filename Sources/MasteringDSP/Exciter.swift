@@ -77,7 +77,7 @@ public struct Exciter {
         }
 
         @inline(__always) func apply(_ x: SIMD2<Float>) -> SIMD2<Float> {
-            (fastTanh(gain * (x + bias)) - offset) * inverseSlope
+            apply(SIMD4(lowHalf: x, highHalf: x)).lowHalf
         }
 
         @inline(__always) func apply(_ x: SIMD4<Float>) -> SIMD4<Float> {
