@@ -101,7 +101,7 @@ struct Play: ParsableCommand {
         if let failure = final.failure { throw CommandFailure(failure) }
         let summary = PlaySummary(input: live.name, snapshot: final, stoppedBy: stoppedBy, noAudio: audio.noAudio, wallSeconds: wall, cpuSeconds: cpu,
                                   requestedLatencyMilliseconds: audio.latency, chainLatencyMilliseconds: Double(engine.chainLatencyFrames) / engine.sampleRate * 1000,
-                                  targetLUFS: plan.plan.targetLUFS)
+                                  targetLUFS: plan.plan.targetLUFS, realtime: engine.audioThreadIsRealtime)
         print(json ? summary.json() : summary.table(), terminator: json ? "\n" : "")
     }
 
@@ -145,9 +145,11 @@ struct PlaySummary: Encodable {
     var output_latency_ms: Double?
     var requested_latency_ms: Double
     var chain_latency_ms: Double
+    /// The audio thread ran with real-time scheduling (root, or an `RLIMIT_RTPRIO`).
+    var realtime_audio_thread: Bool
 
     init(input: String, snapshot: MeterSnapshot, stoppedBy: String, noAudio: Bool, wallSeconds: Double, cpuSeconds: Double, requestedLatencyMilliseconds: Double,
-         chainLatencyMilliseconds: Double, targetLUFS: Double) {
+         chainLatencyMilliseconds: Double, targetLUFS: Double, realtime: Bool) {
         func finite(_ value: Double) -> Double? { value.isFinite ? (value * 100).rounded() / 100 : nil }
         self.input = input
         stopped_by = stoppedBy
@@ -166,6 +168,7 @@ struct PlaySummary: Encodable {
         output_latency_ms = snapshot.outputLatencyMilliseconds.map { ($0 * 10).rounded() / 10 }
         requested_latency_ms = requestedLatencyMilliseconds
         chain_latency_ms = (chainLatencyMilliseconds * 100).rounded() / 100
+        realtime_audio_thread = realtime
     }
 
     func json() -> String {
@@ -184,6 +187,7 @@ struct PlaySummary: Encodable {
             ("master target", number(target_lufs, "LUFS")),
             ("underruns", audio ? "\(underruns) (sound server), \(disk_underruns) (disk)" : "\(disk_underruns) (disk; no audio)"),
             ("output latency", audio ? number(output_latency_ms, "ms") + String(format: " (asked %.0f ms)", requested_latency_ms) : "none (no audio)"),
+            ("audio thread", !audio ? "clock (no audio)" : realtime_audio_thread ? "real-time (SCHED_FIFO)" : "ordinary scheduling (no RLIMIT_RTPRIO)"),
         ]
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n") + "\n"

@@ -10,6 +10,8 @@ protocol AudioOutput: AnyObject {
     var latencySeconds: Double? { get }
     /// The server's buffer ran dry while playing.
     var underruns: Int { get }
+    /// The audio thread runs with real-time scheduling (see `requestRealtimeScheduling`).
+    var isRealtime: Bool { get }
 }
 
 /// Why playback could not start.
@@ -34,6 +36,7 @@ final class PulseOutput: AudioOutput, @unchecked Sendable {
     private let underrunCount = Atomic<Int>(0)
     private let latencyMicros = Atomic<Int>(-1)
     private let started = Atomic<Bool>(false)
+    private let realtime = Atomic<Bool>(false)
     private let server: String?
     private let sink: String?
     private let latencyMilliseconds: Double
@@ -55,6 +58,7 @@ final class PulseOutput: AudioOutput, @unchecked Sendable {
     }
 
     var underruns: Int { underrunCount.load(ordering: .relaxed) }
+    var isRealtime: Bool { realtime.load(ordering: .relaxed) }
     var latencySeconds: Double? {
         let micros = latencyMicros.load(ordering: .relaxed)
         return micros >= 0 ? Double(micros) / 1e6 : nil
@@ -65,6 +69,12 @@ final class PulseOutput: AudioOutput, @unchecked Sendable {
         pa_threaded_mainloop_lock(mainloop)
         defer { pa_threaded_mainloop_unlock(mainloop) }
         guard pa_threaded_mainloop_start(mainloop) == 0 else { throw PlaybackError("cannot start the PulseAudio main loop") }
+        // The main loop's thread is the audio thread (the write callback runs on it): it asks for
+        // real-time scheduling first thing, before the stream exists.
+        pa_mainloop_api_once(pa_threaded_mainloop_get_api(mainloop), { _, userdata in
+            let output = Unmanaged<PulseOutput>.fromOpaque(userdata!).takeUnretainedValue()
+            output.realtime.store(requestRealtimeScheduling(), ordering: .relaxed)
+        }, me)
         guard let context = pa_context_new(pa_threaded_mainloop_get_api(mainloop), "LoopMind Console") else {
             throw PlaybackError("cannot create a PulseAudio context")
         }
@@ -192,6 +202,8 @@ final class ClockOutput: AudioOutput, @unchecked Sendable {
 
     var latencySeconds: Double? { nil }
     var underruns: Int { 0 }
+    /// Paced by a clock with nothing waiting on it: ordinary scheduling is enough.
+    var isRealtime: Bool { false }
 
     func start() throws {
         running.store(true, ordering: .releasing)

@@ -50,3 +50,18 @@ func sleepSeconds(_ seconds: Double) {
     var remaining = timespec()
     while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
 }
+
+/// Asks the kernel to run the calling thread ahead of ordinary work: `SCHED_FIFO` at priority 4,
+/// just below a sound server's own real-time threads (PulseAudio's default is 5), so that a busy
+/// machine (a build, a render) does not leave the server's buffer empty while the audio thread
+/// waits for a core. Permitted for root and for users with an `RLIMIT_RTPRIO` (the `audio` group's
+/// limits on most distributions); anyone else keeps ordinary scheduling. Returns whether it took.
+/// One system call; call it from the thread itself, once, before the real-time work starts.
+func requestRealtimeScheduling() -> Bool {
+    var parameters = sched_param()
+    parameters.sched_priority = realtimePriority
+    return pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters) == 0
+}
+
+/// The audio thread's `SCHED_FIFO` priority (1 is the lowest, 99 the highest).
+let realtimePriority: Int32 = 4

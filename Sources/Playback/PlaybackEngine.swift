@@ -186,6 +186,9 @@ public final class PlaybackEngine: @unchecked Sendable {
         return meters.latest
     }
 
+    /// The audio thread got real-time scheduling (known once `start` has returned).
+    public var audioThreadIsRealtime: Bool { output.isRealtime }
+
     /// Frames between the file and the chain's output.
     public var chainLatencyFrames: Int { renderer.latencyFrames }
 

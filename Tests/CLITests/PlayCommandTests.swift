@@ -15,6 +15,7 @@ struct PlayCommandTests {
         let result = try LoopMindExecutable.run(["play", "demo", "--seconds", "2", "--json"], environment: ["PULSE_SERVER": server.server])
         #expect(result.status == 0, "\(result.standardError)")
         let json = try summary(result.standardOutput)
+        print("play summary: \(result.standardOutput)", terminator: "")
         #expect(json["audio"] as? Bool == true)
         #expect(json["stopped_by"] as? String == "--seconds")
         let played = try #require((json["played_s"] as? NSNumber)?.doubleValue)
@@ -22,6 +23,7 @@ struct PlayCommandTests {
         let heard = try #require((json["heard_integrated_lufs"] as? NSNumber)?.doubleValue)
         #expect(heard < -5 && heard > -30)
         #expect(json["underruns"] as? Int == 0)
+        #expect(json["realtime_audio_thread"] as? Bool == RealtimePermission.granted)
         let latency = try #require((json["output_latency_ms"] as? NSNumber)?.doubleValue)
         #expect(latency > 0 && latency <= 60)
     }

@@ -3,6 +3,7 @@ import CAllocationCounter
 import Foundation
 import MasteringDSP
 @testable import Playback
+import Synchronization
 import Testing
 import TestSupport
 
@@ -82,5 +83,29 @@ struct AudioThreadTests {
         #expect(disk.ring.count == disk.ring.capacity)
         let position = disk.readPosition.load(ordering: .relaxed)
         #expect(position == DiskStreamer.chunkCount * DiskStreamer.chunkFrames)
+    }
+}
+
+/// The audio thread's scheduling: asked for, and reported as it is.
+struct RealtimeSchedulingTests {
+    /// On a thread of its own (as the main loop's thread asks): the answer matches what the kernel
+    /// then reports for the thread, and it is granted exactly when the process may have it.
+    @Test func realtimeIsGrantedWhenPermittedAndReportedTruthfully() {
+        let outcome = Mutex<(granted: Bool, policy: Int32, priority: Int32)>((false, -1, -1))
+        let thread = NativeThread(name: "rt-probe") {
+            let granted = requestRealtimeScheduling()
+            var policy: Int32 = 0
+            var parameters = sched_param()
+            pthread_getschedparam(pthread_self(), &policy, &parameters)
+            outcome.withLock { $0 = (granted, policy, parameters.sched_priority) }
+        }
+        thread.join()
+        let seen = outcome.withLock { $0 }
+        #expect(seen.granted == RealtimePermission.granted, "granted \(seen.granted), permitted \(RealtimePermission.granted)")
+        if seen.granted {
+            #expect(seen.policy == SCHED_FIFO && seen.priority == realtimePriority)
+        } else {
+            #expect(seen.policy == SCHED_OTHER, "a refused request leaves the thread as it was")
+        }
     }
 }
