@@ -107,6 +107,12 @@ public final class ConsoleController {
         var changed = snapshot.sequence != lastSequence
         lastSequence = snapshot.sequence
         state.meters = snapshot
+        if let lost = snapshot.outputLost, !state.noAudio {
+            // Nothing plays or meters any more; the session (learning, export) still works.
+            state.noAudio = true
+            say("\(lost): playback stopped; q saves and quits")
+            changed = true
+        }
         session.update()
         state.sections = session.sections
         state.targetLUFS = session.targetLUFS

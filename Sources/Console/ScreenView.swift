@@ -69,7 +69,7 @@ public enum ScreenView {
         if state.learning { right += "● REC \(state.tweaksThisSession) " }
         // Full words where they fit, shorter ones where they do not.
         for compact in [false, true] {
-            let play = meters.isFinished ? "■ end" : (meters.isPlaying ? (compact ? "▶" : "▶ playing") : (compact ? "⏸" : "⏸ paused"))
+            let play = meters.isFinished ? "■ end" : meters.outputLost != nil ? (compact ? "■" : "■ stopped") : (meters.isPlaying ? (compact ? "▶" : "▶ playing") : (compact ? "⏸" : "⏸ paused"))
             var text = " LoopMind  \(state.fileName)  \(time(meters.playheadSeconds)) / \(time(meters.durationSeconds))  \(play)"
             if !state.sections.isEmpty {
                 let section = state.sections[state.currentSection]

@@ -79,7 +79,7 @@ struct Play: ParsableCommand {
         var lastDraw = 0.0
         while true {
             let snapshot = engine.snapshot
-            if snapshot.isFinished { break }
+            if snapshot.isFinished || snapshot.outputLost != nil { break }
             if StopSignals.isRequested { stoppedBy = "signal"; break }
             if let seconds, snapshot.playedSeconds >= seconds { stoppedBy = "--seconds"; break }
             if meterLine, monotonicSeconds() - lastDraw >= 0.1 {
@@ -99,6 +99,9 @@ struct Play: ParsableCommand {
         engine.stop()
         if meterLine { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         if let failure = final.failure { throw CommandFailure(failure) }
+        if let lost = final.outputLost {
+            throw CommandFailure(String(format: "%@ after %.1f s of '%@'", lost, final.playedSeconds, live.name))
+        }
         let summary = PlaySummary(input: live.name, snapshot: final, stoppedBy: stoppedBy, noAudio: audio.noAudio, wallSeconds: wall, cpuSeconds: cpu,
                                   requestedLatencyMilliseconds: audio.latency, chainLatencyMilliseconds: Double(engine.chainLatencyFrames) / engine.sampleRate * 1000,
                                   targetLUFS: plan.plan.targetLUFS, realtime: engine.audioThreadIsRealtime)

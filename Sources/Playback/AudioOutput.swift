@@ -12,6 +12,8 @@ protocol AudioOutput: AnyObject {
     var underruns: Int { get }
     /// The audio thread runs with real-time scheduling (see `requestRealtimeScheduling`).
     var isRealtime: Bool { get }
+    /// Why the output stopped by itself (the sound server went away), or nil.
+    var lostReason: String? { get }
 }
 
 /// Why playback could not start.
@@ -37,6 +39,9 @@ final class PulseOutput: AudioOutput, @unchecked Sendable {
     private let latencyMicros = Atomic<Int>(-1)
     private let started = Atomic<Bool>(false)
     private let realtime = Atomic<Bool>(false)
+    /// The PulseAudio error code (`PA_ERR_*`) once the context or stream failed after starting;
+    /// 0 while all is well. An integer, so the main-loop thread (the audio thread) needs no string.
+    private let lostError = Atomic<Int32>(0)
     private let server: String?
     private let sink: String?
     private let latencyMilliseconds: Double
@@ -59,6 +64,11 @@ final class PulseOutput: AudioOutput, @unchecked Sendable {
 
     var underruns: Int { underrunCount.load(ordering: .relaxed) }
     var isRealtime: Bool { realtime.load(ordering: .relaxed) }
+    var lostReason: String? {
+        let code = lostError.load(ordering: .acquiring)
+        guard code != 0 else { return nil }
+        return "the sound server went away (\(String(cString: pa_strerror(code))))"
+    }
     var latencySeconds: Double? {
         let micros = latencyMicros.load(ordering: .relaxed)
         return micros >= 0 ? Double(micros) / 1e6 : nil
@@ -79,8 +89,10 @@ final class PulseOutput: AudioOutput, @unchecked Sendable {
             throw PlaybackError("cannot create a PulseAudio context")
         }
         self.context = context
-        pa_context_set_state_callback(context, { _, userdata in
+        pa_context_set_state_callback(context, { context, userdata in
             let output = Unmanaged<PulseOutput>.fromOpaque(userdata!).takeUnretainedValue()
+            let state = pa_context_get_state(context)
+            if state == PA_CONTEXT_FAILED || state == PA_CONTEXT_TERMINATED { output.noteLost(pa_context_errno(context)) }
             pa_threaded_mainloop_signal(output.mainloop, 0)
         }, me)
         guard pa_context_connect(context, server, PA_CONTEXT_NOAUTOSPAWN, nil) >= 0 else {
@@ -100,8 +112,12 @@ final class PulseOutput: AudioOutput, @unchecked Sendable {
             throw PlaybackError("the sound server refused a stereo stream at \(Int(renderer.sampleRate)) Hz: \(String(cString: pa_strerror(pa_context_errno(context))))")
         }
         self.stream = stream
-        pa_stream_set_state_callback(stream, { _, userdata in
+        pa_stream_set_state_callback(stream, { stream, userdata in
             let output = Unmanaged<PulseOutput>.fromOpaque(userdata!).takeUnretainedValue()
+            let state = pa_stream_get_state(stream)
+            if state == PA_STREAM_FAILED || state == PA_STREAM_TERMINATED {
+                output.noteLost(pa_context_errno(pa_stream_get_context(stream)))
+            }
             pa_threaded_mainloop_signal(output.mainloop, 0)
         }, me)
         pa_stream_set_write_callback(stream, { stream, bytes, userdata in
@@ -132,6 +148,12 @@ final class PulseOutput: AudioOutput, @unchecked Sendable {
             pa_threaded_mainloop_wait(mainloop)
         }
         started.store(true, ordering: .releasing)
+    }
+
+    /// A failure after `start` succeeded is the server going away (one before is `start`'s to report).
+    private func noteLost(_ code: Int32) {
+        guard started.load(ordering: .acquiring) else { return }
+        lostError.store(code != 0 ? code : Int32(PA_ERR_CONNECTIONTERMINATED.rawValue), ordering: .releasing)
     }
 
     private func noServer(_ reason: String) -> PlaybackError {
@@ -204,6 +226,7 @@ final class ClockOutput: AudioOutput, @unchecked Sendable {
     var underruns: Int { 0 }
     /// Paced by a clock with nothing waiting on it: ordinary scheduling is enough.
     var isRealtime: Bool { false }
+    var lostReason: String? { nil }
 
     func start() throws {
         running.store(true, ordering: .releasing)

@@ -54,6 +54,8 @@ public struct MeterSnapshot: Sendable {
     public var movesHeard: [AIMove] = []
     /// The file could not be read to the end.
     public var failure: String?
+    /// The sound server went away while playing: nothing is heard or metered any more.
+    public var outputLost: String?
 
     public init() {}
 }
@@ -114,6 +116,7 @@ final class MeterCollector: @unchecked Sendable {
         var sectionStarts: [Double]
         var latency: Double?
         var underruns = 0
+        var outputLost: String?
         /// Moves made while playing (a new plan, the user's emotion), shown at the next round.
         var pending: [AIMove] = []
     }
@@ -231,6 +234,7 @@ final class MeterCollector: @unchecked Sendable {
         snapshot.diskUnderruns = status.diskUnderruns.load(ordering: .relaxed)
         snapshot.droppedMeterRecords = status.droppedMeterRecords.load(ordering: .relaxed)
         snapshot.underruns = context.underruns
+        snapshot.outputLost = context.outputLost
         snapshot.outputLatencyMilliseconds = context.latency.map { $0 * 1000 }
         snapshot.loop = renderer.disk.loop.map { Double($0.lowerBound) / sampleRate..<Double($0.upperBound) / sampleRate }
         if status.failed.load(ordering: .relaxed) { snapshot.failure = renderer.disk.failure }

@@ -193,8 +193,8 @@ public final class PlaybackEngine: @unchecked Sendable {
     public var chainLatencyFrames: Int { renderer.latencyFrames }
 
     private func refreshContext() {
-        let latency = output.latencySeconds, underruns = output.underruns
-        meters.context.withLock { $0.latency = latency; $0.underruns = underruns }
+        let latency = output.latencySeconds, underruns = output.underruns, lost = output.lostReason
+        meters.context.withLock { $0.latency = latency; $0.underruns = underruns; $0.outputLost = lost }
     }
 
     private func send(_ command: EngineCommand) {

@@ -53,6 +53,39 @@ struct PlayCommandTests {
                 "the demo's temporary file is removed")
     }
 
+    /// The server dies while playing (a crash, a restart): play ends within a few seconds with one
+    /// line that says so and a non-zero exit, instead of waiting forever for audio that never plays.
+    @Test func aSoundServerThatGoesAwayEndsPlayWithOneLine() throws {
+        let server = try PrivatePulseServer()
+        defer { server.stop() }
+        var environment = ProcessInfo.processInfo.environment
+        environment["PULSE_SERVER"] = server.server
+        environment["XDG_DATA_HOME"] = LoopMindExecutable.isolatedDataHome
+        let errorPath = NSTemporaryDirectory() + "loopmind-play-stderr-\(getpid())"
+        defer { unlink(errorPath) }
+        let child = try ChildProcess.spawn([LoopMindExecutable.path, "play", "demo", "--json"], environment: environment,
+                                           captureOutput: true, errorPath: errorPath)
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && !server.hasPlayingStream { usleep(100_000) }
+        #expect(server.hasPlayingStream)
+        usleep(1_000_000)
+        server.stop()
+        // It must end by itself; if it does not within 10 s, the test ends it and fails.
+        var status: Int32 = 0
+        let ended = Date().addingTimeInterval(10)
+        while waitpid(child.pid, &status, WNOHANG) == 0 {
+            if Date() > ended { kill(child.pid, SIGKILL); waitpid(child.pid, &status, 0); Issue.record("play kept waiting after the server went away"); break }
+            usleep(50_000)
+        }
+        _ = ChildProcess.readToEnd(child.output!)
+        let error = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+        #expect(status != 0, "exit status \(status)")
+        #expect(error.split(separator: "\n").count == 1, "\(error)")
+        #expect(error.contains("sound server went away"), "\(error)")
+        #expect(!FileManager.default.fileExists(atPath: NSTemporaryDirectory() + "loopmind-demo-\(child.pid).wav"),
+                "the demo's temporary file is removed")
+    }
+
     @Test func withoutASoundServerItSaysHowToStartOne() throws {
         let result = try LoopMindExecutable.run(["play", "demo", "--seconds", "1"],
                                                 environment: ["PULSE_SERVER": "unix:/nonexistent/loopmind/native"])

@@ -89,6 +89,19 @@ struct ControllerTests {
         #expect(other.finish() == nil && otherSession.saved.isEmpty)
     }
 
+    /// The sound server went away mid-session: the header says "no audio" and a message says why.
+    @Test func aLostSoundServerIsShownAndTheSessionGoesOn() {
+        let (controller, engine, _) = make()
+        #expect(!controller.state.noAudio)
+        engine.meters.outputLost = "the sound server went away (Connection terminated)"
+        #expect(controller.refresh())
+        #expect(controller.state.noAudio)
+        #expect(controller.state.message?.contains("sound server went away") == true)
+        #expect(controller.state.message?.contains("q saves and quits") == true)
+        let header = String(ScreenView.draw(controller.state, width: 100, height: 30).text.split(separator: "\n")[0])
+        #expect(header.contains("■ stopped") && !header.contains("playing"), "\(header)")
+    }
+
     @Test func keysReachTheEngineAndTheSession() {
         let (controller, engine, session) = make()
         _ = controller.handle(.character(" "))

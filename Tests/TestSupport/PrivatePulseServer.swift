@@ -106,7 +106,10 @@ public final class PrivatePulseServer: @unchecked Sendable {
 /// mask (threads of the test runner block signals, and children would inherit that), so
 /// SIGTERM stops them; optionally with a pipe from their stdout.
 public enum ChildProcess {
-    public static func spawn(_ arguments: [String], environment: [String: String], captureOutput: Bool = false) throws -> (pid: pid_t, output: Int32?) {
+    /// Starts `arguments` with stdin and stderr on /dev/null (stderr to `errorPath` when given) and
+    /// stdout on a pipe when `captureOutput` (its read end is returned).
+    public static func spawn(_ arguments: [String], environment: [String: String], captureOutput: Bool = false,
+                             errorPath: String? = nil) throws -> (pid: pid_t, output: Int32?) {
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
@@ -123,7 +126,7 @@ public enum ChildProcess {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, errorPath ?? "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
