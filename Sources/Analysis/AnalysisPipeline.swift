@@ -3,12 +3,12 @@ import MasteringDSP
 
 /// Analysis on two worker threads while the calling thread reads the source.
 ///
-/// Most of the cost is libebur128's true-peak interpolation, and a true peak is a
-/// maximum: blocks can be measured in any order, on any thread (`TruePeakMeter`, with a
-/// pre-roll of the frames before the block). Everything else — gated loudness, LRA,
-/// 100 ms readings, spectrum, bands — must see the blocks in order, so it runs as one
-/// ordered lane. Each worker takes the next in-order block when the lane is free and a
-/// true-peak block otherwise, which keeps both cores busy whatever the mix of costs.
+/// A true peak is a maximum: blocks can be measured in any order, on any thread
+/// (`TruePeakMeter`, with a pre-roll of the frames before the block). Everything else must
+/// see the blocks in order, in two ordered lanes that share no state: loudness (libebur128,
+/// the 100 ms readings, the feature track) and spectral (tone, bands, stereo, RMS). Each
+/// worker takes the next block of a lane that is free, the loudness lane first (the
+/// longest), and a true-peak block otherwise, which keeps both cores busy whatever the mix.
 /// A fixed ring of block buffers bounds memory: the reader waits for a free one.
 final class AnalysisPipeline: @unchecked Sendable {
     // `@unchecked Sendable`: every `var` below is guarded by `condition`'s lock. The
@@ -18,12 +18,14 @@ final class AnalysisPipeline: @unchecked Sendable {
     private struct BlockState {
         var preRollFrames = 0
         var frames = 0
-        var sequentialDone = true
+        var lanesDone = [true, true]
         var truePeakDone = true
-        var isFree: Bool { sequentialDone && truePeakDone }
+        var isFree: Bool { lanesDone[0] && lanesDone[1] && truePeakDone }
     }
 
-    private enum Job { case sequential(Int), truePeak(Int) }
+    /// The ordered lanes, in the order workers prefer them.
+    private enum Lane: Int, CaseIterable { case loudness, spectral }
+    private enum Job { case lane(Lane, Int), truePeak(Int) }
 
     private let channelCount: Int
     private let blockFrames: Int
@@ -35,9 +37,9 @@ final class AnalysisPipeline: @unchecked Sendable {
     private let condition = NSCondition()
     private var states: [BlockState]
     private var blocksRead = 0
-    private var nextSequential = 0
+    private var nextInLane = [0, 0]
     private var nextTruePeak = 0
-    private var sequentialBusy = false
+    private var laneBusy = [false, false]
     private var endOfInput = false
     private var failure: (any Error)?
     private var truePeaks: [Double]
@@ -107,7 +109,7 @@ final class AnalysisPipeline: @unchecked Sendable {
 
             condition.lock()
             states[position] = BlockState(preRollFrames: tailFrames, frames: frames,
-                                          sequentialDone: false, truePeakDone: false)
+                                          lanesDone: [false, false], truePeakDone: false)
             blocksRead += 1
             condition.broadcast()
             condition.unlock()
@@ -142,22 +144,24 @@ final class AnalysisPipeline: @unchecked Sendable {
         var meter: TruePeakMeter?
         condition.lock()
         while failure == nil {
-            let job: Job
-            if !sequentialBusy && nextSequential < blocksRead {
-                job = .sequential(nextSequential)
-                nextSequential += 1
-                sequentialBusy = true
-            } else if nextTruePeak < blocksRead {
+            var job: Job?
+            for lane in Lane.allCases where !laneBusy[lane.rawValue] && nextInLane[lane.rawValue] < blocksRead {
+                job = .lane(lane, nextInLane[lane.rawValue])
+                nextInLane[lane.rawValue] += 1
+                laneBusy[lane.rawValue] = true
+                break
+            }
+            if job == nil && nextTruePeak < blocksRead {
                 job = .truePeak(nextTruePeak)
                 nextTruePeak += 1
-            } else if endOfInput && nextSequential == blocksRead && nextTruePeak == blocksRead {
-                break
-            } else {
+            }
+            guard let job else {
+                if endOfInput && nextInLane.allSatisfy({ $0 == blocksRead }) && nextTruePeak == blocksRead { break }
                 condition.wait()
                 continue
             }
             let index: Int
-            switch job { case .sequential(let i), .truePeak(let i): index = i }
+            switch job { case .lane(_, let i), .truePeak(let i): index = i }
             let position = index % buffers.count
             let state = states[position]
             condition.unlock()
@@ -168,8 +172,10 @@ final class AnalysisPipeline: @unchecked Sendable {
                                             count: state.frames * channelCount)
             do {
                 switch job {
-                case .sequential:
-                    try analyzer.add(block)
+                case .lane(.loudness, _):
+                    try analyzer.addToLoudnessLane(block)
+                case .lane(.spectral, _):
+                    analyzer.addToSpectralLane(block)
                 case .truePeak:
                     if meter == nil { meter = try makeTruePeakMeter() }
                     try meter!.add(preRoll: preRoll, block: block)
@@ -180,9 +186,9 @@ final class AnalysisPipeline: @unchecked Sendable {
 
             condition.lock()
             switch job {
-            case .sequential:
-                states[position].sequentialDone = true
-                sequentialBusy = false
+            case .lane(let lane, _):
+                states[position].lanesDone[lane.rawValue] = true
+                laneBusy[lane.rawValue] = false
             case .truePeak:
                 states[position].truePeakDone = true
             }

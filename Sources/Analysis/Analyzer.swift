@@ -76,13 +76,25 @@ public final class Analyzer {
 
     /// Feeds interleaved frames.
     public func add(_ block: UnsafeBufferPointer<Float>) throws {
-        let blockFrames = block.count / channelCount
+        try addToLoudnessLane(block)
+        try inlineTruePeak?.add(preRoll: UnsafeBufferPointer(start: nil, count: 0), block: block)
+        addToSpectralLane(block)
+    }
+
+    /// The loudness lane of `add`: libebur128, the 100 ms readings and the feature track.
+    /// The two lanes share no state, so each may run on its own thread as long as each sees
+    /// every block in order (`AnalysisPipeline`).
+    func addToLoudnessLane(_ block: UnsafeBufferPointer<Float>) throws {
         // Split the block at 100 ms reading instants so loudness is read at the exact frames.
         try grid.split(block, part: { part in
             try loudness.add(part)
             featureTracker?.add(part)
         }, reading: takeReading)
-        try inlineTruePeak?.add(preRoll: UnsafeBufferPointer(start: nil, count: 0), block: block)
+    }
+
+    /// The spectral lane of `add`: tone, bands, stereo, RMS and sample peak.
+    func addToSpectralLane(_ block: UnsafeBufferPointer<Float>) {
+        let blockFrames = block.count / channelCount
         midSide?.add(block)
         spectrum?.add(block)
         bandMeter.add(block)

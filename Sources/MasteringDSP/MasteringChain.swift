@@ -90,6 +90,15 @@ public struct MasteringChain {
 
     /// Processes one block in place.
     public mutating func process(_ block: StereoBlock) {
+        processFront(block)
+        processBack(block)
+    }
+
+    /// The stages up to the exciter (trim, EQ, match, compressor, exciter), in place. With
+    /// `processBack` on a second chain given the same settings at the same frames, the two
+    /// halves can run on two threads and give exactly what `process` gives: no stage's state
+    /// depends on another's.
+    public mutating func processFront(_ block: StereoBlock) {
         let frames = block.frameCount
         guard frames > 0 else { return }
         trim.advance(frames: frames)
@@ -106,6 +115,11 @@ public struct MasteringChain {
         match.process(block)
         compressor.process(block)
         exciter.process(block)
+    }
+
+    /// The stages after the exciter (width, loudness gain, limiter, dither), in place.
+    public mutating func processBack(_ block: StereoBlock) {
+        guard block.frameCount > 0 else { return }
         width.process(block)
         loudness.process(block)
         limiter.process(block)

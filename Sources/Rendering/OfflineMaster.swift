@@ -250,6 +250,11 @@ public struct OfflineMaster {
     }
 
     /// One pass: the automated chain over the whole input, written, with the output's loudness measured.
+    ///
+    /// Three threads in a pipeline, so a pass costs about its slowest part rather than the sum:
+    /// this one reads and runs the chain's front (EQ, compressor, exciter); a second runs its back
+    /// (width, loudness gain, limiter, dither) on a second chain given the same automation at the
+    /// same frames, which gives exactly the samples one chain would; a third measures and writes.
     private func render(_ job: Job, automation: ChainAutomation, ditherBits: Int, writer: SoundFileWriter?,
                         measureTone: Bool, passFraction: (start: Double, span: Double))
         throws -> (loudness: LoudnessTimeline, meanLimitingDB: Double, fastestGainSlew: Double, tone: ToneMatchMeasurement?) {
@@ -258,89 +263,164 @@ public struct OfflineMaster {
         let rate = source.sampleRate
         let total = source.frameCount
         let frames = Self.blockFrames
-        var chain = MasteringChain()
         let start = automation.value(at: 0)
-        chain.apply(start.settings)
-        chain.setMatchCurve(automation.match)
-        chain.prepare(ProcessSpec(sampleRate: rate, maximumBlockFrames: frames), bitDepth: ditherBits)
-        chain.setLoudnessGain(start.gainDB)
-        chain.snapToSettings()
-        var applied = start
-        let latency = chain.latencyFrames
+        func makeChain() -> MasteringChain {
+            var chain = MasteringChain()
+            chain.apply(start.settings)
+            chain.setMatchCurve(automation.match)
+            chain.prepare(ProcessSpec(sampleRate: rate, maximumBlockFrames: frames), bitDepth: ditherBits)
+            chain.setLoudnessGain(start.gainDB)
+            chain.snapToSettings()
+            return chain
+        }
         let loudness = try LoudnessTimeline(channelCount: channels, sampleRate: rate,
                                             layout: SpeakerPosition.defaultLayout(channelCount: channels))
         let toneMeter = measureTone ? ToneMatchMeter(sampleRate: rate, channelCount: channels) : nil
 
-        let interleaved = UnsafeMutableBufferPointer<Float>.allocate(capacity: frames * channels)
-        let left = UnsafeMutablePointer<Float>.allocate(capacity: frames)
-        let right = UnsafeMutablePointer<Float>.allocate(capacity: frames)
-        let out = UnsafeMutableBufferPointer<Float>.allocate(capacity: frames * channels)
-        defer { interleaved.deallocate(); left.deallocate(); right.deallocate(); out.deallocate() }
-
-        var toSkip = latency             // the chain's delay: its first frames are not ours
-        var flushLeft = latency           // silence pushed through at the end to empty it
-        var limitingSum = 0.0, limitingBlocks = 0
-        var fastestGainSlew = 0.0         // dB/s, measured on the gain the chain applied
-        var lastGain = chain.loudnessGainDB
-        var framesIn = 0                  // input frames (and flush frames) processed so far
+        // Third thread: measures and writes the output, in order.
+        let output = BlockHandoff(capacity: frames * channels) { block in
+            try loudness.add(block)
+            toneMeter?.add(block)
+            try writer?.write(block)
+        }
+        // Second thread: the chain's back half, then the chain's delay taken off the start.
+        let back = BackHalf(chain: makeChain(), automation: automation, channels: channels, sampleRate: rate, output: output)
+        let middle = BlockHandoff(capacity: 2 * frames) { planar in try back.process(planar) }
         var finished = false
-        let grid = Self.automationGrid
-        while !finished {
+        defer {
+            if !finished { try? middle.finish(); try? output.finish() }
+        }
+
+        // This thread: read, deinterleave, the chain's front half.
+        var chain = makeChain()
+        var applied = start
+        let interleaved = UnsafeMutableBufferPointer<Float>.allocate(capacity: frames * channels)
+        defer { interleaved.deallocate() }
+        var flushLeft = chain.latencyFrames   // silence pushed through at the end to empty the chain
+        var framesIn = 0                      // input frames (and flush frames) processed so far
+        while true {
             var count = try source.read(into: interleaved)
+            let planar = try middle.nextBuffer()
+            let left = planar, right = planar + frames
             if count == 0 {
-                // Push the chain's delay out with silence.
                 count = min(frames, flushLeft)
                 if count == 0 { break }
                 flushLeft -= count
                 left.update(repeating: 0, count: count)
                 right.update(repeating: 0, count: count)
-                finished = flushLeft == 0
             } else {
                 for index in 0..<count {
                     left[index] = interleaved[index * channels]
                     right[index] = channels == 2 ? interleaved[index * channels + 1] : interleaved[index * channels]
                 }
             }
-            // The chain in pieces cut at the automation grid, each with the values at its start.
-            var offset = 0
-            while offset < count {
-                let frame = framesIn + offset
-                if frame % grid == 0 {
-                    let value = automation.value(at: frame)
-                    if value.settings != applied.settings { chain.apply(value.settings) }
-                    if value.gainDB != applied.gainDB { chain.setLoudnessGain(value.gainDB) }
-                    applied = value
-                }
-                let piece = min(count - offset, grid - frame % grid)
-                chain.process(StereoBlock(left: left + offset, right: right + offset, frameCount: piece))
-                limitingSum += Double(-chain.limiterReductionDB) * Double(piece)
-                limitingBlocks += piece
-                fastestGainSlew = max(fastestGainSlew, abs(chain.loudnessGainDB - lastGain) * rate / Double(piece))
-                lastGain = chain.loudnessGainDB
-                offset += piece
-            }
+            Self.forEachPiece(of: count, at: framesIn, automation: automation, applied: &applied,
+                              apply: { value, changed in
+                                  if changed.settings { chain.apply(value.settings) }
+                                  if changed.gain { chain.setLoudnessGain(value.gainDB) }
+                              },
+                              process: { offset, piece in
+                                  chain.processFront(StereoBlock(left: left + offset, right: right + offset, frameCount: piece))
+                              })
+            middle.publish(count: count)
             framesIn += count
-            let skip = min(toSkip, count)
-            toSkip -= skip
-            let produced = count - skip
-            guard produced > 0 else { continue }
-            for index in 0..<produced {
-                if channels == 2 {
-                    out[2 * index] = left[skip + index]
-                    out[2 * index + 1] = right[skip + index]
-                } else {
-                    out[index] = left[skip + index]
-                }
-            }
-            let block = UnsafeBufferPointer(rebasing: out[0..<produced * channels])
-            try loudness.add(block)
-            toneMeter?.add(block)
-            try writer?.write(block)
             if let progress, let total, total > 0 {
                 progress(passFraction.start + passFraction.span * min(1, Double(framesIn) / Double(total)))
             }
         }
-        return (loudness, limitingBlocks > 0 ? limitingSum / Double(limitingBlocks) : 0, fastestGainSlew, toneMeter?.finish())
+        finished = true
+        try middle.finish()
+        try output.finish()
+        return (loudness, back.meanLimitingDB, back.fastestGainSlew, toneMeter?.finish())
+    }
+
+    typealias AutomationValue = (settings: ChainSettings, gainDB: Double)
+
+    /// Cuts `count` frames starting at input frame `start` into pieces at the automation grid;
+    /// at each grid point, hands over the automation's value with what changed since `applied`.
+    /// The front and the back half call it with the same arguments, so they change at the same frames.
+    static func forEachPiece(of count: Int, at start: Int, automation: ChainAutomation, applied: inout AutomationValue,
+                                         apply: (AutomationValue, (settings: Bool, gain: Bool)) -> Void,
+                                         process: (_ offset: Int, _ frames: Int) -> Void) {
+        let grid = automationGrid
+        var offset = 0
+        while offset < count {
+            let frame = start + offset
+            if frame % grid == 0 {
+                let value = automation.value(at: frame)
+                apply(value, (value.settings != applied.settings, value.gainDB != applied.gainDB))
+                applied = value
+            }
+            let piece = min(count - offset, grid - frame % grid)
+            process(offset, piece)
+            offset += piece
+        }
+    }
+}
+
+/// The back half of a pass's chain, on its own thread: the same automation at the same frames as
+/// the front half, the limiter's and the gain's figures, the chain's delay removed, interleaved
+/// blocks on to the measuring thread.
+private final class BackHalf {
+    private var chain: MasteringChain
+    private let automation: ChainAutomation
+    private let channels: Int
+    private let sampleRate: Double
+    private let output: BlockHandoff
+    private var applied: OfflineMaster.AutomationValue
+    private var framesIn = 0
+    private var toSkip: Int               // the chain's delay: its first frames are not ours
+    private var limitingSum = 0.0, limitingFrames = 0
+    private var lastGain: Double
+    /// dB/s, measured on the gain the chain applied.
+    private(set) var fastestGainSlew = 0.0
+
+    init(chain: MasteringChain, automation: ChainAutomation, channels: Int, sampleRate: Double, output: BlockHandoff) {
+        self.chain = chain
+        self.automation = automation
+        self.channels = channels
+        self.sampleRate = sampleRate
+        self.output = output
+        applied = automation.value(at: 0)
+        toSkip = chain.latencyFrames
+        lastGain = chain.loudnessGainDB
+    }
+
+    var meanLimitingDB: Double { limitingFrames > 0 ? limitingSum / Double(limitingFrames) : 0 }
+
+    /// One block from the front half: `planar.count` frames of left, and as many of right
+    /// `OfflineMaster.blockFrames` further on.
+    func process(_ planar: UnsafeBufferPointer<Float>) throws {
+        let count = planar.count
+        let left = UnsafeMutablePointer(mutating: planar.baseAddress!)
+        let right = left + OfflineMaster.blockFrames
+        OfflineMaster.forEachPiece(of: count, at: framesIn, automation: automation, applied: &applied,
+                                   apply: { value, changed in
+                                       if changed.settings { chain.apply(value.settings) }
+                                       if changed.gain { chain.setLoudnessGain(value.gainDB) }
+                                   },
+                                   process: { offset, piece in
+                                       chain.processBack(StereoBlock(left: left + offset, right: right + offset, frameCount: piece))
+                                       limitingSum += Double(-chain.limiterReductionDB) * Double(piece)
+                                       limitingFrames += piece
+                                       fastestGainSlew = max(fastestGainSlew, abs(chain.loudnessGainDB - lastGain) * sampleRate / Double(piece))
+                                       lastGain = chain.loudnessGainDB
+                                   })
+        framesIn += count
+        let skip = min(toSkip, count)
+        toSkip -= skip
+        let produced = count - skip
+        guard produced > 0 else { return }
+        let out = try output.nextBuffer()
+        for index in 0..<produced {
+            if channels == 2 {
+                out[2 * index] = left[skip + index]
+                out[2 * index + 1] = right[skip + index]
+            } else {
+                out[index] = left[skip + index]
+            }
+        }
+        output.publish(count: produced * channels)
     }
 }
 

@@ -2,10 +2,9 @@ import Foundation
 
 /// A private PulseAudio daemon with one null sink, for tests that play for real: started in a
 /// temporary directory with its own socket (nothing of the user's sound setup is touched),
-/// stopped and removed by `stop()`. Like a desktop's daemon (which gets it through rtkit), its
-/// sink thread runs real-time where the machine allows (root in CI): under the full suite's load
-/// a daemon at ordinary priority falls behind, then drains its clients in a burst and reports
-/// underruns that are its own.
+/// stopped and removed by `stop()`. It runs at ordinary priority: with `--realtime=yes` (its sink
+/// thread real-time, its main thread at nice −11) the full suite saw server underruns in two runs
+/// of two; at ordinary priority, none (the clients' audio threads are real-time either way).
 public final class PrivatePulseServer: @unchecked Sendable {
     public struct Failure: Error, CustomStringConvertible { public let description: String }
 
@@ -28,7 +27,7 @@ public final class PrivatePulseServer: @unchecked Sendable {
         }
         let socket = directory.appendingPathComponent("native").path
         let arguments = [
-            executable, "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no", "--realtime=yes", "--high-priority=yes",
+            executable, "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no", "--realtime=no", "--high-priority=no",
             "--log-target=file:" + directory.appendingPathComponent("log").path,
             "-L", "module-null-sink sink_name=\(sinkName) rate=\(sampleRate) channels=2 format=float32le",
             "-L", "module-native-protocol-unix socket=\(socket) auth-anonymous=1",
