@@ -57,3 +57,46 @@ import TestSupport
         }
     }
 }
+
+extension ChainTests {
+    /// `master` runs the chain's front half (trim, EQ, compressor, exciter) and its back half
+    /// (width, gain, limiter, dither) on two chains on two threads. Given the same settings at the
+    /// same frames, the two halves must give exactly what one chain gives, changes included.
+    @Test func frontAndBackHalvesOnTwoChainsAreOneChain() throws {
+        let input = try Self.demo(seconds: 4)
+        var later = Self.busySettings()
+        later[.exciterDrive] = 0.8; later[.exciterMode] = 1; later[.stereoWidth] = 0.7
+        later[.compThreshold] = -26; later[.limiterCeiling] = -2
+        func prepared() -> MasteringChain {
+            var chain = MasteringChain()
+            chain.apply(Self.busySettings())
+            chain.prepare(ProcessSpec(sampleRate: 44100, maximumBlockFrames: 512), bitDepth: 16)
+            chain.setLoudnessGain(6)
+            chain.snapToSettings()
+            return chain
+        }
+        // Settings and gain change at the same frames for every chain.
+        func changes(_ chain: inout MasteringChain, at frame: Int) {
+            if frame == 512 * 100 { chain.apply(later) }
+            if frame == 512 * 150 { chain.setLoudnessGain(9) }
+        }
+        var whole = prepared()
+        var one = input
+        var frame = 0
+        one.process(blockFrames: 512) { block in
+            changes(&whole, at: frame); whole.process(block); frame += block.frameCount
+        }
+        var front = prepared(), back = prepared()
+        var two = input
+        frame = 0
+        two.process(blockFrames: 512) { block in
+            changes(&front, at: frame); front.processFront(block); frame += block.frameCount
+        }
+        frame = 0
+        two.process(blockFrames: 512) { block in
+            changes(&back, at: frame); back.processBack(block); frame += block.frameCount
+        }
+        #expect(two.left == one.left && two.right == one.right)
+        #expect(one.left != input.left, "the chain changed the signal")
+    }
+}

@@ -92,3 +92,70 @@ import Testing
         #expect(result.meanLimitingDB >= OfflineMaster.maximumMeanLimitingDB)
     }
 }
+
+extension MasterTests {
+    /// `master` renders each pass on three threads (the chain's front and back halves on two
+    /// chains, then measuring and writing). Its file must hold exactly what one chain on one
+    /// thread makes from the same automation: the settled plan's, with the same 256-frame grid.
+    @Test func thePipelinedMasterIsExactlyOneChainOnOneThread() throws {
+        let name = "pipelined.wav"
+        let job = OfflineMaster.Job(openSource: { DemoSongSource() }, inputName: "demo", outputPath: Self.folder + "/" + name,
+                                    encoding: .float32)
+        _ = try OfflineMaster().run(job)
+        var master = OfflineMaster()
+        var plan = try master.plan(job)
+        try master.settle(&plan, job: job)
+        let automation = plan.automation(ceilingDBTP: job.ceilingDBTP, transitionSeconds: job.transitionSeconds)
+
+        // One chain, one thread, the whole song in memory.
+        var song = ChainTestsSupport.read(DemoSongSource())
+        var chain = MasteringChain()
+        let start = automation.value(at: 0)
+        chain.apply(start.settings)
+        chain.setMatchCurve(automation.match)
+        chain.prepare(ProcessSpec(sampleRate: 44100, maximumBlockFrames: 256), bitDepth: 0)
+        chain.setLoudnessGain(start.gainDB)
+        chain.snapToSettings()
+        let latency = chain.latencyFrames
+        song.left += [Float](repeating: 0, count: latency)
+        song.right += [Float](repeating: 0, count: latency)
+        var applied = start
+        song.left.withUnsafeMutableBufferPointer { left in
+            song.right.withUnsafeMutableBufferPointer { right in
+                var frame = 0
+                while frame < left.count {
+                    let value = automation.value(at: frame)
+                    if value.settings != applied.settings { chain.apply(value.settings) }
+                    if value.gainDB != applied.gainDB { chain.setLoudnessGain(value.gainDB) }
+                    applied = value
+                    let piece = min(256, left.count - frame)
+                    chain.process(StereoBlock(left: left.baseAddress! + frame, right: right.baseAddress! + frame, frameCount: piece))
+                    frame += piece
+                }
+            }
+        }
+        var reader = try SoundFileReader(path: Self.folder + "/" + name)
+        var written = [Float](repeating: 0, count: Int(reader.frameCount!) * 2)
+        _ = try written.withUnsafeMutableBufferPointer { try reader.read(into: $0) }
+        let expectedFrames = song.left.count - latency
+        #expect(written.count == expectedFrames * 2)
+        var differing = 0
+        for index in 0..<min(expectedFrames, written.count / 2)
+        where written[2 * index] != song.left[latency + index] || written[2 * index + 1] != song.right[latency + index] {
+            differing += 1
+        }
+        #expect(differing == 0, "\(differing) frames differ")
+    }
+}
+
+/// The demo song as two channel arrays.
+enum ChainTestsSupport {
+    static func read(_ source: DemoSongSource) -> (left: [Float], right: [Float]) {
+        var left: [Float] = [], right: [Float] = []
+        var buffer = [Float](repeating: 0, count: 8192)
+        while let frames = try? buffer.withUnsafeMutableBufferPointer({ try source.read(into: $0) }), frames > 0 {
+            for index in 0..<frames { left.append(buffer[2 * index]); right.append(buffer[2 * index + 1]) }
+        }
+        return (left, right)
+    }
+}
