@@ -13,7 +13,7 @@ struct LivePlaybackTests {
     init() throws { fixture = try PlaybackFixture.shared.get() }
 
     @Test func whatIsHeardIsTheOfflineMaster() throws {
-        let live = try LivePlayback(fixture)
+        let live = try LivePlayback(fixture, latencyMilliseconds: SuiteLoad.playbackLatencyMilliseconds)
         // From the calm intro across the boundary into the powerful chorus (16 s; 2 s crossfade).
         live.engine.seek(toSeconds: 13)
         live.engine.play()
@@ -65,14 +65,16 @@ struct LivePlaybackTests {
     }
 
     @Test func abBypassIsGainMatched() throws {
-        let live = try LivePlayback(fixture)
+        let live = try LivePlayback(fixture, latencyMilliseconds: SuiteLoad.playbackLatencyMilliseconds)
         live.engine.seek(toSeconds: 17)
         live.engine.play()
         live.play(for: 4)
         let switchFrame = live.recorder.frameCount
         // Where the song is at the switch, from the engine (the private daemon's idle null sink
         // may start playing up to 2 s after play, so 17 s + 4 s is not known to be right).
-        let songFrameAtSwitch = Int(live.engine.snapshot.playheadSeconds * 44100)
+        // (The playhead is where the audio thread renders; what is heard is the output latency behind.)
+        let atSwitch = live.engine.snapshot
+        let songFrameAtSwitch = Int((atSwitch.playheadSeconds - (atSwitch.outputLatencyMilliseconds ?? 0) / 1000) * 44100)
         live.engine.setBypass(true)
         live.play(for: 4)
         let snapshot = live.engine.snapshot

@@ -62,7 +62,7 @@ struct ReferenceClipTests {
         let path = try Self.writeReference(rate: 48000, loudDBFS: -30)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let clip = try ReferenceClip(path: path, name: "noise", sampleRate: 44100, matchedLUFS: -10)
-        let live = try LivePlayback(fixture)
+        let live = try LivePlayback(fixture, latencyMilliseconds: SuiteLoad.playbackLatencyMilliseconds)
         live.engine.setReference(clip)
         live.engine.seek(toSeconds: 17)
         live.engine.play()
