@@ -234,7 +234,6 @@ public struct OfflineMaster {
                 toneSettled = settledBefore || match.isSettled
                 master.reference = match
             }
-            if getenv("LM_DEBUG_LOOP") != nil { FileHandle.standardError.write(Data("DEBUG pass \(pass) reached \(reached) error \(error) sections \(sectionErrors.map { (($0 * 1000).rounded() / 1000) }) limiting \(rendered.meanLimitingDB)\n".utf8)) }
             let done = abs(error) <= Self.toleranceLU * 0.75 && sectionsSettled && toneSettled
             let limited = error > 0 && rendered.meanLimitingDB >= Self.maximumMeanLimitingDB
             if done || limited || pass >= Self.maximumPasses {
