@@ -106,6 +106,9 @@ public struct OfflineMaster {
     public static let maximumNudgeDB = 0.3
     /// How close each section's relative loudness must come before the loop may stop early.
     static let sectionToleranceLU = 0.2
+    /// How much louder the first pass's probe plays every section, dB: about the first pass's
+    /// usual shortfall, so the slope it measures is the one the first correction needs.
+    static let probeOffsetDB = 1.5
     static let maximumPasses = 8
     /// Extra room under the ceiling for lossy formats before the first decode says how much they need.
     static let lossyHeadroomDB = 0.5
@@ -216,11 +219,16 @@ public struct OfflineMaster {
             let automation = master.automation(ceilingDBTP: ceiling, transitionSeconds: job.transitionSeconds)
             let rendered = try render(job, automation: automation, ditherBits: ditherBits, writer: writer,
                                       measureTone: master.reference.map { !$0.isSettled } ?? false,
+                                      probeOffsetDB: pass == 1 ? Self.probeOffsetDB : nil,
                                       passFraction: (0.1 + 0.8 * Double(pass - 1) / 3, 0.8 / 3))
             let sectionLoudness = master.plan.sectionFrames.map { rendered.loudness.loudness(subBlocks: $0) }
             let reached = rendered.loudness.integratedLUFS
             let error = target - reached
             let sectionErrors = master.plan.sectionErrors(sectionLoudness: sectionLoudness)
+            if let probe = rendered.probe {
+                master.plan.seedSlopes(probeLoudness: master.plan.sectionFrames.map { probe.loudness(subBlocks: $0) },
+                                       offsetDB: Self.probeOffsetDB, sectionErrors: sectionErrors)
+            }
             let sectionsSettled = sectionErrors.allSatisfy { abs($0) <= Self.sectionToleranceLU } || pass >= 5
             // The reference match measures each pass and refits its bells until the tone settles.
             var toneSettled = true
@@ -255,21 +263,26 @@ public struct OfflineMaster {
     /// this one reads and runs the chain's front (EQ, compressor, exciter); a second runs its back
     /// (width, loudness gain, limiter, dither) on a second chain given the same automation at the
     /// same frames, which gives exactly the samples one chain would; a third measures and writes.
+    ///
+    /// With `probeOffsetDB`, a second back half runs beside the first on a copy of the front's
+    /// output with every loudness gain raised by that much, measured and not written: the loop
+    /// learns from one pass how each section's loudness follows its gain (the limiter bends it).
     private func render(_ job: Job, automation: ChainAutomation, ditherBits: Int, writer: SoundFileWriter?,
-                        measureTone: Bool, passFraction: (start: Double, span: Double))
-        throws -> (loudness: LoudnessTimeline, meanLimitingDB: Double, fastestGainSlew: Double, tone: ToneMatchMeasurement?) {
+                        measureTone: Bool, probeOffsetDB: Double? = nil, passFraction: (start: Double, span: Double))
+        throws -> (loudness: LoudnessTimeline, meanLimitingDB: Double, fastestGainSlew: Double, tone: ToneMatchMeasurement?,
+                   probe: LoudnessTimeline?) {
         var source = try job.openSource()
         let channels = source.channelCount
         let rate = source.sampleRate
         let total = source.frameCount
         let frames = Self.blockFrames
         let start = automation.value(at: 0)
-        func makeChain() -> MasteringChain {
+        func makeChain(gainOffsetDB: Double = 0) -> MasteringChain {
             var chain = MasteringChain()
             chain.apply(start.settings)
             chain.setMatchCurve(automation.match)
             chain.prepare(ProcessSpec(sampleRate: rate, maximumBlockFrames: frames), bitDepth: ditherBits)
-            chain.setLoudnessGain(start.gainDB)
+            chain.setLoudnessGain(start.gainDB + gainOffsetDB)
             chain.snapToSettings()
             return chain
         }
@@ -285,10 +298,27 @@ public struct OfflineMaster {
         }
         // Second thread: the chain's back half, then the chain's delay taken off the start.
         let back = BackHalf(chain: makeChain(), automation: automation, channels: channels, sampleRate: rate, output: output)
-        let middle = BlockHandoff(capacity: 2 * frames) { planar in try back.process(planar) }
+        // The probe: the same back half louder by `probeOffsetDB`, measured on a thread of its own.
+        let probeLoudness = try probeOffsetDB.map { _ in
+            try LoudnessTimeline(channelCount: channels, sampleRate: rate, layout: SpeakerPosition.defaultLayout(channelCount: channels))
+        }
+        let probeOutput = probeLoudness.map { meter in BlockHandoff(capacity: frames * channels) { try meter.add($0) } }
+        let probe = probeOutput.map { handoff in
+            BackHalf(chain: makeChain(gainOffsetDB: probeOffsetDB!), automation: automation, channels: channels, sampleRate: rate,
+                     output: handoff, gainOffsetDB: probeOffsetDB!)
+        }
+        let probeInput = UnsafeMutablePointer<Float>.allocate(capacity: 2 * frames)
+        defer { probeInput.deallocate() }
+        let middle = BlockHandoff(capacity: 2 * frames) { planar in
+            if let probe {
+                probeInput.update(from: planar.baseAddress!, count: frames + planar.count)
+                try probe.process(UnsafeBufferPointer(start: probeInput, count: planar.count))
+            }
+            try back.process(planar)
+        }
         var finished = false
         defer {
-            if !finished { try? middle.finish(); try? output.finish() }
+            if !finished { try? middle.finish(); try? output.finish(); try? probeOutput?.finish() }
         }
 
         // This thread: read, deinterleave, the chain's front half.
@@ -331,7 +361,8 @@ public struct OfflineMaster {
         finished = true
         try middle.finish()
         try output.finish()
-        return (loudness, back.meanLimitingDB, back.fastestGainSlew, toneMeter?.finish())
+        try probeOutput?.finish()
+        return (loudness, back.meanLimitingDB, back.fastestGainSlew, toneMeter?.finish(), probeLoudness)
     }
 
     typealias AutomationValue = (settings: ChainSettings, gainDB: Double)
@@ -375,7 +406,12 @@ private final class BackHalf {
     /// dB/s, measured on the gain the chain applied.
     private(set) var fastestGainSlew = 0.0
 
-    init(chain: MasteringChain, automation: ChainAutomation, channels: Int, sampleRate: Double, output: BlockHandoff) {
+    /// Added to every loudness gain the automation sets (the probe's raise; 0 for the master).
+    private let gainOffsetDB: Double
+
+    init(chain: MasteringChain, automation: ChainAutomation, channels: Int, sampleRate: Double, output: BlockHandoff,
+         gainOffsetDB: Double = 0) {
+        self.gainOffsetDB = gainOffsetDB
         self.chain = chain
         self.automation = automation
         self.channels = channels
@@ -397,7 +433,7 @@ private final class BackHalf {
         OfflineMaster.forEachPiece(of: count, at: framesIn, automation: automation, applied: &applied,
                                    apply: { value, changed in
                                        if changed.settings { chain.apply(value.settings) }
-                                       if changed.gain { chain.setLoudnessGain(value.gainDB) }
+                                       if changed.gain { chain.setLoudnessGain(value.gainDB + gainOffsetDB) }
                                    },
                                    process: { offset, piece in
                                        chain.processBack(StereoBlock(left: left + offset, right: right + offset, frameCount: piece))
@@ -642,6 +678,16 @@ struct Plan {
     /// Moves every section's loudness gain (a refit of the match EQ changed the loudness).
     /// The last measurement moves with them, as if made with the new bells: the secant slopes
     /// then see only the loop's own corrections.
+    /// The first pass's probe (every gain `offsetDB` higher): for each section that must get
+    /// louder, a second point of its loudness against its gain, so the first correction divides
+    /// by the slope the limiter allows instead of assuming 1. Sections that must get quieter keep
+    /// 1 (going down, the limiter lets go and the slope is close to 1, not to the slope going up).
+    mutating func seedSlopes(probeLoudness: [Double], offsetDB: Double, sectionErrors: [Double]) {
+        for index in sections.indices where probeLoudness[index].isFinite && sectionErrors[index] > 0 && lastMeasurement[index] == nil {
+            lastMeasurement[index] = (sections[index].gainDB + offsetDB, probeLoudness[index])
+        }
+    }
+
     mutating func shiftGains(by decibels: Double) {
         for index in sections.indices {
             sections[index].gainDB += decibels
