@@ -220,7 +220,7 @@ public struct OfflineMaster {
             let rendered = try render(job, automation: automation, ditherBits: ditherBits, writer: writer,
                                       measureTone: master.reference.map { !$0.isSettled } ?? false,
                                       probeOffsetDB: pass == 1 ? Self.probeOffsetDB : nil,
-                                      passFraction: (0.1 + 0.8 * Double(pass - 1) / 3, 0.8 / 3))
+                                      passFraction: Self.progressSpan(ofPass: pass))
             let sectionLoudness = master.plan.sectionFrames.map { rendered.loudness.loudness(subBlocks: $0) }
             let reached = rendered.loudness.integratedLUFS
             let error = target - reached
@@ -259,7 +259,7 @@ public struct OfflineMaster {
 
     /// One pass: the automated chain over the whole input, written, with the output's loudness measured.
     ///
-    /// Three threads in a pipeline, so a pass costs about its slowest part rather than the sum:
+    /// Three threads in a pipeline (four with the probe), so a pass costs about its slowest part rather than the sum:
     /// this one reads and runs the chain's front (EQ, compressor, exciter); a second runs its back
     /// (width, loudness gain, limiter, dither) on a second chain given the same automation at the
     /// same frames, which gives exactly the samples one chain would; a third measures and writes.
@@ -358,14 +358,21 @@ public struct OfflineMaster {
                 progress(passFraction.start + passFraction.span * min(1, Double(framesIn) / Double(total)))
             }
         }
+        // Every thread is waited for before a failure is thrown: none is left behind.
         finished = true
-        try middle.finish()
-        try output.finish()
-        try probeOutput?.finish()
+        let ends: [Swift.Result<Void, any Error>] = [Swift.Result { try middle.finish() }, Swift.Result { try output.finish() },
+                                                     Swift.Result { if let probeOutput { try probeOutput.finish() } }]
+        for end in ends { try end.get() }
         return (loudness, back.meanLimitingDB, back.fastestGainSlew, toneMeter?.finish(), probeLoudness)
     }
 
     typealias AutomationValue = (settings: ChainSettings, gainDB: Double)
+
+    /// Where a pass sits on the progress bar: the loop usually takes two passes (10–50 %, 50–90 %);
+    /// a rare third or later holds at 90 % rather than run past the end.
+    static func progressSpan(ofPass pass: Int) -> (start: Double, span: Double) {
+        pass <= 2 ? (0.1 + 0.4 * Double(pass - 1), 0.4) : (0.9, 0)
+    }
 
     /// Cuts `count` frames starting at input frame `start` into pieces at the automation grid;
     /// at each grid point, hands over the automation's value with what changed since `applied`.
