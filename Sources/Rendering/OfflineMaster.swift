@@ -299,26 +299,27 @@ public struct OfflineMaster {
         // Second thread: the chain's back half, then the chain's delay taken off the start.
         let back = BackHalf(chain: makeChain(), automation: automation, channels: channels, sampleRate: rate, output: output)
         // The probe: the same back half louder by `probeOffsetDB`, measured on a thread of its own.
-        let probeLoudness = try probeOffsetDB.map { _ in
-            try LoudnessTimeline(channelCount: channels, sampleRate: rate, layout: SpeakerPosition.defaultLayout(channelCount: channels))
-        }
-        let probeOutput = probeLoudness.map { meter in BlockHandoff(capacity: frames * channels) { try meter.add($0) } }
-        let probe = probeOutput.map { handoff in
-            BackHalf(chain: makeChain(gainOffsetDB: probeOffsetDB!), automation: automation, channels: channels, sampleRate: rate,
-                     output: handoff, gainOffsetDB: probeOffsetDB!)
+        let probe = try probeOffsetDB.map { offset in
+            let meter = try LoudnessTimeline(channelCount: channels, sampleRate: rate,
+                                             layout: SpeakerPosition.defaultLayout(channelCount: channels))
+            let measuring = BlockHandoff(capacity: frames * channels) { try meter.add($0) }
+            let back = BackHalf(chain: makeChain(gainOffsetDB: offset), automation: automation, channels: channels, sampleRate: rate,
+                                output: measuring, gainOffsetDB: offset)
+            return (meter: meter, measuring: measuring, back: back)
         }
         let probeInput = UnsafeMutablePointer<Float>.allocate(capacity: 2 * frames)
         defer { probeInput.deallocate() }
         let middle = BlockHandoff(capacity: 2 * frames) { planar in
             if let probe {
+                // A copy: the master's back half works in place on `planar`.
                 probeInput.update(from: planar.baseAddress!, count: frames + planar.count)
-                try probe.process(UnsafeBufferPointer(start: probeInput, count: planar.count))
+                try probe.back.process(UnsafeBufferPointer(start: probeInput, count: planar.count))
             }
             try back.process(planar)
         }
         var finished = false
         defer {
-            if !finished { try? middle.finish(); try? output.finish(); try? probeOutput?.finish() }
+            if !finished { try? middle.finish(); try? output.finish(); try? probe?.measuring.finish() }
         }
 
         // This thread: read, deinterleave, the chain's front half.
@@ -361,9 +362,9 @@ public struct OfflineMaster {
         // Every thread is waited for before a failure is thrown: none is left behind.
         finished = true
         let ends: [Swift.Result<Void, any Error>] = [Swift.Result { try middle.finish() }, Swift.Result { try output.finish() },
-                                                     Swift.Result { if let probeOutput { try probeOutput.finish() } }]
+                                                     Swift.Result { if let probe { try probe.measuring.finish() } }]
         for end in ends { try end.get() }
-        return (loudness, back.meanLimitingDB, back.fastestGainSlew, toneMeter?.finish(), probeLoudness)
+        return (loudness, back.meanLimitingDB, back.fastestGainSlew, toneMeter?.finish(), probe?.meter)
     }
 
     typealias AutomationValue = (settings: ChainSettings, gainDB: Double)
