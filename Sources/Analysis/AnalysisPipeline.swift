@@ -18,7 +18,7 @@ final class AnalysisPipeline: @unchecked Sendable {
     private struct BlockState {
         var preRollFrames = 0
         var frames = 0
-        var lanesDone = [true, true]
+        var lanesDone: InlineArray<2, Bool> = [true, true]
         var truePeakDone = true
         var isFree: Bool { lanesDone[0] && lanesDone[1] && truePeakDone }
     }

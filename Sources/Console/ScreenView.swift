@@ -61,6 +61,15 @@ public enum ScreenView {
         value.isFinite ? FixedText.format(value, digits: 1, width: width) : "  -∞ "
     }
 
+    /// The transport's state in the header: the end, a lost output, playing or paused.
+    private static func transport(_ state: ConsoleState, compact: Bool) -> String {
+        let meters = state.meters
+        if meters.isFinished { return "■ end" }
+        if meters.outputLost != nil { return compact ? "■" : "■ stopped" }
+        if meters.isPlaying { return compact ? "▶" : "▶ playing" }
+        return compact ? "⏸" : "⏸ paused"
+    }
+
     static func header(_ frame: inout Frame, _ state: ConsoleState) {
         frame.fill(row: 0, .header)
         let meters = state.meters
@@ -69,7 +78,7 @@ public enum ScreenView {
         if state.learning { right += "● REC \(state.tweaksThisSession) " }
         // Full words where they fit, shorter ones where they do not.
         for compact in [false, true] {
-            let play = meters.isFinished ? "■ end" : meters.outputLost != nil ? (compact ? "■" : "■ stopped") : (meters.isPlaying ? (compact ? "▶" : "▶ playing") : (compact ? "⏸" : "⏸ paused"))
+            let play = transport(state, compact: compact)
             var text = " LoopMind  \(state.fileName)  \(time(meters.playheadSeconds)) / \(time(meters.durationSeconds))  \(play)"
             if !state.sections.isEmpty {
                 let section = state.sections[state.currentSection]

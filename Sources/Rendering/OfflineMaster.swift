@@ -276,15 +276,9 @@ public struct OfflineMaster {
         let rate = source.sampleRate
         let total = source.frameCount
         let frames = Self.blockFrames
-        let start = automation.value(at: 0)
-        func makeChain(gainOffsetDB: Double = 0) -> MasteringChain {
-            var chain = MasteringChain()
-            chain.apply(start.settings)
-            chain.setMatchCurve(automation.match)
-            chain.prepare(ProcessSpec(sampleRate: rate, maximumBlockFrames: frames), bitDepth: ditherBits)
-            chain.setLoudnessGain(start.gainDB + gainOffsetDB)
-            chain.snapToSettings()
-            return chain
+        let spec = ProcessSpec(sampleRate: rate, maximumBlockFrames: frames)
+        func automated(gainOffsetDB: Double = 0) -> AutomatedChain {
+            AutomatedChain(automation: automation, spec: spec, ditherBits: ditherBits, gainOffsetDB: gainOffsetDB)
         }
         let loudness = try LoudnessTimeline(channelCount: channels, sampleRate: rate,
                                             layout: SpeakerPosition.defaultLayout(channelCount: channels))
@@ -297,14 +291,13 @@ public struct OfflineMaster {
             try writer?.write(block)
         }
         // Second thread: the chain's back half, then the chain's delay taken off the start.
-        let back = BackHalf(chain: makeChain(), automation: automation, channels: channels, sampleRate: rate, output: output)
+        let back = BackHalf(automated(), channels: channels, sampleRate: rate, output: output)
         // The probe: the same back half louder by `probeOffsetDB`, measured on a thread of its own.
         let probe = try probeOffsetDB.map { offset in
             let meter = try LoudnessTimeline(channelCount: channels, sampleRate: rate,
                                              layout: SpeakerPosition.defaultLayout(channelCount: channels))
             let measuring = BlockHandoff(capacity: frames * channels) { try meter.add($0) }
-            let back = BackHalf(chain: makeChain(gainOffsetDB: offset), automation: automation, channels: channels, sampleRate: rate,
-                                output: measuring, gainOffsetDB: offset)
+            let back = BackHalf(automated(gainOffsetDB: offset), channels: channels, sampleRate: rate, output: measuring)
             return (meter: meter, measuring: measuring, back: back)
         }
         let probeInput = UnsafeMutablePointer<Float>.allocate(capacity: 2 * frames)
@@ -323,12 +316,10 @@ public struct OfflineMaster {
         }
 
         // This thread: read, deinterleave, the chain's front half.
-        var chain = makeChain()
-        var applied = start
+        var front = automated()
         let interleaved = UnsafeMutableBufferPointer<Float>.allocate(capacity: frames * channels)
         defer { interleaved.deallocate() }
-        var flushLeft = chain.latencyFrames   // silence pushed through at the end to empty the chain
-        var framesIn = 0                      // input frames (and flush frames) processed so far
+        var flushLeft = front.chain.latencyFrames   // silence pushed through at the end to empty the chain
         while true {
             var count = try source.read(into: interleaved)
             let planar = try middle.nextBuffer()
@@ -345,18 +336,10 @@ public struct OfflineMaster {
                     right[index] = channels == 2 ? interleaved[index * channels + 1] : interleaved[index * channels]
                 }
             }
-            Self.forEachPiece(of: count, at: framesIn, automation: automation, applied: &applied,
-                              apply: { value, changed in
-                                  if changed.settings { chain.apply(value.settings) }
-                                  if changed.gain { chain.setLoudnessGain(value.gainDB) }
-                              },
-                              process: { offset, piece in
-                                  chain.processFront(StereoBlock(left: left + offset, right: right + offset, frameCount: piece))
-                              })
+            front.process(left: left, right: right, count: count) { chain, block in chain.processFront(block) }
             middle.publish(count: count)
-            framesIn += count
             if let progress, let total, total > 0 {
-                progress(passFraction.start + passFraction.span * min(1, Double(framesIn) / Double(total)))
+                progress(passFraction.start + passFraction.span * min(1, Double(front.framesIn) / Double(total)))
             }
         }
         // Every thread is waited for before a failure is thrown: none is left behind.
@@ -367,33 +350,58 @@ public struct OfflineMaster {
         return (loudness, back.meanLimitingDB, back.fastestGainSlew, toneMeter?.finish(), probe?.meter)
     }
 
-    typealias AutomationValue = (settings: ChainSettings, gainDB: Double)
-
     /// Where a pass sits on the progress bar: the loop usually takes two passes (10–50 %, 50–90 %);
     /// a rare third or later holds at 90 % rather than run past the end.
     static func progressSpan(ofPass pass: Int) -> (start: Double, span: Double) {
         pass <= 2 ? (0.1 + 0.4 * Double(pass - 1), 0.4) : (0.9, 0)
     }
+}
 
-    /// Cuts `count` frames starting at input frame `start` into pieces at the automation grid;
-    /// at each grid point, hands over the automation's value with what changed since `applied`.
-    /// The front and the back half call it with the same arguments, so they change at the same frames.
-    static func forEachPiece(of count: Int, at start: Int, automation: ChainAutomation, applied: inout AutomationValue,
-                                         apply: (AutomationValue, (settings: Bool, gain: Bool)) -> Void,
-                                         process: (_ offset: Int, _ frames: Int) -> Void) {
-        let grid = automationGrid
+/// One half of a pass's chain following the automation. The front and the back half each own one,
+/// so both change at the same frames to the same values: a piece at a time, cut at the grid, with
+/// the automation's value at each grid point.
+struct AutomatedChain {
+    private(set) var chain: MasteringChain
+    private let automation: ChainAutomation
+    /// Added to every loudness gain the automation sets (the probe's raise; 0 for the master).
+    private let gainOffsetDB: Double
+    private var applied: (settings: ChainSettings, gainDB: Double)
+    /// Input frames (and flush frames) processed so far.
+    private(set) var framesIn = 0
+
+    init(automation: ChainAutomation, spec: ProcessSpec, ditherBits: Int, gainOffsetDB: Double) {
+        self.automation = automation
+        self.gainOffsetDB = gainOffsetDB
+        applied = automation.value(at: 0)
+        chain = MasteringChain()
+        chain.apply(applied.settings)
+        chain.setMatchCurve(automation.match)
+        chain.prepare(spec, bitDepth: ditherBits)
+        chain.setLoudnessGain(applied.gainDB + gainOffsetDB)
+        chain.snapToSettings()
+    }
+
+    /// Runs `stage` (one half of the chain) over `count` frames in pieces cut at the automation
+    /// grid; `after` sees the chain after each piece, with the piece's length.
+    mutating func process(left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>, count: Int,
+                          after: (MasteringChain, Int) -> Void = { _, _ in },
+                          stage: (inout MasteringChain, StereoBlock) -> Void) {
+        let grid = OfflineMaster.automationGrid
         var offset = 0
         while offset < count {
-            let frame = start + offset
+            let frame = framesIn + offset
             if frame % grid == 0 {
                 let value = automation.value(at: frame)
-                apply(value, (value.settings != applied.settings, value.gainDB != applied.gainDB))
+                if value.settings != applied.settings { chain.apply(value.settings) }
+                if value.gainDB != applied.gainDB { chain.setLoudnessGain(value.gainDB + gainOffsetDB) }
                 applied = value
             }
             let piece = min(count - offset, grid - frame % grid)
-            process(offset, piece)
+            stage(&chain, StereoBlock(left: left + offset, right: right + offset, frameCount: piece))
+            after(chain, piece)
             offset += piece
         }
+        framesIn += count
     }
 }
 
@@ -401,33 +409,23 @@ public struct OfflineMaster {
 /// the front half, the limiter's and the gain's figures, the chain's delay removed, interleaved
 /// blocks on to the measuring thread.
 private final class BackHalf {
-    private var chain: MasteringChain
-    private let automation: ChainAutomation
+    private var automated: AutomatedChain
     private let channels: Int
     private let sampleRate: Double
     private let output: BlockHandoff
-    private var applied: OfflineMaster.AutomationValue
-    private var framesIn = 0
     private var toSkip: Int               // the chain's delay: its first frames are not ours
     private var limitingSum = 0.0, limitingFrames = 0
     private var lastGain: Double
     /// dB/s, measured on the gain the chain applied.
     private(set) var fastestGainSlew = 0.0
 
-    /// Added to every loudness gain the automation sets (the probe's raise; 0 for the master).
-    private let gainOffsetDB: Double
-
-    init(chain: MasteringChain, automation: ChainAutomation, channels: Int, sampleRate: Double, output: BlockHandoff,
-         gainOffsetDB: Double = 0) {
-        self.gainOffsetDB = gainOffsetDB
-        self.chain = chain
-        self.automation = automation
+    init(_ automated: AutomatedChain, channels: Int, sampleRate: Double, output: BlockHandoff) {
+        self.automated = automated
         self.channels = channels
         self.sampleRate = sampleRate
         self.output = output
-        applied = automation.value(at: 0)
-        toSkip = chain.latencyFrames
-        lastGain = chain.loudnessGainDB
+        toSkip = automated.chain.latencyFrames
+        lastGain = automated.chain.loudnessGainDB
     }
 
     var meanLimitingDB: Double { limitingFrames > 0 ? limitingSum / Double(limitingFrames) : 0 }
@@ -438,19 +436,12 @@ private final class BackHalf {
         let count = planar.count
         let left = UnsafeMutablePointer(mutating: planar.baseAddress!)
         let right = left + OfflineMaster.blockFrames
-        OfflineMaster.forEachPiece(of: count, at: framesIn, automation: automation, applied: &applied,
-                                   apply: { value, changed in
-                                       if changed.settings { chain.apply(value.settings) }
-                                       if changed.gain { chain.setLoudnessGain(value.gainDB + gainOffsetDB) }
-                                   },
-                                   process: { offset, piece in
-                                       chain.processBack(StereoBlock(left: left + offset, right: right + offset, frameCount: piece))
-                                       limitingSum += Double(-chain.limiterReductionDB) * Double(piece)
-                                       limitingFrames += piece
-                                       fastestGainSlew = max(fastestGainSlew, abs(chain.loudnessGainDB - lastGain) * sampleRate / Double(piece))
-                                       lastGain = chain.loudnessGainDB
-                                   })
-        framesIn += count
+        automated.process(left: left, right: right, count: count, after: { chain, piece in
+            limitingSum += Double(-chain.limiterReductionDB) * Double(piece)
+            limitingFrames += piece
+            fastestGainSlew = max(fastestGainSlew, abs(chain.loudnessGainDB - lastGain) * sampleRate / Double(piece))
+            lastGain = chain.loudnessGainDB
+        }) { chain, block in chain.processBack(block) }
         let skip = min(toSkip, count)
         toSkip -= skip
         let produced = count - skip

@@ -30,19 +30,25 @@ struct PlayCommandTests {
         #expect(latency > 0 && latency <= SuiteLoad.playbackLatencyMilliseconds * 1.3, "what was asked, give or take a block")
     }
 
-    @Test func stopsCleanlyOnSIGTERM() throws {
-        let server = try PrivatePulseServer()
-        defer { server.stop() }
+    /// Starts `play demo --json` on `server` (stdout on a pipe, stderr to `errorPath`), waits until
+    /// it is playing (its stream appears on the server), then lets it play a second.
+    func playingDemo(on server: PrivatePulseServer, errorPath: String? = nil) throws -> (pid: pid_t, output: Int32?) {
         var environment = ProcessInfo.processInfo.environment
         environment["PULSE_SERVER"] = server.server
         environment["XDG_DATA_HOME"] = LoopMindExecutable.isolatedDataHome
         let child = try ChildProcess.spawn([LoopMindExecutable.path, "play", "demo", "--json"], environment: environment,
-                                           captureOutput: true)
-        // Wait until it is playing (its stream appears on the server), then let it play a second.
+                                           captureOutput: true, errorPath: errorPath)
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline && !server.hasPlayingStream { usleep(100_000) }
         #expect(server.hasPlayingStream)
         usleep(1_000_000)
+        return child
+    }
+
+    @Test func stopsCleanlyOnSIGTERM() throws {
+        let server = try PrivatePulseServer()
+        defer { server.stop() }
+        let child = try playingDemo(on: server)
         kill(child.pid, SIGTERM)
         let output = ChildProcess.readToEnd(child.output!)
         var status: Int32 = 0
@@ -60,17 +66,9 @@ struct PlayCommandTests {
     @Test func aSoundServerThatGoesAwayEndsPlayWithOneLine() throws {
         let server = try PrivatePulseServer()
         defer { server.stop() }
-        var environment = ProcessInfo.processInfo.environment
-        environment["PULSE_SERVER"] = server.server
-        environment["XDG_DATA_HOME"] = LoopMindExecutable.isolatedDataHome
         let errorPath = NSTemporaryDirectory() + "loopmind-play-stderr-\(getpid())"
         defer { unlink(errorPath) }
-        let child = try ChildProcess.spawn([LoopMindExecutable.path, "play", "demo", "--json"], environment: environment,
-                                           captureOutput: true, errorPath: errorPath)
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline && !server.hasPlayingStream { usleep(100_000) }
-        #expect(server.hasPlayingStream)
-        usleep(1_000_000)
+        let child = try playingDemo(on: server, errorPath: errorPath)
         server.stop()
         // It must end by itself; if it does not within 10 s, the test ends it and fails.
         var status: Int32 = 0
