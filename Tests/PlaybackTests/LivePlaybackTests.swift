@@ -17,7 +17,13 @@ struct LivePlaybackTests {
         // From the calm intro across the boundary into the powerful chorus (16 s; 2 s crossfade).
         live.engine.seek(toSeconds: 13)
         live.engine.play()
-        live.play(for: 6)
+        // Underruns are counted from the first second on: the private daemon's null sink, when
+        // idle, sleeps up to 2 s and then drains its first client in a burst (a start-up artefact
+        // of the test sink, seen once in CI even with a 200 ms buffer), before the window compared.
+        live.play(for: 1)
+        let underrunsAtStart = live.engine.snapshot.underruns
+        live.play(for: 5)
+        let underrunsWhilePlaying = live.engine.snapshot.underruns - underrunsAtStart
         let recorded = live.finish()
         let master = try PlaybackFixture.samples(fixture.masterPath)
 
@@ -36,7 +42,7 @@ struct LivePlaybackTests {
         print("playback vs offline master: correlation \(correlation), heard \(heardLUFS) LUFS, master \(renderedLUFS) LUFS, offset \(Double(start + lag) / 44100 - 13) s")
         #expect(correlation >= 0.99)
         #expect(abs(heardLUFS - renderedLUFS) <= 0.5)
-        #expect(live.engine.snapshot.underruns == 0)
+        #expect(underrunsWhilePlaying == 0, "\(underrunsAtStart) at the start")
     }
 
     @Test func aTweakIsHeardWithinTheLatency() throws {
