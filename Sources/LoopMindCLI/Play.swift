@@ -70,7 +70,7 @@ struct Play: ParsableCommand {
             }
             engine.seek(toSeconds: from)
         }
-        engine.play()
+        if let seconds { engine.play(forSeconds: seconds) } else { engine.play() }
         let began = monotonicSeconds()
         let cpuBefore = Self.processCPUSeconds()
 
@@ -81,7 +81,11 @@ struct Play: ParsableCommand {
             let snapshot = engine.snapshot
             if snapshot.isFinished || snapshot.outputLost != nil { break }
             if StopSignals.isRequested { stoppedBy = "signal"; break }
-            if let seconds, snapshot.playedSeconds >= seconds { stoppedBy = "--seconds"; break }
+            // The audio thread pauses by itself after `seconds` (dropped meter records could keep
+            // the count short of it; the pause still says it is done).
+            if let seconds, snapshot.playedSeconds >= seconds || snapshot.playedSeconds > 0 && !snapshot.isPlaying {
+                stoppedBy = "--seconds"; break
+            }
             if meterLine, monotonicSeconds() - lastDraw >= 0.1 {
                 lastDraw = monotonicSeconds()
                 let names = plan.plan.graph.sections
@@ -90,7 +94,7 @@ struct Play: ParsableCommand {
             }
             usleep(20_000)
         }
-        // Let what is buffered be heard (or fade out), then stop.
+        // Let what is buffered be heard (or fade out: a signal's stop), then stop.
         engine.pause()
         usleep(useconds_t((audio.latency + 40) * 1000))
         let wall = monotonicSeconds() - began

@@ -14,6 +14,9 @@ final class AutomationBox {
 /// and comes back through the retired queue to be freed by the control side.
 enum EngineCommand: BitwiseCopyable {
     case play
+    /// Play, then pause by itself after this many frames (`play --seconds`: exactly that much is
+    /// heard, not that much plus whatever the output had buffered when the control side noticed).
+    case playFor(frames: Int)
     case pause
     case bypass(Bool)
     /// The user's offset on top of the automation for one parameter (its total, not a step).
@@ -107,6 +110,8 @@ final class AudioRenderer: @unchecked Sendable {
     private let latency: Int
 
     private var playing = false
+    /// Frames still to play before pausing by itself (`Int.max`: no limit).
+    private var framesLeftToPlay = Int.max
     private var bypassed = false
     /// 0: processed; 1: the dry signal at the matched gain.
     private var bypassMix: Float = 0
@@ -187,7 +192,8 @@ final class AudioRenderer: @unchecked Sendable {
                 (output + 2 * written).update(repeating: 0, count: 2 * (frames - written))
                 break
             }
-            let piece = nextPiece(requested: requested, limit: frames - written)
+            let limit = playing ? min(frames - written, framesLeftToPlay) : frames - written
+            let piece = nextPiece(requested: requested, limit: limit)
             if piece.count == 0 {
                 // Nothing from the disk yet (a seek in progress, or the disk fell behind).
                 if piece.starved && playing { status.diskUnderruns.add(1, ordering: .relaxed) }
@@ -196,6 +202,15 @@ final class AudioRenderer: @unchecked Sendable {
             }
             process(piece.count, into: output + 2 * written)
             written += piece.count
+            if playing && framesLeftToPlay != .max {
+                framesLeftToPlay -= piece.count
+                if framesLeftToPlay == 0 {
+                    // The budget is spent: pause here (the usual short fade follows).
+                    playing = false
+                    framesLeftToPlay = .max
+                    status.isPlaying.store(false, ordering: .relaxed)
+                }
+            }
         }
     }
 
@@ -204,8 +219,13 @@ final class AudioRenderer: @unchecked Sendable {
             switch command {
             case .play:
                 playing = true
+                framesLeftToPlay = .max
+            case .playFor(let frames):
+                playing = frames > 0
+                framesLeftToPlay = frames > 0 ? frames : .max
             case .pause:
                 playing = false
+                framesLeftToPlay = .max
             case .bypass(let on):
                 bypassed = on
             case .adjust(let parameter, let offset):

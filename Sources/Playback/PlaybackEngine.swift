@@ -95,6 +95,9 @@ public final class PlaybackEngine: @unchecked Sendable {
     // MARK: - Transport
 
     public func play() { send(.play) }
+    /// Plays `seconds` of the song from the playhead, then pauses by itself: the frame count is
+    /// kept by the audio thread, so exactly that much is played whatever the output's buffer.
+    public func play(forSeconds seconds: Double) { send(.playFor(frames: max(1, Int((seconds * sampleRate).rounded())))) }
     public func pause() { send(.pause) }
     public func togglePlay() { snapshot.isPlaying ? pause() : play() }
 
