@@ -66,8 +66,10 @@ public final class TruePeakMeter {
             highest = interpolator.peak(interleaved: start + cold * channelCount, channels: channelCount, frames: frames - cold)
         }
         if let start = block.baseAddress {
-            let peak = interpolator.peak(interleaved: start, channels: channelCount, frames: block.count / channelCount)
-            highest = lanewiseMax(highest, peak)
+            // What this meter has found bounds what needs filtering.
+            let found = SIMD2(Float(peaks[0]), Float(peaks[channelCount - 1]))
+            highest = interpolator.peak(interleaved: start, channels: channelCount, frames: block.count / channelCount,
+                                        above: lanewiseMax(highest, found))
         }
         for channel in peaks.indices { peaks[channel] = max(peaks[channel], Double(highest[channel])) }
     }

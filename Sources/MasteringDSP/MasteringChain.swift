@@ -88,6 +88,10 @@ public struct MasteringChain {
         loudness.reset()
     }
 
+    /// The parameters only the back half (`processBack`) reads: the front half's output does not
+    /// depend on them, nor on the loudness gain.
+    public static let backHalfParameters: [ChainParameter] = [.stereoWidth, .loudnessTarget, .limiterCeiling, .limiterRelease]
+
     /// Processes one block in place.
     public mutating func process(_ block: StereoBlock) {
         processFront(block)

@@ -9,6 +9,11 @@ import Glibc
 /// its true peak is the larger of its two samples and the three points interpolated between them.
 /// `prepare` allocates; `gapPeak` and `peak` do not. (Two-lane vectors, one per channel, measured
 /// faster here than eight-lane ones, whose per-frame reductions cost more than they save.)
+///
+/// Most gaps need no filtering: an interpolated point is at most `peakBound` times the largest
+/// magnitude in its window, so while every sample in the window stays under `level / peakBound`
+/// the gap cannot reach `level` (the limiter's ceiling, the meter's highest peak so far). Those
+/// gaps only enter the history; the answers are the same as filtering every gap.
 public struct TruePeakInterpolator {
     public static let factor = 4
     /// Window length of each interpolation phase (49 prototype taps / 4, rounded up).
@@ -23,6 +28,17 @@ public struct TruePeakInterpolator {
     /// Input history, written twice so a window is always contiguous.
     private var history: UnsafeMutablePointer<SIMD2<Float>>?
     private var position = 0
+    /// Inputs since the last one at or above `level / peakBound` (the window is quiet from `tapsPerPhase` on).
+    private var framesSinceLoud = 0
+    /// The level the quiet inputs were judged against (a lower one makes them count again).
+    private var quietBelow: Float = 0
+
+    /// The most an interpolated point can exceed the largest sample magnitude in its window:
+    /// the largest sum of absolute taps of a phase, with room for float rounding.
+    public static let peakBound: Float = {
+        let sums = interpolationPhases().map { $0.reduce(0) { $0 + abs(Double($1)) } }
+        return Float(max(1, sums.max()!) * 1.0001)
+    }()
 
     public init() {}
 
@@ -41,6 +57,7 @@ public struct TruePeakInterpolator {
     public mutating func reset() {
         history?.initialize(repeating: .zero, count: 2 * Self.tapsPerPhase)
         position = 0
+        framesSinceLoud = 0
     }
 
     /// Frees the buffers (the owner calls it; a struct has no deinit).
@@ -75,43 +92,83 @@ public struct TruePeakInterpolator {
         return Self.gapPeak(adding: input, history: history, phases: phases, position: &position)
     }
 
-    /// Adds a stereo block; per channel, the largest true peak of the gaps it completes (linear).
-    public mutating func peak(left: UnsafePointer<Float>, right: UnsafePointer<Float>, count: Int) -> SIMD2<Float> {
+    /// Adds one frame; per channel, the largest magnitude in the gap it completes when that may
+    /// reach `level`, and zero when the gap is known to stay below it (without filtering).
+    @inline(__always)
+    public mutating func gapPeak(adding input: SIMD2<Float>, reaching level: Float) -> SIMD2<Float> {
         guard let history, let phases else { return .zero }
-        var highest = SIMD2<Float>.zero
+        if level != quietBelow { quietBelow = level; framesSinceLoud = 0 }
+        let magnitude = lanewiseMax(input, -input)
+        framesSinceLoud = max(magnitude[0], magnitude[1]) * Self.peakBound >= level ? 0 : framesSinceLoud + 1
+        guard framesSinceLoud >= Self.tapsPerPhase else {
+            return Self.gapPeak(adding: input, history: history, phases: phases, position: &position)
+        }
+        Self.push(input, history: history, position: &position)
+        return .zero
+    }
+
+    /// Adds a stereo block; per channel, the larger of `floor` and the largest true peak of the
+    /// gaps it completes (linear). Gaps that cannot exceed what was found are not filtered.
+    public mutating func peak(left: UnsafePointer<Float>, right: UnsafePointer<Float>, count: Int,
+                              above floor: SIMD2<Float> = .zero) -> SIMD2<Float> {
+        guard let history, let phases else { return .zero }
+        var highest = floor
+        framesSinceLoud = 0
         for index in 0..<count {
-            highest = lanewiseMax(highest, Self.gapPeak(adding: SIMD2(left[index], right[index]), history: history,
-                                                        phases: phases, position: &position))
+            Self.add(SIMD2(left[index], right[index]), to: &highest, history: history, phases: phases,
+                     position: &position, framesSinceLoud: &framesSinceLoud)
         }
         return highest
     }
 
-    /// Adds interleaved frames of one or two channels (mono goes into both lanes); per lane,
-    /// the largest true peak of the gaps they complete (linear).
-    public mutating func peak(interleaved samples: UnsafePointer<Float>, channels: Int, frames: Int) -> SIMD2<Float> {
+    /// Adds interleaved frames of one or two channels (mono goes into both lanes); per lane, the
+    /// larger of `floor` and the largest true peak of the gaps they complete (linear).
+    public mutating func peak(interleaved samples: UnsafePointer<Float>, channels: Int, frames: Int,
+                              above floor: SIMD2<Float> = .zero) -> SIMD2<Float> {
         guard let history, let phases, channels == 1 || channels == 2 else { return .zero }
-        var highest = SIMD2<Float>.zero
+        var highest = floor
+        framesSinceLoud = 0
         if channels == 2 {
             for index in 0..<frames {
-                let input = SIMD2(samples[2 * index], samples[2 * index + 1])
-                highest = lanewiseMax(highest, Self.gapPeak(adding: input, history: history, phases: phases, position: &position))
+                Self.add(SIMD2(samples[2 * index], samples[2 * index + 1]), to: &highest, history: history, phases: phases,
+                         position: &position, framesSinceLoud: &framesSinceLoud)
             }
         } else {
             for index in 0..<frames {
-                let input = SIMD2(repeating: samples[index])
-                highest = lanewiseMax(highest, Self.gapPeak(adding: input, history: history, phases: phases, position: &position))
+                Self.add(SIMD2(repeating: samples[index]), to: &highest, history: history, phases: phases,
+                         position: &position, framesSinceLoud: &framesSinceLoud)
             }
         }
         return highest
+    }
+
+    /// One frame of a running maximum: filtered only when its window holds a sample that could
+    /// take a lane past `highest` (the threshold only rises, so earlier quiet marks stay true).
+    @inline(__always)
+    private static func add(_ input: SIMD2<Float>, to highest: inout SIMD2<Float>, history: UnsafeMutablePointer<SIMD2<Float>>,
+                            phases: UnsafeMutablePointer<Float>, position: inout Int, framesSinceLoud: inout Int) {
+        let magnitude = lanewiseMax(input, -input)
+        let loud = any(magnitude * peakBound .>= highest)
+        framesSinceLoud = loud ? 0 : framesSinceLoud + 1
+        if framesSinceLoud >= tapsPerPhase {
+            push(input, history: history, position: &position)
+        } else {
+            highest = lanewiseMax(highest, gapPeak(adding: input, history: history, phases: phases, position: &position))
+        }
+    }
+
+    @inline(__always)
+    private static func push(_ input: SIMD2<Float>, history: UnsafeMutablePointer<SIMD2<Float>>, position: inout Int) {
+        history[position] = input
+        history[position + tapsPerPhase] = input
+        position = position == tapsPerPhase - 1 ? 0 : position + 1
     }
 
     @inline(__always)
     private static func gapPeak(adding input: SIMD2<Float>, history: UnsafeMutablePointer<SIMD2<Float>>,
                                 phases: UnsafeMutablePointer<Float>, position: inout Int) -> SIMD2<Float> {
         let taps = tapsPerPhase
-        history[position] = input
-        history[position + taps] = input
-        position = position == taps - 1 ? 0 : position + 1
+        push(input, history: history, position: &position)
         let window = history + position
         var v1 = SIMD2<Float>.zero, v2 = SIMD2<Float>.zero, v3 = SIMD2<Float>.zero
         for tap in 0..<taps {

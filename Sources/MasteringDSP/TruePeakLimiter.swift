@@ -90,7 +90,8 @@ public struct TruePeakLimiter {
         for index in 0..<block.frameCount {
             let input = SIMD2(block.left[index], block.right[index])
             // 1.–2. True peak of the gap the interpolator completes: its two ends and three inner points.
-            let both = interpolator.gapPeak(adding: input)
+            // (Gaps that cannot reach the ceiling are not filtered; they come back as zero.)
+            let both = interpolator.gapPeak(adding: input, reaching: ceiling)
             let segmentPeak = max(both[0], both[1])
             // Sample m must respect the gaps on both of its sides.
             let peak = max(segmentPeak, previousSegmentPeak)

@@ -48,6 +48,9 @@ public struct OfflineMaster {
         public var matchAmount: Double
         /// Why `targetLUFS` is what it is, when not the user's request (a reference's loudness).
         var targetReason: String?
+        /// Whether a pass may read back the front half an earlier pass recorded (`FrontHalfCache`);
+        /// false: every pass runs it (to compare, or to measure what the cache saves).
+        public var reusesFrontHalf = true
 
         public init(openSource: @escaping () throws -> any AudioSource, inputName: String, outputPath: String,
                     emotions: EmotionChoice = .auto(intensity: nil), targetLUFS: Double? = nil, ceilingDBTP: Double = -1,
@@ -87,6 +90,8 @@ public struct OfflineMaster {
         public var ceilingDBTP: Double
         public var transitionSeconds: Double
         public var passes: Int
+        /// Passes that ran the chain's front half; the others read it back from the first.
+        public var frontHalfRuns: Int
         public var meanLimitingDB: Double
         /// The fastest the loudness gain moved in the written pass, dB/s (never above the slew limit).
         public var fastestGainSlewDBPerSecond: Double
@@ -152,7 +157,9 @@ public struct OfflineMaster {
     /// so that the plan's gains are the ones `run` would write. Live playback uses this to play
     /// exactly what the offline master renders.
     public func settle(_ plan: inout MasterPlan, job: Job) throws {
-        let outcome = try closeLoop(&plan, job: job, ceilingDBTP: job.ceilingDBTP, ditherBits: 0, firstPass: 1) { nil }
+        var frontHalfRuns = 0
+        let outcome = try closeLoop(&plan, job: job, ceilingDBTP: job.ceilingDBTP, ditherBits: 0, firstPass: 1,
+                                    cache: Self.frontHalfCache(for: job), frontHalfRuns: &frontHalfRuns) { nil }
         plan.passes = outcome.passes
         plan.shortfall = outcome.shortfall
         plan.sectionLoudness = outcome.sectionLoudness
@@ -170,9 +177,12 @@ public struct OfflineMaster {
         let isLossy = format?.isLossy ?? false
         var ceiling = job.ceilingDBTP - (isLossy ? Self.lossyHeadroomDB : 0)
         var passes = 0
+        let cache = Self.frontHalfCache(for: job)
+        var frontHalfRuns = 0
         while true {
             var writer: SoundFileWriter?
-            let outcome = try closeLoop(&plan, job: job, ceilingDBTP: ceiling, ditherBits: ditherBits, firstPass: passes + 1) {
+            let outcome = try closeLoop(&plan, job: job, ceilingDBTP: ceiling, ditherBits: ditherBits, firstPass: passes + 1,
+                                        cache: cache, frontHalfRuns: &frontHalfRuns) {
                 writer = try SoundFileWriter(path: job.outputPath, sampleRate: Int(input.sampleRate),
                                              channelCount: input.channelCount, encoding: job.encoding)
                 return writer
@@ -191,10 +201,21 @@ public struct OfflineMaster {
             return Result(input: input, graph: plan.graph,
                           sections: plan.plan.results(outputLoudness: outcome.sectionLoudness),
                           moves: plan.moves, output: output, targetLUFS: plan.targetLUFS, ceilingDBTP: job.ceilingDBTP,
-                          transitionSeconds: job.transitionSeconds, passes: passes,
+                          transitionSeconds: job.transitionSeconds, passes: passes, frontHalfRuns: frontHalfRuns,
                           meanLimitingDB: outcome.meanLimitingDB, fastestGainSlewDBPerSecond: outcome.fastestGainSlew,
                           shortfall: outcome.shortfall, reference: outcome.reference)
         }
+    }
+
+    /// The front half's cache for `job`'s passes: beside the output (the disk the user chose for
+    /// it), or in the temporary folder when there is no output file.
+    static func frontHalfCache(for job: Job) -> FrontHalfCache? {
+        guard job.reusesFrontHalf else { return nil }
+        let output = job.outputPath
+        guard let slash = output.lastIndex(of: "/") else {
+            return FrontHalfCache(directory: output.isEmpty ? NSTemporaryDirectory() : ".")
+        }
+        return FrontHalfCache(directory: slash == output.startIndex ? "/" : String(output[..<slash]))
     }
 
     private struct LoopOutcome {
@@ -210,6 +231,7 @@ public struct OfflineMaster {
     /// the plan's gains until the whole and its sections are on target. The last pass's writer
     /// is left open for the caller to commit.
     private func closeLoop(_ master: inout MasterPlan, job: Job, ceilingDBTP ceiling: Double, ditherBits: Int, firstPass: Int,
+                           cache: FrontHalfCache?, frontHalfRuns: inout Int,
                            makeWriter: () throws -> SoundFileWriter?) throws -> LoopOutcome {
         let target = master.targetLUFS
         var pass = firstPass - 1
@@ -217,10 +239,11 @@ public struct OfflineMaster {
             pass += 1
             let writer = try makeWriter()
             let automation = master.automation(ceilingDBTP: ceiling, transitionSeconds: job.transitionSeconds)
-            let rendered = try render(job, automation: automation, ditherBits: ditherBits, writer: writer,
+            let rendered = try render(job, automation: automation, ditherBits: ditherBits, writer: writer, cache: cache,
                                       measureTone: master.reference.map { !$0.isSettled } ?? false,
                                       probeOffsetDB: pass == 1 ? Self.probeOffsetDB : nil,
                                       passFraction: Self.progressSpan(ofPass: pass))
+            if !rendered.replayed { frontHalfRuns += 1 }
             let sectionLoudness = master.plan.sectionFrames.map { rendered.loudness.loudness(subBlocks: $0) }
             let reached = rendered.loudness.integratedLUFS
             let error = target - reached
@@ -264,13 +287,17 @@ public struct OfflineMaster {
     /// (width, loudness gain, limiter, dither) on a second chain given the same automation at the
     /// same frames, which gives exactly the samples one chain would; a third measures and writes.
     ///
+    /// With a `cache` that holds this automation's front half, this thread reads it back instead
+    /// of reading the input and running the front half; otherwise it records the front's output
+    /// there for the next pass.
+    ///
     /// With `probeOffsetDB`, a second back half runs beside the first on a copy of the front's
     /// output with every loudness gain raised by that much, measured and not written: the loop
     /// learns from one pass how each section's loudness follows its gain (the limiter bends it).
-    private func render(_ job: Job, automation: ChainAutomation, ditherBits: Int, writer: SoundFileWriter?,
+    private func render(_ job: Job, automation: ChainAutomation, ditherBits: Int, writer: SoundFileWriter?, cache: FrontHalfCache?,
                         measureTone: Bool, probeOffsetDB: Double? = nil, passFraction: (start: Double, span: Double))
         throws -> (loudness: LoudnessTimeline, meanLimitingDB: Double, fastestGainSlew: Double, tone: ToneMatchMeasurement?,
-                   probe: LoudnessTimeline?) {
+                   probe: LoudnessTimeline?, replayed: Bool) {
         var source = try job.openSource()
         let channels = source.channelCount
         let rate = source.sampleRate
@@ -315,31 +342,48 @@ public struct OfflineMaster {
             if !finished { try? middle.finish(); try? output.finish(); try? probe?.measuring.finish() }
         }
 
-        // This thread: read, deinterleave, the chain's front half.
-        var front = automated()
-        let interleaved = UnsafeMutableBufferPointer<Float>.allocate(capacity: frames * channels)
-        defer { interleaved.deallocate() }
-        var flushLeft = front.chain.latencyFrames   // silence pushed through at the end to empty the chain
-        while true {
-            var count = try source.read(into: interleaved)
-            let planar = try middle.nextBuffer()
-            let left = planar, right = planar + frames
-            if count == 0 {
-                count = min(frames, flushLeft)
+        // This thread: read, deinterleave, the chain's front half (or its recording, read back).
+        let replaying = cache?.holds(automation) ?? false
+        if replaying {
+            cache!.beginReplay()
+            var replayed = 0
+            let recorded = cache!.recordedFrames
+            while true {
+                let planar = try middle.nextBuffer()
+                let count = try cache!.replay(left: planar, right: planar + frames)
                 if count == 0 { break }
-                flushLeft -= count
-                left.update(repeating: 0, count: count)
-                right.update(repeating: 0, count: count)
-            } else {
-                for index in 0..<count {
-                    left[index] = interleaved[index * channels]
-                    right[index] = channels == 2 ? interleaved[index * channels + 1] : interleaved[index * channels]
-                }
+                middle.publish(count: count)
+                replayed += count
+                progress?(passFraction.start + passFraction.span * min(1, Double(replayed) / Double(max(1, recorded))))
             }
-            front.process(left: left, right: right, count: count) { chain, block in chain.processFront(block) }
-            middle.publish(count: count)
-            if let progress, let total, total > 0 {
-                progress(passFraction.start + passFraction.span * min(1, Double(front.framesIn) / Double(total)))
+        } else {
+            cache?.beginRecording(automation)
+            var front = automated()
+            let interleaved = UnsafeMutableBufferPointer<Float>.allocate(capacity: frames * channels)
+            defer { interleaved.deallocate() }
+            var flushLeft = front.chain.latencyFrames   // silence pushed through at the end to empty the chain
+            while true {
+                var count = try source.read(into: interleaved)
+                let planar = try middle.nextBuffer()
+                let left = planar, right = planar + frames
+                if count == 0 {
+                    count = min(frames, flushLeft)
+                    if count == 0 { break }
+                    flushLeft -= count
+                    left.update(repeating: 0, count: count)
+                    right.update(repeating: 0, count: count)
+                } else {
+                    for index in 0..<count {
+                        left[index] = interleaved[index * channels]
+                        right[index] = channels == 2 ? interleaved[index * channels + 1] : interleaved[index * channels]
+                    }
+                }
+                front.process(left: left, right: right, count: count) { chain, block in chain.processFront(block) }
+                cache?.record(left: left, right: right, count: count)
+                middle.publish(count: count)
+                if let progress, let total, total > 0 {
+                    progress(passFraction.start + passFraction.span * min(1, Double(front.framesIn) / Double(total)))
+                }
             }
         }
         // Every thread is waited for before a failure is thrown: none is left behind.
@@ -347,7 +391,8 @@ public struct OfflineMaster {
         let ends: [Swift.Result<Void, any Error>] = [Swift.Result { try middle.finish() }, Swift.Result { try output.finish() },
                                                      Swift.Result { if let probe { try probe.measuring.finish() } }]
         for end in ends { try end.get() }
-        return (loudness, back.meanLimitingDB, back.fastestGainSlew, toneMeter?.finish(), probe?.meter)
+        if !replaying { cache?.endRecording() }
+        return (loudness, back.meanLimitingDB, back.fastestGainSlew, toneMeter?.finish(), probe?.meter, replaying)
     }
 
     /// Where a pass sits on the progress bar: the loop usually takes two passes (10–50 %, 50–90 %);

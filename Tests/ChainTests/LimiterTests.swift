@@ -119,6 +119,52 @@ import TestSupport
     }
 }
 
+extension LimiterTests {
+    /// Gaps are filtered only where they could matter, and that changes no answer: the gated
+    /// gap peak is the filtered one whenever either could reach the level (the limiter's
+    /// ceiling), and the gated running maximum (the meters') is the filtered one exactly.
+    @Test(arguments: ["full-scale square", "fs/4 sine at 45°, +6 dB", "impulses", "clipped drums", "demo song +12 dB"])
+    func skippingQuietGapsChangesNoAnswer(signalName: String) throws {
+        var signal = try Self.adversarial(signalName)
+        signal.right = signal.right.map { $0 * 0.5 }
+        for level: Float in [0.3, 0.89, 1.2] {
+            var filtered = TruePeakInterpolator(), gated = TruePeakInterpolator()
+            filtered.prepare(); gated.prepare()
+            defer { filtered.release(); gated.release() }
+            var skipped = 0, wrong = 0
+            for index in signal.left.indices {
+                let input = SIMD2(signal.left[index], signal.right[index])
+                let exact = filtered.gapPeak(adding: input)
+                let answer = gated.gapPeak(adding: input, reaching: level)
+                if answer == .zero && exact != .zero {
+                    skipped += 1
+                    if exact.max() >= level { wrong += 1 }
+                } else if answer != exact {
+                    wrong += 1
+                }
+            }
+            #expect(wrong == 0, "\(signalName) at \(level): \(wrong) gaps answered differently")
+            if level == 1.2 && signalName == "demo song +12 dB" { #expect(skipped > 0, "quiet gaps are skipped") }
+        }
+        var filtered = TruePeakInterpolator(), gated = TruePeakInterpolator()
+        filtered.prepare(); gated.prepare()
+        defer { filtered.release(); gated.release() }
+        var exact = SIMD2<Float>.zero, running = SIMD2<Float>.zero
+        var offset = 0, block = 1
+        while offset < signal.left.count {
+            let count = min(block, signal.left.count - offset)
+            for index in offset..<(offset + count) {
+                exact = lanewiseMax(exact, filtered.gapPeak(adding: SIMD2(signal.left[index], signal.right[index])))
+            }
+            running = signal.left.withUnsafeBufferPointer { l in signal.right.withUnsafeBufferPointer { r in
+                gated.peak(left: l.baseAddress! + offset, right: r.baseAddress! + offset, count: count, above: running)
+            } }
+            offset += count; block = block * 3 % 1021 + 1
+        }
+        #expect(running == exact, "\(signalName): \(running) vs \(exact)")
+    }
+}
+
 private extension TruePeakInterpolator {
     mutating func peak(left: [Float], right: [Float], offset: Int, count: Int) -> SIMD2<Float> {
         left.withUnsafeBufferPointer { l in right.withUnsafeBufferPointer { r in

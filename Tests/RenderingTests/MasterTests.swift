@@ -164,9 +164,25 @@ extension MasterTests {
     /// The first pass's probe (every gain 1.5 dB higher, measured beside the master) gives the
     /// first correction the slope the limiter allows: the demo, powerful (about 1.2 LU short after
     /// the first pass, where a slope of 1 left 0.3 LU and needed a third pass), closes in two.
-    @Test func theProbeClosesTheLoopInTwoPasses() throws {
+    ///
+    /// The second pass only moves gains, which act after the front half: it reads the first pass's
+    /// front half back instead of running it, and the file is the same to the bit as when every
+    /// pass runs the whole chain. The cache leaves nothing in the output's folder.
+    @Test func theProbeClosesTheLoopInTwoPassesAndTheSecondReusesTheFrontHalf() throws {
         let result = try Self.master(.whole(.powerful, intensity: nil), to: "probe.wav")
         #expect(result.passes == 2, "\(result.passes) passes")
         #expect(abs(result.output.integratedLUFS - result.targetLUFS) <= OfflineMaster.toleranceLU)
+        #expect(result.frontHalfRuns == 1)
+
+        var job = OfflineMaster.Job(openSource: { DemoSongSource() }, inputName: "demo", outputPath: Self.folder + "/probe-uncached.wav",
+                                    emotions: .whole(.powerful, intensity: nil))
+        job.reusesFrontHalf = false
+        let uncached = try OfflineMaster().run(job)
+        #expect(uncached.frontHalfRuns == uncached.passes)
+        let cachedBytes = try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/probe.wav"))
+        let uncachedBytes = try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/probe-uncached.wav"))
+        #expect(cachedBytes == uncachedBytes, "the cache changes nothing in the master")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: Self.folder).filter { $0.hasPrefix(".loopmind-front") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
     }
 }
