@@ -50,24 +50,26 @@ final class FeatureTracker {
     // The spectrum: the last `spectrumSize` mono samples, windowed, at each frame end.
     private let spectrumSize: Int
     private let spectrumConfig: kiss_fftr_cfg
-    private let spectrumWindow: [Float]
     private let spectrumScale: Double
     /// For each band, (bin, weight) pairs: a bin's share of the band by overlap.
     private let bandBins: [[(bin: Int, weight: Float)]]
-    private var monoRing: [Float]
     private var ringPosition = 0
 
     // Onsets: spectral flux of log magnitudes on 1024-sample frames, hop 512.
     private let onsetSize = 1024, onsetHop = 512
     private let onsetConfig: kiss_fftr_cfg
-    private let onsetWindow: [Float]
-    private var onsetBuffer: [Float]
     private var onsetFilled = 0
-    private var previousLogMagnitudes: [Float]
     private var flux: [Float] = []
 
-    private var fftInput: [Float]
-    private var fftOutput: [kiss_fft_cpx]
+    // Working buffers, written per sample: plain memory (an array's uniqueness check on every
+    // store cost more than the arithmetic).
+    private let spectrumWindow: UnsafeMutablePointer<Float>
+    private let monoRing: UnsafeMutablePointer<Float>
+    private let onsetWindow: UnsafeMutablePointer<Float>
+    private let onsetBuffer: UnsafeMutablePointer<Float>
+    private let previousLogMagnitudes: UnsafeMutablePointer<Float>
+    private let fftInput: UnsafeMutablePointer<Float>
+    private let fftOutput: UnsafeMutablePointer<kiss_fft_cpx>
 
     // The frame being gathered.
     private var squares: Float = 0, peak: Float = 0, mid: Float = 0, side: Float = 0, frameFrames = 0
@@ -80,9 +82,12 @@ final class FeatureTracker {
         while Double(size) < 0.09 * sampleRate { size *= 2 }
         spectrumSize = size
         spectrumConfig = kiss_fftr_alloc(Int32(size), 0, nil, nil)
-        spectrumWindow = (0..<size).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(size))) }
-        spectrumScale = 1 / (Double(size) * spectrumWindow.reduce(0) { $0 + Double($1 * $1) })
-        monoRing = Array(repeating: 0, count: size)
+        let window = (0..<size).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(size))) }
+        spectrumWindow = .allocate(capacity: size)
+        spectrumWindow.initialize(from: window, count: size)
+        spectrumScale = 1 / (Double(size) * window.reduce(0) { $0 + Double($1 * $1) })
+        monoRing = .allocate(capacity: size)
+        monoRing.initialize(repeating: 0, count: size)
         let binWidth = sampleRate / Double(size), nyquist = sampleRate / 2
         bandBins = ThirdOctaveBands.edgesHz.map { edges in
             guard edges.lower < nyquist else { return [] }
@@ -98,16 +103,24 @@ final class FeatureTracker {
         }
         onsetConfig = kiss_fftr_alloc(Int32(onsetSize), 0, nil, nil)
         let onsetSize = self.onsetSize
-        onsetWindow = (0..<onsetSize).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(onsetSize))) }
-        onsetBuffer = Array(repeating: 0, count: onsetSize)
-        previousLogMagnitudes = Array(repeating: 0, count: onsetSize / 2 + 1)
-        fftInput = Array(repeating: 0, count: size)
-        fftOutput = Array(repeating: kiss_fft_cpx(), count: size / 2 + 1)
+        onsetWindow = .allocate(capacity: onsetSize)
+        onsetWindow.initialize(from: (0..<onsetSize).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(onsetSize))) },
+                               count: onsetSize)
+        onsetBuffer = .allocate(capacity: onsetSize)
+        onsetBuffer.initialize(repeating: 0, count: onsetSize)
+        previousLogMagnitudes = .allocate(capacity: onsetSize / 2 + 1)
+        previousLogMagnitudes.initialize(repeating: 0, count: onsetSize / 2 + 1)
+        fftInput = .allocate(capacity: size)
+        fftInput.initialize(repeating: 0, count: size)
+        fftOutput = .allocate(capacity: size / 2 + 1)
+        fftOutput.initialize(repeating: kiss_fft_cpx(), count: size / 2 + 1)
     }
 
     deinit {
         free(UnsafeMutableRawPointer(spectrumConfig))
         free(UnsafeMutableRawPointer(onsetConfig))
+        for buffer in [spectrumWindow, monoRing, onsetWindow, onsetBuffer, previousLogMagnitudes, fftInput] { buffer.deallocate() }
+        fftOutput.deallocate()
     }
 
     /// Feeds interleaved frames that all belong to the current 100 ms frame.
@@ -157,7 +170,7 @@ final class FeatureTracker {
             let ringIndex = (ringPosition + index) % spectrumSize
             fftInput[index] = monoRing[ringIndex] * spectrumWindow[index]
         }
-        kiss_fftr(spectrumConfig, fftInput, &fftOutput)
+        kiss_fftr(spectrumConfig, fftInput, fftOutput)
         for pairs in bandBins {
             var power = 0.0
             for (bin, weight) in pairs {
@@ -171,7 +184,7 @@ final class FeatureTracker {
 
     private func measureFlux() {
         for index in 0..<onsetSize { fftInput[index] = onsetBuffer[index] * onsetWindow[index] }
-        kiss_fftr(onsetConfig, fftInput, &fftOutput)
+        kiss_fftr(onsetConfig, fftInput, fftOutput)
         var total: Float = 0
         for bin in 1..<(onsetSize / 2) {
             let value = fftOutput[bin]
@@ -181,7 +194,7 @@ final class FeatureTracker {
             previousLogMagnitudes[bin] = magnitude
         }
         flux.append(total)
-        for index in 0..<(onsetSize - onsetHop) { onsetBuffer[index] = onsetBuffer[index + onsetHop] }
+        memmove(onsetBuffer, onsetBuffer + onsetHop, (onsetSize - onsetHop) * MemoryLayout<Float>.stride)
         onsetFilled = onsetSize - onsetHop
     }
 

@@ -73,15 +73,20 @@ public final class ToneMatchMeter {
             scratchMid = Array(repeating: 0, count: frames)
             scratchSide = Array(repeating: 0, count: frames)
         }
-        for frame in 0..<frames {
-            let left = interleaved[frame * channelCount]
-            let right = channelCount == 2 ? interleaved[frame * channelCount + 1] : left
-            scratchMid[frame] = (left + right) * 0.5
-            scratchSide[frame] = (left - right) * 0.5
-            blockPeak = max(blockPeak, abs(left), abs(right))
-            blockSquares += Double(left * left + right * right) * 0.5
-            blockFilled += 1
-            if blockFilled == blockFrames { closeBlock() }
+        // Through buffer pointers: an array's uniqueness check on every store cost more than the sums.
+        scratchMid.withUnsafeMutableBufferPointer { midOut in
+            scratchSide.withUnsafeMutableBufferPointer { sideOut in
+                for frame in 0..<frames {
+                    let left = interleaved[frame * channelCount]
+                    let right = channelCount == 2 ? interleaved[frame * channelCount + 1] : left
+                    midOut[frame] = (left + right) * 0.5
+                    sideOut[frame] = (left - right) * 0.5
+                    blockPeak = max(blockPeak, abs(left), abs(right))
+                    blockSquares += Double(left * left + right * right) * 0.5
+                    blockFilled += 1
+                    if blockFilled == blockFrames { closeBlock() }
+                }
+            }
         }
         scratchMid.withUnsafeBufferPointer { mid.add(UnsafeBufferPointer(rebasing: $0[0..<frames])) }
         if channelCount == 2 {
