@@ -8,8 +8,9 @@ import MasteringDSP
 ///
 /// The file is unlinked as soon as it is made: a crash leaves nothing behind, and its space
 /// returns when the cache goes. Its pages sit in the page cache, not in the process's memory
-/// (a 10-minute stereo file makes about 210 MB of it). A failed write (a full disk) drops the
-/// cache and the next pass runs the front half again: the cache saves time, never changes output.
+/// (a 10-minute stereo file makes about 210 MB of it). No recording is made when the disk is
+/// short of room, and a failed write drops it: the next pass runs the front half again. The
+/// cache saves time; it never changes the output.
 final class FrontHalfCache {
     /// What a front half's output depends on besides the input: each section's start and the
     /// settings its stages read, the crossfade length, and the match curve.
@@ -62,12 +63,17 @@ final class FrontHalfCache {
 
     // MARK: Recording
 
-    func beginRecording(_ automation: ChainAutomation) {
+    /// Starts a recording of about `expectedFrames` frames (when known). It is not made when the
+    /// disk has less than three times its size free: the output, on the same disk, comes first.
+    func beginRecording(_ automation: ChainAutomation, expectedFrames: Int?) {
         recorded = nil
-        recording = Key(automation)
         blockFrames.removeAll(keepingCapacity: true)
         writeOffset = 0
         _ = ftruncate(descriptor, 0)
+        var disk = statvfs()
+        let needed = UInt64(max(0, expectedFrames ?? 0)) * 2 * UInt64(MemoryLayout<Float>.stride) * 3
+        let roomy = fstatvfs(descriptor, &disk) == 0 && UInt64(disk.f_bavail) * UInt64(disk.f_frsize) >= needed
+        recording = roomy ? Key(automation) : nil
     }
 
     /// Appends one block of the front half's output. Does nothing once a write has failed.

@@ -357,7 +357,7 @@ public struct OfflineMaster {
                 progress?(passFraction.start + passFraction.span * min(1, Double(replayed) / Double(max(1, recorded))))
             }
         } else {
-            cache?.beginRecording(automation)
+            cache?.beginRecording(automation, expectedFrames: total)
             var front = automated()
             let interleaved = UnsafeMutableBufferPointer<Float>.allocate(capacity: frames * channels)
             defer { interleaved.deallocate() }

@@ -36,7 +36,7 @@ struct FrontHalfCacheTests {
         #expect(!cache.holds(automation))
         let sizes = [4096, 1, 777, 4096, 13]
         var recorded: [[Float]] = []
-        cache.beginRecording(automation)
+        cache.beginRecording(automation, expectedFrames: sizes.reduce(0, +))
         for (index, size) in sizes.enumerated() {
             let block = (0..<(2 * size)).map { Float(index) + Float($0) / 8192 - 0.3 }
             recorded.append(block)
@@ -61,8 +61,14 @@ struct FrontHalfCacheTests {
             }
             #expect(end == 0)
         }
-        cache.beginRecording(Self.automation { settings, _ in settings[.tilt] = 1 })
+        cache.beginRecording(Self.automation { settings, _ in settings[.tilt] = 1 }, expectedFrames: 10)
         #expect(!cache.holds(automation), "a new recording drops the old one")
+        // More than the disk could hold three times over: no recording is made.
+        let huge = Self.automation { settings, _ in settings[.tilt] = 2 }
+        cache.beginRecording(huge, expectedFrames: Int.max / 64)
+        [Float](repeating: 0.5, count: 8).withUnsafeBufferPointer { cache.record(left: $0.baseAddress!, right: $0.baseAddress! + 4, count: 4) }
+        cache.endRecording()
+        #expect(!cache.holds(huge) && cache.recordedFrames == 0)
     }
 
     /// Nowhere to put it: no cache, and the master runs the front half in every pass instead.
