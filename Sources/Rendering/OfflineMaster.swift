@@ -343,14 +343,14 @@ public struct OfflineMaster {
         }
 
         // This thread: read, deinterleave, the chain's front half (or its recording, read back).
-        let replaying = cache?.holds(automation) ?? false
-        if replaying {
-            cache!.beginReplay()
+        let recording = cache.flatMap { $0.holds(automation) ? $0 : nil }
+        if let recording {
+            recording.beginReplay()
             var replayed = 0
-            let recorded = cache!.recordedFrames
+            let recorded = recording.recordedFrames
             while true {
                 let planar = try middle.nextBuffer()
-                let count = try cache!.replay(left: planar, right: planar + frames)
+                let count = try recording.replay(left: planar, right: planar + frames)
                 if count == 0 { break }
                 middle.publish(count: count)
                 replayed += count
@@ -391,8 +391,8 @@ public struct OfflineMaster {
         let ends: [Swift.Result<Void, any Error>] = [Swift.Result { try middle.finish() }, Swift.Result { try output.finish() },
                                                      Swift.Result { if let probe { try probe.measuring.finish() } }]
         for end in ends { try end.get() }
-        if !replaying { cache?.endRecording() }
-        return (loudness, back.meanLimitingDB, back.fastestGainSlew, toneMeter?.finish(), probe?.meter, replaying)
+        if recording == nil { cache?.endRecording() }
+        return (loudness, back.meanLimitingDB, back.fastestGainSlew, toneMeter?.finish(), probe?.meter, recording != nil)
     }
 
     /// Where a pass sits on the progress bar: the loop usually takes two passes (10–50 %, 50–90 %);
