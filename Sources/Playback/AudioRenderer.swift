@@ -14,7 +14,7 @@ final class AutomationBox {
 /// and comes back through the retired queue to be freed by the control side.
 enum EngineCommand: BitwiseCopyable {
     case play
-    /// Play, then pause by itself after this many frames (`play --seconds`: exactly that much is
+    /// Play, then pause by itself after this many frames, at least 1 (`play --seconds`: exactly that much is
     /// heard, not that much plus whatever the output had buffered when the control side noticed).
     case playFor(frames: Int)
     case pause
@@ -221,8 +221,8 @@ final class AudioRenderer: @unchecked Sendable {
                 playing = true
                 framesLeftToPlay = .max
             case .playFor(let frames):
-                playing = frames > 0
-                framesLeftToPlay = frames > 0 ? frames : .max
+                playing = true
+                framesLeftToPlay = frames
             case .pause:
                 playing = false
                 framesLeftToPlay = .max

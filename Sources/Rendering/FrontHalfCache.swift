@@ -118,20 +118,19 @@ final class FrontHalfCache {
     }
 
     private static func writeAll(_ descriptor: Int32, _ base: UnsafeRawPointer, _ length: Int, at offset: off_t) -> Bool {
-        var done = 0
-        while done < length {
-            let result = pwrite(descriptor, base + done, length - done, offset + off_t(done))
-            if result < 0 && errno == EINTR { continue }
-            guard result > 0 else { return false }
-            done += result
-        }
-        return true
+        transferAll(length) { done in pwrite(descriptor, base + done, length - done, offset + off_t(done)) }
     }
 
     private static func readAll(_ descriptor: Int32, into base: UnsafeMutableRawPointer, _ length: Int, at offset: off_t) -> Bool {
+        transferAll(length) { done in pread(descriptor, base + done, length - done, offset + off_t(done)) }
+    }
+
+    /// Repeats `transfer` (given the bytes done so far) until `length` bytes are done, through
+    /// short counts and interruptions; false on an error or an early end of file.
+    private static func transferAll(_ length: Int, _ transfer: (Int) -> Int) -> Bool {
         var done = 0
         while done < length {
-            let result = pread(descriptor, base + done, length - done, offset + off_t(done))
+            let result = transfer(done)
             if result < 0 && errno == EINTR { continue }
             guard result > 0 else { return false }
             done += result

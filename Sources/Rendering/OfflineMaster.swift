@@ -343,14 +343,14 @@ public struct OfflineMaster {
         }
 
         // This thread: read, deinterleave, the chain's front half (or its recording, read back).
-        let recording = cache.flatMap { $0.holds(automation) ? $0 : nil }
-        if let recording {
-            recording.beginReplay()
+        let replaying = cache.flatMap { $0.holds(automation) ? $0 : nil }
+        if let replaying {
+            replaying.beginReplay()
             var replayed = 0
-            let recorded = recording.recordedFrames
+            let recorded = replaying.recordedFrames
             while true {
                 let planar = try middle.nextBuffer()
-                let count = try recording.replay(left: planar, right: planar + frames)
+                let count = try replaying.replay(left: planar, right: planar + frames)
                 if count == 0 { break }
                 middle.publish(count: count)
                 replayed += count
@@ -391,8 +391,8 @@ public struct OfflineMaster {
         let ends: [Swift.Result<Void, any Error>] = [Swift.Result { try middle.finish() }, Swift.Result { try output.finish() },
                                                      Swift.Result { if let probe { try probe.measuring.finish() } }]
         for end in ends { try end.get() }
-        if recording == nil { cache?.endRecording() }
-        return (loudness, back.meanLimitingDB, back.fastestGainSlew, toneMeter?.finish(), probe?.meter, recording != nil)
+        if replaying == nil { cache?.endRecording() }
+        return (loudness, back.meanLimitingDB, back.fastestGainSlew, toneMeter?.finish(), probe?.meter, replaying != nil)
     }
 
     /// Where a pass sits on the progress bar: the loop usually takes two passes (10–50 %, 50–90 %);
