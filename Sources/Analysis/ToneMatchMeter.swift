@@ -29,6 +29,31 @@ public struct ToneMatchMeasurement: Sendable, Equatable {
         return copy
     }
 
+    /// Parts heard one after the other as one measurement, each `gainDB` louder than it was
+    /// measured: band powers averaged by length. A loudness loop that is about to move each
+    /// section's level sees, before it moves them, the long-term tone it will get.
+    /// Crest: the first part's (a level change leaves a crest factor as it is).
+    public static func combining(_ parts: [(measurement: ToneMatchMeasurement, frames: Int, gainDB: Double)]) -> ToneMatchMeasurement {
+        precondition(!parts.isEmpty, "at least one part")
+        let total = Double(max(1, parts.map(\.frames).reduce(0, +)))
+        func combined(_ levels: (ToneMatchMeasurement) -> [Double?]) -> [Double?] {
+            levels(parts[0].measurement).indices.map { band in
+                var power = 0.0, measured = false
+                for part in parts where part.frames > 0 {
+                    guard let level = levels(part.measurement)[band] else { continue }
+                    measured = true
+                    power += pow(10, (level + part.gainDB) / 10) * Double(part.frames) / total
+                }
+                return measured ? Decibels.fromPower(power) : nil
+            }
+        }
+        let mid = combined(\.midDB), side = combined(\.sideDB)
+        func totalPower(_ levels: [Double?]) -> Double { levels.compactMap { $0 }.map { pow(10, $0 / 10) }.reduce(0, +) }
+        let midTotal = totalPower(mid), sideTotal = totalPower(side)
+        return ToneMatchMeasurement(midDB: mid, sideDB: side, blockCrestDB: parts[0].measurement.blockCrestDB,
+                                    sideToMidDB: midTotal > 0 && sideTotal > 0 ? 10 * log10(sideTotal / midTotal) : -.infinity)
+    }
+
     /// The 1/3-octave tone of both channels together (mean of the left and right powers, which
     /// is mid power plus side power), dB, per band.
     public var stereoDB: [Double?] {
@@ -43,8 +68,11 @@ public struct ToneMatchMeasurement: Sendable, Equatable {
 /// analysers (mid and side) and a 100 ms block crest meter.
 public final class ToneMatchMeter {
     public let channelCount: Int
-    private let mid: SpectrumAnalyzer
-    private let side: SpectrumAnalyzer
+    /// Mid and side spectra of each segment (one, unless segment starts were given).
+    private var segments: [(mid: SpectrumAnalyzer, side: SpectrumAnalyzer, frames: Int)] = []
+    /// Where the segments after the first begin, frames from the start, ascending.
+    private let segmentStarts: [Int]
+    private var framesSeen = 0
     private let sampleRate: Double
     private var scratchMid: [Float]
     private var scratchSide: [Float]
@@ -57,17 +85,39 @@ public final class ToneMatchMeter {
     /// Blocks quieter than this (RMS, dBFS) are not counted in the crest: silence has none.
     private static let silenceDB = -70.0
 
-    public init(sampleRate: Double, channelCount: Int) {
+    /// `segmentStarts`: frames where a new segment begins (the sections of a master), each then
+    /// measured on its own as well (`finishSegments`), so the whole can be seen with each part at
+    /// another level (`ToneMatchMeasurement.combining`).
+    public init(sampleRate: Double, channelCount: Int, segmentStarts: [Int] = []) {
         precondition(channelCount == 1 || channelCount == 2, "mono or stereo")
         self.sampleRate = sampleRate
         self.channelCount = channelCount
-        mid = SpectrumAnalyzer(sampleRate: sampleRate, channelCount: 1)
-        side = SpectrumAnalyzer(sampleRate: sampleRate, channelCount: 1)
+        self.segmentStarts = segmentStarts.filter { $0 > 0 }.sorted()
         scratchMid = []; scratchSide = []
         blockFrames = max(1, Int(0.1 * sampleRate))
+        startSegment()
+    }
+
+    private func startSegment() {
+        segments.append((SpectrumAnalyzer(sampleRate: sampleRate, channelCount: 1),
+                         SpectrumAnalyzer(sampleRate: sampleRate, channelCount: 1), 0))
     }
 
     public func add(_ interleaved: UnsafeBufferPointer<Float>) {
+        let frames = interleaved.count / channelCount
+        var done = 0
+        while done < frames {
+            // Up to the next segment start, if it falls inside this block.
+            let boundary = segments.count <= segmentStarts.count ? segmentStarts[segments.count - 1] : Int.max
+            if framesSeen == boundary { startSegment(); continue }
+            let take = min(frames - done, boundary - framesSeen)
+            addToSegment(UnsafeBufferPointer(rebasing: interleaved[done * channelCount..<(done + take) * channelCount]))
+            done += take
+            framesSeen += take
+        }
+    }
+
+    private func addToSegment(_ interleaved: UnsafeBufferPointer<Float>) {
         let frames = interleaved.count / channelCount
         if scratchMid.count < frames {
             scratchMid = Array(repeating: 0, count: frames)
@@ -88,9 +138,11 @@ public final class ToneMatchMeter {
                 }
             }
         }
-        scratchMid.withUnsafeBufferPointer { mid.add(UnsafeBufferPointer(rebasing: $0[0..<frames])) }
+        let segment = segments.count - 1
+        segments[segment].frames += frames
+        scratchMid.withUnsafeBufferPointer { segments[segment].mid.add(UnsafeBufferPointer(rebasing: $0[0..<frames])) }
         if channelCount == 2 {
-            scratchSide.withUnsafeBufferPointer { side.add(UnsafeBufferPointer(rebasing: $0[0..<frames])) }
+            scratchSide.withUnsafeBufferPointer { segments[segment].side.add(UnsafeBufferPointer(rebasing: $0[0..<frames])) }
         }
     }
 
@@ -106,12 +158,23 @@ public final class ToneMatchMeter {
     /// Mean square per bin of both channels together (the mean of the left and right powers,
     /// which is mid power plus side power): what `SpectrumAnalyzer` gives for the same input.
     public func meanSquarePerBin() -> [Double] {
-        let midPowers = mid.meanSquarePerBin()
+        let midPowers = Self.framesWeighted(segments.map { ($0.mid.meanSquarePerBin(), $0.frames) })
         guard channelCount == 2 else { return midPowers }
-        return zip(midPowers, side.meanSquarePerBin()).map(+)
+        return zip(midPowers, Self.framesWeighted(segments.map { ($0.side.meanSquarePerBin(), $0.frames) })).map(+)
     }
 
-    public var binWidthHz: Double { mid.binWidthHz }
+    /// The mean of per-segment means, each weighted by its frames (the one segment's as it is).
+    private static func framesWeighted(_ parts: [(perBin: [Double], frames: Int)]) -> [Double] {
+        guard parts.count > 1 else { return parts.first?.perBin ?? [] }
+        let total = Double(max(1, parts.map(\.frames).reduce(0, +)))
+        var sum = Array(repeating: 0.0, count: parts[0].perBin.count)
+        for part in parts where part.frames > 0 {
+            for bin in sum.indices { sum[bin] += part.perBin[bin] * Double(part.frames) / total }
+        }
+        return sum
+    }
+
+    public var binWidthHz: Double { segments[0].mid.binWidthHz }
 
     /// The 1/3-octave tone curve of both channels together, as `SpectrumAnalyzer.toneCurve`.
     public func toneCurve() -> [ToneBand] {
@@ -122,11 +185,28 @@ public final class ToneMatchMeter {
         SpectrumAnalyzer.spectralCentroidHz(perBin: meanSquarePerBin(), binWidthHz: binWidthHz)
     }
 
+    /// The whole recording's measurement.
     public func finish() -> ToneMatchMeasurement {
         if blockFilled > blockFrames / 2 { closeBlock() }
-        let midPowers = ThirdOctaveBands.bandPowers(perBin: mid.meanSquarePerBin(), binWidthHz: mid.binWidthHz, sampleRate: sampleRate)
-        let sidePowers = channelCount == 2
-            ? ThirdOctaveBands.bandPowers(perBin: side.meanSquarePerBin(), binWidthHz: side.binWidthHz, sampleRate: sampleRate) : []
+        let parts = segments.filter { $0.frames > 0 }
+        let midPowers = Self.framesWeighted(parts.map { ($0.mid.meanSquarePerBin(), $0.frames) })
+        let sidePowers = channelCount == 2 ? Self.framesWeighted(parts.map { ($0.side.meanSquarePerBin(), $0.frames) }) : []
+        return measurement(midPerBin: midPowers, sidePerBin: sidePowers)
+    }
+
+    /// Each segment's measurement (crest: the whole's) with its length in frames, in order.
+    public func finishSegments() -> [(measurement: ToneMatchMeasurement, frames: Int)] {
+        if blockFilled > blockFrames / 2 { closeBlock() }
+        return segments.map { segment in
+            (measurement(midPerBin: segment.mid.meanSquarePerBin(),
+                         sidePerBin: channelCount == 2 ? segment.side.meanSquarePerBin() : []), segment.frames)
+        }
+    }
+
+    private func measurement(midPerBin: [Double], sidePerBin: [Double]) -> ToneMatchMeasurement {
+        let binWidth = segments[0].mid.binWidthHz
+        let midPowers = ThirdOctaveBands.bandPowers(perBin: midPerBin, binWidthHz: binWidth, sampleRate: sampleRate)
+        let sidePowers = sidePerBin.isEmpty ? [] : ThirdOctaveBands.bandPowers(perBin: sidePerBin, binWidthHz: binWidth, sampleRate: sampleRate)
         let count = ThirdOctaveBands.count
         let midDB: [Double?] = (0..<count).map { $0 < midPowers.count ? Decibels.fromPower(midPowers[$0]) : nil }
         let sideDB: [Double?] = (0..<count).map { $0 < sidePowers.count ? Decibels.fromPower(sidePowers[$0]) : nil }

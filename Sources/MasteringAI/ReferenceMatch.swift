@@ -11,7 +11,11 @@ import MasteringDSP
 /// about two thirds of an octave so the match follows the balance of the reference, not its notes. The
 /// matching EQ's bells are fitted to that correction; each pass measures what came out (the
 /// compressor, exciter and limiter bend the prediction) and refits to what is still missing,
-/// until the mean band error is under `settledDB` (or `maximumIterations`). Working on
+/// until the mean band error is under `settledDB` (or `maximumIterations`). The refit works from
+/// the tone the next pass will have (`measured(_:loudness:expected:…)`): the loudness loop moves
+/// each section by its own error, and a section's share of the long-term tone moves with it.
+/// Each correction is centred (its mean over the central bands removed): level is the loudness
+/// loop's, and a level part left in would drift the bells into their limits. Working on
 /// mid and side separately matches width band by band; a mono input has no side to shape.
 ///
 /// Dynamics move once, after the first pass: if the master has more short-term crest than the
@@ -49,11 +53,11 @@ public struct ReferenceMatch: Sendable {
     /// off its gains, so a refit does not throw the loudness loop off its target).
     public private(set) var refitLoudnessChangeDB = 0.0
 
-    public static let settledDB = 0.3
+    public static let settledDB = 0.15
     /// Passes of the [¼ ½ ¼] smoothing kernel over the 1/3-octave bands (one: about 2/3 octave wide).
     static let smoothingPasses = 1
     /// Passes measured at most (each may refit the bells but the last).
-    public static let maximumIterations = 3
+    public static let maximumIterations = 4
     /// Bands whose level under the loudness is lower than this hold no content worth shaping.
     static let contentFloorDB = -80.0
     /// Side quieter than the mid by more than this, in a band, is left alone (no noise boosted).
@@ -103,9 +107,16 @@ public struct ReferenceMatch: Sendable {
     /// Takes one pass's measurement of the output: refits the bells to what is still missing
     /// and, after the first pass, decides the dynamics (returns a compressor threshold change for
     /// the plan to apply, 0 if none).
-    public mutating func measured(_ tone: ToneMatchMeasurement, loudness: Double, sampleRate: Double, compressorThresholdDB: Double) -> Double {
+    ///
+    /// `expected`: the tone (and loudness) the next pass will have before any refit, when the
+    /// loudness loop is about to move sections by different amounts (a section's share of the
+    /// long-term tone moves with its level); the refit works from it. Without it, from `tone`.
+    public mutating func measured(_ tone: ToneMatchMeasurement, loudness: Double,
+                                  expected: (tone: ToneMatchMeasurement, loudness: Double)? = nil,
+                                  sampleRate: Double, compressorThresholdDB: Double) -> Double {
         guard amount > 0, loudness.isFinite, !isSettled else { refitLoudnessChangeDB = 0; return 0 }
-        let own = tone.relative(toLoudness: loudness)
+        let seen = expected.flatMap { $0.loudness.isFinite ? $0 : nil } ?? (tone: tone, loudness: loudness)
+        let own = seen.tone.relative(toLoudness: seen.loudness)
         iterations += 1
         distanceDB = SpectralDistance.meanBandDifferenceDB(tone, loudness: loudness, to: target)
         crestDB = tone.blockCrestDB
@@ -115,7 +126,7 @@ public struct ReferenceMatch: Sendable {
             if aimMid.isEmpty {     // no prediction (started without the input's tone): aim from this pass
                 hasSide = own.sideDB.contains { $0 != nil } && tone.sideToMidDB > -60
                 setAims(own)
-                refit(sampleRate: sampleRate, measured: tone)
+                refit(sampleRate: sampleRate, measured: seen.tone)
                 return change
             }
         }
@@ -125,9 +136,10 @@ public struct ReferenceMatch: Sendable {
         let errors = (residualMid + residualSide).compactMap { $0 }.map(abs)
         residualDB = errors.isEmpty ? 0 : errors.reduce(0, +) / Double(errors.count)
         if residualDB > Self.settledDB && iterations < Self.maximumIterations {
-            wantedMid = zip(wantedMid, residualMid).map { wanted, residual in wanted.map { $0 + (residual ?? 0) } }
-            wantedSide = zip(wantedSide, residualSide).map { wanted, residual in wanted.map { $0 + (residual ?? 0) } }
-            refit(sampleRate: sampleRate, measured: tone)
+            (wantedMid, wantedSide) = Self.centred(
+                mid: zip(wantedMid, residualMid).map { wanted, residual in wanted.map { $0 + (residual ?? 0) } },
+                side: zip(wantedSide, residualSide).map { wanted, residual in wanted.map { $0 + (residual ?? 0) } })
+            refit(sampleRate: sampleRate, measured: seen.tone)
         } else {
             refitLoudnessChangeDB = 0
             // Settled when this pass was made with nothing changed since.
@@ -153,17 +165,21 @@ public struct ReferenceMatch: Sendable {
             }
         }
         // Smoothed, then one offset off both (the loudness loop sets the level, not the bells).
-        var mid = Self.smoothed(midDifference).map { $0.map { $0 * amount } }
-        var side = Self.smoothed(sideDifference).map { $0.map { $0 * amount } }
-        let central = mid.indices.filter { ThirdOctaveBands.nominalCentresHz[$0] >= 31.5 && ThirdOctaveBands.nominalCentresHz[$0] <= 16000 }
-            .compactMap { mid[$0] }
-        let offset = central.isEmpty ? 0 : central.reduce(0, +) / Double(central.count)
-        mid = mid.map { $0.map { $0 - offset } }
-        side = side.map { $0.map { $0 - offset } }
+        let (mid, side) = Self.centred(mid: Self.smoothed(midDifference).map { $0.map { $0 * amount } },
+                                       side: Self.smoothed(sideDifference).map { $0.map { $0 * amount } })
         aimMid = zip(own.midDB, mid).map { now, change in change.flatMap { c in now.map { $0 + c } } }
         aimSide = zip(own.sideDB, side).map { now, change in change.flatMap { c in now.map { $0 + c } } }
         wantedMid = mid
         wantedSide = side
+    }
+
+    /// `mid` and `side` less the mean of the mid's central bands (31.5 Hz–16 kHz): a change of
+    /// the whole level is the loudness loop's, and left in the bells it would drift them into their limits.
+    static func centred(mid: [Double?], side: [Double?]) -> (mid: [Double?], side: [Double?]) {
+        let central = mid.indices.filter { ThirdOctaveBands.nominalCentresHz[$0] >= 31.5 && ThirdOctaveBands.nominalCentresHz[$0] <= 16000 }
+            .compactMap { mid[$0] }
+        let offset = central.isEmpty ? 0 : central.reduce(0, +) / Double(central.count)
+        return (mid.map { $0.map { $0 - offset } }, side.map { $0.map { $0 - offset } })
     }
 
     /// Compression toward the reference's density (the plan applies it to every section).

@@ -1,24 +1,32 @@
 import Glibc
 
-/// The gains of the matching EQ: one bell per half octave, on the mid and on the side signal.
+/// The gains of the matching EQ: one bell per half octave and a shelf for the top, on the mid and
+/// on the side signal.
 ///
 /// Reference mastering shapes the track's long-term tone toward a reference's. Working on
 /// mid and side separately matches the tone and, band by band, the stereo width (how much
 /// side there is next to the mid). Bells half an octave apart and half an octave wide can
 /// follow any curve that is smooth at that scale and nothing finer: the match must not chase
-/// single notes. Stored inline (no heap): it travels with the chain's automation.
+/// single notes. A bell's response returns to 0 dB at Nyquist (the bilinear transform), so the
+/// top 1/3-octave band (20 kHz at 44.1 kHz) is out of the bells' reach: the last band is a high
+/// shelf at 16 kHz, whose gain holds up to Nyquist. Stored inline (no heap): it travels with the
+/// chain's automation.
 public struct MatchCurve: Sendable, Equatable {
-    /// Bell centres, Hz: 25 Hz · 2^(k/2), k = 0…19 (25 Hz … 18.1 kHz).
-    public static let centresHz: [Double] = (0..<bandCount).map { 25 * pow(2, Double($0) / 2) }
-    public static let bandCount = 20
+    /// Band centres, Hz: the bells at 25 Hz · 2^(k/2), k = 0…19 (25 Hz … 18.1 kHz), then the shelf's corner.
+    public static let centresHz: [Double] = (0..<bellCount).map { 25 * pow(2, Double($0) / 2) } + [topShelfHz]
+    public static let bellCount = 20
+    public static let bandCount = bellCount + 1
+    /// The top band: a high shelf (slope 1) with its midpoint here.
+    public static let topShelfHz = 16_000.0
+    public static func isShelf(band: Int) -> Bool { band == bellCount }
     /// Half an octave wide: Q = √2^½ / (2^½ − 1).
     public static let q = pow(2, 0.25) / (pow(2, 0.5) - 1)
     /// The most any bell boosts or cuts, dB (the fitted curve is clamped to this first).
     public static let maximumBoostDB = 9.0
-    public static let maximumCutDB = 12.0
+    public static let maximumCutDB = 24.0
 
-    public var mid: InlineArray<20, Double>
-    public var side: InlineArray<20, Double>
+    public var mid: InlineArray<21, Double>
+    public var side: InlineArray<21, Double>
 
     /// Flat: the EQ does nothing (and costs nothing).
     public init() {
@@ -36,8 +44,15 @@ public struct MatchCurve: Sendable, Equatable {
         return true
     }
 
-    /// Whether bell `band` can run at `sampleRate` (its centre well below Nyquist).
+    /// Whether band `band` can run at `sampleRate` (its centre well below Nyquist).
     public static func isUsable(band: Int, sampleRate: Double) -> Bool { centresHz[band] < 0.45 * sampleRate }
+
+    /// Band `band`'s filter at `gainDB`.
+    public static func coefficients(band: Int, sampleRate: Double, gainDB: Double) -> BiquadCoefficients {
+        isShelf(band: band)
+            ? .highShelf(sampleRate: sampleRate, frequency: centresHz[band], gainDB: gainDB)
+            : .peaking(sampleRate: sampleRate, frequency: centresHz[band], q: q, gainDB: gainDB)
+    }
 
     /// The bells' summed response at `frequency`, dB (`side`: the side signal's).
     public func magnitudeDB(atFrequency frequency: Double, sampleRate: Double, side onSide: Bool = false) -> Double {
@@ -45,8 +60,8 @@ public struct MatchCurve: Sendable, Equatable {
         for band in 0..<Self.bandCount where Self.isUsable(band: band, sampleRate: sampleRate) {
             let gain = onSide ? side[band] : mid[band]
             guard gain != 0 else { continue }
-            let bell = BiquadCoefficients.peaking(sampleRate: sampleRate, frequency: Self.centresHz[band], q: Self.q, gainDB: gain)
-            total += 20 * log10(bell.magnitude(atFrequency: frequency, sampleRate: sampleRate))
+            let filter = Self.coefficients(band: band, sampleRate: sampleRate, gainDB: gain)
+            total += 20 * log10(filter.magnitude(atFrequency: frequency, sampleRate: sampleRate))
         }
         return total
     }
@@ -63,18 +78,18 @@ public struct MatchCurve: Sendable, Equatable {
         // Shape of each bell at each point, per dB of gain (nearly linear in dB for bells).
         let unit = 6.0
         let shapes: [[Double]] = usable.map { band in
-            let bell = BiquadCoefficients.peaking(sampleRate: sampleRate, frequency: centresHz[band], q: q, gainDB: unit)
-            return points.map { 20 * log10(bell.magnitude(atFrequency: $0.hz, sampleRate: sampleRate)) / unit }
+            let filter = coefficients(band: band, sampleRate: sampleRate, gainDB: unit)
+            return points.map { 20 * log10(filter.magnitude(atFrequency: $0.hz, sampleRate: sampleRate)) / unit }
         }
         var gains = Array(repeating: 0.0, count: usable.count)
-        let ridge = 0.02, smoothness = 0.4
+        let ridge = 0.02, smoothness = 0.1
         for _ in 0..<6 {
             // Residual of the real response with the current gains.
             let residual: [Double] = points.indices.map { point in
                 var response = 0.0
                 for (slot, band) in usable.enumerated() where gains[slot] != 0 {
-                    let bell = BiquadCoefficients.peaking(sampleRate: sampleRate, frequency: centresHz[band], q: q, gainDB: gains[slot])
-                    response += 20 * log10(bell.magnitude(atFrequency: points[point].hz, sampleRate: sampleRate))
+                    let filter = coefficients(band: band, sampleRate: sampleRate, gainDB: gains[slot])
+                    response += 20 * log10(filter.magnitude(atFrequency: points[point].hz, sampleRate: sampleRate))
                 }
                 return points[point].db - response
             }
@@ -90,7 +105,9 @@ public struct MatchCurve: Sendable, Equatable {
                 var rhs = 0.0
                 for point in points.indices { rhs += shapes[row][point] * residual[point] }
                 // The neighbour penalty μ·Σ(g_k − g_k+1)², on the gains after the step.
-                for neighbour in [row - 1, row + 1] where neighbour >= 0 && neighbour < n {
+                // (The shelf is no bell's neighbour: it shapes the top edge on its own.)
+                for neighbour in [row - 1, row + 1] where neighbour >= 0 && neighbour < n
+                    && !isShelf(band: usable[row]) && !isShelf(band: usable[neighbour]) {
                     matrix[row][row] += smoothness
                     matrix[row][neighbour] -= smoothness
                     rhs -= smoothness * (gains[row] - gains[neighbour])
@@ -139,7 +156,7 @@ public struct MatchCurve: Sendable, Equatable {
 /// every 32 frames while it glides), so choosing a reference live does not click.
 /// Real-time safe: no allocation after `prepare`.
 public struct MatchEQ {
-    private var bells = InlineArray<20, StereoBiquad>(repeating: StereoBiquad())
+    private var bells = InlineArray<21, StereoBiquad>(repeating: StereoBiquad())
     private var from = MatchCurve(), to = MatchCurve()
     private var current = MatchCurve()
     private var rampFrames = 2205, rampPosition = 0
@@ -180,10 +197,9 @@ public struct MatchEQ {
     private mutating func updateCoefficients() {
         for band in 0..<MatchCurve.bandCount {
             guard MatchCurve.isUsable(band: band, sampleRate: sampleRate) else { continue }
-            let centre = MatchCurve.centresHz[band]
             bells[band].setCoefficients(       // mid in lane 0, side in lane 1
-                .peaking(sampleRate: sampleRate, frequency: centre, q: MatchCurve.q, gainDB: current.mid[band]),
-                .peaking(sampleRate: sampleRate, frequency: centre, q: MatchCurve.q, gainDB: current.side[band]))
+                MatchCurve.coefficients(band: band, sampleRate: sampleRate, gainDB: current.mid[band]),
+                MatchCurve.coefficients(band: band, sampleRate: sampleRate, gainDB: current.side[band]))
         }
     }
 

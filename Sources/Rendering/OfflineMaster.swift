@@ -239,8 +239,9 @@ public struct OfflineMaster {
             pass += 1
             let writer = try makeWriter()
             let automation = master.automation(ceilingDBTP: ceiling, transitionSeconds: job.transitionSeconds)
+            let sectionStarts = master.plan.sections.map { Int(($0.span.lowerBound * master.input.sampleRate).rounded()) }
             let rendered = try render(job, automation: automation, ditherBits: ditherBits, writer: writer, cache: cache,
-                                      measureTone: master.reference.map { !$0.isSettled } ?? false,
+                                      measureTone: master.reference.map { !$0.isSettled } ?? false, toneSegmentStarts: sectionStarts,
                                       probeOffsetDB: pass == 1 ? Self.probeOffsetDB : nil,
                                       passFraction: Self.progressSpan(ofPass: pass))
             if !rendered.replayed { frontHalfRuns += 1 }
@@ -257,7 +258,11 @@ public struct OfflineMaster {
             var toneSettled = true
             if var match = master.reference, let tone = rendered.tone {
                 let settledBefore = match.isSettled
-                let thresholdChange = match.measured(tone, loudness: reached, sampleRate: master.input.sampleRate,
+                // The correction below moves each section by its error: the refit aims at the tone that will give.
+                let expected = rendered.toneSections.count == sectionErrors.count
+                    ? master.plan.expectedTone(rendered.toneSections, reached: reached, sectionLoudness: sectionLoudness, sectionErrors: sectionErrors)
+                    : nil
+                let thresholdChange = match.measured(tone, loudness: reached, expected: expected, sampleRate: master.input.sampleRate,
                                                      compressorThresholdDB: master.plan.sections[0].decision.settings[.compThreshold])
                 if thresholdChange != 0 { master.plan.shiftCompressorThreshold(by: thresholdChange) }
                 // The new bells change the loudness: the gains take it off before the next pass.
@@ -295,9 +300,9 @@ public struct OfflineMaster {
     /// output with every loudness gain raised by that much, measured and not written: the loop
     /// learns from one pass how each section's loudness follows its gain (the limiter bends it).
     private func render(_ job: Job, automation: ChainAutomation, ditherBits: Int, writer: SoundFileWriter?, cache: FrontHalfCache?,
-                        measureTone: Bool, probeOffsetDB: Double? = nil, passFraction: (start: Double, span: Double))
+                        measureTone: Bool, toneSegmentStarts: [Int], probeOffsetDB: Double? = nil, passFraction: (start: Double, span: Double))
         throws -> (loudness: LoudnessTimeline, meanLimitingDB: Double, fastestGainSlew: Double, tone: ToneMatchMeasurement?,
-                   probe: LoudnessTimeline?, replayed: Bool) {
+                   toneSections: [(measurement: ToneMatchMeasurement, frames: Int)], probe: LoudnessTimeline?, replayed: Bool) {
         var source = try job.openSource()
         let channels = source.channelCount
         let rate = source.sampleRate
@@ -309,7 +314,7 @@ public struct OfflineMaster {
         }
         let loudness = try LoudnessTimeline(channelCount: channels, sampleRate: rate,
                                             layout: SpeakerPosition.defaultLayout(channelCount: channels))
-        let toneMeter = measureTone ? ToneMatchMeter(sampleRate: rate, channelCount: channels) : nil
+        let toneMeter = measureTone ? ToneMatchMeter(sampleRate: rate, channelCount: channels, segmentStarts: toneSegmentStarts) : nil
 
         // Third thread: measures and writes the output, in order.
         let output = BlockHandoff(capacity: frames * channels) { block in
@@ -392,7 +397,8 @@ public struct OfflineMaster {
                                                      Swift.Result { if let probe { try probe.measuring.finish() } }]
         for end in ends { try end.get() }
         if replaying == nil { cache?.endRecording() }
-        return (loudness, back.meanLimitingDB, back.fastestGainSlew, toneMeter?.finish(), probe?.meter, replaying != nil)
+        return (loudness, back.meanLimitingDB, back.fastestGainSlew, toneMeter?.finish(), toneMeter?.finishSegments() ?? [],
+                probe?.meter, replaying != nil)
     }
 
     /// Where a pass sits on the progress bar: the loop usually takes two passes (10–50 %, 50–90 %);
@@ -701,11 +707,7 @@ struct Plan {
     /// bias moves by the part of the whole's error that the sections' own errors do not explain
     /// (gating and the crossfades make the whole differ slightly from its sections' energy mean).
     mutating func correct(sectionErrors: [Double], sectionLoudness: [Double], wholeError: Double) {
-        let energies = sections.indices.map { index in
-            sectionLoudness[index].isFinite ? (sections[index].span.upperBound - sections[index].span.lowerBound) * pow(10, sectionLoudness[index] / 10) : 0
-        }
-        let total = energies.reduce(0, +)
-        let explained = total > 0 ? 10 * log10(zip(energies, sectionErrors).map { $0 * pow(10, $1 / 10) }.reduce(0, +) / total) : wholeError
+        let explained = wholeChange(sectionLoudness: sectionLoudness, sectionChanges: sectionErrors) ?? wholeError
         bias += wholeError - explained
         for index in sections.indices {
             let gain = sections[index].gainDB
@@ -717,6 +719,25 @@ struct Plan {
             let error = sections[index].inputLUFS.isFinite ? sectionErrors[index] : wholeError
             sections[index].gainDB += (error + (wholeError - explained)) / slope
         }
+    }
+
+    /// How much the whole's loudness moves when each section's moves by `sectionChanges` (dB): the
+    /// sections' energy mean; nil when no section was measured.
+    func wholeChange(sectionLoudness: [Double], sectionChanges: [Double]) -> Double? {
+        let energies = sections.indices.map { index in
+            sectionLoudness[index].isFinite ? (sections[index].span.upperBound - sections[index].span.lowerBound) * pow(10, sectionLoudness[index] / 10) : 0
+        }
+        let total = energies.reduce(0, +)
+        return total > 0 ? 10 * log10(zip(energies, sectionChanges).map { $0 * pow(10, $1 / 10) }.reduce(0, +) / total) : nil
+    }
+
+    /// The long-term tone and loudness the next pass will have once `correct` has moved each
+    /// section by its error, from this pass's sections measured apart.
+    func expectedTone(_ measuredSections: [(measurement: ToneMatchMeasurement, frames: Int)], reached: Double,
+                      sectionLoudness: [Double], sectionErrors: [Double]) -> (tone: ToneMatchMeasurement, loudness: Double) {
+        let parts = zip(measuredSections, sectionErrors).map { section, error in (section.measurement, section.frames, error) }
+        return (ToneMatchMeasurement.combining(parts),
+                reached + (wholeChange(sectionLoudness: sectionLoudness, sectionChanges: sectionErrors) ?? 0))
     }
 
     /// Moves every section's loudness gain (a refit of the match EQ changed the loudness).

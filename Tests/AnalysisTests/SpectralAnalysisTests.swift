@@ -98,6 +98,45 @@ import TestSupport
         #expect(report.toneCurve.last!.hz == 4000, "bands above 4 kHz do not exist at 8 kHz")
     }
 
+    /// Sections measured apart and combined at other levels give what measuring the re-levelled
+    /// whole gives (the loudness loop's view of the next pass), and together the plain whole.
+    @Test func toneOfSectionsMeasuredApartCombinesAtOtherLevels() {
+        let rate = 44100.0
+        // 2 s of a low mix, then 3 s of a bright one, stereo with some side.
+        let low = TestSignals.sine(frequency: 150, levelDBFS: -12, seconds: 2, sampleRate: rate, channels: 2)
+        var bright = TestSignals.sine(frequency: 6000, levelDBFS: -18, seconds: 3, sampleRate: rate, channels: 2)
+        for index in stride(from: 1, to: bright.count, by: 2) { bright[index] *= 0.5 }
+        let start = low.count / 2
+        let gains = [4.0, -7.0]
+        func measure(_ samples: [Float], segmentStarts: [Int] = []) -> ToneMatchMeter {
+            let meter = ToneMatchMeter(sampleRate: rate, channelCount: 2, segmentStarts: segmentStarts)
+            samples.withUnsafeBufferPointer { all in
+                for offset in stride(from: 0, to: all.count, by: 2 * 1000) {     // blocks that straddle the boundary
+                    meter.add(UnsafeBufferPointer(rebasing: all[offset..<min(all.count, offset + 2000)]))
+                }
+            }
+            return meter
+        }
+        let apart = measure(low + bright, segmentStarts: [start])
+        let whole = apart.finish()
+        let sections = apart.finishSegments()
+        #expect(sections.map(\.frames) == [start, bright.count / 2])
+        let scale = { (samples: [Float], db: Double) in samples.map { $0 * Float(pow(10, db / 20)) } }
+        let relevelled = measure(scale(low, gains[0]) + scale(bright, gains[1])).finish()
+        let combined = ToneMatchMeasurement.combining(zip(sections, gains).map { ($0.measurement, $0.frames, $1) })
+        let plain = ToneMatchMeasurement.combining(sections.map { ($0.measurement, $0.frames, 0) })
+        let bands = ThirdOctaveBands.exactCentresHz.indices.filter { band in [150.0, 6000.0].contains { hz in abs(log2(ThirdOctaveBands.exactCentresHz[band] / hz)) < 0.17 } }
+        #expect(bands.count == 2)
+        for band in bands {
+            var pairs = [("mid", combined.midDB[band]!, relevelled.midDB[band]!), ("plain mid", plain.midDB[band]!, whole.midDB[band]!)]
+            if relevelled.sideDB[band]! > -60 { pairs.append(("side", combined.sideDB[band]!, relevelled.sideDB[band]!)) }  // the low mix has none
+            for (name, a, b) in pairs {
+                #expect(abs(a - b) < 0.1, "\(name) at \(ThirdOctaveBands.nominalCentresHz[band]) Hz: \(a) dB against \(b) dB")
+            }
+        }
+        #expect(abs(combined.sideToMidDB - relevelled.sideToMidDB) < 0.1)
+    }
+
     @Test func stereoCorrelationAndWidth() throws {
         let mono = TestSignals.whiteNoise(seconds: 3, channels: 1)
         let identical = mono.flatMap { [$0, $0] }

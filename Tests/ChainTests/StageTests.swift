@@ -1,3 +1,4 @@
+import Analysis
 import Glibc
 import MasteringDSP
 import Testing
@@ -104,6 +105,65 @@ import TestSupport
         #expect(abs(reductionDB(at: releaseFrame) - (-15 * exp(-1))) < 0.1, "release: \(reductionDB(at: releaseFrame))")
     }
 
+    // MARK: Matching EQ
+
+    /// A curve with bells and the top shelf, different on mid and side.
+    static let matchCurve: MatchCurve = {
+        var curve = MatchCurve()
+        for band in 0..<MatchCurve.bellCount {
+            curve.mid[band] = 4 * sin(Double(band) * 0.9)
+            curve.side[band] = -3 * cos(Double(band) * 0.7)
+        }
+        curve.mid[MatchCurve.bellCount] = -9
+        curve.side[MatchCurve.bellCount] = 5
+        return curve
+    }()
+
+    @Test(arguments: [30.0, 200.0, 1000.0, 5000.0, 12000.0, 16000.0, 19950.0, 21000.0])
+    func matchEQMatchesItsAnalyticCurveOnMidAndSide(frequency: Double) {
+        for onSide in [false, true] {
+            var eq = MatchEQ()
+            eq.setCurve(Self.matchCurve)
+            eq.prepare(Self.spec)
+            // Mid: the same on both channels; side: opposite.
+            var signal = Self.sine(frequency)
+            if onSide { signal.right = signal.right.map { -$0 } }
+            let before = rmsDBFS(signal.left[22050...])
+            signal.process { eq.process($0) }
+            let measured = rmsDBFS(signal.left[22050...]) - before
+            let analytic = Self.matchCurve.magnitudeDB(atFrequency: frequency, sampleRate: Self.rate, side: onSide)
+            #expect(abs(measured - analytic) < 0.05, "\(onSide ? "side" : "mid") \(frequency) Hz: measured \(measured) dB, analytic \(analytic) dB")
+        }
+    }
+
+    /// A reference that falls away above 12.5 kHz (a dark master's top): the bells return to 0 dB at
+    /// Nyquist and cannot follow it into the 20 kHz band; with the shelf the fit reaches it within 1 dB.
+    @Test func theFitFollowsASteepTopIntoTheLastBand() {
+        let wanted: [(hz: Double, db: Double)] = ThirdOctaveBands.exactCentresHz.map { hz in
+            (hz, hz <= 10_000 ? 0 : -18 * log2(hz / 10_000))
+        }
+        let gains = MatchCurve.fit(wanted, sampleRate: Self.rate)
+        var curve = MatchCurve()
+        for band in 0..<MatchCurve.bandCount { curve.mid[band] = gains[band] }
+        #expect(gains[MatchCurve.bellCount] < -3, "the shelf takes part: \(gains[MatchCurve.bellCount]) dB")
+        // Least squares with smoothness: the knee is rounded (2 dB at most), the top band is reached.
+        var errors: [Double] = []
+        for (hz, db) in wanted where hz < 0.47 * Self.rate {
+            let reached = curve.magnitudeDB(atFrequency: hz, sampleRate: Self.rate)
+            #expect(abs(reached - db) < 2.5, "\(hz) Hz: wanted \(db) dB, fitted \(reached) dB")
+            errors.append(abs(reached - db))
+        }
+        #expect(errors.reduce(0, +) / Double(errors.count) < 0.2, "mean error \(errors.reduce(0, +) / Double(errors.count)) dB")
+        let top = wanted.last { $0.hz < 0.47 * Self.rate }!
+        let reachedTop = curve.magnitudeDB(atFrequency: top.hz, sampleRate: Self.rate)
+        #expect(abs(reachedTop - top.db) < 1, "top band: wanted \(top.db) dB, fitted \(reachedTop) dB")
+        // Without the shelf, the 18.1 kHz bell at its full cut leaves the 20 kHz band far short.
+        var bellsOnly = curve
+        bellsOnly.mid[MatchCurve.bellCount] = 0
+        bellsOnly.mid[MatchCurve.bellCount - 1] = -MatchCurve.maximumCutDB
+        #expect(bellsOnly.magnitudeDB(atFrequency: top.hz, sampleRate: Self.rate) > top.db + 3)
+    }
+
     // MARK: Width
 
     @Test func widthZeroIsMonoAndOneIsUnchanged() {
@@ -153,3 +213,4 @@ import TestSupport
         #expect(abs(Double(mean)) < lsb / 100)
     }
 }
+
