@@ -250,8 +250,8 @@ public struct ReferenceMatch: Sendable {
         for band in 0..<MatchCurve.bandCount where abs(curve.mid[band]) >= 0.3 {
             let hz = MatchCurve.centresHz[band]
             moves.append(AIMove(time: 0, name: "match.mid.\(Self.label(hz))", from: 0, to: curve.mid[band],
-                                reason: String(format: "%@ %@ %@ around %@ than this master (mid); matching %d %%",
-                                               target.label, target.verb("has", "have"), curve.mid[band] > 0 ? "more" : "less", Self.label(hz), percent)))
+                                reason: String(format: "%@ %@ %@ %@ than this master (mid); matching %d %%",
+                                               target.label, target.verb("has", "have"), curve.mid[band] > 0 ? "more" : "less", Self.place(band), percent)))
         }
         if !hasSide {
             moves.append(AIMove(time: 0, name: "match.side", from: 0, to: 0,
@@ -261,10 +261,15 @@ public struct ReferenceMatch: Sendable {
         for band in 0..<MatchCurve.bandCount where abs(curve.side[band]) >= 0.3 {
             let hz = MatchCurve.centresHz[band]
             moves.append(AIMove(time: 0, name: "match.side.\(Self.label(hz))", from: 0, to: curve.side[band],
-                                reason: String(format: "%@ %@ %@ around %@ (%@ side next to the mid); matching %d %%",
-                                               target.label, target.verb("is", "are"), curve.side[band] > 0 ? "wider" : "narrower", Self.label(hz),
+                                reason: String(format: "%@ %@ %@ %@ (%@ side next to the mid); matching %d %%",
+                                               target.label, target.verb("is", "are"), curve.side[band] > 0 ? "wider" : "narrower", Self.place(band),
                                                curve.side[band] > 0 ? "more" : "less", percent)))
         }
+    }
+
+    /// Where band `band` acts, for a move's reason: around a bell's centre, above the shelf's.
+    static func place(_ band: Int) -> String {
+        (MatchCurve.isShelf(band: band) ? "above " : "around ") + label(MatchCurve.centresHz[band])
     }
 
     static func label(_ hz: Double) -> String {
