@@ -188,9 +188,8 @@ public final class ToneMatchMeter {
     /// The whole recording's measurement.
     public func finish() -> ToneMatchMeasurement {
         if blockFilled > blockFrames / 2 { closeBlock() }
-        let parts = segments.filter { $0.frames > 0 }
-        let midPowers = Self.framesWeighted(parts.map { ($0.mid.meanSquarePerBin(), $0.frames) })
-        let sidePowers = channelCount == 2 ? Self.framesWeighted(parts.map { ($0.side.meanSquarePerBin(), $0.frames) }) : []
+        let midPowers = Self.framesWeighted(segments.map { ($0.mid.meanSquarePerBin(), $0.frames) })
+        let sidePowers = channelCount == 2 ? Self.framesWeighted(segments.map { ($0.side.meanSquarePerBin(), $0.frames) }) : []
         return measurement(midPerBin: midPowers, sidePerBin: sidePowers)
     }
 
