@@ -101,8 +101,9 @@ public struct MasteringChain {
     /// The stages up to the exciter (trim, EQ, match, compressor, exciter), in place. With
     /// `processBack` on a second chain given the same settings at the same frames, the two
     /// halves can run on two threads and give exactly what `process` gives: no stage's state
-    /// depends on another's.
-    public mutating func processFront(_ block: StereoBlock) {
+    /// depends on another's. `throughExciter: false` stops before the exciter, for a back half
+    /// that starts with it (`processBack(_:fromExciter: true)`): the halves then weigh more alike.
+    public mutating func processFront(_ block: StereoBlock, throughExciter: Bool = true) {
         let frames = block.frameCount
         guard frames > 0 else { return }
         trim.advance(frames: frames)
@@ -118,12 +119,14 @@ public struct MasteringChain {
         eq.process(block)
         match.process(block)
         compressor.process(block)
-        exciter.process(block)
+        if throughExciter { exciter.process(block) }
     }
 
-    /// The stages after the exciter (width, loudness gain, limiter, dither), in place.
-    public mutating func processBack(_ block: StereoBlock) {
+    /// The stages after the exciter (width, loudness gain, limiter, dither), in place; with
+    /// `fromExciter`, the exciter first.
+    public mutating func processBack(_ block: StereoBlock, fromExciter: Bool = false) {
         guard block.frameCount > 0 else { return }
+        if fromExciter { exciter.process(block) }
         width.process(block)
         loudness.process(block)
         limiter.process(block)

@@ -156,7 +156,8 @@ public struct MatchCurve: Sendable, Equatable {
 /// every 32 frames while it glides), so choosing a reference live does not click.
 /// Real-time safe: no allocation after `prepare`.
 public struct MatchEQ {
-    private var bells = InlineArray<21, StereoBiquad>(repeating: StereoBiquad())
+    /// Mid on channel 0, side on channel 1.
+    private var bells = StereoBiquadCascade()
     private var from = MatchCurve(), to = MatchCurve()
     private var current = MatchCurve()
     private var rampFrames = 2205, rampPosition = 0
@@ -175,7 +176,7 @@ public struct MatchEQ {
     }
 
     public mutating func reset() {
-        for band in 0..<MatchCurve.bandCount { bells[band].reset() }
+        bells.reset()
     }
 
     /// Glides to `curve`.
@@ -197,7 +198,7 @@ public struct MatchEQ {
     private mutating func updateCoefficients() {
         for band in 0..<MatchCurve.bandCount {
             guard MatchCurve.isUsable(band: band, sampleRate: sampleRate) else { continue }
-            bells[band].setCoefficients(       // mid in lane 0, side in lane 1
+            bells.setCoefficients(stage: band,
                 MatchCurve.coefficients(band: band, sampleRate: sampleRate, gainDB: current.mid[band]),
                 MatchCurve.coefficients(band: band, sampleRate: sampleRate, gainDB: current.side[band]))
         }
@@ -207,7 +208,8 @@ public struct MatchEQ {
         guard isRamping || !current.isFlat else { return }
         var start = 0
         while start < block.frameCount {
-            let count = min(Self.updateInterval, block.frameCount - start)
+            // While gliding, a chunk per coefficient update; otherwise the whole block at once.
+            let count = isRamping ? min(Self.updateInterval, block.frameCount - start) : block.frameCount - start
             if isRamping {
                 rampPosition = min(rampFrames, rampPosition + count)
                 let x = Double(rampPosition) / Double(rampFrames)
@@ -217,12 +219,18 @@ public struct MatchEQ {
                 }
                 updateCoefficients()
             }
+            // Mid and side in place of left and right while the bells run.
             let left = block.left + start, right = block.right + start
             for index in 0..<count {
-                var midSide = SIMD2<Float>((left[index] + right[index]) * 0.5, (left[index] - right[index]) * 0.5)
-                for band in 0..<MatchCurve.bandCount { midSide = bells[band].process(midSide) }
-                left[index] = midSide[0] + midSide[1]
-                right[index] = midSide[0] - midSide[1]
+                let mid = (left[index] + right[index]) * 0.5, side = (left[index] - right[index]) * 0.5
+                left[index] = mid
+                right[index] = side
+            }
+            bells.process(left, right, count: count)
+            for index in 0..<count {
+                let mid = left[index], side = right[index]
+                left[index] = mid + side
+                right[index] = mid - side
             }
             start += count
         }

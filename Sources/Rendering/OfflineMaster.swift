@@ -253,7 +253,8 @@ public struct OfflineMaster {
                 master.plan.seedSlopes(probeLoudness: master.plan.sectionFrames.map { probe.loudness(subBlocks: $0) },
                                        offsetDB: Self.probeOffsetDB, sectionErrors: sectionErrors)
             }
-            let sectionsSettled = sectionErrors.allSatisfy { abs($0) <= Self.sectionToleranceLU } || pass >= 5
+            let sectionsSettled = master.plan.sectionsSettled(sectionErrors: sectionErrors, sectionLoudness: sectionLoudness,
+                                                              tolerance: Self.sectionToleranceLU) || pass >= 5
             // The reference match measures each pass and refits its bells until the tone settles.
             var toneSettled = true
             if var match = master.reference, let tone = rendered.tone {
@@ -266,7 +267,14 @@ public struct OfflineMaster {
                                                      compressorThresholdDB: master.plan.sections[0].decision.settings[.compThreshold])
                 if thresholdChange != 0 { master.plan.shiftCompressorThreshold(by: thresholdChange) }
                 // The new bells change the loudness: the gains take it off before the next pass.
-                if !settledBefore { master.plan.shiftGains(by: -match.refitLoudnessChangeDB) }
+                if !settledBefore {
+                    if rendered.toneSections.count == sectionErrors.count {
+                        let rate = master.input.sampleRate
+                        master.plan.shiftGains(bySection: rendered.toneSections.map { -match.refitLoudnessChange(on: $0.measurement, sampleRate: rate) })
+                    } else {
+                        master.plan.shiftGains(by: -match.refitLoudnessChangeDB)
+                    }
+                }
                 toneSettled = settledBefore || match.isSettled
                 master.reference = match
             }
@@ -322,14 +330,20 @@ public struct OfflineMaster {
             toneMeter?.add(block)
             try writer?.write(block)
         }
+        // This pass's front half will not be read back when the tone is being matched (the bells
+        // change after it) and has no probe: the exciter then runs on the back half's thread,
+        // so the two halves weigh about the same, and nothing is recorded.
+        let replaying = cache.flatMap { $0.holds(automation) ? $0 : nil }
+        let exciterInBack = replaying == nil && measureTone && probeOffsetDB == nil
+        let recording = exciterInBack ? nil : cache
         // Second thread: the chain's back half, then the chain's delay taken off the start.
-        let back = BackHalf(automated(), channels: channels, sampleRate: rate, output: output)
+        let back = BackHalf(automated(), channels: channels, sampleRate: rate, output: output, fromExciter: exciterInBack)
         // The probe: the same back half louder by `probeOffsetDB`, measured on a thread of its own.
         let probe = try probeOffsetDB.map { offset in
             let meter = try LoudnessTimeline(channelCount: channels, sampleRate: rate,
                                              layout: SpeakerPosition.defaultLayout(channelCount: channels))
             let measuring = BlockHandoff(capacity: frames * channels) { try meter.add($0) }
-            let back = BackHalf(automated(gainOffsetDB: offset), channels: channels, sampleRate: rate, output: measuring)
+            let back = BackHalf(automated(gainOffsetDB: offset), channels: channels, sampleRate: rate, output: measuring, fromExciter: false)
             return (meter: meter, measuring: measuring, back: back)
         }
         let probeInput = UnsafeMutablePointer<Float>.allocate(capacity: 2 * frames)
@@ -348,7 +362,6 @@ public struct OfflineMaster {
         }
 
         // This thread: read, deinterleave, the chain's front half (or its recording, read back).
-        let replaying = cache.flatMap { $0.holds(automation) ? $0 : nil }
         if let replaying {
             replaying.beginReplay()
             var replayed = 0
@@ -362,7 +375,7 @@ public struct OfflineMaster {
                 progress?(passFraction.start + passFraction.span * min(1, Double(replayed) / Double(max(1, recorded))))
             }
         } else {
-            cache?.beginRecording(automation, expectedFrames: total)
+            recording?.beginRecording(automation, expectedFrames: total)
             var front = automated()
             let interleaved = UnsafeMutableBufferPointer<Float>.allocate(capacity: frames * channels)
             defer { interleaved.deallocate() }
@@ -383,8 +396,10 @@ public struct OfflineMaster {
                         right[index] = channels == 2 ? interleaved[index * channels + 1] : interleaved[index * channels]
                     }
                 }
-                front.process(left: left, right: right, count: count) { chain, block in chain.processFront(block) }
-                cache?.record(left: left, right: right, count: count)
+                front.process(left: left, right: right, count: count) { chain, block in
+                    chain.processFront(block, throughExciter: !exciterInBack)
+                }
+                recording?.record(left: left, right: right, count: count)
                 middle.publish(count: count)
                 if let progress, let total, total > 0 {
                     progress(passFraction.start + passFraction.span * min(1, Double(front.framesIn) / Double(total)))
@@ -396,7 +411,7 @@ public struct OfflineMaster {
         let ends: [Swift.Result<Void, any Error>] = [Swift.Result { try middle.finish() }, Swift.Result { try output.finish() },
                                                      Swift.Result { if let probe { try probe.measuring.finish() } }]
         for end in ends { try end.get() }
-        if replaying == nil { cache?.endRecording() }
+        if replaying == nil { recording?.endRecording() }
         return (loudness, back.meanLimitingDB, back.fastestGainSlew, toneMeter?.finish(), toneMeter?.finishSegments() ?? [],
                 probe?.meter, replaying != nil)
     }
@@ -470,8 +485,12 @@ private final class BackHalf {
     /// dB/s, measured on the gain the chain applied.
     private(set) var fastestGainSlew = 0.0
 
-    init(_ automated: AutomatedChain, channels: Int, sampleRate: Double, output: BlockHandoff) {
+    /// Whether this half starts with the exciter (the front half stopped before it).
+    private let fromExciter: Bool
+
+    init(_ automated: AutomatedChain, channels: Int, sampleRate: Double, output: BlockHandoff, fromExciter: Bool) {
         self.automated = automated
+        self.fromExciter = fromExciter
         self.channels = channels
         self.sampleRate = sampleRate
         self.output = output
@@ -492,7 +511,7 @@ private final class BackHalf {
             limitingFrames += piece
             fastestGainSlew = max(fastestGainSlew, abs(chain.loudnessGainDB - lastGain) * sampleRate / Double(piece))
             lastGain = chain.loudnessGainDB
-        }) { chain, block in chain.processBack(block) }
+        }) { [fromExciter] chain, block in chain.processBack(block, fromExciter: fromExciter) }
         let skip = min(toSkip, count)
         toSkip -= skip
         let produced = count - skip
@@ -710,14 +729,31 @@ struct Plan {
         let explained = wholeChange(sectionLoudness: sectionLoudness, sectionChanges: sectionErrors) ?? wholeError
         bias += wholeError - explained
         for index in sections.indices {
-            let gain = sections[index].gainDB
-            var slope = 1.0
-            if let last = lastMeasurement[index], abs(gain - last.gain) > 0.01, sectionLoudness[index].isFinite, last.loudness.isFinite {
-                slope = min(max((sectionLoudness[index] - last.loudness) / (gain - last.gain), 0.2), 1)
-            }
-            lastMeasurement[index] = (gain, sectionLoudness[index])
+            let slope = self.slope(index, sectionLoudness: sectionLoudness)
+            lastMeasurement[index] = (sections[index].gainDB, sectionLoudness[index])
             let error = sections[index].inputLUFS.isFinite ? sectionErrors[index] : wholeError
             sections[index].gainDB += (error + (wholeError - explained)) / slope
+        }
+    }
+
+    /// How far section `index`'s loudness followed its gain from the last pass to this one: a
+    /// secant slope, 0.2…1 (1 when unknown).
+    func slope(_ index: Int, sectionLoudness: [Double]) -> Double {
+        let gain = sections[index].gainDB
+        guard let last = lastMeasurement[index], abs(gain - last.gain) > 0.01, sectionLoudness[index].isFinite, last.loudness.isFinite
+        else { return 1 }
+        return min(max((sectionLoudness[index] - last.loudness) / (gain - last.gain), Self.limitedSlope), 1)
+    }
+
+    /// A section whose loudness follows its gain this little (or less) is held by the limiter:
+    /// getting it louder would only crush it, so the loop leaves the rest of its shortfall.
+    static let limitedSlope = 0.2
+
+    /// Whether every section is within `tolerance` of its aim or, short of it, held by the limiter.
+    func sectionsSettled(sectionErrors: [Double], sectionLoudness: [Double], tolerance: Double) -> Bool {
+        sections.indices.allSatisfy { index in
+            abs(sectionErrors[index]) <= tolerance
+                || (sectionErrors[index] > 0 && slope(index, sectionLoudness: sectionLoudness) <= Self.limitedSlope)
         }
     }
 
@@ -754,9 +790,15 @@ struct Plan {
     }
 
     mutating func shiftGains(by decibels: Double) {
+        shiftGains(bySection: Array(repeating: decibels, count: sections.count))
+    }
+
+    /// Moves each section's loudness gain by its own amount (a refit moves each section's
+    /// loudness by an amount that depends on its tone).
+    mutating func shiftGains(bySection decibels: [Double]) {
         for index in sections.indices {
-            sections[index].gainDB += decibels
-            lastMeasurement[index]?.gain += decibels
+            sections[index].gainDB += decibels[index]
+            lastMeasurement[index]?.gain += decibels[index]
         }
     }
 

@@ -60,9 +60,11 @@ import TestSupport
 
 extension ChainTests {
     /// `master` runs the chain's front half (trim, EQ, compressor, exciter) and its back half
-    /// (width, gain, limiter, dither) on two chains on two threads. Given the same settings at the
-    /// same frames, the two halves must give exactly what one chain gives, changes included.
-    @Test func frontAndBackHalvesOnTwoChainsAreOneChain() throws {
+    /// (width, gain, limiter, dither) on two chains on two threads; while a reference's tone is
+    /// matched, the exciter moves to the back half. Given the same settings at the same frames,
+    /// the two halves must give exactly what one chain gives, changes included, at either split.
+    @Test(arguments: [false, true])
+    func frontAndBackHalvesOnTwoChainsAreOneChain(exciterInBack: Bool) throws {
         let input = try Self.demo(seconds: 4)
         var later = Self.busySettings()
         later[.exciterDrive] = 0.8; later[.exciterMode] = 1; later[.stereoWidth] = 0.7
@@ -70,6 +72,9 @@ extension ChainTests {
         func prepared() -> MasteringChain {
             var chain = MasteringChain()
             chain.apply(Self.busySettings())
+            var match = MatchCurve()
+            match.mid[8] = 3; match.side[12] = -4; match.mid[MatchCurve.bellCount] = -2
+            chain.setMatchCurve(match)
             chain.prepare(ProcessSpec(sampleRate: 44100, maximumBlockFrames: 512), bitDepth: 16)
             chain.setLoudnessGain(6)
             chain.snapToSettings()
@@ -90,11 +95,11 @@ extension ChainTests {
         var two = input
         frame = 0
         two.process(blockFrames: 512) { block in
-            changes(&front, at: frame); front.processFront(block); frame += block.frameCount
+            changes(&front, at: frame); front.processFront(block, throughExciter: !exciterInBack); frame += block.frameCount
         }
         frame = 0
         two.process(blockFrames: 512) { block in
-            changes(&back, at: frame); back.processBack(block); frame += block.frameCount
+            changes(&back, at: frame); back.processBack(block, fromExciter: exciterInBack); frame += block.frameCount
         }
         #expect(two.left == one.left && two.right == one.right)
         #expect(one.left != input.left, "the chain changed the signal")
