@@ -18,7 +18,8 @@ import MasteringDSP
 /// each pass renders the whole chain (limiter included), measures the output's integrated
 /// loudness and each section's with libebur128, and corrects each section's gain (secant
 /// steps, since the limiter bends the curve), until the whole is within `toleranceLU` of the
-/// target and every section within `sectionToleranceLU` of its aim (or five passes). If getting louder would need the limiter to take more than
+/// target and every section within `sectionToleranceLU` of its aim or, short of it, held by the
+/// limiter (`Plan.limitedSlope`), or five passes. If getting louder would need the limiter to take more than
 /// `maximumMeanLimitingDB` on average, the loop stops and says what it reached.
 public struct OfflineMaster {
     /// Where the emotion graph comes from, strongest first.
