@@ -1,16 +1,17 @@
 /// Up to 24 `StereoBiquad`s in series, run as a wavefront so a long cascade is not one long
 /// chain of dependent arithmetic per sample.
 ///
-/// In a plain cascade every stage waits for the one before it on the same sample, so 21 stages
-/// cost 21 multiply–add latencies a frame however wide the machine is. Here four stages share
-/// the lanes of one `SIMD8` (two channels each) and work on four consecutive samples at once:
-/// at step t the k-th stage of a group filters sample t − k, whose input the stage before it
-/// made at step t − 1. Each stage does exactly the arithmetic of `StereoBiquad` on exactly the
+/// In a plain cascade every stage waits for the one before it on the same sample. Here four
+/// stages share the lanes of one `SIMD8` (two channels each), and all 24 stages work on 24
+/// consecutive samples at once: at step t stage k filters sample t − k, whose input stage k − 1
+/// made at step t − 1, so the six groups' arithmetic is independent within a step. Each stage does exactly the arithmetic of `StereoBiquad` on exactly the
 /// same samples, so the output is bit for bit that of the plain cascade, for any block size:
 /// at a block's edges the lanes that would reach before its first or past its last sample are
 /// masked out and keep their state. Real-time safe: inline storage, no allocation.
 public struct StereoBiquadCascade: Sendable {
-    public static let capacity = 24
+    /// Four stages a group, six groups.
+    public static let capacity = 4 * groupCount
+    private static let groupCount = 6
     private var groups = InlineArray<6, Group> { Group(firstStage: Int32(4 * $0)) }
 
     public init() {}
@@ -23,7 +24,7 @@ public struct StereoBiquadCascade: Sendable {
     }
 
     public mutating func reset() {
-        for group in 0..<6 { groups[group].reset() }
+        for group in 0..<Self.groupCount { groups[group].reset() }
     }
 
     /// Filters `count` frames of two planar channels in place, through every stage in order.
@@ -37,7 +38,7 @@ public struct StereoBiquadCascade: Sendable {
         for step in 0..<(count + lag) {
             let edge = step < lag - 1 || step >= count
             var carry = step < count ? SIMD2(first[step], second[step]) : SIMD2<Float>()
-            for group in 0..<6 {
+            for group in 0..<Self.groupCount {
                 carry = groups[group].step(carry, step: step, count: count, edge: edge)
             }
             if step >= lag {
@@ -64,12 +65,16 @@ public struct StereoBiquadCascade: Sendable {
             stageOfLane = SIMD8<Int32>(0, 0, 1, 1, 2, 2, 3, 3) &+ firstStage
         }
 
+        /// Called on the audio thread while a curve glides: no array, one lane at a time.
         mutating func setCoefficients(lane: Int, _ first: BiquadCoefficients, _ second: BiquadCoefficients) {
-            for (offset, c) in [(0, first), (1, second)] {
-                b0[lane + offset] = Float(c.b0); b1[lane + offset] = Float(c.b1); b2[lane + offset] = Float(c.b2)
-                a1[lane + offset] = Float(c.a1); a2[lane + offset] = Float(c.a2)
-                antiDenormal[lane + offset] = 1e-20
-            }
+            set(lane, first)
+            set(lane + 1, second)
+        }
+
+        private mutating func set(_ lane: Int, _ c: BiquadCoefficients) {
+            b0[lane] = Float(c.b0); b1[lane] = Float(c.b1); b2[lane] = Float(c.b2)
+            a1[lane] = Float(c.a1); a2[lane] = Float(c.a2)
+            antiDenormal[lane] = 1e-20
         }
 
         mutating func reset() { z1 = .zero; z2 = .zero; previous = .zero }

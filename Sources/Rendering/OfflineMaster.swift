@@ -336,7 +336,7 @@ public struct OfflineMaster {
         // so the two halves weigh about the same, and nothing is recorded.
         let replaying = cache.flatMap { $0.holds(automation) ? $0 : nil }
         let exciterInBack = replaying == nil && measureTone && probeOffsetDB == nil
-        let recording = exciterInBack ? nil : cache
+        let recording = replaying != nil || exciterInBack ? nil : cache
         // Second thread: the chain's back half, then the chain's delay taken off the start.
         let back = BackHalf(automated(), channels: channels, sampleRate: rate, output: output, fromExciter: exciterInBack)
         // The probe: the same back half louder by `probeOffsetDB`, measured on a thread of its own.
@@ -412,7 +412,7 @@ public struct OfflineMaster {
         let ends: [Swift.Result<Void, any Error>] = [Swift.Result { try middle.finish() }, Swift.Result { try output.finish() },
                                                      Swift.Result { if let probe { try probe.measuring.finish() } }]
         for end in ends { try end.get() }
-        if replaying == nil { recording?.endRecording() }
+        recording?.endRecording()
         return (loudness, back.meanLimitingDB, back.fastestGainSlew, toneMeter?.finish(), toneMeter?.finishSegments() ?? [],
                 probe?.meter, replaying != nil)
     }

@@ -13,7 +13,7 @@ struct AudioThreadTests {
     init() throws { fixture = try PlaybackFixture.shared.get() }
 
     /// Renders 30 s in PulseAudio-sized requests while every kind of control arrives (play,
-    /// pause, tweaks, A/B, a new automation, seeks, a loop, a reference clip heard and replaced)
+    /// pause, tweaks, A/B, a new automation with a match curve to glide to, seeks, a loop, a reference clip heard and replaced)
     /// and meters are collected:
     /// the render calls make no heap allocation at all.
     @Test func renderingNeverAllocates() throws {
@@ -37,7 +37,9 @@ struct AudioThreadTests {
         var allocations = 0
         var rendered = 0
         var step = 0
-        let replacement = ChainAutomation(sections: [.init(startFrame: 0, settings: ChainSettings(), gainDB: 3)], transitionFrames: 0)
+        var replacement = ChainAutomation(sections: [.init(startFrame: 0, settings: ChainSettings(), gainDB: 3)], transitionFrames: 0)
+        // With a reference's match curve: the match EQ glides to it, recomputing its bells as it goes.
+        replacement.match.mid[6] = 2; replacement.match.side[14] = -3; replacement.match.mid[MatchCurve.bellCount] = -1.5
         let clip = try ReferenceClip(path: fixture.songPath, name: "demo", sampleRate: 44100, matchedLUFS: -12)
         renderer.commands.push(.play)
         while rendered < 30 * 44100 {
