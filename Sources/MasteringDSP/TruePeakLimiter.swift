@@ -23,6 +23,9 @@ public struct TruePeakLimiter {
     private var ceiling: Float = 1
     private var releaseCoefficient: Float = 0.999
     private var interpolator = TruePeakInterpolator()
+    /// Each frame's gap peak, for a block at a time (`TruePeakInterpolator.gapPeaks`).
+    private var segmentPeaks: UnsafeMutablePointer<Float>?
+    private var maximumBlockFrames = 0
     /// Audio waiting for its gain.
     private var delayLine: UnsafeMutablePointer<SIMD2<Float>>?
     private var delayLength = 0
@@ -49,7 +52,9 @@ public struct TruePeakLimiter {
         sampleRate = spec.sampleRate
         lookahead = max(2, Int((lookaheadMilliseconds * 0.001 * sampleRate).rounded()))
         release()
-        interpolator.prepare()
+        maximumBlockFrames = max(1, spec.maximumBlockFrames)
+        interpolator.prepare(maximumBlockFrames: maximumBlockFrames)
+        segmentPeaks = .allocate(capacity: maximumBlockFrames)
         // The interpolated gap lags the input; the gain is ready lookahead − 1 later.
         delayLength = lookahead - 1 + TruePeakInterpolator.latencyFrames
         delayLine = .allocate(capacity: delayLength + 1)
@@ -60,9 +65,9 @@ public struct TruePeakLimiter {
     }
 
     private mutating func release() {
-        interpolator.release(); delayLine?.deallocate()
+        interpolator.release(); delayLine?.deallocate(); segmentPeaks?.deallocate()
         minimumIndices?.deallocate(); minimumValues?.deallocate(); averageRing?.deallocate()
-        delayLine = nil; minimumIndices = nil; minimumValues = nil; averageRing = nil
+        delayLine = nil; minimumIndices = nil; minimumValues = nil; averageRing = nil; segmentPeaks = nil
     }
 
     public mutating func reset() {
@@ -84,35 +89,58 @@ public struct TruePeakLimiter {
 
     /// Limits `block` in place (output delayed by `latencyFrames`).
     public mutating func process(_ block: StereoBlock, gainCurve: UnsafeMutablePointer<Float>? = nil) {
-        guard let delayLine, let minimumIndices, let minimumValues, let averageRing else { return }
+        guard delayLine != nil else { return }
+        var lowest: Float = 1
+        var offset = 0
+        while offset < block.frameCount {
+            let count = min(block.frameCount - offset, maximumBlockFrames)
+            lowest = min(lowest, process(left: block.left + offset, right: block.right + offset, count: count,
+                                         gainCurve: gainCurve.map { $0 + offset }))
+            offset += count
+        }
+        gainReductionDB = 20 * log10f(lowest)
+    }
+
+    /// One piece of at most `maximumBlockFrames`; returns its lowest gain.
+    private mutating func process(left: UnsafeMutablePointer<Float>, right: UnsafeMutablePointer<Float>, count: Int,
+                                  gainCurve: UnsafeMutablePointer<Float>?) -> Float {
+        guard let delayLine, let minimumIndices, let minimumValues, let averageRing, let segmentPeaks else { return 1 }
         let window = lookahead
         var lowest: Float = 1
-        for index in 0..<block.frameCount {
-            let input = SIMD2(block.left[index], block.right[index])
-            // 1.–2. True peak of the gap the interpolator completes: its two ends and three inner points.
-            // (Gaps that cannot reach the ceiling are not filtered; they come back as zero.)
-            let both = interpolator.gapPeak(adding: input, reaching: ceiling)
-            let segmentPeak = max(both[0], both[1])
+        // 1.–2. The true peak of the gap each frame completes (its two ends and three inner
+        // points, the larger channel), for the whole piece at once.
+        interpolator.gapPeaks(left: left, right: right, count: count, into: segmentPeaks)
+        for index in 0..<count {
+            let input = SIMD2(left[index], right[index])
+            let segmentPeak = segmentPeaks[index]
             // Sample m must respect the gaps on both of its sides.
             let peak = max(segmentPeak, previousSegmentPeak)
             previousSegmentPeak = segmentPeak
             let needed: Float = peak > ceiling ? ceiling / peak : 1
 
-            // 3. Sliding minimum of the needed gain over the lookahead.
-            while queueCount > 0 && minimumValues[(queueHead + queueCount - 1) % window] >= needed { queueCount -= 1 }
-            minimumIndices[(queueHead + queueCount) % window] = detectorIndex
-            minimumValues[(queueHead + queueCount) % window] = needed
-            queueCount += 1
-            if minimumIndices[queueHead] <= detectorIndex - window {
-                queueHead = (queueHead + 1) % window
+            // 3. Sliding minimum of the needed gain over the lookahead: the entry that leaves the
+            // window goes first, so the ring (`window` entries) always has room for the new one.
+            // (Ring positions wrap by comparison: an integer division per step cost more than the
+            // rest of the step.)
+            if queueCount > 0 && minimumIndices[queueHead] <= detectorIndex - window {
+                queueHead = queueHead + 1 == window ? 0 : queueHead + 1
                 queueCount -= 1
             }
+            while queueCount > 0 {
+                let last = queueHead + queueCount - 1
+                guard minimumValues[last >= window ? last - window : last] >= needed else { break }
+                queueCount -= 1
+            }
+            let slot = queueHead + queueCount
+            minimumIndices[slot >= window ? slot - window : slot] = detectorIndex
+            minimumValues[slot >= window ? slot - window : slot] = needed
+            queueCount += 1
             let minimum = minimumValues[queueHead]
 
             // 4. Moving average over the same length: a smooth fall that is complete in time.
             averageSum += Double(minimum) - Double(averageRing[averagePosition])
             averageRing[averagePosition] = minimum
-            averagePosition = (averagePosition + 1) % window
+            averagePosition = averagePosition + 1 == window ? 0 : averagePosition + 1
             let attackGain = Float(averageSum / Double(window))
 
             // 5. Follow falls at once (they are already smooth), recover with the release.
@@ -124,11 +152,11 @@ public struct TruePeakLimiter {
             delayLine[delayPosition] = input
             delayPosition = delayPosition == delayLength - 1 ? 0 : delayPosition + 1
             let output = delayed * gain
-            block.left[index] = output[0]
-            block.right[index] = output[1]
+            left[index] = output[0]
+            right[index] = output[1]
             gainCurve?[index] = gain
             lowest = min(lowest, gain)
         }
-        gainReductionDB = 20 * log10f(lowest)
+        return lowest
     }
 }
