@@ -211,6 +211,15 @@ import TestSupport
         #expect(silence.left.allSatisfy { abs(Double($0)) <= lsb }, "TPDF stays within ±1 LSB")
         let mean = silence.left.reduce(0, +) / Float(silence.left.count)
         #expect(abs(Double(mean)) < lsb / 100)
+        // White and independent: no correlation between the channels, nor from one sample to the next.
+        func correlation(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Double {
+            let products = zip(a, b).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
+            let powers = a.reduce(0.0) { $0 + Double($1) * Double($1) } * b.reduce(0.0) { $0 + Double($1) * Double($1) }
+            return products / powers.squareRoot()
+        }
+        #expect(abs(correlation(silence.left[...], silence.right[...])) < 0.01)
+        #expect(abs(correlation(silence.left.dropFirst(), silence.left.dropLast())) < 0.01)
+        #expect(abs(correlation(silence.right.dropFirst(), silence.right.dropLast())) < 0.01)
     }
 }
 
