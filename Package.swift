@@ -11,7 +11,7 @@ let aptSndFile = SystemPackageProvider.apt(["libsndfile1-dev"])
 let aptEBUR128 = SystemPackageProvider.apt(["libebur128-dev"])
 let aptPulse = SystemPackageProvider.apt(["libpulse-dev"])
 let aptNcurses = SystemPackageProvider.apt(["libncurses-dev"])
-let aptKissFFT = SystemPackageProvider.apt(["libkissfft-dev"])
+let aptFFTW = SystemPackageProvider.apt(["libfftw3-dev"])
 let aptSoxr = SystemPackageProvider.apt(["libsoxr-dev"])
 
 /// Hot numeric code is built optimised even in debug builds so the test suite runs at a useful speed.
@@ -33,7 +33,7 @@ let package = Package(
         .systemLibrary(name: "CEBUR128", pkgConfig: "libebur128", providers: [aptEBUR128]),
         .systemLibrary(name: "CPulse", pkgConfig: "libpulse-simple", providers: [aptPulse]),
         .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [aptNcurses]),
-        .systemLibrary(name: "CKissFFT", pkgConfig: "kissfft-float", providers: [aptKissFFT]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [aptFFTW]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [aptSoxr]),
 
         // MARK: - Signal processing (no I/O, no Foundation)
@@ -42,7 +42,7 @@ let package = Package(
         // MARK: - Analysis and synthesis
         .target(
             name: "Analysis",
-            dependencies: ["MasteringDSP", "CEBUR128", "CKissFFT"],
+            dependencies: ["MasteringDSP", "CEBUR128", "CFFTW"],
             swiftSettings: numericSettings
         ),
         .target(name: "DemoSong", dependencies: ["MasteringDSP"], swiftSettings: numericSettings),

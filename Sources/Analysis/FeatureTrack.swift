@@ -1,4 +1,3 @@
-import CKissFFT
 import Glibc
 import MasteringDSP
 
@@ -49,7 +48,7 @@ final class FeatureTracker {
 
     // The spectrum: the last `spectrumSize` mono samples, windowed, at each frame end.
     private let spectrumSize: Int
-    private let spectrumConfig: kiss_fftr_cfg
+    private let spectrumFFT: RealFFT
     private let spectrumScale: Double
     /// For each band, (bin, weight) pairs: a bin's share of the band by overlap.
     private let bandBins: [[(bin: Int, weight: Float)]]
@@ -57,7 +56,7 @@ final class FeatureTracker {
 
     // Onsets: spectral flux of log magnitudes on 1024-sample frames, hop 512.
     private let onsetSize = 1024, onsetHop = 512
-    private let onsetConfig: kiss_fftr_cfg
+    private let onsetFFT: RealFFT
     private var onsetFilled = 0
     private var flux: [Float] = []
 
@@ -68,8 +67,6 @@ final class FeatureTracker {
     private let onsetWindow: UnsafeMutablePointer<Float>
     private let onsetBuffer: UnsafeMutablePointer<Float>
     private let previousLogMagnitudes: UnsafeMutablePointer<Float>
-    private let fftInput: UnsafeMutablePointer<Float>
-    private let fftOutput: UnsafeMutablePointer<kiss_fft_cpx>
 
     // The frame being gathered.
     private var squares: Float = 0, peak: Float = 0, mid: Float = 0, side: Float = 0, frameFrames = 0
@@ -81,7 +78,7 @@ final class FeatureTracker {
         var size = 1024
         while Double(size) < 0.09 * sampleRate { size *= 2 }
         spectrumSize = size
-        spectrumConfig = kiss_fftr_alloc(Int32(size), 0, nil, nil)
+        spectrumFFT = RealFFT(size: size)
         let window = (0..<size).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(size))) }
         spectrumWindow = .allocate(capacity: size)
         spectrumWindow.initialize(from: window, count: size)
@@ -101,7 +98,7 @@ final class FeatureTracker {
             }
             return pairs
         }
-        onsetConfig = kiss_fftr_alloc(Int32(onsetSize), 0, nil, nil)
+        onsetFFT = RealFFT(size: onsetSize)
         let onsetSize = self.onsetSize
         onsetWindow = .allocate(capacity: onsetSize)
         onsetWindow.initialize(from: (0..<onsetSize).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(onsetSize))) },
@@ -110,17 +107,10 @@ final class FeatureTracker {
         onsetBuffer.initialize(repeating: 0, count: onsetSize)
         previousLogMagnitudes = .allocate(capacity: onsetSize / 2 + 1)
         previousLogMagnitudes.initialize(repeating: 0, count: onsetSize / 2 + 1)
-        fftInput = .allocate(capacity: size)
-        fftInput.initialize(repeating: 0, count: size)
-        fftOutput = .allocate(capacity: size / 2 + 1)
-        fftOutput.initialize(repeating: kiss_fft_cpx(), count: size / 2 + 1)
     }
 
     deinit {
-        free(UnsafeMutableRawPointer(spectrumConfig))
-        free(UnsafeMutableRawPointer(onsetConfig))
-        for buffer in [spectrumWindow, monoRing, onsetWindow, onsetBuffer, previousLogMagnitudes, fftInput] { buffer.deallocate() }
-        fftOutput.deallocate()
+        for buffer in [spectrumWindow, monoRing, onsetWindow, onsetBuffer, previousLogMagnitudes] { buffer.deallocate() }
     }
 
     /// Feeds interleaved frames that all belong to the current 100 ms frame.
@@ -166,30 +156,29 @@ final class FeatureTracker {
     }
 
     private func measureBands() {
-        for index in 0..<spectrumSize {
-            let ringIndex = (ringPosition + index) % spectrumSize
-            fftInput[index] = monoRing[ringIndex] * spectrumWindow[index]
-        }
-        kiss_fftr(spectrumConfig, fftInput, fftOutput)
+        // The oldest sample is at `ringPosition`: window the ring in its two straight pieces.
+        let input = spectrumFFT.input, older = spectrumSize - ringPosition
+        for index in 0..<older { input[index] = monoRing[ringPosition + index] * spectrumWindow[index] }
+        for index in 0..<ringPosition { input[older + index] = monoRing[index] * spectrumWindow[older + index] }
+        spectrumFFT.transform()
         for pairs in bandBins {
             var power = 0.0
             for (bin, weight) in pairs {
-                let value = fftOutput[bin]
                 let oneSided: Float = (bin == 0 || bin == spectrumSize / 2) ? 1 : 2
-                power += Double((value.r * value.r + value.i * value.i) * oneSided * weight)
+                power += Double(spectrumFFT.power(ofBin: bin) * oneSided * weight)
             }
             track.bandPowers.append(Float(power * spectrumScale))
         }
     }
 
     private func measureFlux() {
-        for index in 0..<onsetSize { fftInput[index] = onsetBuffer[index] * onsetWindow[index] }
-        kiss_fftr(onsetConfig, fftInput, fftOutput)
+        let input = onsetFFT.input
+        for index in 0..<onsetSize { input[index] = onsetBuffer[index] * onsetWindow[index] }
+        onsetFFT.transform()
         var total: Float = 0
         for bin in 1..<(onsetSize / 2) {
-            let value = fftOutput[bin]
             // log(1 + γ|X|) compresses the dynamic range so soft and loud onsets both count.
-            let magnitude = log1pf(10 * (value.r * value.r + value.i * value.i).squareRoot())
+            let magnitude = log1pf(10 * onsetFFT.power(ofBin: bin).squareRoot())
             total += max(0, magnitude - previousLogMagnitudes[bin])
             previousLogMagnitudes[bin] = magnitude
         }

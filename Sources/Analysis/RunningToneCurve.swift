@@ -1,4 +1,3 @@
-import CKissFFT
 import Glibc
 import MasteringDSP
 
@@ -10,10 +9,8 @@ public final class RunningToneCurve {
     public let sampleRate: Double
     public let fftSize: Int
     private let hop: Int
-    private let config: kiss_fftr_cfg
+    private let fft: RealFFT
     private let window: UnsafeMutablePointer<Float>
-    private let frame: UnsafeMutablePointer<Float>
-    private let spectrum: UnsafeMutablePointer<kiss_fft_cpx>
     /// Per channel, the last `fftSize` samples in a circular buffer.
     private let history: UnsafeMutablePointer<Float>
     private var writeIndex = 0
@@ -30,10 +27,8 @@ public final class RunningToneCurve {
         while sampleRate / Double(size) > 12 { size *= 2 }
         fftSize = size
         hop = size / 2
-        config = kiss_fftr_alloc(Int32(size), 0, nil, nil)
+        fft = RealFFT(size: size)
         (window, powerScale) = SpectrumAnalyzer.hannWindow(size: size)
-        frame = .allocate(capacity: size)
-        spectrum = .allocate(capacity: size / 2 + 1)
         history = .allocate(capacity: 2 * size)
         history.initialize(repeating: 0, count: 2 * size)
         perBin = Array(repeating: 0, count: size / 2 + 1)
@@ -43,8 +38,7 @@ public final class RunningToneCurve {
     }
 
     deinit {
-        free(UnsafeMutableRawPointer(config))
-        window.deallocate(); frame.deallocate(); spectrum.deallocate(); history.deallocate()
+        window.deallocate(); history.deallocate()
     }
 
     /// Feeds a stereo block (separate channels): copied into the history a run at a time, up to
@@ -69,15 +63,13 @@ public final class RunningToneCurve {
         for bin in perBin.indices { perBin[bin] = 0 }
         // The oldest sample is at `writeIndex`: window the ring in its two straight pieces.
         let older = fftSize - writeIndex
+        let frame = fft.input
         for channel in 0..<2 {
             let buffer = history + channel * fftSize
             for index in 0..<older { frame[index] = buffer[writeIndex + index] * window[index] }
             for index in 0..<writeIndex { frame[older + index] = buffer[index] * window[older + index] }
-            kiss_fftr(config, frame, spectrum)
-            for bin in 0...(fftSize / 2) {
-                let value = spectrum[bin]
-                perBin[bin] += Double(value.r * value.r + value.i * value.i)
-            }
+            fft.transform()
+            for bin in 0...(fftSize / 2) { perBin[bin] += Double(fft.power(ofBin: bin)) }
         }
         // One-sided power, averaged over the two channels: the DC and Nyquist bins stand alone.
         let scale = powerScale

@@ -1,8 +1,7 @@
-import CKissFFT
 import Glibc
 import MasteringDSP
 
-/// Long-term average power spectrum (Welch's method: Hann window, 50 % overlap) with KissFFT,
+/// Long-term average power spectrum (Welch's method: Hann window, 50 % overlap) with FFTW,
 /// and what is derived from it: the 1/3-octave tone curve and the spectral centroid.
 ///
 /// Powers are calibrated as mean squares, so a full-scale sine reads −3.01 dB in its band
@@ -14,10 +13,8 @@ public final class SpectrumAnalyzer {
     public let fftSize: Int
     private let hopSize: Int
 
-    private let config: kiss_fftr_cfg
+    private let fft: RealFFT
     private let window: UnsafeMutablePointer<Float>
-    private let frame: UnsafeMutablePointer<Float>
-    private let spectrum: UnsafeMutablePointer<kiss_fft_cpx>
     /// One history buffer of `fftSize` samples per channel, filled up to `filled`.
     private let history: UnsafeMutablePointer<Float>
     private var filled = 0
@@ -37,10 +34,8 @@ public final class SpectrumAnalyzer {
         while sampleRate / Double(size) > 6 { size *= 2 }
         fftSize = size
         hopSize = size / 2
-        config = kiss_fftr_alloc(Int32(size), 0, nil, nil)
+        fft = RealFFT(size: size)
         (window, powerScale) = Self.hannWindow(size: size)
-        frame = .allocate(capacity: size)
-        spectrum = .allocate(capacity: size / 2 + 1)
         history = .allocate(capacity: size * channelCount)
         history.initialize(repeating: 0, count: size * channelCount)
         powerSum = .allocate(capacity: size / 2 + 1)
@@ -48,8 +43,7 @@ public final class SpectrumAnalyzer {
     }
 
     deinit {
-        free(UnsafeMutableRawPointer(config)) // kiss_fftr_alloc uses malloc; kiss_fftr_free is a macro for free
-        window.deallocate(); frame.deallocate(); spectrum.deallocate()
+        window.deallocate()
         history.deallocate(); powerSum.deallocate()
     }
 
@@ -97,12 +91,10 @@ public final class SpectrumAnalyzer {
     private func analyseHistory(validSamples: Int) {
         for channel in 0..<channelCount {
             let buffer = history + channel * fftSize
+            let frame = fft.input
             for index in 0..<fftSize { frame[index] = buffer[index] * window[index] }
-            kiss_fftr(config, frame, spectrum)
-            for bin in 0...(fftSize / 2) {
-                let value = spectrum[bin]
-                powerSum[bin] += Double(value.r * value.r + value.i * value.i)
-            }
+            fft.transform()
+            for bin in 0...(fftSize / 2) { powerSum[bin] += Double(fft.power(ofBin: bin)) }
         }
         frameCount += 1
     }
