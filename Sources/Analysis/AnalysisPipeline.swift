@@ -43,6 +43,7 @@ final class AnalysisPipeline: @unchecked Sendable {
     private var endOfInput = false
     private var failure: (any Error)?
     private var truePeaks: [Double]
+    private let finished = DispatchGroup()
 
     private init(sampleRate: Double, channelCount: Int, layout: [SpeakerPosition], options: Analyzer.Options,
                  blockFrames: Int, ringSize: Int) throws {
@@ -55,6 +56,11 @@ final class AnalysisPipeline: @unchecked Sendable {
         buffers = (0..<ringSize).map { _ in .allocate(capacity: capacity) }
         states = Array(repeating: BlockState(), count: ringSize)
         truePeaks = Array(repeating: 0, count: channelCount)
+        tail = Array(repeating: 0, count: TruePeakMeter.preRollFrames * channelCount)
+        for _ in 0..<2 {
+            finished.enter()
+            Thread { [self] in work(); finished.leave() }.start()
+        }
     }
 
     deinit {
@@ -66,62 +72,108 @@ final class AnalysisPipeline: @unchecked Sendable {
         let pipeline = try AnalysisPipeline(sampleRate: source.sampleRate, channelCount: source.channelCount,
                                             layout: source.effectiveChannelLayout, options: options,
                                             blockFrames: max(1, blockFrames), ringSize: 6)
-        let finished = DispatchGroup()
-        for _ in 0..<2 {
-            finished.enter()
-            Thread { pipeline.work(); finished.leave() }.start()
-        }
         do {
             try pipeline.read(&source, progress: progress)
         } catch {
             pipeline.fail(error)
         }
-        pipeline.finishInput()
-        finished.wait()
-        if let failure = pipeline.failure { throw failure }
-        return pipeline.analyzer.finish(truePeaks: pipeline.truePeaks)
+        return try pipeline.finish()
     }
 
-    // MARK: - Reading (the calling thread)
+    /// A pipeline whose blocks the caller pushes (`add`), for a stream that is not a source.
+    static func pushed(sampleRate: Double, channelCount: Int, layout: [SpeakerPosition], options: Analyzer.Options,
+                       blockFrames: Int) throws -> AnalysisPipeline {
+        try AnalysisPipeline(sampleRate: sampleRate, channelCount: channelCount, layout: layout, options: options,
+                             blockFrames: max(1, blockFrames), ringSize: 6)
+    }
+
+    /// Waits for the workers to measure every block published, and reports.
+    func finish() throws -> AnalysisReport {
+        if let filling {
+            if filling.frames > 0 { publish(frames: filling.frames) }
+            self.filling = nil
+        }
+        finishInput()
+        finished.wait()
+        if let failure { throw failure }
+        return analyzer.finish(truePeaks: truePeaks)
+    }
+
+    // MARK: - Feeding (the calling thread)
+
+    /// The last frames published, kept for the next block's pre-roll.
+    private var tail: [Float] = []
+    private var tailFrames = 0
+    /// The block `add` is filling: its body, and the frames in it so far.
+    private var filling: (body: UnsafeMutablePointer<Float>, frames: Int)?
+
+    /// Waits for the next ring buffer to be free, puts the pre-roll in it, and returns where its
+    /// block's `blockFrames` frames go; nil once a worker has failed.
+    private func nextBody() -> UnsafeMutablePointer<Float>? {
+        let position = blocksRead % buffers.count
+        condition.lock()
+        while !states[position].isFree && failure == nil { condition.wait() }
+        let stop = failure != nil
+        condition.unlock()
+        if stop { return nil }
+        let buffer = buffers[position]
+        tail.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress!, count: tailFrames * channelCount) }
+        return buffer + tailFrames * channelCount
+    }
+
+    /// Hands the block `nextBody` gave, now holding `frames` frames, to the workers.
+    private func publish(frames: Int) {
+        let position = blocksRead % buffers.count
+        condition.lock()
+        states[position] = BlockState(preRollFrames: tailFrames, frames: frames, lanesDone: [false, false], truePeakDone: false)
+        blocksRead += 1
+        condition.broadcast()
+        condition.unlock()
+        // Keep the newest `preRollFrames` frames of (old tail + this block).
+        let channels = channelCount
+        let available = tailFrames + frames
+        let keep = min(TruePeakMeter.preRollFrames, available)
+        let start = buffers[position] + (available - keep) * channels
+        tail.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: start, count: keep * channels) }
+        tailFrames = keep
+    }
 
     private func read<Source: AudioSource>(_ source: inout Source, progress: ((Double) -> Void)?) throws {
-        let channels = channelCount
-        let preRollCapacity = TruePeakMeter.preRollFrames
-        // The last frames read, kept for the next block's pre-roll.
-        var tail = [Float](repeating: 0, count: preRollCapacity * channels)
-        var tailFrames = 0
         var framesRead = 0
         let total = source.frameCount
         while true {
-            let position = blocksRead % buffers.count
-            condition.lock()
-            while !states[position].isFree && failure == nil { condition.wait() }
-            let stop = failure != nil
-            condition.unlock()
-            if stop { return }
-
-            let buffer = buffers[position]
-            tail.withUnsafeBufferPointer { buffer.update(from: $0.baseAddress!, count: tailFrames * channels) }
-            let body = UnsafeMutableBufferPointer(start: buffer + tailFrames * channels, count: blockFrames * channels)
-            let frames = try source.read(into: body)
+            guard let body = nextBody() else { return }
+            let frames = try source.read(into: UnsafeMutableBufferPointer(start: body, count: blockFrames * channelCount))
             if frames == 0 { return }
             framesRead += frames
-
-            condition.lock()
-            states[position] = BlockState(preRollFrames: tailFrames, frames: frames,
-                                          lanesDone: [false, false], truePeakDone: false)
-            blocksRead += 1
-            condition.broadcast()
-            condition.unlock()
-
-            // Keep the newest `preRollCapacity` frames of (old tail + this block).
-            let available = tailFrames + frames
-            let keep = min(preRollCapacity, available)
-            let start = buffer + (available - keep) * channels
-            tail.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: start, count: keep * channels) }
-            tailFrames = keep
+            publish(frames: frames)
             if let progress, let total, total > 0 { progress(min(1, Double(framesRead) / Double(total))) }
         }
+    }
+
+    /// Measures `interleaved` (whole frames) after everything added before it: copied into the
+    /// ring, a block at a time, so the caller may reuse it at once. Throws a worker's failure.
+    func add(_ interleaved: UnsafeBufferPointer<Float>) throws {
+        let channels = channelCount
+        var offset = 0
+        while offset < interleaved.count {
+            if filling == nil {
+                guard let body = nextBody() else { break }
+                filling = (body, 0)
+            }
+            let frames = min(blockFrames - filling!.frames, (interleaved.count - offset) / channels)
+            (filling!.body + filling!.frames * channels).update(from: interleaved.baseAddress! + offset, count: frames * channels)
+            filling!.frames += frames
+            offset += frames * channels
+            if filling!.frames == blockFrames {
+                publish(frames: blockFrames)
+                filling = nil
+            }
+        }
+        condition.lock()
+        let failure = self.failure
+        condition.unlock()
+        if let failure { throw failure }
     }
 
     private func finishInput() {
@@ -199,4 +251,24 @@ final class AnalysisPipeline: @unchecked Sendable {
         }
         condition.unlock()
     }
+}
+
+/// The analysis of samples as they are made rather than read (a master's output as it is written):
+/// the report `Analyzer.analyze` gives for a file of the same samples, measured on the pipeline's
+/// two workers while the caller goes on. `finish` must end every one, also after a failure
+/// (it waits for the workers).
+public final class StreamAnalyzer {
+    private let pipeline: AnalysisPipeline
+
+    public init(sampleRate: Double, channelCount: Int, layout: [SpeakerPosition], options: Analyzer.Options = .init(),
+                blockFrames: Int = 16384) throws {
+        pipeline = try .pushed(sampleRate: sampleRate, channelCount: channelCount, layout: layout, options: options,
+                               blockFrames: blockFrames)
+    }
+
+    /// Interleaved whole frames, in order; copied, so the caller may reuse the buffer at once.
+    public func add(_ interleaved: UnsafeBufferPointer<Float>) throws { try pipeline.add(interleaved) }
+
+    /// The report for everything added.
+    public func finish() throws -> AnalysisReport { try pipeline.finish() }
 }

@@ -32,6 +32,8 @@ public struct AnalysisReport: Sendable {
     /// Mid and side tone and short-term crest (mono and stereo inputs): what reference mastering
     /// compares. Not part of the JSON.
     public var midSideTone: ToneMatchMeasurement? = nil
+    /// Every 100 ms sub-block's energy, when asked for. Not part of the JSON.
+    public var subBlockLoudness: SubBlockLoudness? = nil
 }
 
 /// Loudness at one instant of a timeline.

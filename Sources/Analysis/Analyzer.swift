@@ -13,9 +13,13 @@ public final class Analyzer {
         public var timeline = false
         /// Keep the 100 ms feature track that sections and emotions are found from.
         public var features = false
-        public init(timeline: Bool = false, features: Bool = false) {
+        /// Keep every 100 ms sub-block's K-weighted energy (`AnalysisReport.subBlockLoudness`):
+        /// the loudness of any stretch, such as a master's sections, without a second meter.
+        public var subBlocks = false
+        public init(timeline: Bool = false, features: Bool = false, subBlocks: Bool = false) {
             self.timeline = timeline
             self.features = features
+            self.subBlocks = subBlocks
         }
     }
 
@@ -46,6 +50,7 @@ public final class Analyzer {
     private var momentaryMax = -Double.infinity
     private var shortTermMax = -Double.infinity
     private var timeline: [LoudnessPoint] = []
+    private var subBlocks: [Double] = []
 
     /// - Parameter measuresTruePeak: `false` when the caller measures true peak itself
     ///   (see `AnalysisPipeline`) and passes it to `finish`.
@@ -113,6 +118,7 @@ public final class Analyzer {
         let seconds = Double(frame) / sampleRate
         let subBlockEnergy = loudness.lastSubBlockEnergy
         subBlockEnergies[subBlockIndex % 30] = subBlockEnergy
+        if options.subBlocks { subBlocks.append(subBlockEnergy) }
         featureTracker?.closeFrame(loudnessEnergy: subBlockEnergy)
         var momentaryEnergy = 0.0, shortTermEnergy = 0.0
         for age in 0..<30 {
@@ -167,6 +173,7 @@ public final class Analyzer {
             stereo: stereoMeter.result(),
             timeline: options.timeline ? timeline : nil,
             features: featureTracker?.finish(),
-            midSideTone: midSide?.finish())
+            midSideTone: midSide?.finish(),
+            subBlockLoudness: options.subBlocks ? SubBlockLoudness(energies: subBlocks, integratedLUFS: loudness.integratedLUFS) : nil)
     }
 }

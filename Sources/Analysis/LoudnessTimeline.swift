@@ -5,6 +5,8 @@ import MasteringDSP
 /// Keeps the K-weighted energy of every 100 ms sub-block (read from libebur128 at exact
 /// 100 ms instants), so the gated loudness of any span of whole sub-blocks can be computed
 /// afterwards with BS.1770's own blocks and gates (`SectionMeasurement.gatedLoudness`).
+/// libebur128 keeps integrated loudness only: the short-term window and the range would add
+/// about two thirds to its cost, and a master's passes read neither.
 public final class LoudnessTimeline {
     private let meter: LoudnessMeter
     private let sampleRate: Double
@@ -13,7 +15,7 @@ public final class LoudnessTimeline {
     public private(set) var subBlockEnergies: [Double] = []
 
     public init(channelCount: Int, sampleRate: Double, layout: [SpeakerPosition]) throws {
-        meter = try LoudnessMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout, measures: .loudness)
+        meter = try LoudnessMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout, measures: .integrated)
         self.sampleRate = sampleRate
         self.channelCount = channelCount
         grid = ReadingGrid(sampleRate: sampleRate, channelCount: channelCount)
@@ -29,9 +31,25 @@ public final class LoudnessTimeline {
     /// The whole stream's integrated loudness, from libebur128.
     public var integratedLUFS: Double { meter.integratedLUFS }
 
+    /// What was measured: every sub-block's energy and the whole's integrated loudness.
+    public var readings: SubBlockLoudness { SubBlockLoudness(energies: subBlockEnergies, integratedLUFS: integratedLUFS) }
+}
+
+/// A stream's loudness as BS.1770 builds it: the K-weighted energy of every 100 ms sub-block
+/// (from libebur128, at exact 100 ms instants) and the whole's integrated loudness. The gated
+/// loudness of any span of whole sub-blocks follows, with BS.1770's own blocks and gates.
+public struct SubBlockLoudness: Sendable {
+    public var energies: [Double]
+    public var integratedLUFS: Double
+
+    public init(energies: [Double], integratedLUFS: Double) {
+        self.energies = energies
+        self.integratedLUFS = integratedLUFS
+    }
+
     /// Gated loudness of the sub-blocks `range` (100 ms each).
     public func loudness(subBlocks range: Range<Int>) -> Double {
-        let clamped = range.clamped(to: 0..<subBlockEnergies.count)
-        return SectionMeasurement.gatedLoudness(subBlockEnergies[clamped])
+        let clamped = range.clamped(to: 0..<energies.count)
+        return SectionMeasurement.gatedLoudness(energies[clamped])
     }
 }

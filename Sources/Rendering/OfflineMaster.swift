@@ -160,7 +160,7 @@ public struct OfflineMaster {
     public func settle(_ plan: inout MasterPlan, job: Job) throws {
         var frontHalfRuns = 0
         let outcome = try closeLoop(&plan, job: job, ceilingDBTP: job.ceilingDBTP, ditherBits: 0, firstPass: 1,
-                                    cache: Self.frontHalfCache(for: job), frontHalfRuns: &frontHalfRuns) { nil }
+                                    cache: Self.frontHalfCache(for: job), frontHalfRuns: &frontHalfRuns)
         plan.passes = outcome.passes
         plan.shortfall = outcome.shortfall
         plan.sectionLoudness = outcome.sectionLoudness
@@ -183,16 +183,20 @@ public struct OfflineMaster {
         while true {
             var writer: SoundFileWriter?
             let outcome = try closeLoop(&plan, job: job, ceilingDBTP: ceiling, ditherBits: ditherBits, firstPass: passes + 1,
-                                        cache: cache, frontHalfRuns: &frontHalfRuns) {
-                writer = try SoundFileWriter(path: job.outputPath, sampleRate: Int(input.sampleRate),
-                                             channelCount: input.channelCount, encoding: job.encoding)
-                return writer
+                                        cache: cache, frontHalfRuns: &frontHalfRuns, analyzesOutput: !isLossy) {
+                let made = try SoundFileWriter(path: job.outputPath, sampleRate: Int(input.sampleRate),
+                                               channelCount: input.channelCount, encoding: job.encoding)
+                writer = made
+                return made
             }
             passes = outcome.passes
             try writer!.commit()
-            // 4. Measure what was written, decoded (lossy codecs can overshoot their input's peaks).
-            var check = try SoundFileReader(path: job.outputPath)
-            let output = try Analyzer.analyze(&check)
+            // 4. What was written, measured: as it was written, or else decoded (lossy codecs
+            // can overshoot their input's peaks).
+            let output = try outcome.output ?? {
+                var check = try SoundFileReader(path: job.outputPath)
+                return try Analyzer.analyze(&check)
+            }()
             let overshoot = output.truePeakDBTP - job.ceilingDBTP
             if overshoot > 0 && isLossy && passes < Self.maximumPasses {
                 ceiling -= overshoot * 1.25 + 0.1
@@ -226,26 +230,45 @@ public struct OfflineMaster {
         var fastestGainSlew: Double
         var shortfall: String?
         var reference: ReferenceMatch?
+        /// The last pass's output, analyzed as it was written (nil when that pass did not).
+        var output: AnalysisReport?
     }
 
     /// The closed loop: renders passes (each into a fresh writer, when one is made) and corrects
     /// the plan's gains until the whole and its sections are on target. The last pass's writer
     /// is left open for the caller to commit.
+    ///
+    /// The first pass (the probe's) writes nothing: its output is almost never the last. When it
+    /// is, the same plan is rendered once more into the writer (the front half read back from the
+    /// cache), which gives the very samples the first pass measured.
+    ///
+    /// With `analyzesOutput`, every written pass after the first (the probe's, rarely the last)
+    /// analyzes its output as it writes it: the last one's analysis is then the report, and the
+    /// file need not be read back. A pass that turns out not to be the last wastes its analysis,
+    /// but most loops end at their second pass.
     private func closeLoop(_ master: inout MasterPlan, job: Job, ceilingDBTP ceiling: Double, ditherBits: Int, firstPass: Int,
-                           cache: FrontHalfCache?, frontHalfRuns: inout Int,
-                           makeWriter: () throws -> SoundFileWriter?) throws -> LoopOutcome {
+                           cache: FrontHalfCache?, frontHalfRuns: inout Int, analyzesOutput: Bool = false,
+                           makeWriter: (() throws -> SoundFileWriter)? = nil) throws -> LoopOutcome {
         let target = master.targetLUFS
         var pass = firstPass - 1
+        var unwritten: LoopOutcome?
         while true {
             pass += 1
-            let writer = try makeWriter()
+            let writer = pass > 1 ? try makeWriter?() : nil
             let automation = master.automation(ceilingDBTP: ceiling, transitionSeconds: job.transitionSeconds)
             let sectionStarts = master.plan.sections.map { Int(($0.span.lowerBound * master.input.sampleRate).rounded()) }
             let rendered = try render(job, automation: automation, ditherBits: ditherBits, writer: writer, cache: cache,
                                       measureTone: master.reference.map { !$0.isSettled } ?? false, toneSegmentStarts: sectionStarts,
                                       probeOffsetDB: pass == 1 ? Self.probeOffsetDB : nil,
+                                      analyzesOutput: analyzesOutput && writer != nil && pass > 1,
                                       passFraction: Self.progressSpan(ofPass: pass))
             if !rendered.replayed { frontHalfRuns += 1 }
+            if var last = unwritten {
+                // The unwritten last pass, now written: the same plan, so the same samples.
+                last.passes = pass
+                last.output = rendered.output
+                return last
+            }
             let sectionLoudness = master.plan.sectionFrames.map { rendered.loudness.loudness(subBlocks: $0) }
             let reached = rendered.loudness.integratedLUFS
             let error = target - reached
@@ -287,8 +310,12 @@ public struct OfflineMaster {
                     shortfall = String(format: "cannot reach %.1f LUFS under a %.1f dBTP ceiling without more than %.0f dB of average limiting; reached %.1f LUFS",
                                        target, job.ceilingDBTP, Self.maximumMeanLimitingDB, reached)
                 }
-                return LoopOutcome(passes: pass, sectionLoudness: sectionLoudness, meanLimitingDB: rendered.meanLimitingDB,
-                                   fastestGainSlew: rendered.fastestGainSlew, shortfall: shortfall, reference: master.reference)
+                let outcome = LoopOutcome(passes: pass, sectionLoudness: sectionLoudness, meanLimitingDB: rendered.meanLimitingDB,
+                                          fastestGainSlew: rendered.fastestGainSlew, shortfall: shortfall, reference: master.reference,
+                                          output: rendered.output)
+                guard writer == nil, makeWriter != nil else { return outcome }
+                unwritten = outcome
+                continue
             }
             master.plan.correct(sectionErrors: sectionErrors, sectionLoudness: sectionLoudness, wholeError: error)
         }
@@ -308,10 +335,15 @@ public struct OfflineMaster {
     /// With `probeOffsetDB`, a second back half runs beside the first on a copy of the front's
     /// output with every loudness gain raised by that much, measured and not written: the loop
     /// learns from one pass how each section's loudness follows its gain (the limiter bends it).
+    ///
+    /// With `analyzesOutput`, the output is analyzed as it is written (`StreamAnalyzer`, on two
+    /// threads of its own), and that analysis's loudness readings replace the pass's own meter.
     private func render(_ job: Job, automation: ChainAutomation, ditherBits: Int, writer: SoundFileWriter?, cache: FrontHalfCache?,
-                        measureTone: Bool, toneSegmentStarts: [Int], probeOffsetDB: Double? = nil, passFraction: (start: Double, span: Double))
-        throws -> (loudness: LoudnessTimeline, meanLimitingDB: Double, fastestGainSlew: Double, tone: ToneMatchMeasurement?,
-                   toneSections: [(measurement: ToneMatchMeasurement, frames: Int)], probe: LoudnessTimeline?, replayed: Bool) {
+                        measureTone: Bool, toneSegmentStarts: [Int], probeOffsetDB: Double? = nil, analyzesOutput: Bool = false,
+                        passFraction: (start: Double, span: Double))
+        throws -> (loudness: SubBlockLoudness, meanLimitingDB: Double, fastestGainSlew: Double, tone: ToneMatchMeasurement?,
+                   toneSections: [(measurement: ToneMatchMeasurement, frames: Int)], probe: SubBlockLoudness?, replayed: Bool,
+                   output: AnalysisReport?) {
         var source = try job.openSource()
         let channels = source.channelCount
         let rate = source.sampleRate
@@ -321,13 +353,16 @@ public struct OfflineMaster {
         func automated(gainOffsetDB: Double = 0) -> AutomatedChain {
             AutomatedChain(automation: automation, spec: spec, ditherBits: ditherBits, gainOffsetDB: gainOffsetDB)
         }
-        let loudness = try LoudnessTimeline(channelCount: channels, sampleRate: rate,
-                                            layout: SpeakerPosition.defaultLayout(channelCount: channels))
+        let layout = SpeakerPosition.defaultLayout(channelCount: channels)
+        let analysis = analyzesOutput
+            ? try StreamAnalyzer(sampleRate: rate, channelCount: channels, layout: layout, options: .init(subBlocks: true)) : nil
+        let loudness = analyzesOutput ? nil : try LoudnessTimeline(channelCount: channels, sampleRate: rate, layout: layout)
         let toneMeter = measureTone ? ToneMatchMeter(sampleRate: rate, channelCount: channels, segmentStarts: toneSegmentStarts) : nil
 
         // Third thread: measures and writes the output, in order.
         let output = BlockHandoff(capacity: frames * channels) { block in
-            try loudness.add(block)
+            try loudness?.add(block)
+            try analysis?.add(block)
             toneMeter?.add(block)
             try writer?.write(block)
         }
@@ -359,7 +394,7 @@ public struct OfflineMaster {
         }
         var finished = false
         defer {
-            if !finished { try? middle.finish(); try? output.finish(); try? probe?.measuring.finish() }
+            if !finished { try? middle.finish(); try? output.finish(); try? probe?.measuring.finish(); _ = try? analysis?.finish() }
         }
 
         // This thread: read, deinterleave, the chain's front half (or its recording, read back).
@@ -411,10 +446,12 @@ public struct OfflineMaster {
         finished = true
         let ends: [Swift.Result<Void, any Error>] = [Swift.Result { try middle.finish() }, Swift.Result { try output.finish() },
                                                      Swift.Result { if let probe { try probe.measuring.finish() } }]
+        let report = Swift.Result { try analysis?.finish() }
         for end in ends { try end.get() }
+        let outputReport = try report.get()
         recording?.endRecording()
-        return (loudness, back.meanLimitingDB, back.fastestGainSlew, toneMeter?.finish(), toneMeter?.finishSegments() ?? [],
-                probe?.meter, replaying != nil)
+        return (outputReport?.subBlockLoudness ?? loudness!.readings, back.meanLimitingDB, back.fastestGainSlew,
+                toneMeter?.finish(), toneMeter?.finishSegments() ?? [], probe?.meter.readings, replaying != nil, outputReport)
     }
 
     /// Where a pass sits on the progress bar: the loop usually takes two passes (10–50 %, 50–90 %);

@@ -185,4 +185,32 @@ extension MasterTests {
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: Self.folder).filter { $0.hasPrefix(".loopmind-front") }
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
+
+    /// The written file is analysed as it is written, in the last pass, not read back afterwards:
+    /// the report must be the read-back file's, also for 16-bit output (dither, then the file's
+    /// quantiser) and for a master whose first pass (never written) was already on target.
+    @Test(arguments: [(Emotion.powerful, "written-16.wav", SampleEncoding.pcm16), (.dreamy, "written-24.wav", .pcm24)])
+    func theReportIsTheWrittenFilesAnalysis(emotion: Emotion, name: String, encoding: SampleEncoding) throws {
+        let job = OfflineMaster.Job(openSource: { DemoSongSource() }, inputName: "demo", outputPath: Self.folder + "/" + name,
+                                    emotions: .whole(emotion, intensity: nil), encoding: encoding)
+        let result = try OfflineMaster().run(job)
+        #expect(result.passes >= 2, "the first pass writes nothing")
+        var reader = try SoundFileReader(path: Self.folder + "/" + name)
+        let file = try Analyzer.analyze(&reader)
+        let reported = result.output
+        let levels: [(String, Double, Double)] = [
+            ("integrated", reported.integratedLUFS, file.integratedLUFS), ("range", reported.loudnessRangeLU, file.loudnessRangeLU),
+            ("momentary max", reported.momentaryMaxLUFS, file.momentaryMaxLUFS), ("short-term max", reported.shortTermMaxLUFS, file.shortTermMaxLUFS),
+            ("true peak", reported.truePeakDBTP, file.truePeakDBTP), ("sample peak", reported.samplePeakDBFS, file.samplePeakDBFS),
+            ("rms", reported.rmsDBFS, file.rmsDBFS), ("crest", reported.crestFactorDB, file.crestFactorDB),
+            ("correlation", reported.stereo.correlation, file.stereo.correlation), ("width", reported.stereo.width, file.stereo.width),
+        ] + zip(reported.toneCurve, file.toneCurve).map { ("\($0.hz) Hz", $0.db, $1.db) }
+        for (label, ours, theirs) in levels {
+            #expect(ours == theirs || abs(ours - theirs) < 0.001, "\(name) \(label): reported \(ours), the file \(theirs)")
+        }
+        #expect(abs(reported.spectralCentroidHz - file.spectralCentroidHz) < 0.01)
+        #expect(reported.durationSeconds == file.durationSeconds)
+        // What the loop measured is what the file holds.
+        #expect(abs(result.sections[0].outputLUFS - file.integratedLUFS) < 0.01)
+    }
 }
