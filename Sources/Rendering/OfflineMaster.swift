@@ -251,20 +251,23 @@ public struct OfflineMaster {
                            makeWriter: (() throws -> SoundFileWriter)? = nil) throws -> LoopOutcome {
         let target = master.targetLUFS
         var pass = firstPass - 1
-        var unwritten: LoopOutcome?
+        /// A last pass that wrote nothing, and the automation it followed.
+        var unwritten: (outcome: LoopOutcome, automation: ChainAutomation)?
         while true {
             pass += 1
             let writer = pass > 1 ? try makeWriter?() : nil
-            let automation = master.automation(ceilingDBTP: ceiling, transitionSeconds: job.transitionSeconds)
+            // Rendering an unwritten last pass again: its own automation (the plan may have moved since).
+            let automation = unwritten?.automation ?? master.automation(ceilingDBTP: ceiling, transitionSeconds: job.transitionSeconds)
             let sectionStarts = master.plan.sections.map { Int(($0.span.lowerBound * master.input.sampleRate).rounded()) }
             let rendered = try render(job, automation: automation, ditherBits: ditherBits, writer: writer, cache: cache,
-                                      measureTone: master.reference.map { !$0.isSettled } ?? false, toneSegmentStarts: sectionStarts,
+                                      measureTone: unwritten == nil && master.reference.map { !$0.isSettled } ?? false,
+                                      toneSegmentStarts: sectionStarts,
                                       probeOffsetDB: pass == 1 ? Self.probeOffsetDB : nil,
                                       analyzesOutput: analyzesOutput && writer != nil && pass > 1,
                                       passFraction: Self.progressSpan(ofPass: pass))
             if !rendered.replayed { frontHalfRuns += 1 }
-            if var last = unwritten {
-                // The unwritten last pass, now written: the same plan, so the same samples.
+            if var last = unwritten?.outcome {
+                // The unwritten last pass, now written: the same automation, so the same samples.
                 last.passes = pass
                 last.output = rendered.output
                 return last
@@ -314,7 +317,7 @@ public struct OfflineMaster {
                                           fastestGainSlew: rendered.fastestGainSlew, shortfall: shortfall, reference: master.reference,
                                           output: rendered.output)
                 guard writer == nil, makeWriter != nil else { return outcome }
-                unwritten = outcome
+                unwritten = (outcome, automation)
                 continue
             }
             master.plan.correct(sectionErrors: sectionErrors, sectionLoudness: sectionLoudness, wholeError: error)
