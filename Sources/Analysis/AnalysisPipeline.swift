@@ -45,8 +45,9 @@ final class AnalysisPipeline: @unchecked Sendable {
     private var truePeaks: [Double]
     private let finished = DispatchGroup()
 
-    private init(sampleRate: Double, channelCount: Int, layout: [SpeakerPosition], options: Analyzer.Options,
-                 blockFrames: Int, ringSize: Int) throws {
+    /// Starts the two workers; blocks come from `run`'s source or from `add`, and `finish` ends them.
+    init(sampleRate: Double, channelCount: Int, layout: [SpeakerPosition], options: Analyzer.Options,
+         blockFrames: Int, ringSize: Int = 6) throws {
         self.channelCount = channelCount
         self.blockFrames = blockFrames
         analyzer = try Analyzer(sampleRate: sampleRate, channelCount: channelCount, layout: layout, options: options,
@@ -71,20 +72,13 @@ final class AnalysisPipeline: @unchecked Sendable {
                                          progress: ((Double) -> Void)?) throws -> AnalysisReport {
         let pipeline = try AnalysisPipeline(sampleRate: source.sampleRate, channelCount: source.channelCount,
                                             layout: source.effectiveChannelLayout, options: options,
-                                            blockFrames: max(1, blockFrames), ringSize: 6)
+                                            blockFrames: max(1, blockFrames))
         do {
             try pipeline.read(&source, progress: progress)
         } catch {
             pipeline.fail(error)
         }
         return try pipeline.finish()
-    }
-
-    /// A pipeline whose blocks the caller pushes (`add`), for a stream that is not a source.
-    static func pushed(sampleRate: Double, channelCount: Int, layout: [SpeakerPosition], options: Analyzer.Options,
-                       blockFrames: Int) throws -> AnalysisPipeline {
-        try AnalysisPipeline(sampleRate: sampleRate, channelCount: channelCount, layout: layout, options: options,
-                             blockFrames: max(1, blockFrames), ringSize: 6)
     }
 
     /// Waits for the workers to measure every block published, and reports.
@@ -262,8 +256,8 @@ public final class StreamAnalyzer {
 
     public init(sampleRate: Double, channelCount: Int, layout: [SpeakerPosition], options: Analyzer.Options = .init(),
                 blockFrames: Int = 16384) throws {
-        pipeline = try .pushed(sampleRate: sampleRate, channelCount: channelCount, layout: layout, options: options,
-                               blockFrames: blockFrames)
+        pipeline = try AnalysisPipeline(sampleRate: sampleRate, channelCount: channelCount, layout: layout, options: options,
+                                        blockFrames: max(1, blockFrames))
     }
 
     /// Interleaved whole frames, in order; copied, so the caller may reuse the buffer at once.

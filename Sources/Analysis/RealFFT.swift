@@ -11,7 +11,6 @@ import Foundation
 /// is not thread-safe, so making and destroying plans is serialised; running one is not (each
 /// instance is used by one thread at a time, on its own arrays).
 final class RealFFT {
-    let size: Int
     /// `size` samples to transform.
     let input: UnsafeMutablePointer<Float>
     private let output: UnsafeMutablePointer<fftwf_complex>
@@ -22,7 +21,6 @@ final class RealFFT {
 
     init(size: Int) {
         precondition(size >= 2 && size % 2 == 0, "an even FFT size")
-        self.size = size
         let input = fftwf_alloc_real(size)!, output = fftwf_alloc_complex(size / 2 + 1)!
         input.initialize(repeating: 0, count: size)
         Self.planner.lock()

@@ -33,7 +33,8 @@ public struct TruePeakInterpolator {
     private var position = 0
     /// Inputs since the last one at or above `level / peakBound` (the window is quiet from `tapsPerPhase` on).
     private var framesSinceLoud = 0
-    /// `gapPeaks`' history: per channel, the last `tapsPerPhase − 1` inputs, then room for a block.
+    /// `gapPeaks`' history: per channel, the last `tapsPerPhase − 1` inputs, then room for a block
+    /// and seven frames more, so a last short group of frames is read as a whole vector.
     private var planar: UnsafeMutablePointer<Float>?
     private var planarBlockFrames = 0
 
@@ -58,14 +59,14 @@ public struct TruePeakInterpolator {
         history = .allocate(capacity: 2 * taps)
         if maximumBlockFrames > 0 {
             planarBlockFrames = maximumBlockFrames
-            planar = .allocate(capacity: 2 * (taps - 1 + maximumBlockFrames))
+            planar = .allocate(capacity: 2 * Self.planarStride(maximumBlockFrames))
         }
         reset()
     }
 
     public mutating func reset() {
         history?.initialize(repeating: .zero, count: 2 * Self.tapsPerPhase)
-        planar?.initialize(repeating: 0, count: 2 * (Self.tapsPerPhase - 1 + planarBlockFrames))
+        planar?.initialize(repeating: 0, count: 2 * Self.planarStride(planarBlockFrames))
         position = 0
         framesSinceLoud = 0
     }
@@ -110,25 +111,28 @@ public struct TruePeakInterpolator {
         guard let planar, let phases, count > 0 else { return }
         precondition(count <= planarBlockFrames, "a block longer than prepared for")
         let kept = Self.tapsPerPhase - 1
-        let leftWindow = planar, rightWindow = planar + kept + planarBlockFrames
+        let leftWindow = planar, rightWindow = planar + Self.planarStride(planarBlockFrames)
         (leftWindow + kept).update(from: left, count: count)
         (rightWindow + kept).update(from: right, count: count)
         // Frame n's window is the `tapsPerPhase` inputs ending with it: window[n ..< n + taps].
-        var frame = 0
-        while frame + 8 <= count {
+        // A last group shorter than eight reads stale samples past the block (the padding) in the
+        // lanes it does not store.
+        for frame in stride(from: 0, to: count, by: 8) {
             let highest = lanewiseMax(Self.gapPeaks8(leftWindow + frame, phases: phases),
                                       Self.gapPeaks8(rightWindow + frame, phases: phases))
-            UnsafeMutableRawPointer(peaks + frame).storeBytes(of: highest, as: SIMD8<Float>.self)
-            frame += 8
-        }
-        while frame < count {
-            peaks[frame] = max(Self.gapPeak1(leftWindow + frame, phases: phases), Self.gapPeak1(rightWindow + frame, phases: phases))
-            frame += 1
+            if count - frame >= 8 {
+                UnsafeMutableRawPointer(peaks + frame).storeBytes(of: highest, as: SIMD8<Float>.self)
+            } else {
+                for lane in 0..<(count - frame) { peaks[frame + lane] = highest[lane] }
+            }
         }
         // The newest inputs start the next block's windows (overlapping when the block is short).
         memmove(leftWindow, leftWindow + count, kept * MemoryLayout<Float>.stride)
         memmove(rightWindow, rightWindow + count, kept * MemoryLayout<Float>.stride)
     }
+
+    /// Floats per channel in `gapPeaks`' history for blocks of up to `blockFrames`.
+    private static func planarStride(_ blockFrames: Int) -> Int { tapsPerPhase - 1 + blockFrames + 7 }
 
     /// The gap peaks of eight consecutive windows of one channel, starting at `window`.
     @inline(__always)
@@ -146,18 +150,6 @@ public struct TruePeakInterpolator {
         let ends = lanewiseMax(lanewiseMax(start, -start), lanewiseMax(end, -end))
         let inner = lanewiseMax(lanewiseMax(lanewiseMax(v1, -v1), lanewiseMax(v2, -v2)), lanewiseMax(v3, -v3))
         return lanewiseMax(ends, inner)
-    }
-
-    /// One window's gap peak: `gapPeaks8` for a single lane.
-    @inline(__always)
-    private static func gapPeak1(_ window: UnsafePointer<Float>, phases: UnsafeMutablePointer<Float>) -> Float {
-        let taps = tapsPerPhase
-        var v1: Float = 0, v2: Float = 0, v3: Float = 0
-        for tap in 0..<taps {
-            let sample = window[tap]
-            v1 += phases[tap] * sample; v2 += phases[taps + tap] * sample; v3 += phases[2 * taps + tap] * sample
-        }
-        return max(abs(window[gapStart]), abs(window[gapStart + 1]), abs(v1), abs(v2), abs(v3))
     }
 
     /// Adds a stereo block; per channel, the larger of `floor` and the largest true peak of the

@@ -263,7 +263,7 @@ public struct OfflineMaster {
                                       measureTone: unwritten == nil && master.reference.map { !$0.isSettled } ?? false,
                                       toneSegmentStarts: sectionStarts,
                                       probeOffsetDB: pass == 1 ? Self.probeOffsetDB : nil,
-                                      analyzesOutput: analyzesOutput && writer != nil && pass > 1,
+                                      analyzesOutput: analyzesOutput && writer != nil,
                                       passFraction: Self.progressSpan(ofPass: pass))
             if !rendered.replayed { frontHalfRuns += 1 }
             if var last = unwritten?.outcome {
