@@ -3,9 +3,10 @@ import MasteringDSP
 
 /// Measures a stream of audio block by block, in constant memory, and reports.
 ///
-/// Loudness, loudness range and peaks come from libebur128 (`LoudnessMeter`); band
-/// energies from Linkwitz–Riley crossovers; the tone curve and centroid from a
-/// KissFFT power spectrum; correlation and width from the first two channels.
+/// Loudness is libebur128's K-weighted energy of every 100 ms (`LoudnessMeter`), gated into
+/// integrated loudness and loudness range by `GatedLoudness`; true peak is libebur128's filter
+/// (`TruePeakMeter`); band energies come from Linkwitz–Riley crossovers; the tone curve and
+/// centroid from an FFTW power spectrum; correlation and width from the first two channels.
 /// Momentary and short-term loudness are read every 100 ms for their maxima and the timeline.
 public final class Analyzer {
     public struct Options: Sendable {
@@ -42,14 +43,12 @@ public final class Analyzer {
     private var frames = 0
     /// The 100 ms reading instants.
     private var grid: ReadingGrid
-    /// K-weighted mean-square energy of the last 30 readings' 100 ms sub-blocks (a ring).
-    /// Momentary (400 ms) and short-term (3 s) loudness are means over the last 4 and 30:
-    /// the same samples and weights libebur128 sums, without re-summing 3 s at every reading.
-    private var subBlockEnergies = [Double](repeating: 0, count: 30)
-    private var subBlockIndex = 0
     private var momentaryMax = -Double.infinity
     private var shortTermMax = -Double.infinity
     private var timeline: [LoudnessPoint] = []
+    /// K-weighted mean-square energy of every 100 ms sub-block so far (8 bytes each: 288 kB an
+    /// hour). Momentary (400 ms) and short-term (3 s) loudness are means over the last 4 and 30:
+    /// the same samples and weights libebur128 sums, without re-summing 3 s at every reading.
     private var subBlocks: [Double] = []
 
     /// - Parameter measuresTruePeak: `false` when the caller measures true peak itself
@@ -59,7 +58,7 @@ public final class Analyzer {
         self.sampleRate = sampleRate
         self.channelCount = channelCount
         self.options = options
-        loudness = try LoudnessMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout, measures: .loudness)
+        loudness = try LoudnessMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout, measures: .shortTermWindow)
         inlineTruePeak = measuresTruePeak
             ? try TruePeakMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout) : nil
         midSide = channelCount <= 2 ? ToneMatchMeter(sampleRate: sampleRate, channelCount: channelCount) : nil
@@ -117,16 +116,14 @@ public final class Analyzer {
     private func takeReading(at frame: Int) {
         let seconds = Double(frame) / sampleRate
         let subBlockEnergy = loudness.lastSubBlockEnergy
-        subBlockEnergies[subBlockIndex % 30] = subBlockEnergy
-        if options.subBlocks { subBlocks.append(subBlockEnergy) }
+        subBlocks.append(subBlockEnergy)
         featureTracker?.closeFrame(loudnessEnergy: subBlockEnergy)
+        // Newest first; before the first 3 s the windows are padded with silence, as libebur128's are.
         var momentaryEnergy = 0.0, shortTermEnergy = 0.0
-        for age in 0..<30 {
-            let energy = subBlockEnergies[(subBlockIndex - age + 30) % 30]
+        for (age, energy) in subBlocks.suffix(30).reversed().enumerated() {
             if age < 4 { momentaryEnergy += energy }
             shortTermEnergy += energy
         }
-        subBlockIndex += 1
         let momentary = LoudnessMeter.lufs(ofEnergy: momentaryEnergy / 4)
         let shortTerm = LoudnessMeter.lufs(ofEnergy: shortTermEnergy / 30)
         // The windows count only once they are full: 400 ms and 3 s.
@@ -154,12 +151,13 @@ public final class Analyzer {
         let samplePeakDB = Decibels.fromAmplitude(Double(samplePeak))
         let rmsDB = Decibels.fromPower(sumOfSquares / Double(max(1, frames * channelCount)))
         let crest = samplePeakDB.isFinite && rmsDB.isFinite ? samplePeakDB - rmsDB : 0
+        let integrated = GatedLoudness.integrated(subBlocks)
         return AnalysisReport(
             sampleRate: sampleRate,
             channelCount: channelCount,
             durationSeconds: duration,
-            integratedLUFS: loudness.integratedLUFS,
-            loudnessRangeLU: loudness.loudnessRangeLU,
+            integratedLUFS: integrated,
+            loudnessRangeLU: GatedLoudness.range(subBlocks),
             momentaryMaxLUFS: momentaryMax,
             shortTermMaxLUFS: shortTermMax,
             truePeakDBTP: truePeaks.max() ?? -.infinity,
@@ -174,6 +172,6 @@ public final class Analyzer {
             timeline: options.timeline ? timeline : nil,
             features: featureTracker?.finish(),
             midSideTone: midSide?.finish(),
-            subBlockLoudness: options.subBlocks ? SubBlockLoudness(energies: subBlocks, integratedLUFS: loudness.integratedLUFS) : nil)
+            subBlockLoudness: options.subBlocks ? SubBlockLoudness(energies: subBlocks, integratedLUFS: integrated) : nil)
     }
 }

@@ -23,6 +23,9 @@ public final class LoudnessMeter {
         /// Integrated loudness (and momentary) without the short-term window and the range.
         /// Without it or `.loudness`, a meter gives momentary loudness and 100 ms energies only.
         public static let integrated = Measures(rawValue: 8)
+        /// The short-term window as well as the momentary one, read on demand, and no gating:
+        /// libebur128 then only filters, and `GatedLoudness` gates the 100 ms energies read from it.
+        public static let shortTermWindow = Measures(rawValue: 16)
         /// True peak per channel (includes sample peak).
         public static let truePeak = Measures(rawValue: 2)
         public static let all: Measures = [.loudness, .truePeak]
@@ -44,6 +47,7 @@ public final class LoudnessMeter {
             mode |= EBUR128_MODE_I.rawValue | EBUR128_MODE_LRA.rawValue | EBUR128_MODE_S.rawValue
         }
         if measures.contains(.integrated) { mode |= EBUR128_MODE_I.rawValue }
+        if measures.contains(.shortTermWindow) { mode |= EBUR128_MODE_S.rawValue }
         if measures.contains(.truePeak) { mode |= EBUR128_MODE_TRUE_PEAK.rawValue }
         if measures.contains(.constantMemory) { mode |= EBUR128_MODE_HISTOGRAM.rawValue }
         self.measures = measures

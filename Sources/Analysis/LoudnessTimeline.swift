@@ -3,10 +3,10 @@ import MasteringDSP
 /// Integrated loudness of a stream and of any stretch of it, measured by libebur128.
 ///
 /// Keeps the K-weighted energy of every 100 ms sub-block (read from libebur128 at exact
-/// 100 ms instants), so the gated loudness of any span of whole sub-blocks can be computed
-/// afterwards with BS.1770's own blocks and gates (`SectionMeasurement.gatedLoudness`).
-/// libebur128 keeps integrated loudness only: the short-term window and the range would add
-/// about two thirds to its cost, and a master's passes read neither.
+/// 100 ms instants), so the gated loudness of the whole and of any span of whole sub-blocks is
+/// computed from them with BS.1770's own blocks and gates (`GatedLoudness`). libebur128 only
+/// filters: its own gating would sum every 400 ms block again, and a master's passes need no
+/// short-term window or range.
 public final class LoudnessTimeline {
     private let meter: LoudnessMeter
     private let sampleRate: Double
@@ -15,7 +15,7 @@ public final class LoudnessTimeline {
     public private(set) var subBlockEnergies: [Double] = []
 
     public init(channelCount: Int, sampleRate: Double, layout: [SpeakerPosition]) throws {
-        meter = try LoudnessMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout, measures: .integrated)
+        meter = try LoudnessMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout, measures: [])
         self.sampleRate = sampleRate
         self.channelCount = channelCount
         grid = ReadingGrid(sampleRate: sampleRate, channelCount: channelCount)
@@ -28,8 +28,8 @@ public final class LoudnessTimeline {
         })
     }
 
-    /// The whole stream's integrated loudness, from libebur128.
-    public var integratedLUFS: Double { meter.integratedLUFS }
+    /// The whole stream's integrated loudness.
+    public var integratedLUFS: Double { GatedLoudness.integrated(subBlockEnergies) }
 
     /// What was measured: every sub-block's energy and the whole's integrated loudness.
     public var readings: SubBlockLoudness { SubBlockLoudness(energies: subBlockEnergies, integratedLUFS: integratedLUFS) }

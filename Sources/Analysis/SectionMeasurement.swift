@@ -62,24 +62,12 @@ public struct SectionMeasurement: Sendable, Equatable {
         highShareDB = total > 0 ? Decibels.fromPower(max(high / total, 1e-9)) : -90
     }
 
-    /// BS.1770-4 gated loudness of consecutive 100 ms K-weighted energies.
-    public static func gatedLoudness<Energies: Collection>(_ energies: Energies) -> Double
-        where Energies.Element == Double {
-        let values = Array(energies)
-        guard values.count >= 4 else {
-            let mean = values.reduce(0, +) / Double(max(values.count, 1))
-            return LoudnessMeter.lufs(ofEnergy: mean)
+    /// BS.1770-4 gated loudness of consecutive 100 ms K-weighted energies (`GatedLoudness`); a
+    /// stretch shorter than one 400 ms block gets its mean energy's loudness rather than none.
+    public static func gatedLoudness(_ energies: ArraySlice<Double>) -> Double {
+        guard energies.count >= 4 else {
+            return LoudnessMeter.lufs(ofEnergy: energies.reduce(0, +) / Double(max(energies.count, 1)))
         }
-        var blocks: [Double] = []
-        blocks.reserveCapacity(values.count - 3)
-        for end in 3..<values.count {
-            blocks.append((values[end - 3] + values[end - 2] + values[end - 1] + values[end]) / 4)
-        }
-        let absoluteGate = LoudnessMeter.energy(ofLUFS: -70)
-        let aboveAbsolute = blocks.filter { $0 > absoluteGate }
-        guard !aboveAbsolute.isEmpty else { return -.infinity }
-        let relativeGate = aboveAbsolute.reduce(0, +) / Double(aboveAbsolute.count) * pow(10, -1.0)
-        let gated = aboveAbsolute.filter { $0 > relativeGate }
-        return LoudnessMeter.lufs(ofEnergy: gated.reduce(0, +) / Double(gated.count))
+        return GatedLoudness.integrated(energies)
     }
 }

@@ -31,6 +31,15 @@ import Testing
         #expect(DemoArrangement.sections.map(\.startSeconds) == [0, 16, 32, 48, 64])
     }
 
+    @Test func itsLoudnessAndRangeMatchLibebur128sOwnGating() throws {
+        let samples = try Self.render()
+        let meter = try LoudnessMeter(channelCount: 2, sampleRate: 44100, layout: [.left, .right], measures: .loudness)
+        try samples.withUnsafeBufferPointer { try meter.add($0) }
+        let report = try Self.analyze(samples)
+        #expect(abs(report.integratedLUFS - meter.integratedLUFS) < 1e-6, "\(report.integratedLUFS) vs \(meter.integratedLUFS)")
+        #expect(abs(report.loudnessRangeLU - meter.loudnessRangeLU) < 1e-6, "\(report.loudnessRangeLU) vs \(meter.loudnessRangeLU)")
+    }
+
     @Test func isTheSameEveryTimeWhateverTheBlockSize() throws {
         let first = try Self.render()
         let second = DemoSongSource()

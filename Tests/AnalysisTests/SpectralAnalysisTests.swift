@@ -231,6 +231,48 @@ import TestSupport
         #expect(try TruePeakMeter(channelCount: channels, sampleRate: 96000, layout: layout).method == .libebur128)
     }
 
+    /// Signals for the gates: steps across both gates (silence, −75 dBFS under the absolute gate,
+    /// −45 dBFS under the relative one), a slow swell in mono (many distinct short-term blocks for
+    /// the range's percentiles), noise, a file under 3 s (no range) and one under 400 ms (no
+    /// integrated loudness). The demo song's test is in `DemoSongTests`.
+    static let gatingSignals: [(name: String, samples: [Float], channels: Int)] = [
+        ("steps", TestSignals.levelSequence([(-30, 3.05), (-14, 2), (-75, 4), (-45, 3.3), (-20, 6), (-200, 2), (-9, 1.27)],
+                                            sampleRate: 44100), 2),
+        ("swell", (0..<(44100 * 23)).map { frame in
+            let seconds = Double(frame) / 44100
+            return Float(Decibels.toAmplitude(-30 + 12 * sin(seconds * 0.9)) * sin(2 * Double.pi * 440 * seconds))
+        }, 1),
+        ("noise", TestSignals.whiteNoise(seconds: 7.77, sampleRate: 44100, channels: 2, rmsDBFS: -18), 2),
+        ("short", TestSignals.sine(frequency: 1000, levelDBFS: -12, seconds: 2.5, sampleRate: 44100, channels: 2), 2),
+        ("shorter", TestSignals.sine(frequency: 1000, levelDBFS: -12, seconds: 0.35, sampleRate: 44100, channels: 2), 2),
+    ]
+
+    @Test(arguments: 0..<5)
+    func integratedLoudnessAndRangeMatchLibebur128sOwnGating(signal: Int) throws {
+        let (name, samples, channels) = Self.gatingSignals[signal]
+        let layout: [SpeakerPosition] = channels == 1 ? [.mono] : [.left, .right]
+        let meter = try LoudnessMeter(channelCount: channels, sampleRate: 44100, layout: layout, measures: .loudness)
+        try samples.withUnsafeBufferPointer { try meter.add($0) }
+        let timeline = try LoudnessTimeline(channelCount: channels, sampleRate: 44100, layout: layout)
+        // Odd block sizes: the 100 ms readings must not depend on how the stream is cut.
+        var start = 0
+        while start < samples.count {
+            let end = min(samples.count, start + 1237 * channels)
+            try Array(samples[start..<end]).withUnsafeBufferPointer { try timeline.add($0) }
+            start = end
+        }
+        var source = SampleBufferSource(samples: samples, channelCount: channels, sampleRate: 44100)
+        let report = try Analyzer.analyze(&source, blockFrames: 3000)
+        for (who, integrated) in [("analyzer", report.integratedLUFS), ("timeline", timeline.integratedLUFS)] {
+            #expect(integrated == meter.integratedLUFS || abs(integrated - meter.integratedLUFS) < 1e-6,
+                    "\(name), \(who): integrated \(integrated) vs libebur128's \(meter.integratedLUFS)")
+        }
+        #expect(abs(report.loudnessRangeLU - meter.loudnessRangeLU) < 1e-6,
+                "\(name): range \(report.loudnessRangeLU) vs libebur128's \(meter.loudnessRangeLU)")
+        if name == "steps" || name == "swell" { #expect(report.loudnessRangeLU > 3, "\(name): a range worth comparing") }
+        if name == "shorter" { #expect(report.integratedLUFS == -.infinity) }
+    }
+
     @Test func momentaryAndShortTermMatchLibebur128sOwnWindows() throws {
         // The 100 ms sub-block means must agree with libebur128's full-window sums.
         let samples = TestSignals.levelSequence([(-30, 3), (-14, 2), (-40, 4), (-20, 3)], sampleRate: 44100)
