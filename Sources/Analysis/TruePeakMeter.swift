@@ -34,7 +34,7 @@ public final class TruePeakMeter {
             meter = try LoudnessMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout, measures: .truePeak)
         } else {
             meter = nil
-            interpolator.prepare()
+            interpolator.prepare(maximumBlockFrames: 1024)
         }
         peaks = Array(repeating: 0, count: channelCount)
     }

@@ -9,14 +9,15 @@ import Glibc
 /// its true peak is the larger of its two samples and the three points interpolated between them.
 /// `prepare` allocates; `gapPeak`, `gapPeaks` and `peak` do not.
 ///
-/// Two forms. Frame by frame (`gapPeak`, `peak`: the meters) in two-lane vectors, one lane per
-/// channel; there most gaps need no filtering: an interpolated point is at most `peakBound` times
-/// the largest magnitude in its window, so while every sample in the window stays under
-/// `level / peakBound` the gap cannot reach `level` (the meter's highest peak so far). Those gaps
-/// only enter the history; the answers are the same as filtering every gap. Block by block
-/// (`gapPeaks`: the limiter, whose loud masters leave few gaps to skip) one channel at a time,
-/// eight frames to a vector: the same sums in the same order, about four times fewer operations.
-/// One interpolator is used in one form only: each keeps its own history.
+/// Two forms. Frame by frame (`gapPeak`, `peak(left:right:…)`: the live meters) in two-lane
+/// vectors, one lane per channel. Block by block (`gapPeaks`: the limiter; `peak(interleaved:…)`:
+/// the file meters) one channel at a time, eight frames to a vector: the same sums in the same
+/// order, about four times fewer operations. The meters need only a running maximum, so most
+/// gaps need no filtering: an interpolated point is at most `peakBound` times the largest
+/// magnitude in its window, so while every sample in the window stays under `level / peakBound`
+/// the gap cannot reach `level` (the meter's highest peak so far). Those gaps only enter the
+/// history; the answers are the same as filtering every gap. One interpolator is used in one
+/// form only: each keeps its own history.
 public struct TruePeakInterpolator {
     public static let factor = 4
     /// Window length of each interpolation phase (49 prototype taps / 4, rounded up).
@@ -167,22 +168,57 @@ public struct TruePeakInterpolator {
     }
 
     /// Adds interleaved frames of one or two channels (mono goes into both lanes); per lane, the
-    /// larger of `floor` and the largest true peak of the gaps they complete (linear).
+    /// larger of `floor` and the largest true peak of the gaps they complete (linear). The block
+    /// form (`prepare(maximumBlockFrames:)`), any number of frames: the file meters' way, eight gaps
+    /// to a vector, a group of eight skipped per channel when no sample in its windows could take
+    /// it past what was found. The answer is the frame form's (`peak(left:right:count:above:)`).
     public mutating func peak(interleaved samples: UnsafePointer<Float>, channels: Int, frames: Int,
                               above floor: SIMD2<Float> = .zero) -> SIMD2<Float> {
-        guard let history, let phases, channels == 1 || channels == 2 else { return .zero }
+        guard let planar, let phases, channels == 1 || channels == 2 else { return .zero }
+        let kept = Self.tapsPerPhase - 1
+        let left = planar, right = planar + Self.planarStride(planarBlockFrames)
         var highest = floor
-        framesSinceLoud = 0
-        if channels == 2 {
-            for index in 0..<frames {
-                Self.add(SIMD2(samples[2 * index], samples[2 * index + 1]), to: &highest, history: history, phases: phases,
-                         position: &position, framesSinceLoud: &framesSinceLoud)
+        var done = 0
+        while done < frames {
+            let count = min(planarBlockFrames, frames - done)
+            let source = samples + done * channels
+            if channels == 2 {
+                for index in 0..<count {
+                    left[kept + index] = source[2 * index]
+                    right[kept + index] = source[2 * index + 1]
+                }
+            } else {
+                (left + kept).update(from: source, count: count)
             }
-        } else {
-            for index in 0..<frames {
-                Self.add(SIMD2(repeating: samples[index]), to: &highest, history: history, phases: phases,
-                         position: &position, framesSinceLoud: &framesSinceLoud)
+            highest[0] = Self.highestGapPeak(left, count: count, above: highest[0], phases: phases)
+            memmove(left, left + count, kept * MemoryLayout<Float>.stride)
+            if channels == 2 {
+                highest[1] = Self.highestGapPeak(right, count: count, above: highest[1], phases: phases)
+                memmove(right, right + count, kept * MemoryLayout<Float>.stride)
             }
+            done += count
+        }
+        return channels == 2 ? highest : SIMD2(repeating: highest[0])
+    }
+
+    /// The larger of `floor` and the gap peaks of the `count` frames after the kept history of
+    /// one channel's planar window.
+    @inline(__always)
+    private static func highestGapPeak(_ window: UnsafeMutablePointer<Float>, count: Int, above floor: Float,
+                                       phases: UnsafeMutablePointer<Float>) -> Float {
+        var highest = floor
+        @inline(__always) func magnitude(_ offset: Int) -> SIMD8<Float> {
+            let samples = UnsafeRawPointer(window + offset).loadUnaligned(as: SIMD8<Float>.self)
+            return lanewiseMax(samples, -samples)
+        }
+        for frame in stride(from: 0, to: count, by: 8) {
+            // The group's windows hold window[frame ..< frame + 20] (in a last short group, some of
+            // it is padding: a bound over more samples is still a bound).
+            let loudest = lanewiseMax(lanewiseMax(magnitude(frame), magnitude(frame + 8)), magnitude(frame + 12)).max()
+            if loudest * peakBound < highest { continue }
+            let peaks = gapPeaks8(window + frame, phases: phases)
+            let lanes = count - frame
+            highest = max(highest, lanes >= 8 ? peaks.max() : (0..<lanes).reduce(highest) { max($0, peaks[$1]) })
         }
         return highest
     }

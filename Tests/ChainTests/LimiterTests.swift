@@ -139,16 +139,22 @@ import TestSupport
 
 extension LimiterTests {
     /// The meters filter gaps only where they could matter, and that changes no answer: the gated
-    /// running maximum is the filtered one exactly. The limiter's block form gives every gap's
-    /// peak (the larger channel) bit for bit as the frame form does, whatever the block sizes.
+    /// running maximum is the filtered one exactly, in the frame form and in the file meters' block
+    /// form (stereo and mono, blocks longer than prepared for cut inside). The limiter's block form
+    /// gives every gap's peak (the larger channel) bit for bit as the frame form does, whatever the
+    /// block sizes.
     @Test(arguments: ["full-scale square", "fs/4 sine at 45°, +6 dB", "impulses", "clipped drums", "slow fade from +6 dB", "demo song +12 dB"])
     func skippingQuietGapsAndWorkingInBlocksChangeNoAnswer(signalName: String) throws {
         var signal = try Self.adversarial(signalName)
         signal.right = signal.right.map { $0 * 0.5 }
         var filtered = TruePeakInterpolator(), gated = TruePeakInterpolator(), blocks = TruePeakInterpolator()
-        filtered.prepare(); gated.prepare(); blocks.prepare(maximumBlockFrames: 1021)
-        defer { filtered.release(); gated.release(); blocks.release() }
-        var exact = SIMD2<Float>.zero, running = SIMD2<Float>.zero
+        var filteredMono = TruePeakInterpolator(), meterBlocks = TruePeakInterpolator(), monoBlocks = TruePeakInterpolator()
+        filtered.prepare(); gated.prepare(); blocks.prepare(maximumBlockFrames: 1021); filteredMono.prepare()
+        meterBlocks.prepare(maximumBlockFrames: 509); monoBlocks.prepare(maximumBlockFrames: 509)
+        defer { for var interpolator in [filtered, gated, blocks, filteredMono, meterBlocks, monoBlocks] { interpolator.release() } }
+        let interleaved = zip(signal.left, signal.right).flatMap { [$0, $1] }
+        var exact = SIMD2<Float>.zero, running = SIMD2<Float>.zero, exactMono = SIMD2<Float>.zero
+        var meterRunning = SIMD2<Float>.zero, monoRunning = SIMD2<Float>.zero
         var gapPeaks = [Float](repeating: 0, count: 1021)
         var offset = 0, block = 1, differing = 0
         while offset < signal.left.count {
@@ -157,16 +163,23 @@ extension LimiterTests {
             for index in offset..<(offset + count) {
                 let peaks = filtered.gapPeak(adding: SIMD2(signal.left[index], signal.right[index]))
                 exact = lanewiseMax(exact, peaks)
+                exactMono = lanewiseMax(exactMono, filteredMono.gapPeak(adding: SIMD2(repeating: signal.left[index])))
                 frameForm.append(peaks.max())
             }
             signal.left.withUnsafeBufferPointer { l in signal.right.withUnsafeBufferPointer { r in
                 running = gated.peak(left: l.baseAddress! + offset, right: r.baseAddress! + offset, count: count, above: running)
                 blocks.gapPeaks(left: l.baseAddress! + offset, right: r.baseAddress! + offset, count: count, into: &gapPeaks)
+                monoRunning = monoBlocks.peak(interleaved: l.baseAddress! + offset, channels: 1, frames: count, above: monoRunning)
             } }
+            interleaved.withUnsafeBufferPointer { samples in
+                meterRunning = meterBlocks.peak(interleaved: samples.baseAddress! + 2 * offset, channels: 2, frames: count, above: meterRunning)
+            }
             differing += zip(frameForm, gapPeaks[..<count]).filter { $0 != $1 }.count
             offset += count; block = block * 3 % 1021 + 1
         }
         #expect(running == exact, "\(signalName): \(running) vs \(exact)")
+        #expect(meterRunning == exact, "\(signalName), file meters' block form: \(meterRunning) vs \(exact)")
+        #expect(monoRunning == exactMono, "\(signalName), mono: \(monoRunning) vs \(exactMono)")
         #expect(differing == 0, "\(signalName): \(differing) gaps differ between the block and the frame form")
     }
 }
