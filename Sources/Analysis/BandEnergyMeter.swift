@@ -18,6 +18,8 @@ public final class BandEnergyMeter {
     private var firstSplit: [(Biquad4, Biquad4)]
     private var secondSplit: [(Biquad4, Biquad4)]
     private var sums = (low: 0.0, mid: 0.0, high: 0.0)
+    /// The first split's upper parts of one block, (restL, restL, restR, restR): the second split's input.
+    private var upperInput: [SIMD4<Float>] = []
     private var samples = 0
     public let channelCount: Int
 
@@ -37,25 +39,33 @@ public final class BandEnergyMeter {
     public func add(_ interleaved: UnsafeBufferPointer<Float>) {
         let frames = interleaved.count / channelCount
         guard frames > 0, let base = interleaved.baseAddress else { return }
+        if upperInput.count < frames { upperInput = Array(repeating: .zero, count: frames) }
         for pair in 0..<firstSplit.count {
             let left = 2 * pair
             let right = left + 1 < channelCount ? left + 1 : -1
-            var (first1, first2) = firstSplit[pair]
-            var (second1, second2) = secondSplit[pair]
+            // One split at a time over the block: each loop keeps its two sections' coefficients
+            // and state in registers (all four at once do not fit, and spill every sample).
             // Float sums over one block stay accurate; block totals go into Double.
             var lowSquares = SIMD4<Float>(repeating: 0), upperSquares = SIMD4<Float>(repeating: 0)
-            var frameStart = base
-            for _ in 0..<frames {
-                let l = frameStart[left]
-                let r: Float = right >= 0 ? frameStart[right] : 0
-                let split = first2.process(first1.process(SIMD4(l, l, r, r)))   // (lowL, restL, lowR, restR)
-                let upper = second2.process(second1.process(SIMD4(split[1], split[1], split[3], split[3])))
-                lowSquares += split * split
-                upperSquares += upper * upper                                  // (midL, highL, midR, highR)
-                frameStart += channelCount
+            upperInput.withUnsafeMutableBufferPointer { upperInput in
+                var (first1, first2) = firstSplit[pair]
+                var frameStart = base
+                for frame in 0..<frames {
+                    let l = frameStart[left]
+                    let r: Float = right >= 0 ? frameStart[right] : 0
+                    let split = first2.process(first1.process(SIMD4(l, l, r, r)))   // (lowL, restL, lowR, restR)
+                    lowSquares += split * split
+                    upperInput[frame] = SIMD4(split[1], split[1], split[3], split[3])
+                    frameStart += channelCount
+                }
+                firstSplit[pair] = (first1, first2)
+                var (second1, second2) = secondSplit[pair]
+                for frame in 0..<frames {
+                    let upper = second2.process(second1.process(upperInput[frame]))   // (midL, highL, midR, highR)
+                    upperSquares += upper * upper
+                }
+                secondSplit[pair] = (second1, second2)
             }
-            firstSplit[pair] = (first1, first2)
-            secondSplit[pair] = (second1, second2)
             sums.low += Double(lowSquares[0] + lowSquares[2])
             sums.mid += Double(upperSquares[0] + upperSquares[2])
             sums.high += Double(upperSquares[1] + upperSquares[3])

@@ -3,11 +3,14 @@
 /// Each lane has its own coefficients and state, so one instruction stream runs, say,
 /// the low-pass and high-pass of two channels at once. Same topology as `Biquad`
 /// (transposed direct form II, denormal guard).
+///
+/// `process` is inlinable: the analysis's band meter calls it per sample from another module,
+/// and as a call it cost more than its arithmetic.
 public struct Biquad4: Sendable {
-    private var b0: SIMD4<Float>, b1: SIMD4<Float>, b2: SIMD4<Float>, a1: SIMD4<Float>, a2: SIMD4<Float>
-    private var z1 = SIMD4<Float>(repeating: 0), z2 = SIMD4<Float>(repeating: 0)
+    @usableFromInline var b0: SIMD4<Float>, b1: SIMD4<Float>, b2: SIMD4<Float>, a1: SIMD4<Float>, a2: SIMD4<Float>
+    @usableFromInline var z1 = SIMD4<Float>(repeating: 0), z2 = SIMD4<Float>(repeating: 0)
     /// Added to one state and removed from the other each sample: keeps silence out of subnormals.
-    private let antiDenormal = SIMD4<Float>(repeating: 1e-20)
+    @usableFromInline let antiDenormal = SIMD4<Float>(repeating: 1e-20)
 
     /// One set of coefficients per lane.
     public init(_ lanes: (BiquadCoefficients, BiquadCoefficients, BiquadCoefficients, BiquadCoefficients)) {
@@ -23,7 +26,7 @@ public struct Biquad4: Sendable {
     }
 
     /// Filters one sample in each lane.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func process(_ input: SIMD4<Float>) -> SIMD4<Float> {
         let output = b0 * input + z1
         z1 = b1 * input - a1 * output + z2 + antiDenormal
