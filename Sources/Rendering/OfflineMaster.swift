@@ -353,7 +353,7 @@ public struct OfflineMaster {
         let total = source.frameCount
         let frames = Self.blockFrames
         let spec = ProcessSpec(sampleRate: rate, maximumBlockFrames: frames)
-        func automated(gainOffsetDB: Double = 0) -> AutomatedChain {
+        func automated(gainOffsetDB: Double = 0, ditherBits: Int = ditherBits) -> AutomatedChain {
             AutomatedChain(automation: automation, spec: spec, ditherBits: ditherBits, gainOffsetDB: gainOffsetDB)
         }
         let layout = SpeakerPosition.defaultLayout(channelCount: channels)
@@ -382,7 +382,9 @@ public struct OfflineMaster {
             let meter = try LoudnessTimeline(channelCount: channels, sampleRate: rate,
                                              layout: SpeakerPosition.defaultLayout(channelCount: channels))
             let measuring = BlockHandoff(capacity: frames * channels) { try meter.add($0) }
-            let back = BackHalf(automated(gainOffsetDB: offset), channels: channels, sampleRate: rate, output: measuring, fromExciter: false)
+            // No dither: this output is only measured, and dither's noise moves its loudness by less than 10⁻⁸ LU.
+            let back = BackHalf(automated(gainOffsetDB: offset, ditherBits: 0), channels: channels, sampleRate: rate,
+                                output: measuring, fromExciter: false)
             return (meter: meter, measuring: measuring, back: back)
         }
         let probeInput = UnsafeMutablePointer<Float>.allocate(capacity: 2 * frames)
