@@ -106,9 +106,11 @@ public struct TruePeakInterpolator {
 
     /// Adds a stereo block of at most `maximumBlockFrames` frames; for each frame, the true peak
     /// of the gap it completes, the larger of the two channels (linear), into `peaks`. The values
-    /// are `gapPeak`'s, bit for bit.
+    /// are `gapPeak`'s, bit for bit, except that with a `floor` above 0 a group of eight gaps that
+    /// cannot exceed it (no sample in their windows reaches `floor / peakBound`) is not filtered
+    /// and reads 0: the limiter needs no value under its ceiling.
     public mutating func gapPeaks(left: UnsafePointer<Float>, right: UnsafePointer<Float>, count: Int,
-                                  into peaks: UnsafeMutablePointer<Float>) {
+                                  into peaks: UnsafeMutablePointer<Float>, floor: Float = 0) {
         guard let planar, let phases, count > 0 else { return }
         precondition(count <= planarBlockFrames, "a block longer than prepared for")
         let kept = Self.tapsPerPhase - 1
@@ -119,8 +121,11 @@ public struct TruePeakInterpolator {
         // A last group shorter than eight reads stale samples past the block (the padding) in the
         // lanes it does not store.
         for frame in stride(from: 0, to: count, by: 8) {
-            let highest = lanewiseMax(Self.gapPeaks8(leftWindow + frame, phases: phases),
+            var highest = SIMD8<Float>.zero
+            if floor <= 0 || Self.mayReach(floor, from: leftWindow + frame) || Self.mayReach(floor, from: rightWindow + frame) {
+                highest = lanewiseMax(Self.gapPeaks8(leftWindow + frame, phases: phases),
                                       Self.gapPeaks8(rightWindow + frame, phases: phases))
+            }
             if count - frame >= 8 {
                 UnsafeMutableRawPointer(peaks + frame).storeBytes(of: highest, as: SIMD8<Float>.self)
             } else {
@@ -201,21 +206,28 @@ public struct TruePeakInterpolator {
         return channels == 2 ? highest : SIMD2(repeating: highest[0])
     }
 
+    /// Whether a gap among the eight from `window` on might reach `level`: whether a sample in their
+    /// windows, window[0 ..< 20], reaches `level / peakBound` (in a last short group some of it is
+    /// padding, and a bound over more samples is still a bound). Lane compares, no lane-wise maximum:
+    /// `Swift.max` per lane stayed scalar here.
+    @inline(__always)
+    private static func mayReach(_ level: Float, from window: UnsafePointer<Float>) -> Bool {
+        @inline(__always) func reaches(_ offset: Int) -> SIMDMask<SIMD8<Int32>> {
+            let samples = UnsafeRawPointer(window + offset).loadUnaligned(as: SIMD8<Float>.self)
+            let bounds = samples * peakBound
+            return (bounds .>= level) .| (-bounds .>= level)
+        }
+        return any(reaches(0) .| reaches(8) .| reaches(12))
+    }
+
     /// The larger of `floor` and the gap peaks of the `count` frames after the kept history of
     /// one channel's planar window.
     @inline(__always)
     private static func highestGapPeak(_ window: UnsafeMutablePointer<Float>, count: Int, above floor: Float,
                                        phases: UnsafeMutablePointer<Float>) -> Float {
         var highest = floor
-        @inline(__always) func magnitude(_ offset: Int) -> SIMD8<Float> {
-            let samples = UnsafeRawPointer(window + offset).loadUnaligned(as: SIMD8<Float>.self)
-            return lanewiseMax(samples, -samples)
-        }
         for frame in stride(from: 0, to: count, by: 8) {
-            // The group's windows hold window[frame ..< frame + 20] (in a last short group, some of
-            // it is padding: a bound over more samples is still a bound).
-            let loudest = lanewiseMax(lanewiseMax(magnitude(frame), magnitude(frame + 8)), magnitude(frame + 12)).max()
-            if loudest * peakBound < highest { continue }
+            if !mayReach(highest, from: window + frame) { continue }
             let peaks = gapPeaks8(window + frame, phases: phases)
             let lanes = count - frame
             highest = max(highest, lanes >= 8 ? peaks.max() : (0..<lanes).reduce(highest) { max($0, peaks[$1]) })

@@ -109,7 +109,8 @@ public struct TruePeakLimiter {
         var lowest: Float = 1
         // 1.–2. The true peak of the gap each frame completes (its two ends and three inner
         // points, the larger channel), for the whole piece at once.
-        interpolator.gapPeaks(left: left, right: right, count: count, into: segmentPeaks)
+        // Gaps that cannot pass the ceiling need no gain and no exact value (they read 0).
+        interpolator.gapPeaks(left: left, right: right, count: count, into: segmentPeaks, floor: ceiling)
         for index in 0..<count {
             let input = SIMD2(left[index], right[index])
             let segmentPeak = segmentPeaks[index]

@@ -142,7 +142,7 @@ extension LimiterTests {
     /// running maximum is the filtered one exactly, in the frame form and in the file meters' block
     /// form (stereo and mono, blocks longer than prepared for cut inside). The limiter's block form
     /// gives every gap's peak (the larger channel) bit for bit as the frame form does, whatever the
-    /// block sizes.
+    /// block sizes; with a floor it skips only gaps under the floor, which read 0.
     @Test(arguments: ["full-scale square", "fs/4 sine at 45°, +6 dB", "impulses", "clipped drums", "slow fade from +6 dB", "demo song +12 dB"])
     func skippingQuietGapsAndWorkingInBlocksChangeNoAnswer(signalName: String) throws {
         var signal = try Self.adversarial(signalName)
@@ -151,7 +151,12 @@ extension LimiterTests {
         var filteredMono = TruePeakInterpolator(), meterBlocks = TruePeakInterpolator(), monoBlocks = TruePeakInterpolator()
         filtered.prepare(); gated.prepare(); blocks.prepare(maximumBlockFrames: 1021); filteredMono.prepare()
         meterBlocks.prepare(maximumBlockFrames: 509); monoBlocks.prepare(maximumBlockFrames: 509)
-        defer { for var interpolator in [filtered, gated, blocks, filteredMono, meterBlocks, monoBlocks] { interpolator.release() } }
+        var floored = TruePeakInterpolator()
+        floored.prepare(maximumBlockFrames: 1021)
+        let floor: Float = 0.5
+        var flooredPeaks = [Float](repeating: 0, count: 1021)
+        var skipped = 0, wronglySkipped = 0
+        defer { for var interpolator in [filtered, gated, blocks, filteredMono, meterBlocks, monoBlocks, floored] { interpolator.release() } }
         let interleaved = zip(signal.left, signal.right).flatMap { [$0, $1] }
         var exact = SIMD2<Float>.zero, running = SIMD2<Float>.zero, exactMono = SIMD2<Float>.zero
         var meterRunning = SIMD2<Float>.zero, monoRunning = SIMD2<Float>.zero
@@ -169,13 +174,22 @@ extension LimiterTests {
             signal.left.withUnsafeBufferPointer { l in signal.right.withUnsafeBufferPointer { r in
                 running = gated.peak(left: l.baseAddress! + offset, right: r.baseAddress! + offset, count: count, above: running)
                 blocks.gapPeaks(left: l.baseAddress! + offset, right: r.baseAddress! + offset, count: count, into: &gapPeaks)
+                floored.gapPeaks(left: l.baseAddress! + offset, right: r.baseAddress! + offset, count: count, into: &flooredPeaks,
+                                 floor: floor)
                 monoRunning = monoBlocks.peak(interleaved: l.baseAddress! + offset, channels: 1, frames: count, above: monoRunning)
             } }
             interleaved.withUnsafeBufferPointer { samples in
                 meterRunning = meterBlocks.peak(interleaved: samples.baseAddress! + 2 * offset, channels: 2, frames: count, above: meterRunning)
             }
             differing += zip(frameForm, gapPeaks[..<count]).filter { $0 != $1 }.count
+            for (exactPeak, flooredPeak) in zip(frameForm, flooredPeaks[..<count]) where flooredPeak != exactPeak {
+                if flooredPeak == 0 && exactPeak < floor { skipped += 1 } else { wronglySkipped += 1 }
+            }
             offset += count; block = block * 3 % 1021 + 1
+        }
+        #expect(wronglySkipped == 0, "\(signalName): \(wronglySkipped) gaps skipped or changed that could pass the floor")
+        if signalName == "clipped drums" || signalName == "demo song +12 dB" {
+            #expect(skipped > 1000, "\(signalName): quiet stretches, yet \(skipped) gaps skipped")
         }
         #expect(running == exact, "\(signalName): \(running) vs \(exact)")
         #expect(meterRunning == exact, "\(signalName), file meters' block form: \(meterRunning) vs \(exact)")
