@@ -5,8 +5,7 @@ import MasteringDSP
 /// Keeps the K-weighted energy of every 100 ms sub-block (read from libebur128 at exact
 /// 100 ms instants), so the gated loudness of the whole and of any span of whole sub-blocks is
 /// computed from them with BS.1770's own blocks and gates (`GatedLoudness`). libebur128 only
-/// filters: its own gating would sum every 400 ms block again, and a master's passes need no
-/// short-term window or range.
+/// filters: its own gating would sum every 400 ms block again.
 public final class LoudnessTimeline {
     private let meter: LoudnessMeter
     private let sampleRate: Double
@@ -30,6 +29,8 @@ public final class LoudnessTimeline {
 
     /// The whole stream's integrated loudness.
     public var integratedLUFS: Double { GatedLoudness.integrated(subBlockEnergies) }
+    /// The whole stream's loudness range (EBU Tech 3342), LU.
+    public var loudnessRangeLU: Double { GatedLoudness.range(subBlockEnergies) }
 
     /// What was measured: every sub-block's energy and the whole's integrated loudness.
     public var readings: SubBlockLoudness { SubBlockLoudness(energies: subBlockEnergies, integratedLUFS: integratedLUFS) }

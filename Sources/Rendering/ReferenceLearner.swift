@@ -32,10 +32,10 @@ public enum ReferenceLearner {
         guard channels == 1 || channels == 2 else {
             throw Failure(description: "cannot use reference '\(name)': LoopMind learns from mono and stereo files; this one has \(channels) channels")
         }
-        // Loudness and LRA from libebur128, tone and crest from the mid/side meter: nothing more
-        // (no true peak, no features), so learning a reference costs about one read.
-        let loudness = try LoudnessMeter(channelCount: channels, sampleRate: source.sampleRate,
-                                         layout: SpeakerPosition.defaultLayout(channelCount: channels), measures: .loudness)
+        // Loudness and LRA from libebur128's 100 ms energies, tone and crest from the mid/side
+        // meter: nothing more (no true peak, no features), so learning a reference costs about one read.
+        let loudness = try LoudnessTimeline(channelCount: channels, sampleRate: source.sampleRate,
+                                            layout: SpeakerPosition.defaultLayout(channelCount: channels))
         let tone = ToneMatchMeter(sampleRate: source.sampleRate, channelCount: channels)
         let frames = 16384
         var total = 0
