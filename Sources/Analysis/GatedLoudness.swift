@@ -14,18 +14,11 @@ public enum GatedLoudness {
     /// Integrated loudness, LUFS: the mean of the 400 ms blocks (hop 100 ms) at or above −70 LUFS
     /// and at or above 10 LU under their own mean; −∞ with no such block (under 400 ms of audio).
     public static func integrated(_ energies: ArraySlice<Double>) -> Double {
-        guard energies.count >= 4 else { return -.infinity }
-        var sum = 0.0, count = 0
-        forEachBlock(of: energies, length: 4, hop: 1) { energy in
-            if energy >= absoluteGateEnergy { sum += energy; count += 1 }
-        }
-        guard count > 0 else { return -.infinity }
-        let relativeGate = sum / Double(count) * 0.1
-        var gatedSum = 0.0, gatedCount = 0
-        forEachBlock(of: energies, length: 4, hop: 1) { energy in
-            if energy >= absoluteGateEnergy && energy >= relativeGate { gatedSum += energy; gatedCount += 1 }
-        }
-        return gatedCount > 0 ? LoudnessMeter.lufs(ofEnergy: gatedSum / Double(gatedCount)) : -.infinity
+        let blocks = audibleBlocks(of: energies, length: 4, hop: 1)
+        guard !blocks.isEmpty else { return -.infinity }
+        let relativeGate = blocks.reduce(0, +) / Double(blocks.count) * 0.1
+        let gated = blocks.filter { $0 >= relativeGate }
+        return gated.isEmpty ? -.infinity : LoudnessMeter.lufs(ofEnergy: gated.reduce(0, +) / Double(gated.count))
     }
 
     public static func integrated(_ energies: [Double]) -> Double { integrated(energies[...]) }
@@ -34,12 +27,8 @@ public enum GatedLoudness {
     /// 20 LU under their mean, the spread from the 10th to the 95th percentile (the nearest rank
     /// rounded as libebur128 rounds it); 0 with none (under 3 s of audio).
     public static func range(_ energies: [Double]) -> Double {
-        var blocks: [Double] = []
-        forEachBlock(of: energies[...], length: 30, hop: 10) { energy in
-            if energy >= absoluteGateEnergy { blocks.append(energy) }
-        }
+        let blocks = audibleBlocks(of: energies[...], length: 30, hop: 10).sorted()
         guard !blocks.isEmpty else { return 0 }
-        blocks.sort()
         let relativeGate = blocks.reduce(0, +) / Double(blocks.count) * 0.01
         let gated = blocks.drop { $0 < relativeGate }
         guard !gated.isEmpty else { return 0 }
@@ -49,14 +38,18 @@ public enum GatedLoudness {
         return LoudnessMeter.lufs(ofEnergy: percentile(0.95)) - LoudnessMeter.lufs(ofEnergy: percentile(0.1))
     }
 
-    /// Each whole block's energy: the mean of `length` consecutive sub-blocks, starting every `hop`.
-    private static func forEachBlock(of energies: ArraySlice<Double>, length: Int, hop: Int, _ body: (Double) -> Void) {
+    /// The energies of the whole blocks at or above −70 LUFS, in order: each the mean of `length`
+    /// consecutive sub-blocks, one starting every `hop`.
+    private static func audibleBlocks(of energies: ArraySlice<Double>, length: Int, hop: Int) -> [Double] {
+        var blocks: [Double] = []
         var start = energies.startIndex
         while start + length <= energies.endIndex {
             var sum = 0.0
             for index in start..<(start + length) { sum += energies[index] }
-            body(sum / Double(length))
+            let energy = sum / Double(length)
+            if energy >= absoluteGateEnergy { blocks.append(energy) }
             start += hop
         }
+        return blocks
     }
 }
