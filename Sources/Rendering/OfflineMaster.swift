@@ -107,7 +107,11 @@ public struct OfflineMaster {
     }
 
     public static let toleranceLU = 0.2
+    /// "Wrecking": the most average limiting (mean over blocks of each block's deepest
+    /// reduction) the loop buys loudness with.
     public static let maximumMeanLimitingDB = 3.0
+    /// How far past the budget a pass may go and still be written (the loop's steps aim under it).
+    public static let limitingOvershootDB = 1.0
     /// The most a section's loudness is moved toward its emotion's, relative to the song's own.
     public static let maximumNudgeDB = 0.3
     /// How close each section's relative loudness must come before the loop may stop early.
@@ -306,12 +310,15 @@ public struct OfflineMaster {
                 master.reference = match
             }
             let done = abs(error) <= Self.toleranceLU * 0.75 && sectionsSettled && toneSettled
-            let limited = error > 0 && rendered.meanLimitingDB >= Self.maximumMeanLimitingDB
+            let budget = Self.maximumMeanLimitingDB
+            // A pass that went well past the budget (its gains were a guess) is not written: back off.
+            let crushed = rendered.meanLimitingDB > budget + Self.limitingOvershootDB
+            let limited = error > 0 && rendered.meanLimitingDB >= budget && !crushed
             if done || limited || pass >= Self.maximumPasses {
                 var shortfall: String?
-                if limited && abs(error) > Self.toleranceLU * 0.75 {
+                if (limited || crushed) && abs(error) > Self.toleranceLU * 0.75 {
                     shortfall = String(format: "cannot reach %.1f LUFS under a %.1f dBTP ceiling without more than %.0f dB of average limiting; reached %.1f LUFS",
-                                       target, job.ceilingDBTP, Self.maximumMeanLimitingDB, reached)
+                                       target, job.ceilingDBTP, budget, reached)
                 }
                 let outcome = LoopOutcome(passes: pass, sectionLoudness: sectionLoudness, meanLimitingDB: rendered.meanLimitingDB,
                                           fastestGainSlew: rendered.fastestGainSlew, shortfall: shortfall, reference: master.reference,
@@ -320,7 +327,14 @@ public struct OfflineMaster {
                 unwritten = (outcome, automation)
                 continue
             }
-            master.plan.correct(sectionErrors: sectionErrors, sectionLoudness: sectionLoudness, wholeError: error)
+            if crushed {
+                // Heavily limited, the loudness hardly follows the gain and the limiting follows it
+                // almost dB for dB: take the excess off every gain.
+                master.plan.shiftGains(by: budget - rendered.meanLimitingDB)
+            } else {
+                master.plan.correct(sectionErrors: sectionErrors, sectionLoudness: sectionLoudness, wholeError: error,
+                                    limitingHeadroomDB: budget - rendered.meanLimitingDB)
+            }
         }
     }
 
@@ -623,6 +637,7 @@ public struct MasterPlan {
     }
 
     public var targetLUFS: Double { plan.targetLUFS }
+
     /// The plan's moves, then the reference's (loudness, dynamics, tone, width), in time order.
     public var moves: [AIMove] {
         let extra = (referenceLoudnessMove.map { [$0] } ?? []) + (reference?.moves ?? [])
@@ -699,6 +714,10 @@ struct Plan {
         let weight = audible.map { durations[$0] }.reduce(0, +)
         let meanInput = weight > 0 ? audible.map { sections[$0].inputLUFS * durations[$0] }.reduce(0, +) / weight : 0
         let meanEmotion = weight > 0 ? audible.map { emotionTargets[$0] * durations[$0] }.reduce(0, +) / weight : 0
+        let arc = job.reference.flatMap { reference in
+            Self.arcScale(inputRangeLU: input.loudnessRangeLU, referenceRangeLU: reference.loudnessRangeLU,
+                          amount: job.matchAmount).map { (scale: $0, reference: reference) }
+        }
         var moves: [AIMove] = []
         for index in sections.indices {
             var section = sections[index]
@@ -707,16 +726,21 @@ struct Plan {
                 let own = section.inputLUFS - input.integratedLUFS
                 let wanted = (emotionTargets[index] - meanEmotion) - (section.inputLUFS - meanInput)
                 let nudge = min(max(0.5 * wanted, -OfflineMaster.maximumNudgeDB), OfflineMaster.maximumNudgeDB)
-                section.relativeTargetLU = own + nudge
+                section.relativeTargetLU = (own + nudge) * (arc?.scale ?? 1)
                 section.gainDB = targetLUFS + section.relativeTargetLU - section.inputLUFS
                 var settings = section.decision.settings
                 settings[.loudnessTarget] = targetLUFS + section.relativeTargetLU
                 section.decision.settings = settings
                 if let label {
                     section.decision.moves.removeAll { $0.parameter == ChainParameter.loudnessTarget.spec.name }
-                    let reason = String(format: "%@: target %.1f LUFS, the song's own level here (%+.1f LU re the whole) %@",
+                    var reason = String(format: "%@: target %.1f LUFS, the song's own level here (%+.1f LU re the whole) %@",
                                         label, settings[.loudnessTarget], own,
                                         abs(nudge) < 0.05 ? "kept as it is" : String(format: "nudged %+.1f dB toward %@'s loudness", nudge, section.graphSection.emotion.rawValue))
+                    if let arc {
+                        reason += String(format: ", then %@ %.0f %% toward the loudness range of %@ (%.1f LU against %.1f LU here)",
+                                         arc.scale < 1 ? "drawn in" : "spread out", abs(arc.scale - 1) * 100, arc.reference.label,
+                                         arc.reference.loudnessRangeLU, input.loudnessRangeLU)
+                    }
                     section.decision.moves.append(AIMove(time: section.span.lowerBound, parameter: .loudnessTarget,
                                                          from: index == 0 ? ChainParameter.loudnessTarget.spec.defaultValue : sections[index - 1].decision.settings[.loudnessTarget],
                                                          to: settings[.loudnessTarget], reason: reason))
@@ -731,6 +755,22 @@ struct Plan {
         self.moves = moves      // already in time order: the sections are
         lastMeasurement = Array(repeating: nil, count: sections.count)
     }
+
+    /// Macro-dynamics toward a reference: how much the sections' loudness relative to the whole
+    /// is scaled so the master's loudness range moves toward the reference's (their ratio, blended
+    /// by `amount`, within `arcScaleRange`); nil when it would change less than 5 % or a range is
+    /// unknown (too short or silent). A reference with a narrow range asks for sections closer
+    /// together: kept apart, the loud ones would need the limiter to crush them to reach the
+    /// reference's loudness.
+    static func arcScale(inputRangeLU: Double, referenceRangeLU: Double, amount: Double) -> Double? {
+        guard inputRangeLU.isFinite, referenceRangeLU.isFinite, inputRangeLU > 0.5, referenceRangeLU > 0 else { return nil }
+        let ratio = min(max(referenceRangeLU / inputRangeLU, arcScaleRange.lowerBound), arcScaleRange.upperBound)
+        let scale = 1 + min(max(amount, 0), 1) * (ratio - 1)
+        return abs(scale - 1) < 0.05 ? nil : scale
+    }
+
+    /// How far a reference may draw the sections together or spread them apart.
+    static let arcScaleRange = 0.5...1.5
 
     /// How moves name a section, as the model does: "section 3 dreamy (0.7)".
     private static func label(_ index: Int, _ section: EmotionSection) -> String {
@@ -768,14 +808,32 @@ struct Plan {
     /// followed its gain last time (a secant slope, 0.2…1: the limiter only takes away). The
     /// bias moves by the part of the whole's error that the sections' own errors do not explain
     /// (gating and the crossfades make the whole differ slightly from its sections' energy mean).
-    mutating func correct(sectionErrors: [Double], sectionLoudness: [Double], wholeError: Double) {
+    ///
+    /// The steps up are held to `limitingHeadroomDB`: a section `slope` follows its gain loses
+    /// (1 − slope) dB to the limiter per dB of gain, and the whole's average limiting grows by
+    /// those losses weighted by the sections' durations. A steep guess (a slope at its floor
+    /// would multiply the gain by five) could otherwise crush a pass far past the budget.
+    mutating func correct(sectionErrors: [Double], sectionLoudness: [Double], wholeError: Double,
+                          limitingHeadroomDB: Double = .infinity) {
         let explained = wholeChange(sectionLoudness: sectionLoudness, sectionChanges: sectionErrors) ?? wholeError
         bias += wholeError - explained
+        let slopes = sections.indices.map { slope($0, sectionLoudness: sectionLoudness) }
+        var steps = sections.indices.map { index in
+            ((sections[index].inputLUFS.isFinite ? sectionErrors[index] : wholeError) + (wholeError - explained)) / slopes[index]
+        }
+        let durations = sections.map { max($0.span.upperBound - $0.span.lowerBound, 0) }
+        let total = durations.reduce(0, +)
+        let addedLimiting = total > 0
+            ? sections.indices.map { durations[$0] * max(steps[$0], 0) * (1 - slopes[$0]) }.reduce(0, +) / total : 0
+        // Aimed a little past the budget, so that the next pass stops there rather than creep toward it.
+        let headroom = max(limitingHeadroomDB, 0) + Self.limitingStepPastBudgetDB
+        if addedLimiting > headroom {
+            let share = headroom / addedLimiting
+            steps = steps.map { $0 > 0 ? $0 * share : $0 }
+        }
         for index in sections.indices {
-            let slope = self.slope(index, sectionLoudness: sectionLoudness)
             lastMeasurement[index] = (sections[index].gainDB, sectionLoudness[index])
-            let error = sections[index].inputLUFS.isFinite ? sectionErrors[index] : wholeError
-            sections[index].gainDB += (error + (wholeError - explained)) / slope
+            sections[index].gainDB += steps[index]
         }
     }
 
@@ -787,6 +845,9 @@ struct Plan {
         else { return 1 }
         return min(max((sectionLoudness[index] - last.loudness) / (gain - last.gain), Self.limitedSlope), 1)
     }
+
+    /// How far past the limiting budget a step held to it aims (under `OfflineMaster.limitingOvershootDB`).
+    static let limitingStepPastBudgetDB = 0.3
 
     /// A section whose loudness follows its gain this little (or less) is held by the limiter:
     /// getting it louder would only crush it, so the loop leaves the rest of its shortfall.

@@ -90,6 +90,9 @@ import Testing
         #expect(shortfall.contains("cannot reach -3.0 LUFS"), "\(shortfall)")
         #expect(result.output.truePeakDBTP <= -1)
         #expect(result.meanLimitingDB >= OfflineMaster.maximumMeanLimitingDB)
+        // …and stops there: what is written is not crushed far past the budget.
+        #expect(result.meanLimitingDB <= OfflineMaster.maximumMeanLimitingDB + OfflineMaster.limitingOvershootDB,
+                "\(result.meanLimitingDB) dB of average limiting")
     }
 }
 

@@ -62,9 +62,10 @@ import Testing
         return path
     }
 
-    static func master(_ input: String, reference: ReferenceTarget?, amount: Double = 1, to name: String) throws -> OfflineMaster.Result {
+    static func master(_ input: String, reference: ReferenceTarget?, amount: Double = 1,
+                       emotions: OfflineMaster.EmotionChoice = .whole(.calm, intensity: 0.5), to name: String) throws -> OfflineMaster.Result {
         try OfflineMaster().run(.init(openSource: { try SoundFileReader(path: input) }, inputName: input,
-                                      outputPath: folder + "/" + name, emotions: .whole(.calm, intensity: 0.5),
+                                      outputPath: folder + "/" + name, emotions: emotions,
                                       reference: reference, matchAmount: amount))
     }
 
@@ -152,6 +153,38 @@ import Testing
         let plainDistance = try Self.distance(plainOut, reference), halfDistance = try Self.distance(halfOut, reference)
         #expect(halfDistance < plainDistance - 0.5, "half the match: \(halfDistance) dB; none: \(plainDistance) dB")
         #expect(halfDistance > 0.25, "…but not the whole of it")
+    }
+
+    @Test func aReferenceWithANarrowerRangeDrawsTheSectionsTogether() throws {
+        // The excerpt's calm section and its powerful one sit several LU apart; a reference with
+        // half its loudness range (and its very tone) asks for them half as far apart.
+        let inputPath = try Self.write(Self.excerpt, channels: 2, name: "arc-input.wav")
+        let input = try Self.analysis(inputPath)
+        var target = try ReferenceLearner.learn(path: inputPath)
+        let graph = EmotionGraph(sections: [EmotionSection(start: 0, emotion: .calm, intensity: 0.5),
+                                            EmotionSection(start: 16, emotion: .powerful, intensity: 0.5)])
+        let unmatched = try Self.master(inputPath, reference: nil, emotions: .map(graph), to: "arc-unmatched.wav")
+        // The same range: the arc as the plain master with the reference's loudness as its target.
+        target.loudnessRangeLU = input.loudnessRangeLU
+        let plain = try Self.master(inputPath, reference: target, emotions: .map(graph), to: "arc-plain.wav")
+        target.loudnessRangeLU = input.loudnessRangeLU / 2
+        let full = try Self.master(inputPath, reference: target, emotions: .map(graph), to: "arc-full.wav")
+        let half = try Self.master(inputPath, reference: target, amount: 0.5, emotions: .map(graph), to: "arc-half.wav")
+        let none = try Self.master(inputPath, reference: target, amount: 0, emotions: .map(graph), to: "arc-none.wav")
+        func spread(_ result: OfflineMaster.Result) -> Double { result.sections[1].targetLUFS - result.sections[0].targetLUFS }
+        #expect(spread(plain) > 3, "the song's own arc: \(spread(plain)) LU")
+        #expect(abs(spread(full) - 0.5 * spread(plain)) < 1e-9, "\(spread(full)) LU against \(spread(plain)) LU")
+        #expect(abs(spread(half) - 0.75 * spread(plain)) < 1e-9, "half the match: \(spread(half)) LU")
+        #expect(spread(none) == spread(unmatched))
+        // What is written follows: the sections' measured loudness is as far apart as aimed.
+        let measured = full.sections[1].outputLUFS - full.sections[0].outputLUFS
+        #expect(abs(measured - spread(full)) < 0.5, "measured \(measured) LU apart, aimed \(spread(full)) LU")
+        let move = try #require(full.moves.last { $0.parameter == "loudness.target_lufs" && $0.time == 16 })
+        #expect(move.reason.contains("drawn in 50 % toward the loudness range of the reference 'arc-input.wav'"), "\(move.reason)")
+        // A reference with a wider range spreads them, within bounds.
+        target.loudnessRangeLU = input.loudnessRangeLU * 3
+        let wide = try Self.master(inputPath, reference: target, emotions: .map(graph), to: "arc-wide.wav")
+        #expect(abs(spread(wide) - 1.5 * spread(plain)) < 1e-9, "at most half as far again: \(spread(wide)) LU")
     }
 
     @Test func referencesOfAnotherRateOrChannelCountWork() throws {
