@@ -13,19 +13,23 @@ struct LivePlaybackTests {
     init() throws { fixture = try PlaybackFixture.shared.get() }
 
     @Test func whatIsHeardIsTheOfflineMaster() throws {
-        let live = try LivePlayback(fixture, latencyMilliseconds: SuiteLoad.playbackLatencyMilliseconds)
-        // From the calm intro across the boundary into the powerful chorus (16 s; 2 s crossfade).
-        live.engine.seek(toSeconds: 13)
-        live.engine.play()
-        // Underruns are counted from the first second on: the private daemon's null sink, when
-        // idle, sleeps up to 2 s and then drains its first client in a burst (a start-up artefact
-        // of the test sink, seen once in CI even with a 200 ms buffer), before the window compared.
-        live.play(for: 1)
-        let underrunsAtStart = live.engine.snapshot.underruns
-        live.play(for: 5)
-        let underrunsWhilePlaying = live.engine.snapshot.underruns - underrunsAtStart
-        let recorded = live.finish()
         let master = try PlaybackFixture.samples(fixture.masterPath)
+        let heard = try StarvedPlayback.retrying { _ in
+            let live = try LivePlayback(fixture, latencyMilliseconds: SuiteLoad.playbackLatencyMilliseconds)
+            // From the calm intro across the boundary into the powerful chorus (16 s; 2 s crossfade).
+            live.engine.seek(toSeconds: 13)
+            live.engine.play()
+            // Underruns are counted from the first second on: the private daemon's null sink, when
+            // idle, sleeps up to 2 s and then drains its first client in a burst (a start-up artefact
+            // of the test sink, seen once in CI even with a 200 ms buffer), before the window compared.
+            live.play(for: 1)
+            let underrunsAtStart = live.engine.snapshot.underruns
+            live.play(for: 5)
+            let underrunsWhilePlaying = live.engine.snapshot.underruns - underrunsAtStart
+            return (outcome: (recorded: live.finish(), underrunsAtStart: underrunsAtStart, underrunsWhilePlaying: underrunsWhilePlaying),
+                    underruns: underrunsWhilePlaying)
+        }
+        let recorded = heard.recorded
 
         let first = try #require(Alignment.firstSound(recorded), "nothing was heard")
         // Skip the first second (the chain's envelopes start from the seek, the master's from 0 s).
@@ -34,15 +38,15 @@ struct LivePlaybackTests {
         let expected = 13 * 44100 + 44100 - start   // where the recording's frame lands in the master, roughly
         let lag = Alignment.bestLag(reference: master, signal: recorded, signalStart: start, window: 22050,
                                     candidates: (expected - 4096)...(expected + 4096))
-        let heard = recorded[(start * 2)..<((start + window) * 2)]
+        let played = recorded[(start * 2)..<((start + window) * 2)]
         let rendered = master[((start + lag) * 2)..<((start + lag + window) * 2)]
-        let correlation = Alignment.correlation(heard, rendered)
-        let heardLUFS = try PlaybackFixture.loudness(heard)
+        let correlation = Alignment.correlation(played, rendered)
+        let heardLUFS = try PlaybackFixture.loudness(played)
         let renderedLUFS = try PlaybackFixture.loudness(rendered)
         print("playback vs offline master: correlation \(correlation), heard \(heardLUFS) LUFS, master \(renderedLUFS) LUFS, offset \(Double(start + lag) / 44100 - 13) s")
         #expect(correlation >= 0.99)
         #expect(abs(heardLUFS - renderedLUFS) <= 0.5)
-        #expect(underrunsWhilePlaying == 0, "\(underrunsAtStart) at the start")
+        #expect(heard.underrunsWhilePlaying == 0, "\(heard.underrunsAtStart) at the start")
     }
 
     @Test func aTweakIsHeardWithinTheLatency() throws {
@@ -71,20 +75,24 @@ struct LivePlaybackTests {
     }
 
     @Test func abBypassIsGainMatched() throws {
-        let live = try LivePlayback(fixture, latencyMilliseconds: SuiteLoad.playbackLatencyMilliseconds)
-        live.engine.seek(toSeconds: 17)
-        live.engine.play()
-        live.play(for: 4)
-        let switchFrame = live.recorder.frameCount
-        // Where the song is at the switch, from the engine (the private daemon's idle null sink
-        // may start playing up to 2 s after play, so 17 s + 4 s is not known to be right).
-        // (The playhead is where the audio thread renders; what is heard is the output latency behind.)
-        let atSwitch = live.engine.snapshot
-        let songFrameAtSwitch = Int((atSwitch.playheadSeconds - (atSwitch.outputLatencyMilliseconds ?? 0) / 1000) * 44100)
-        live.engine.setBypass(true)
-        live.play(for: 4)
-        let snapshot = live.engine.snapshot
-        let recorded = live.finish()
+        let (recorded, switchFrame, songFrameAtSwitch, snapshot) = try StarvedPlayback.retrying { _ in
+            let live = try LivePlayback(fixture, latencyMilliseconds: SuiteLoad.playbackLatencyMilliseconds)
+            live.engine.seek(toSeconds: 17)
+            live.engine.play()
+            live.play(for: 1)
+            let underrunsAtStart = live.engine.snapshot.underruns   // the idle null sink's start-up burst
+            live.play(for: 3)
+            let switchFrame = live.recorder.frameCount
+            // Where the song is at the switch, from the engine (the private daemon's idle null sink
+            // may start playing up to 2 s after play, so 17 s + 4 s is not known to be right).
+            // (The playhead is where the audio thread renders; what is heard is the output latency behind.)
+            let atSwitch = live.engine.snapshot
+            let songFrameAtSwitch = Int((atSwitch.playheadSeconds - (atSwitch.outputLatencyMilliseconds ?? 0) / 1000) * 44100)
+            live.engine.setBypass(true)
+            live.play(for: 4)
+            let snapshot = live.engine.snapshot
+            return (outcome: (live.finish(), switchFrame, songFrameAtSwitch, snapshot), underruns: snapshot.underruns - underrunsAtStart)
+        }
 
         let master = recorded[((switchFrame - 3 * 44100) * 2)..<((switchFrame - 13230) * 2)]
         let original = recorded[((switchFrame + 22050) * 2)..<((switchFrame + 22050 + 3 * 44100) * 2)]

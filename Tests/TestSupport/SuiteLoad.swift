@@ -7,3 +7,24 @@
 public enum SuiteLoad {
     public static let playbackLatencyMilliseconds = 200.0
 }
+
+/// Tests that check what a real daemon played, on a shared machine. An attempt in which playback
+/// underran was starved from outside (this VM's hypervisor steal reached 23 % of the time during
+/// one failing run, against about 4 % normally, and stalls of more than the 200 ms buffer follow):
+/// it says nothing about the engine, so it is played again, at most `attempts` times in all. The
+/// last attempt is returned whatever its underruns, so an engine that underruns by itself (or
+/// plays the wrong thing) still fails every attempt and the test.
+public enum StarvedPlayback {
+    public static let attempts = 3
+
+    /// Runs `attempt` (given its number, from 1) until one reports no underruns, or `attempts` times.
+    public static func retrying<T>(_ attempt: (Int) throws -> (outcome: T, underruns: Int)) rethrows -> T {
+        var number = 1
+        while true {
+            let (outcome, underruns) = try attempt(number)
+            if underruns == 0 || number == attempts { return outcome }
+            print("attempt \(number): \(underruns) underrun(s) while playing (starved from outside); playing it again")
+            number += 1
+        }
+    }
+}
