@@ -383,12 +383,14 @@ public struct OfflineMaster {
             toneMeter?.add(block)
             try writer?.write(block)
         }
-        // This pass's front half will not be read back when the tone is being matched (the bells
-        // change after it) and has no probe: the exciter then runs on the back half's thread,
-        // so the two halves weigh about the same, and nothing is recorded.
+        // While the tone is being matched (and there is no probe), the exciter runs on the back
+        // half's thread, so the two halves weigh about the same; what is recorded is then the
+        // exciter's input. Most such passes are not read back (the bells change after them), but
+        // the last one is followed by passes that only move gains: those read it back and run the
+        // exciter behind, as it ran.
         let replaying = cache.flatMap { $0.holds(automation) ? $0 : nil }
-        let exciterInBack = replaying == nil && measureTone && probeOffsetDB == nil
-        let recording = replaying != nil || exciterInBack ? nil : cache
+        let exciterInBack = replaying.map { !$0.recordedThroughExciter } ?? (measureTone && probeOffsetDB == nil)
+        let recording = replaying != nil ? nil : cache
         // Second thread: the chain's back half, then the chain's delay taken off the start.
         let back = BackHalf(automated(), channels: channels, sampleRate: rate, output: output, fromExciter: exciterInBack)
         // The probe: the same back half louder by `probeOffsetDB`, measured on a thread of its own.
@@ -430,7 +432,7 @@ public struct OfflineMaster {
                 progress?(passFraction.start + passFraction.span * min(1, Double(replayed) / Double(max(1, recorded))))
             }
         } else {
-            recording?.beginRecording(automation, expectedFrames: total)
+            recording?.beginRecording(automation, throughExciter: !exciterInBack, expectedFrames: total)
             var front = automated()
             let interleaved = UnsafeMutableBufferPointer<Float>.allocate(capacity: frames * channels)
             defer { interleaved.deallocate() }

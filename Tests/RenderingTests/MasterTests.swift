@@ -184,7 +184,9 @@ extension MasterTests {
         #expect(uncached.frontHalfRuns == uncached.passes)
         let cachedBytes = try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/probe.wav"))
         let uncachedBytes = try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/probe-uncached.wav"))
-        #expect(cachedBytes == uncachedBytes, "the cache changes nothing in the master")
+        // Compared first: a failed `==` on two files would have the test library diff megabytes.
+        let sameCachedBytes = cachedBytes == uncachedBytes
+        #expect(sameCachedBytes, "the cache changes nothing in the master")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: Self.folder).filter { $0.hasPrefix(".loopmind-front") }
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
