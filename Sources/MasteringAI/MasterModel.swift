@@ -196,7 +196,7 @@ public struct MasterModel: Sendable {
         if let target = request.targetLUFS {
             set(.loudnessTarget, target, request.targetReason ?? String(format: "the requested target, %.1f LUFS", target), naming: false)
         } else {
-            let target = emotion.targetLUFS + 2 * (i - 0.5)
+            let target = Self.tableTargetLUFS(for: emotion, intensity: i)
             set(.loudnessTarget, target, String(format: "\(label): the table's %.0f LUFS, louder with intensity", emotion.targetLUFS))
         }
         set(.limiterCeiling, request.ceilingDBTP, String(format: "true-peak ceiling %.1f dBTP", request.ceilingDBTP), naming: false)
@@ -232,6 +232,12 @@ public struct MasterModel: Sendable {
 
     /// The tone an emotion aims at, as shelf gains and a tilt (dB) at its corners: what the
     /// console draws as the emotion's target curve.
+    /// The emotion table's loudness target at `intensity` (louder by up to 1 LU with intensity):
+    /// where an emotion sits among the others, whatever target a request names.
+    public static func tableTargetLUFS(for emotion: Emotion, intensity: Double) -> Double {
+        emotion.targetLUFS + 2 * (min(max(intensity, 0), 1) - 0.5)
+    }
+
     public static func targetTone(for emotion: Emotion, intensity: Double)
         -> (lowDB: Double, lowHz: Double, highDB: Double, highHz: Double, tiltDB: Double) {
         let tone = toneTable[emotion]!

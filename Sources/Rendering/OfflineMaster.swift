@@ -706,7 +706,13 @@ struct Plan {
         // The whole's target: the request's, or the energy mean of the sections' own.
         let durations = sections.map { max($0.span.upperBound - $0.span.lowerBound, 0) }
         let totalDuration = max(durations.reduce(0, +), 1e-9)
-        let emotionTargets = sections.map { $0.decision.targetLUFS }
+        // Each emotion's place in the table: the model's targets (learned style included), or,
+        // when the request names the whole's target and every decision carries that one, the
+        // table's, so the sections are still nudged toward their emotions' places, not together.
+        let emotionTargets = sections.map { section in
+            job.targetLUFS == nil ? section.decision.targetLUFS
+                : MasterModel.tableTargetLUFS(for: section.graphSection.emotion, intensity: section.graphSection.intensity)
+        }
         // (One section: its own target, since the mean of one is itself.)
         let target = job.targetLUFS ?? 10 * log10(zip(durations, emotionTargets).map { $0 * pow(10, $1 / 10) }.reduce(0, +) / totalDuration)
         targetLUFS = target

@@ -157,6 +157,27 @@ import TestSupport
         #expect(fromMap.moves == fromEmotion.moves)
     }
 
+    @Test func withATargetSectionsAreStillNudgedTowardTheirEmotionsPlaces() throws {
+        // Two sections about as loud as each other: calm's place in the table is 6 LU under
+        // powerful's, so calm is nudged down and powerful up, whether or not a target is named
+        // (a named target is what every section's decision carries; it says nothing of emotions).
+        let samples = SectionSignals.render([
+            .init(seconds: 12, levelDBFS: -20, highShelfDB: -3, burstsPerSecond: 2, width: 0.4),
+            .init(seconds: 12, levelDBFS: -20, highShelfDB: 0, burstsPerSecond: 4, width: 0.3),
+        ])
+        let map = EmotionGraph(sections: [EmotionSection(start: 0, emotion: .calm, intensity: 0.5),
+                                          EmotionSection(start: 12, emotion: .powerful, intensity: 0.5)])
+        let targeted = try Self.master(samples, .map(map), target: -14, to: "nudged-targeted.wav")
+        let untargeted = try Self.master(samples, .map(map), to: "nudged-untargeted.wav")
+        func step(_ result: OfflineMaster.Result) -> Double { result.sections[1].targetLUFS - result.sections[0].targetLUFS }
+        let inputStep = targeted.sections[1].inputLUFS - targeted.sections[0].inputLUFS
+        #expect(abs(step(targeted) - step(untargeted)) < 1e-9, "\(step(targeted)) LU against \(step(untargeted)) LU")
+        #expect(abs(step(targeted) - inputStep - 2 * OfflineMaster.maximumNudgeDB) < 1e-9,
+                "the step \(step(targeted)) LU; the input's \(inputStep) LU")
+        #expect(targeted.moves.contains { $0.time == 12 && $0.parameter == "loudness.target_lufs" && $0.reason.contains("nudged +0.3 dB toward powerful's loudness") },
+                "\(targeted.moves.filter { $0.parameter == "loudness.target_lufs" }.map(\.reason))")
+    }
+
     @Test func aPlatformTargetIsHitWhileSectionsKeepTheirOffsets() throws {
         let samples = SectionSignals.render([
             .init(seconds: 15, levelDBFS: -26, highShelfDB: -6, burstsPerSecond: 1, width: 0.5),
