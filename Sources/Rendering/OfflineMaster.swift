@@ -722,9 +722,12 @@ struct Plan {
         let weight = audible.map { durations[$0] }.reduce(0, +)
         let meanInput = weight > 0 ? audible.map { sections[$0].inputLUFS * durations[$0] }.reduce(0, +) / weight : 0
         let meanEmotion = weight > 0 ? audible.map { emotionTargets[$0] * durations[$0] }.reduce(0, +) / weight : 0
+        // Matching a reference (amount > 0): its loudness range scales the arc, and the emotions'
+        // nudges (the AI's own taste) give way by the amount.
         let arc = job.reference.flatMap { reference in
-            Self.arcScale(inputRangeLU: input.loudnessRangeLU, referenceRangeLU: reference.loudnessRangeLU,
-                          amount: job.matchAmount).map { (scale: $0, reference: reference) }
+            job.matchAmount > 0 ? (scale: Self.arcScale(inputRangeLU: input.loudnessRangeLU, referenceRangeLU: reference.loudnessRangeLU,
+                                                        amount: job.matchAmount),
+                                   reference: reference, amount: min(job.matchAmount, 1)) : nil
         }
         var moves: [AIMove] = []
         for index in sections.indices {
@@ -733,7 +736,8 @@ struct Plan {
             if section.inputLUFS.isFinite && sections.count > 1 {
                 let own = section.inputLUFS - input.integratedLUFS
                 let wanted = (emotionTargets[index] - meanEmotion) - (section.inputLUFS - meanInput)
-                let nudge = min(max(0.5 * wanted, -OfflineMaster.maximumNudgeDB), OfflineMaster.maximumNudgeDB)
+                let emotionNudge = min(max(0.5 * wanted, -OfflineMaster.maximumNudgeDB), OfflineMaster.maximumNudgeDB)
+                let nudge = emotionNudge * (1 - (arc?.amount ?? 0))
                 section.relativeTargetLU = (own + nudge) * (arc?.scale ?? 1)
                 section.gainDB = targetLUFS + section.relativeTargetLU - section.inputLUFS
                 var settings = section.decision.settings
@@ -744,7 +748,12 @@ struct Plan {
                     var reason = String(format: "%@: target %.1f LUFS, the song's own level here (%+.1f LU re the whole) %@",
                                         label, settings[.loudnessTarget], own,
                                         abs(nudge) < 0.05 ? "kept as it is" : String(format: "nudged %+.1f dB toward %@'s loudness", nudge, section.graphSection.emotion.rawValue))
-                    if let arc {
+                    if let arc, abs(emotionNudge) >= 0.05 {
+                        reason += arc.amount >= 1 ? String(format: " (%@'s %+.1f dB left out: the reference's range decides)", section.graphSection.emotion.rawValue, emotionNudge)
+                            : String(format: " (%.0f %% of %@'s %+.1f dB: the rest is the reference's)", (1 - arc.amount) * 100,
+                                     section.graphSection.emotion.rawValue, emotionNudge)
+                    }
+                    if let arc, abs(arc.scale - 1) >= 0.005 {
                         reason += String(format: ", then %@ %.0f %% toward the loudness range of %@ (%.1f LU against %.1f LU here)",
                                          arc.scale < 1 ? "drawn in" : "spread out", abs(arc.scale - 1) * 100, arc.reference.label,
                                          arc.reference.loudnessRangeLU, input.loudnessRangeLU)
@@ -766,15 +775,13 @@ struct Plan {
 
     /// Macro-dynamics toward a reference: how much the sections' loudness relative to the whole
     /// is scaled so the master's loudness range moves toward the reference's (their ratio, blended
-    /// by `amount`, within `arcScaleRange`); nil when it would change less than 5 % or a range is
-    /// unknown (too short or silent). A reference with a narrow range asks for sections closer
-    /// together: kept apart, the loud ones would need the limiter to crush them to reach the
-    /// reference's loudness.
-    static func arcScale(inputRangeLU: Double, referenceRangeLU: Double, amount: Double) -> Double? {
-        guard inputRangeLU.isFinite, referenceRangeLU.isFinite, inputRangeLU > 0.5, referenceRangeLU > 0 else { return nil }
+    /// by `amount`, within `arcScaleRange`); 1 when a range is unknown (too short or silent). A
+    /// reference with a narrow range asks for sections closer together: kept apart, the loud ones
+    /// would need the limiter to crush them to reach the reference's loudness.
+    static func arcScale(inputRangeLU: Double, referenceRangeLU: Double, amount: Double) -> Double {
+        guard inputRangeLU.isFinite, referenceRangeLU.isFinite, inputRangeLU > 0.5, referenceRangeLU > 0 else { return 1 }
         let ratio = min(max(referenceRangeLU / inputRangeLU, arcScaleRange.lowerBound), arcScaleRange.upperBound)
-        let scale = 1 + min(max(amount, 0), 1) * (ratio - 1)
-        return abs(scale - 1) < 0.05 ? nil : scale
+        return 1 + min(max(amount, 0), 1) * (ratio - 1)
     }
 
     /// How far a reference may draw the sections together or spread them apart.
