@@ -230,14 +230,14 @@ public struct MasterModel: Sendable {
         return "\(reason[..<colon]): \(spec.label) \(amount), \(rest)"
     }
 
-    /// The tone an emotion aims at, as shelf gains and a tilt (dB) at its corners: what the
-    /// console draws as the emotion's target curve.
     /// The emotion table's loudness target at `intensity` (louder by up to 1 LU with intensity):
     /// where an emotion sits among the others, whatever target a request names.
     public static func tableTargetLUFS(for emotion: Emotion, intensity: Double) -> Double {
         emotion.targetLUFS + 2 * (min(max(intensity, 0), 1) - 0.5)
     }
 
+    /// The tone an emotion aims at, as shelf gains and a tilt (dB) at its corners: what the
+    /// console draws as the emotion's target curve.
     public static func targetTone(for emotion: Emotion, intensity: Double)
         -> (lowDB: Double, lowHz: Double, highDB: Double, highHz: Double, tiltDB: Double) {
         let tone = toneTable[emotion]!
