@@ -629,7 +629,7 @@ public struct MasterPlan {
             var match = ReferenceMatch(target: target, amount: amount)
             if let tone = input.midSideTone {
                 match.start(input: tone, inputLoudness: input.integratedLUFS,
-                            sections: plan.sections.map { ($0.decision.settings, max($0.span.upperBound - $0.span.lowerBound, 0)) },
+                            sections: Array(zip(plan.sections.map(\.decision.settings), plan.durations)),
                             sampleRate: input.sampleRate)
                 plan.shiftGains(by: -match.refitLoudnessChangeDB)
             }
@@ -681,6 +681,8 @@ struct Plan {
     private var bias = 0.0
 
     var sectionFrames: [Range<Int>] { sections.map(\.frames) }
+    /// Each section's length, seconds.
+    var durations: [Double] { sections.map { max($0.span.upperBound - $0.span.lowerBound, 0) } }
 
     init(graph: EmotionGraph, input: AnalysisReport, track: FeatureTrack, job: OfflineMaster.Job) {
         let spans = graph.spans(duration: input.durationSeconds)
@@ -836,7 +838,7 @@ struct Plan {
         var steps = sections.indices.map { index in
             ((sections[index].inputLUFS.isFinite ? sectionErrors[index] : wholeError) + (wholeError - explained)) / slopes[index]
         }
-        let durations = sections.map { max($0.span.upperBound - $0.span.lowerBound, 0) }
+        let durations = self.durations
         let total = durations.reduce(0, +)
         let addedLimiting = total > 0
             ? sections.indices.map { durations[$0] * max(steps[$0], 0) * (1 - slopes[$0]) }.reduce(0, +) / total : 0
@@ -879,8 +881,8 @@ struct Plan {
     /// How much the whole's loudness moves when each section's moves by `sectionChanges` (dB): the
     /// sections' energy mean; nil when no section was measured.
     func wholeChange(sectionLoudness: [Double], sectionChanges: [Double]) -> Double? {
-        let energies = sections.indices.map { index in
-            sectionLoudness[index].isFinite ? (sections[index].span.upperBound - sections[index].span.lowerBound) * pow(10, sectionLoudness[index] / 10) : 0
+        let energies = zip(durations, sectionLoudness).map { duration, loudness in
+            loudness.isFinite ? duration * pow(10, loudness / 10) : 0
         }
         let total = energies.reduce(0, +)
         return total > 0 ? 10 * log10(zip(energies, sectionChanges).map { $0 * pow(10, $1 / 10) }.reduce(0, +) / total) : nil

@@ -13,10 +13,10 @@ struct PlayCommandTests {
         let server = try PrivatePulseServer()
         defer { server.stop() }
         let latencyArgument = String(Int(SuiteLoad.playbackLatencyMilliseconds))
-        let (result, parsed) = try StarvedPlayback.retrying { _ in
+        let (result, parsed) = try StarvedPlayback.retrying {
             let result = try LoopMindExecutable.run(["play", "demo", "--seconds", "2", "--json", "--latency", latencyArgument],
                                                     environment: ["PULSE_SERVER": server.server])
-            let json = (try? JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8))) as? [String: Any]
+            let json = try? summary(result.standardOutput)
             return (outcome: (result, json), underruns: json?["underruns"] as? Int ?? 0)
         }
         #expect(result.status == 0, "\(result.standardError)")

@@ -14,7 +14,7 @@ struct LivePlaybackTests {
 
     @Test func whatIsHeardIsTheOfflineMaster() throws {
         let master = try PlaybackFixture.samples(fixture.masterPath)
-        let heard = try StarvedPlayback.retrying { _ in
+        let heard = try StarvedPlayback.retrying {
             let live = try LivePlayback(fixture, latencyMilliseconds: SuiteLoad.playbackLatencyMilliseconds)
             // From the calm intro across the boundary into the powerful chorus (16 s; 2 s crossfade).
             live.engine.seek(toSeconds: 13)
@@ -50,7 +50,7 @@ struct LivePlaybackTests {
     }
 
     @Test func aTweakIsHeardWithinTheLatency() throws {
-        let (live, recorded, framesBefore, asked, latency) = try StarvedPlayback.retrying { _ in
+        let (live, recorded, framesBefore, asked, latency) = try StarvedPlayback.retrying {
             let live = try LivePlayback(fixture)
             live.engine.seek(toSeconds: 18)   // the powerful chorus: steady and loud
             live.engine.play()
@@ -79,7 +79,7 @@ struct LivePlaybackTests {
     }
 
     @Test func abBypassIsGainMatched() throws {
-        let (recorded, switchFrame, songFrameAtSwitch, snapshot) = try StarvedPlayback.retrying { _ in
+        let (recorded, switchFrame, songFrameAtSwitch, snapshot) = try StarvedPlayback.retrying {
             let live = try LivePlayback(fixture, latencyMilliseconds: SuiteLoad.playbackLatencyMilliseconds)
             live.engine.seek(toSeconds: 17)
             live.engine.play()

@@ -6,6 +6,7 @@ import MasteringAI
 import MasteringDSP
 import Rendering
 import Testing
+import TestSupport
 
 /// The demo song mastered for every emotion and every platform: loudness within ±0.2 LU of the
 /// target (or an honest shortfall), true peak never above the ceiling, measured by libebur128.
@@ -182,11 +183,7 @@ extension MasterTests {
         job.reusesFrontHalf = false
         let uncached = try OfflineMaster().run(job)
         #expect(uncached.frontHalfRuns == uncached.passes)
-        let cachedBytes = try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/probe.wav"))
-        let uncachedBytes = try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/probe-uncached.wav"))
-        // Compared first: a failed `==` on two files would have the test library diff megabytes.
-        let sameCachedBytes = cachedBytes == uncachedBytes
-        #expect(sameCachedBytes, "the cache changes nothing in the master")
+        #expect(try sameBytes(Self.folder + "/probe.wav", Self.folder + "/probe-uncached.wav"), "the cache changes nothing in the master")
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: Self.folder).filter { $0.hasPrefix(".loopmind-front") }
         #expect(leftovers.isEmpty, "\(leftovers)")
     }

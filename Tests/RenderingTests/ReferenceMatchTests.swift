@@ -6,6 +6,7 @@ import MasteringAI
 import MasteringDSP
 import Rendering
 import Testing
+import TestSupport
 
 /// Reference mastering by numbers: a darkened track comes out with the reference's tone
 /// (loudness-normalized 1/3-octave distance under 1 dB), its loudness and a true peak under the
@@ -141,11 +142,7 @@ import Testing
         let plain = try Self.master(inputPath, reference: nil, to: "plain.wav")
         let zero = try Self.master(inputPath, reference: target, amount: 0, to: "zero.wav")
         let half = try Self.master(inputPath, reference: target, amount: 0.5, to: "half.wav")
-        let plainBytes = try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/plain.wav"))
-        let zeroBytes = try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/zero.wav"))
-        // Compared first: a failed `==` on two files would have the test library diff megabytes.
-        let samePlainBytes = plainBytes == zeroBytes
-        #expect(samePlainBytes, "--match-amount 0 writes the plain master")
+        #expect(try sameBytes(Self.folder + "/plain.wav", Self.folder + "/zero.wav"), "--match-amount 0 writes the plain master")
         #expect(zero.moves == plain.moves)
         // Half way: loudness and tone land between the two.
         let reference = try Self.analysis(referencePath)
@@ -218,11 +215,7 @@ import Testing
         #expect(uncached.frontHalfRuns == uncached.passes)
         #expect(cached.passes == uncached.passes)
         #expect(cached.frontHalfRuns < cached.passes, "a gain-only pass after the last refit reads the front half back")
-        let cachedBytes = try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/replayed.wav"))
-        let uncachedBytes = try Data(contentsOf: URL(fileURLWithPath: Self.folder + "/unreplayed.wav"))
-        // Compared first: a failed `==` on two files would have the test library diff megabytes.
-        let sameCachedBytes = cachedBytes == uncachedBytes
-        #expect(sameCachedBytes, "reading back changes nothing in the master")
+        #expect(try sameBytes(Self.folder + "/replayed.wav", Self.folder + "/unreplayed.wav"), "reading back changes nothing in the master")
     }
 
     @Test func referencesOfAnotherRateOrChannelCountWork() throws {

@@ -17,14 +17,13 @@ public enum SuiteLoad {
 public enum StarvedPlayback {
     public static let attempts = 3
 
-    /// Runs `attempt` (given its number, from 1) until one reports no underruns, or `attempts` times.
-    public static func retrying<T>(_ attempt: (Int) throws -> (outcome: T, underruns: Int)) rethrows -> T {
-        var number = 1
-        while true {
-            let (outcome, underruns) = try attempt(number)
+    /// Runs `attempt` until one reports no underruns, or `attempts` times.
+    public static func retrying<T>(_ attempt: () throws -> (outcome: T, underruns: Int)) rethrows -> T {
+        for number in 1... {
+            let (outcome, underruns) = try attempt()
             if underruns == 0 || number == attempts { return outcome }
             print("attempt \(number): \(underruns) underrun(s) while playing (starved from outside); playing it again")
-            number += 1
         }
+        fatalError("unreachable: the loop returns at the last attempt")
     }
 }
