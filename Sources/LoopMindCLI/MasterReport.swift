@@ -41,6 +41,8 @@ struct MasterReport {
         let compressor_threshold_change_db: Double
         let match_passes: Int
         let match_eq: [Bell]
+        /// The flat gain that puts back the level the bells take from the mix, dB.
+        let match_level_db: Double
     }
 
     private struct Bell: Encodable { let hz: Double, mid_db: Double, side_db: Double }
@@ -54,7 +56,7 @@ struct MasterReport {
                          compressor_threshold_change_db: round3(match.thresholdChangeDB), match_passes: match.iterations,
                          match_eq: (0..<MatchCurve.bandCount).map {
                              Bell(hz: (MatchCurve.centresHz[$0] * 10).rounded() / 10, mid_db: match.curve.mid[$0], side_db: match.curve.side[$0])
-                         })
+                         }, match_level_db: match.curve.gainDB)
     }
 
     private struct Section: Encodable {

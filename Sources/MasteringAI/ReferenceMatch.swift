@@ -54,6 +54,9 @@ public struct ReferenceMatch: Sendable {
     public private(set) var refitLoudnessChangeDB = 0.0
     /// The curve before the last refit (the current one when the last measurement refitted nothing).
     private var curveBeforeRefit = MatchCurve()
+    /// The tone the match EQ is fed (the input through the tone EQ, relative to its loudness):
+    /// what the bells' level change is judged on, for the flat gain that puts it back.
+    private var feedTone: ToneMatchMeasurement?
 
     public static let settledDB = 0.15
     /// Passes of the [¼ ½ ¼] smoothing kernel over the 1/3-octave bands (one: about 2/3 octave wide).
@@ -98,6 +101,12 @@ public struct ReferenceMatch: Sendable {
             widthDB += weight * 20 * log10(max(section.settings[.stereoWidth], 0.01))
         }
         var predicted = input.relative(toLoudness: inputLoudness)
+        var fed = predicted
+        for band in eqDB.indices {
+            fed.midDB[band] = fed.midDB[band].map { $0 + eqDB[band] }
+            fed.sideDB[band] = fed.sideDB[band].map { $0 + eqDB[band] }
+        }
+        feedTone = fed
         for band in eqDB.indices {
             predicted.midDB[band] = predicted.midDB[band].map { $0 + eqDB[band] }
             predicted.sideDB[band] = predicted.sideDB[band].map { $0 + eqDB[band] + widthDB }
@@ -217,6 +226,11 @@ public struct ReferenceMatch: Sendable {
             curve.mid[band] = (mid[band] * 10).rounded() / 10
             curve.side[band] = (side[band] * 10).rounded() / 10
         }
+        // The level the bells take from (or add to) what they are fed, put back: the compressor
+        // behind them was set for the mix's own level (a reference much brighter or darker than
+        // the mix makes bells that cut the whole by many dB, and the compressor would idle).
+        let fed = feedTone ?? measured
+        curve.gainDB = (-Self.loudnessChange(from: MatchCurve(), to: curve, on: fed, sampleRate: sampleRate) * 100).rounded() / 100
         self.curve = curve
         refitLoudnessChangeDB = Self.loudnessChange(from: before, to: curve, on: measured, sampleRate: sampleRate)
         moves = dynamicsMoves
@@ -257,9 +271,14 @@ public struct ReferenceMatch: Sendable {
         return 20 * log10(shelf.magnitude(atFrequency: hz, sampleRate: 48000) * highPass.magnitude(atFrequency: hz, sampleRate: 48000))
     }
 
-    /// The first fit's bells as moves, each with the band difference that asked for it.
+    /// The first fit's bells as moves, each with the band difference that asked for it, and the level put back.
     private mutating func describeTone(sampleRate: Double, hasSide: Bool) {
         let percent = Int((amount * 100).rounded())
+        if abs(curve.gainDB) >= 0.1 {
+            moves.append(AIMove(time: 0, name: "match.level", from: 0, to: curve.gainDB,
+                                reason: String(format: "the match's bells %@ %.1f dB of this mix's loudness: %@ before the compressor, so it works at the level its threshold was set for",
+                                               curve.gainDB > 0 ? "take" : "add", abs(curve.gainDB), curve.gainDB > 0 ? "put back" : "taken off")))
+        }
         for band in 0..<MatchCurve.bandCount where abs(curve.mid[band]) >= 0.3 {
             let hz = MatchCurve.centresHz[band]
             moves.append(AIMove(time: 0, name: "match.mid.\(Self.label(hz))", from: 0, to: curve.mid[band],

@@ -9,8 +9,9 @@ import Glibc
 /// follow any curve that is smooth at that scale and nothing finer: the match must not chase
 /// single notes. A bell's response returns to 0 dB at Nyquist (the bilinear transform), so the
 /// top 1/3-octave band (20 kHz at 44.1 kHz) is out of the bells' reach: the last band is a high
-/// shelf at 16 kHz, whose gain holds up to Nyquist. Stored inline (no heap): it travels with the
-/// chain's automation.
+/// shelf at 16 kHz, whose gain holds up to Nyquist. A flat gain (`gainDB`) puts back the level
+/// the bells take from the mix, so the compressor after the match sees the level its threshold
+/// was set for. Stored inline (no heap): it travels with the chain's automation.
 public struct MatchCurve: Sendable, Equatable {
     /// Band centres, Hz: the bells at 25 Hz · 2^(k/2), k = 0…19 (25 Hz … 18.1 kHz), then the shelf's corner.
     public static let centresHz: [Double] = (0..<bellCount).map { 25 * pow(2, Double($0) / 2) } + [topShelfHz]
@@ -27,6 +28,8 @@ public struct MatchCurve: Sendable, Equatable {
 
     public var mid: InlineArray<21, Double>
     public var side: InlineArray<21, Double>
+    /// Applied to mid and side alike, dB: the level the bells take away (or add), put back.
+    public var gainDB = 0.0
 
     /// Flat: the EQ does nothing (and costs nothing).
     public init() {
@@ -35,14 +38,17 @@ public struct MatchCurve: Sendable, Equatable {
     }
 
     public var isFlat: Bool {
+        guard gainDB == 0 else { return false }
         for band in 0..<Self.bandCount where mid[band] != 0 || side[band] != 0 { return false }
         return true
     }
 
     public static func == (lhs: MatchCurve, rhs: MatchCurve) -> Bool {
+        guard lhs.gainDB == rhs.gainDB else { return false }
         for band in 0..<bandCount where lhs.mid[band] != rhs.mid[band] || lhs.side[band] != rhs.side[band] { return false }
         return true
     }
+
 
     /// Whether band `band` can run at `sampleRate` (its centre well below Nyquist).
     public static func isUsable(band: Int, sampleRate: Double) -> Bool { centresHz[band] < 0.45 * sampleRate }
@@ -54,9 +60,9 @@ public struct MatchCurve: Sendable, Equatable {
             : .peaking(sampleRate: sampleRate, frequency: centresHz[band], q: q, gainDB: gainDB)
     }
 
-    /// The bells' summed response at `frequency`, dB (`side`: the side signal's).
+    /// The curve's response at `frequency`, dB: the bells' summed and the flat gain (`side`: the side signal's).
     public func magnitudeDB(atFrequency frequency: Double, sampleRate: Double, side onSide: Bool = false) -> Double {
-        var total = 0.0
+        var total = gainDB
         for band in 0..<Self.bandCount where Self.isUsable(band: band, sampleRate: sampleRate) {
             let gain = onSide ? side[band] : mid[band]
             guard gain != 0 else { continue }
@@ -217,12 +223,14 @@ public struct MatchEQ {
                     current.mid[band] = from.mid[band] + (to.mid[band] - from.mid[band]) * x
                     current.side[band] = from.side[band] + (to.side[band] - from.side[band]) * x
                 }
+                current.gainDB = from.gainDB + (to.gainDB - from.gainDB) * x
                 updateCoefficients()
             }
-            // Mid and side in place of left and right while the bells run.
+            // Mid and side in place of left and right while the bells run, the flat gain folded in.
             let left = block.left + start, right = block.right + start
+            let half = Float(0.5 * pow(10, current.gainDB / 20))
             for index in 0..<count {
-                let mid = (left[index] + right[index]) * 0.5, side = (left[index] - right[index]) * 0.5
+                let mid = (left[index] + right[index]) * half, side = (left[index] - right[index]) * half
                 left[index] = mid
                 right[index] = side
             }

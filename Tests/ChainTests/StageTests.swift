@@ -107,9 +107,10 @@ import TestSupport
 
     // MARK: Matching EQ
 
-    /// A curve with bells and the top shelf, different on mid and side.
+    /// A curve with bells and the top shelf, different on mid and side, and a flat gain on both.
     static let matchCurve: MatchCurve = {
         var curve = MatchCurve()
+        curve.gainDB = -2.5
         for band in 0..<MatchCurve.bellCount {
             curve.mid[band] = 4 * sin(Double(band) * 0.9)
             curve.side[band] = -3 * cos(Double(band) * 0.7)

@@ -197,10 +197,11 @@ import TestSupport
     /// only move gains, read it back and run the exciter behind, and the file is the same to the
     /// bit as when every pass runs the whole chain.
     @Test func passesAfterTheLastRefitReadTheFrontHalfBack() throws {
-        // A brighter, quieter mix toward a darker one, its sections found and their emotions
-        // estimated: two tone passes, then one that only corrects the sections' gains.
+        // A brighter, quieter mix toward a darker, much louder (clipped) one, its sections found
+        // and their emotions estimated: tone passes, then one that only corrects the sections' gains.
         let brighter = Self.filtered(Self.excerpt, channels: 2, [.highShelf(sampleRate: 44100, frequency: 5000, gainDB: 5)]).map { $0 * 0.5 }
-        let referencePath = try Self.write(Self.darker(Self.excerpt), channels: 2, name: "reference-replay.wav")
+        let louder = Self.darker(Self.excerpt).map { max(-0.99, min(0.99, $0 * 3)) }
+        let referencePath = try Self.write(louder, channels: 2, name: "reference-replay.wav")
         let inputPath = try Self.write(brighter, channels: 2, name: "brighter-replay.wav")
         let target = try ReferenceLearner.learn(path: referencePath)
         var job = OfflineMaster.Job(openSource: { try SoundFileReader(path: inputPath) }, inputName: inputPath,
@@ -216,6 +217,77 @@ import TestSupport
         #expect(cached.passes == uncached.passes)
         #expect(cached.frontHalfRuns < cached.passes, "a gain-only pass after the last refit reads the front half back")
         #expect(try sameBytes(Self.folder + "/replayed.wav", Self.folder + "/unreplayed.wav"), "reading back changes nothing in the master")
+    }
+
+    /// Bells toward a much darker reference move the mix's loudness by several dB (relative to its
+    /// loudness, such a reference has far more lows and mids than the mix); the compressor
+    /// behind them was set for the mix's own level (its threshold a few dB above the mix's RMS),
+    /// so the match takes that change back with a flat gain: measured by libebur128, the match EQ's
+    /// output is as loud as its input.
+    @Test func theMatchKeepsTheMixsLevelIntoTheCompressor() throws {
+        let darkest = Self.filtered(Self.excerpt, channels: 2, [.highShelf(sampleRate: 44100, frequency: 1500, gainDB: -15)])
+        let target = try ReferenceLearner.learn(path: try Self.write(darkest, channels: 2, name: "darkest.wav"))
+        let inputPath = try Self.write(Self.excerpt, channels: 2, name: "level-input.wav")
+        let input = try Self.analysis(inputPath)
+        var match = ReferenceMatch(target: target, amount: 1)
+        match.start(input: try #require(input.midSideTone), inputLoudness: input.integratedLUFS,
+                    sections: [(ChainSettings(), input.durationSeconds)], sampleRate: 44100)
+
+        func loudness(through curve: MatchCurve) throws -> Double {
+            var eq = MatchEQ()
+            eq.setCurve(curve)
+            eq.prepare(ProcessSpec(sampleRate: 44100, maximumBlockFrames: 4096))
+            let frames = Self.excerpt.count / 2
+            var left = (0..<frames).map { Self.excerpt[2 * $0] }, right = (0..<frames).map { Self.excerpt[2 * $0 + 1] }
+            left.withUnsafeMutableBufferPointer { l in
+                right.withUnsafeMutableBufferPointer { r in
+                    for start in stride(from: 0, to: frames, by: 4096) {
+                        eq.process(StereoBlock(left: l.baseAddress! + start, right: r.baseAddress! + start, frameCount: min(4096, frames - start)))
+                    }
+                }
+            }
+            let meter = try LoudnessMeter(channelCount: 2, sampleRate: 44100, layout: [.left, .right], measures: .loudness)
+            var interleaved = [Float](repeating: 0, count: 2 * frames)
+            for frame in 0..<frames {
+                interleaved[2 * frame] = left[frame]
+                interleaved[2 * frame + 1] = right[frame]
+            }
+            try interleaved.withUnsafeBufferPointer { try meter.add($0) }
+            return meter.integratedLUFS
+        }
+        var bellsAlone = match.curve
+        bellsAlone.gainDB = 0
+        let withoutGain = try loudness(through: bellsAlone) - input.integratedLUFS
+        let withGain = try loudness(through: match.curve) - input.integratedLUFS
+        #expect(abs(withoutGain) > 3, "the bells alone move the loudness by \(withoutGain) dB")
+        #expect(abs(match.curve.gainDB + withoutGain) < 0.5, "flat gain \(match.curve.gainDB) dB for the bells' \(withoutGain) dB")
+        #expect(abs(withGain) < 0.3, "through the whole match EQ: \(withGain) LU from the mix's loudness")
+        let move = try #require(match.moves.first { $0.parameter == "match.level" })
+        #expect(move.to == match.curve.gainDB && move.reason.contains("before the compressor"))
+    }
+
+    /// When the first pass already reaches the limiting budget, the loop used to stop there and
+    /// write it, while the report showed the bells refitted and the compressor moved after it:
+    /// settings the file was not made with. A measurement that changes the chain is now always
+    /// followed by a pass that renders it.
+    @Test func aPassHeldByTheLimiterStillRendersWhatItsMeasurementChanged() throws {
+        // The calm section toward a much louder, clipped and darker one: the first pass already
+        // limits as much as the budget allows, and its measurement moves the compressor and the bells.
+        let frames = Int(16 * 44100)
+        let calm = Array(Self.excerpt[0..<(2 * frames)])
+        let dense = Self.filtered(Array(Self.excerpt[(2 * frames)...]), channels: 2, [.highShelf(sampleRate: 44100, frequency: 2000, gainDB: -4)])
+            .map { max(-0.7, min(0.7, $0 * 3)) }
+        let target = try ReferenceLearner.learn(path: try Self.write(dense, channels: 2, name: "dense.wav"))
+        let inputPath = try Self.write(calm, channels: 2, name: "calm.wav")
+        let result = try Self.master(inputPath, reference: target, emotions: .whole(.dreamy, intensity: 0.9), to: "held.wav")
+        let match = try #require(result.reference)
+        print("passes \(result.passes), front halves \(result.frontHalfRuns), tone passes \(match.iterations), threshold \(match.thresholdChangeDB) dB, limiting \(result.meanLimitingDB) dB")
+        #expect(result.shortfall != nil, "the target is out of reach: \(result.output.integratedLUFS) LUFS for \(target.integratedLUFS)")
+        #expect(match.thresholdChangeDB < -1, "the reference is denser: more compression")
+        // The front half ran again after the compressor moved (a pass that only re-renders the
+        // first one's automation reads its front half back), and the refitted bells were measured.
+        #expect(result.frontHalfRuns >= 2, "the moved compressor and refitted bells were rendered")
+        #expect(match.iterations >= 2)
     }
 
     @Test func referencesOfAnotherRateOrChannelCountWork() throws {
