@@ -100,16 +100,16 @@ public struct ReferenceMatch: Sendable {
             for band in eqDB.indices { eqDB[band] += weight * eq.magnitudeDB(atFrequency: ThirdOctaveBands.exactCentresHz[band]) }
             widthDB += weight * 20 * log10(max(section.settings[.stereoWidth], 0.01))
         }
-        var predicted = input.relative(toLoudness: inputLoudness)
-        var fed = predicted
+        // What the match EQ is fed (the input through the tone EQ), then what the master will be (and the width).
+        var fed = input.relative(toLoudness: inputLoudness)
         for band in eqDB.indices {
             fed.midDB[band] = fed.midDB[band].map { $0 + eqDB[band] }
             fed.sideDB[band] = fed.sideDB[band].map { $0 + eqDB[band] }
         }
         feedTone = fed
+        var predicted = fed
         for band in eqDB.indices {
-            predicted.midDB[band] = predicted.midDB[band].map { $0 + eqDB[band] }
-            predicted.sideDB[band] = predicted.sideDB[band].map { $0 + eqDB[band] + widthDB }
+            predicted.sideDB[band] = predicted.sideDB[band].map { $0 + widthDB }
         }
         hasSide = predicted.sideDB.contains { $0 != nil } && input.sideToMidDB > -60
         setAims(predicted)

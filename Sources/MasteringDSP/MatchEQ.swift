@@ -49,7 +49,6 @@ public struct MatchCurve: Sendable, Equatable {
         return true
     }
 
-
     /// Whether band `band` can run at `sampleRate` (its centre well below Nyquist).
     public static func isUsable(band: Int, sampleRate: Double) -> Bool { centresHz[band] < 0.45 * sampleRate }
 
