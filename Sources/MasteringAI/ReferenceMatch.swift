@@ -74,9 +74,13 @@ public struct ReferenceMatch: Sendable {
         self.amount = min(max(amount, 0), 1)
     }
 
-    /// Whether the tone loop has more to do.
-    public var isSettled: Bool { amount == 0 || iterations >= Self.maximumIterations || settled }
+    /// Whether the tone loop has more to do: never while the last measurement changed the chain
+    /// (refitted the bells or moved the compressor), which a pass has yet to render.
+    public var isSettled: Bool {
+        amount == 0 || (!changedByLastMeasurement && (iterations >= Self.maximumIterations || settled))
+    }
     private var settled = false
+    private var changedByLastMeasurement = false
 
     /// Before the first pass: where the AI's own master will sit, predicted from the input's
     /// measured tone and the chain's tone EQ and width (their analytic responses), sets the aim
@@ -126,7 +130,10 @@ public struct ReferenceMatch: Sendable {
     public mutating func measured(_ tone: ToneMatchMeasurement, loudness: Double,
                                   expected: (tone: ToneMatchMeasurement, loudness: Double)? = nil,
                                   sampleRate: Double, compressorThresholdDB: Double) -> Double {
-        guard amount > 0, loudness.isFinite, !isSettled else { refitLoudnessChangeDB = 0; curveBeforeRefit = curve; return 0 }
+        guard amount > 0, loudness.isFinite, !isSettled else {
+            refitLoudnessChangeDB = 0; curveBeforeRefit = curve; changedByLastMeasurement = false
+            return 0
+        }
         let seen = expected.flatMap { $0.loudness.isFinite ? $0 : nil } ?? (tone: tone, loudness: loudness)
         let own = seen.tone.relative(toLoudness: seen.loudness)
         iterations += 1
@@ -139,6 +146,7 @@ public struct ReferenceMatch: Sendable {
                 hasSide = own.sideDB.contains { $0 != nil } && tone.sideToMidDB > -60
                 setAims(own)
                 refit(sampleRate: sampleRate, measured: seen.tone)
+                changedByLastMeasurement = true
                 return change
             }
         }
@@ -154,11 +162,13 @@ public struct ReferenceMatch: Sendable {
                 mid: zip(wantedMid, residualMid).map { wanted, residual in wanted.map { $0 + (residual ?? 0) } },
                 side: zip(wantedSide, residualSide).map { wanted, residual in wanted.map { $0 + (residual ?? 0) } })
             refit(sampleRate: sampleRate, measured: seen.tone)
+            changedByLastMeasurement = true
         } else {
             refitLoudnessChangeDB = 0
             curveBeforeRefit = curve
             // Settled when this pass was made with nothing changed since.
             settled = change == 0
+            changedByLastMeasurement = change != 0
         }
         return change
     }

@@ -288,14 +288,13 @@ public struct OfflineMaster {
                                                               tolerance: Self.sectionToleranceLU) || pass >= 5
             // The reference match measures each pass and refits its bells until the tone settles.
             var toneSettled = true
-            var thresholdChange = 0.0
             if var match = master.reference, let tone = rendered.tone {
                 let settledBefore = match.isSettled
                 // The correction below moves each section by its error: the refit aims at the tone that will give.
                 let expected = rendered.toneSections.count == sectionErrors.count
                     ? master.plan.expectedTone(rendered.toneSections, reached: reached, sectionLoudness: sectionLoudness, sectionErrors: sectionErrors)
                     : nil
-                thresholdChange = match.measured(tone, loudness: reached, expected: expected, sampleRate: master.input.sampleRate,
+                let thresholdChange = match.measured(tone, loudness: reached, expected: expected, sampleRate: master.input.sampleRate,
                                                      compressorThresholdDB: master.plan.sections[0].decision.settings[.compThreshold])
                 if thresholdChange != 0 { master.plan.shiftCompressorThreshold(by: thresholdChange) }
                 // The new bells change the loudness: the gains take it off before the next pass.
@@ -315,8 +314,9 @@ public struct OfflineMaster {
             // A pass that went well past the budget (its gains were a guess) is not written: back off.
             let crushed = rendered.meanLimitingDB > budget + Self.limitingOvershootDB
             // Held by the limiter, the loop stops, unless this pass's measurement changed the
-            // chain (the match's bells or its dynamics): the next pass is then a different master.
-            let limited = error > 0 && rendered.meanLimitingDB >= budget && !crushed && toneSettled && thresholdChange == 0
+            // chain (the match's bells or its dynamics; the match is not settled then): the next
+            // pass is a different master.
+            let limited = error > 0 && rendered.meanLimitingDB >= budget && !crushed && toneSettled
             if done || limited || pass >= Self.maximumPasses {
                 var shortfall: String?
                 if (limited || crushed) && abs(error) > Self.toleranceLU * 0.75 {
