@@ -101,8 +101,9 @@ public struct MasteringChain {
     /// The stages up to the exciter (trim, EQ, match, compressor, exciter), in place. With
     /// `processBack` on a second chain given the same settings at the same frames, the two
     /// halves can run on two threads and give exactly what `process` gives: no stage's state
-    /// depends on another's. `throughExciter: false` stops before the exciter, for a back half
-    /// that starts with it (`processBack(_:fromExciter: true)`): the halves then weigh more alike.
+    /// depends on another's. `throughExciter: false` stops before the exciter, which then runs
+    /// on a third chain (`processExciter`): a third thread, since it alone weighs about as much
+    /// as the rest of the front half.
     public mutating func processFront(_ block: StereoBlock, throughExciter: Bool = true) {
         let frames = block.frameCount
         guard frames > 0 else { return }
@@ -122,11 +123,15 @@ public struct MasteringChain {
         if throughExciter { exciter.process(block) }
     }
 
-    /// The stages after the exciter (width, loudness gain, limiter, dither), in place; with
-    /// `fromExciter`, the exciter first.
-    public mutating func processBack(_ block: StereoBlock, fromExciter: Bool = false) {
+    /// The exciter alone, in place: between `processFront(_:throughExciter: false)` and `processBack`.
+    public mutating func processExciter(_ block: StereoBlock) {
         guard block.frameCount > 0 else { return }
-        if fromExciter { exciter.process(block) }
+        exciter.process(block)
+    }
+
+    /// The stages after the exciter (width, loudness gain, limiter, dither), in place.
+    public mutating func processBack(_ block: StereoBlock) {
+        guard block.frameCount > 0 else { return }
         width.process(block)
         loudness.process(block)
         limiter.process(block)

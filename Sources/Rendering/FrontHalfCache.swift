@@ -4,8 +4,7 @@ import MasteringDSP
 /// The chain's front half's output (trim, EQ, match, compressor, exciter) from one pass, kept in
 /// a temporary file so that a later pass whose front half would do exactly the same work reads
 /// it back instead. The closed loop's corrections only move loudness gains, which act after the
-/// front half, so usually only the first pass runs it. (While a reference's tone is matched, the
-/// recording stops before the exciter, which then runs behind when it is read back.)
+/// front half, so usually only the first pass runs it.
 ///
 /// The file is unlinked as soon as it is made: a crash leaves nothing behind, and its space
 /// returns when the cache goes. Its pages sit in the page cache, not in the process's memory
@@ -37,10 +36,6 @@ final class FrontHalfCache {
     /// The key of the recording the file holds; nil while recording or after a failure.
     private var recorded: Key?
     private var recording: Key?
-    /// Whether the recording holds the exciter's output, or its input (a tone pass's front half
-    /// stops before the exciter; the pass that reads it back then runs the exciter behind).
-    private(set) var recordedThroughExciter = true
-    private var recordingThroughExciter = true
     /// Each recorded block's frame count, in order (the left channel then the right, per block).
     private var blockFrames: [Int] = []
     private var writeOffset: off_t = 0
@@ -70,8 +65,7 @@ final class FrontHalfCache {
 
     /// Starts a recording of about `expectedFrames` frames (when known). It is not made when the
     /// disk has less than three times its size free: the output, on the same disk, comes first.
-    func beginRecording(_ automation: ChainAutomation, throughExciter: Bool = true, expectedFrames: Int?) {
-        recordingThroughExciter = throughExciter
+    func beginRecording(_ automation: ChainAutomation, expectedFrames: Int?) {
         recorded = nil
         blockFrames.removeAll(keepingCapacity: true)
         writeOffset = 0
@@ -96,7 +90,6 @@ final class FrontHalfCache {
     /// The recording is complete: later passes with the same key may replay it.
     func endRecording() {
         recorded = recording
-        recordedThroughExciter = recordingThroughExciter
         recording = nil
     }
 

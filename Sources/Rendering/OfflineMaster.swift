@@ -343,14 +343,16 @@ public struct OfflineMaster {
 
     /// One pass: the automated chain over the whole input, written, with the output's loudness measured.
     ///
-    /// Three threads in a pipeline (four with the probe), so a pass costs about its slowest part rather than the sum:
-    /// this one reads and runs the chain's front (EQ, compressor, exciter); a second runs its back
-    /// (width, loudness gain, limiter, dither) on a second chain given the same automation at the
-    /// same frames, which gives exactly the samples one chain would; a third measures and writes.
+    /// Four threads in a pipeline (five with the probe), so a pass costs about its slowest part rather than the sum:
+    /// this one reads and runs the chain's front up to the exciter (trim, EQ, match, compressor);
+    /// a second runs the exciter (oversampled, it weighs about as much as all of that); a third
+    /// runs the back (width, loudness gain, limiter, dither); a fourth measures and writes. Each
+    /// runs a chain of its own given the same automation at the same frames, which gives exactly
+    /// the samples one chain would.
     ///
     /// With a `cache` that holds this automation's front half, this thread reads it back instead
-    /// of reading the input and running the front half; otherwise it records the front's output
-    /// there for the next pass.
+    /// of reading the input and running the front half and the exciter; otherwise the exciter's
+    /// thread records its output there for the next pass.
     ///
     /// With `probeOffsetDB`, a second back half runs beside the first on a copy of the front's
     /// output with every loudness gain raised by that much, measured and not written: the loop
@@ -386,16 +388,10 @@ public struct OfflineMaster {
             toneMeter?.add(block)
             try writer?.write(block)
         }
-        // While the tone is being matched (and there is no probe), the exciter runs on the back
-        // half's thread, so the two halves weigh about the same; what is recorded is then the
-        // exciter's input. Most such passes are not read back (the bells change after them), but
-        // the last one is followed by passes that only move gains: those read it back and run the
-        // exciter behind, as it ran.
         let replaying = cache.flatMap { $0.holds(automation) ? $0 : nil }
-        let exciterInBack = replaying.map { !$0.recordedThroughExciter } ?? (measureTone && probeOffsetDB == nil)
         let recording = replaying != nil ? nil : cache
-        // Second thread: the chain's back half, then the chain's delay taken off the start.
-        let back = BackHalf(automated(), channels: channels, sampleRate: rate, output: output, fromExciter: exciterInBack)
+        // The back half's thread: the chain's back half, then the chain's delay taken off the start.
+        let back = BackHalf(automated(), channels: channels, sampleRate: rate, output: output)
         // The probe: the same back half louder by `probeOffsetDB`, measured on a thread of its own.
         let probe = try probeOffsetDB.map { offset in
             let meter = try LoudnessTimeline(channelCount: channels, sampleRate: rate,
@@ -403,7 +399,7 @@ public struct OfflineMaster {
             let measuring = BlockHandoff(capacity: frames * channels) { try meter.add($0) }
             // No dither: this output is only measured, and dither's noise moves its loudness by less than 10⁻⁸ LU.
             let back = BackHalf(automated(gainOffsetDB: offset, ditherBits: 0), channels: channels, sampleRate: rate,
-                                output: measuring, fromExciter: false)
+                                output: measuring)
             return (meter: meter, measuring: measuring, back: back)
         }
         let probeInput = UnsafeMutablePointer<Float>.allocate(capacity: 2 * frames)
@@ -416,9 +412,14 @@ public struct OfflineMaster {
             }
             try back.process(planar)
         }
+        // The exciter's thread (when the front half runs): the exciter, the recording, on to the back half.
+        let exciter = replaying != nil ? nil : ExciterStage(automated(), into: middle, recording: recording)
         var finished = false
         defer {
-            if !finished { try? middle.finish(); try? output.finish(); try? probe?.measuring.finish(); _ = try? analysis?.finish() }
+            if !finished {
+                try? exciter?.handoff.finish(); try? middle.finish(); try? output.finish(); try? probe?.measuring.finish()
+                _ = try? analysis?.finish()
+            }
         }
 
         // This thread: read, deinterleave, the chain's front half (or its recording, read back).
@@ -435,14 +436,15 @@ public struct OfflineMaster {
                 progress?(passFraction.start + passFraction.span * min(1, Double(replayed) / Double(max(1, recorded))))
             }
         } else {
-            recording?.beginRecording(automation, throughExciter: !exciterInBack, expectedFrames: total)
+            recording?.beginRecording(automation, expectedFrames: total)
+            let toExciter = exciter!.handoff!
             var front = automated()
             let interleaved = UnsafeMutableBufferPointer<Float>.allocate(capacity: frames * channels)
             defer { interleaved.deallocate() }
             var flushLeft = front.chain.latencyFrames   // silence pushed through at the end to empty the chain
             while true {
                 var count = try source.read(into: interleaved)
-                let planar = try middle.nextBuffer()
+                let planar = try toExciter.nextBuffer()
                 let left = planar, right = planar + frames
                 if count == 0 {
                     count = min(frames, flushLeft)
@@ -457,10 +459,9 @@ public struct OfflineMaster {
                     }
                 }
                 front.process(left: left, right: right, count: count) { chain, block in
-                    chain.processFront(block, throughExciter: !exciterInBack)
+                    chain.processFront(block, throughExciter: false)
                 }
-                recording?.record(left: left, right: right, count: count)
-                middle.publish(count: count)
+                toExciter.publish(count: count)
                 if let progress, let total, total > 0 {
                     progress(passFraction.start + passFraction.span * min(1, Double(front.framesIn) / Double(total)))
                 }
@@ -468,7 +469,8 @@ public struct OfflineMaster {
         }
         // Every thread is waited for before a failure is thrown: none is left behind.
         finished = true
-        let ends: [Swift.Result<Void, any Error>] = [Swift.Result { try middle.finish() }, Swift.Result { try output.finish() },
+        let ends: [Swift.Result<Void, any Error>] = [Swift.Result { try exciter?.handoff.finish() }, Swift.Result { try middle.finish() },
+                                                     Swift.Result { try output.finish() },
                                                      Swift.Result { if let probe { try probe.measuring.finish() } }]
         let report = Swift.Result { try analysis?.finish() }
         for end in ends { try end.get() }
@@ -533,6 +535,30 @@ struct AutomatedChain {
     }
 }
 
+/// The exciter of a pass's chain, on its own thread between the front half and the back half:
+/// the same automation at the same frames as both, its output recorded for later passes and
+/// handed on to the back half's thread.
+private final class ExciterStage {
+    /// Planar blocks from the front half, as the back half's handoff takes them.
+    private(set) var handoff: BlockHandoff!
+    private var automated: AutomatedChain
+
+    init(_ automated: AutomatedChain, into next: BlockHandoff, recording: FrontHalfCache?) {
+        self.automated = automated
+        handoff = BlockHandoff(capacity: 2 * OfflineMaster.blockFrames) { [unowned self] planar in
+            let count = planar.count
+            let left = UnsafeMutablePointer(mutating: planar.baseAddress!)
+            let right = left + OfflineMaster.blockFrames
+            self.automated.process(left: left, right: right, count: count) { chain, block in chain.processExciter(block) }
+            recording?.record(left: left, right: right, count: count)
+            let out = try next.nextBuffer()
+            out.update(from: left, count: count)
+            (out + OfflineMaster.blockFrames).update(from: right, count: count)
+            next.publish(count: count)
+        }
+    }
+}
+
 /// The back half of a pass's chain, on its own thread: the same automation at the same frames as
 /// the front half, the limiter's and the gain's figures, the chain's delay removed, interleaved
 /// blocks on to the measuring thread.
@@ -547,12 +573,8 @@ private final class BackHalf {
     /// dB/s, measured on the gain the chain applied.
     private(set) var fastestGainSlew = 0.0
 
-    /// Whether this half starts with the exciter (the front half stopped before it).
-    private let fromExciter: Bool
-
-    init(_ automated: AutomatedChain, channels: Int, sampleRate: Double, output: BlockHandoff, fromExciter: Bool) {
+    init(_ automated: AutomatedChain, channels: Int, sampleRate: Double, output: BlockHandoff) {
         self.automated = automated
-        self.fromExciter = fromExciter
         self.channels = channels
         self.sampleRate = sampleRate
         self.output = output
@@ -573,7 +595,7 @@ private final class BackHalf {
             limitingFrames += piece
             fastestGainSlew = max(fastestGainSlew, abs(chain.loudnessGainDB - lastGain) * sampleRate / Double(piece))
             lastGain = chain.loudnessGainDB
-        }) { [fromExciter] chain, block in chain.processBack(block, fromExciter: fromExciter) }
+        }) { chain, block in chain.processBack(block) }
         let skip = min(toSkip, count)
         toSkip -= skip
         let produced = count - skip

@@ -59,12 +59,11 @@ import TestSupport
 }
 
 extension ChainTests {
-    /// `master` runs the chain's front half (trim, EQ, compressor, exciter) and its back half
-    /// (width, gain, limiter, dither) on two chains on two threads; while a reference's tone is
-    /// matched, the exciter moves to the back half. Given the same settings at the same frames,
-    /// the two halves must give exactly what one chain gives, changes included, at either split.
-    @Test(arguments: [false, true])
-    func frontAndBackHalvesOnTwoChainsAreOneChain(exciterInBack: Bool) throws {
+    /// `master` runs the chain's front half (trim, EQ, match, compressor), its exciter and its
+    /// back half (width, gain, limiter, dither) on three chains on three threads; when a pass reads
+    /// the front half back, the exciter's output is what was recorded. Given the same settings at
+    /// the same frames, the three must give exactly what one chain gives, changes included.
+    @Test func frontExciterAndBackOnThreeChainsAreOneChain() throws {
         let input = try Self.demo(seconds: 4)
         var later = Self.busySettings()
         later[.exciterDrive] = 0.8; later[.exciterMode] = 1; later[.stereoWidth] = 0.7
@@ -91,15 +90,19 @@ extension ChainTests {
         one.process(blockFrames: 512) { block in
             changes(&whole, at: frame); whole.process(block); frame += block.frameCount
         }
-        var front = prepared(), back = prepared()
+        var front = prepared(), exciter = prepared(), back = prepared()
         var two = input
         frame = 0
         two.process(blockFrames: 512) { block in
-            changes(&front, at: frame); front.processFront(block, throughExciter: !exciterInBack); frame += block.frameCount
+            changes(&front, at: frame); front.processFront(block, throughExciter: false); frame += block.frameCount
         }
         frame = 0
         two.process(blockFrames: 512) { block in
-            changes(&back, at: frame); back.processBack(block, fromExciter: exciterInBack); frame += block.frameCount
+            changes(&exciter, at: frame); exciter.processExciter(block); frame += block.frameCount
+        }
+        frame = 0
+        two.process(blockFrames: 512) { block in
+            changes(&back, at: frame); back.processBack(block); frame += block.frameCount
         }
         #expect(two.left == one.left && two.right == one.right)
         #expect(one.left != input.left, "the chain changed the signal")

@@ -13,11 +13,9 @@ import TestSupport
 /// ceiling; several references average; amount 0 is the plain master bit for bit; references
 /// of another rate or channel count work.
 @Suite struct ReferenceMatchTests {
-    static let folder: String = {
-        let path = NSTemporaryDirectory() + "loopmind-reference-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    /// The suite's folder, removed when the test process exits.
+    static let scratch = try! ScratchFolder("reference", untilExit: true)
+    static var folder: String { scratch.path }
 
     /// The first 24 s of the demo song (its calm section and the start of the powerful one).
     static let excerpt: [Float] = {
@@ -193,9 +191,9 @@ import TestSupport
         #expect(nudgeMove.reason.contains("(50 % of powerful's -0.") && nudgeMove.reason.contains("dB: the rest is the reference's)"), "\(nudgeMove.reason)")
     }
 
-    /// A tone pass records its front half (before the exciter): the passes after the last refit
-    /// only move gains, read it back and run the exciter behind, and the file is the same to the
-    /// bit as when every pass runs the whole chain.
+    /// A tone pass records its front half (through the exciter, on the exciter's thread): the
+    /// passes after the last refit only move gains and read it back, and the file is the same to
+    /// the bit as when every pass runs the whole chain.
     @Test func passesAfterTheLastRefitReadTheFrontHalfBack() throws {
         // A brighter, quieter mix toward a darker, much louder (clipped) one, its sections found
         // and their emotions estimated: tone passes, then one that only corrects the sections' gains.
