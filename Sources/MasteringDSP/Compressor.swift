@@ -70,6 +70,9 @@ public struct Compressor {
         let attack = attackCoefficient, release = releaseCoefficient
         let rms = parameters.detection == .rms, rmsCoefficient = self.rmsCoefficient
         var state = reductionDB, meanSquare = self.meanSquare, deepest: Float = 0
+        // Levels clearly under the knee's foot need no logarithm: their target is 0 dB either way.
+        // (The margin keeps levels near the foot on the exact path, so no answer changes.)
+        let footLevel = Float(pow(10, (parameters.thresholdDB - parameters.kneeDB / 2) / 20) * 0.999)
         for index in 0..<block.frameCount {
             let left = block.left[index], right = block.right[index]
             var level: Float
@@ -79,10 +82,10 @@ public struct Compressor {
             } else {
                 level = max(abs(left), abs(right))
             }
-            // Level in dB; −120 dB stands in for silence, far below any threshold.
-            let inputDB = level > 1e-6 ? 20 * log10f(level) : -120
-            let overshoot = inputDB - threshold
             var target: Float = 0
+            // Level in dB; −120 dB stands in for silence, far below any threshold.
+            let inputDB = level < footLevel ? -120 : level > 1e-6 ? 20 * log10f(level) : -120
+            let overshoot = inputDB - threshold
             if 2 * overshoot >= -knee {
                 if knee > 0 && 2 * abs(overshoot) <= knee {
                     let k = overshoot + knee / 2
