@@ -8,11 +8,12 @@ import TestSupport
 /// Writing and reading through libsndfile: every format, channel counts, sample rates,
 /// atomic replacement and clean errors.
 @Suite struct SoundFileTests {
-    let folder: String
+    /// This test's own folder, removed after it.
+    let scratch: ScratchFolder
+    var folder: String { scratch.path }
 
     init() throws {
-        folder = NSTemporaryDirectory() + "loopmind-io-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        scratch = try ScratchFolder("io")
     }
 
     func write(_ samples: [Float], to name: String, channels: Int, sampleRate: Int,

@@ -1,14 +1,16 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The `loopmind` executable end to end: help, versions, analysis output, the demo song,
 /// and one clean error line (never a crash) for every kind of bad input.
 @Suite(.serialized) struct CommandLineTests {
-    let folder: String
+    /// This test's own folder, removed after it.
+    let scratch: ScratchFolder
+    var folder: String { scratch.path }
 
     init() throws {
-        folder = NSTemporaryDirectory() + "loopmind-cli-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        scratch = try ScratchFolder("cli")
     }
 
     /// A WAV file built byte by byte, so damaged and unusual files can be made on purpose.
@@ -171,8 +173,8 @@ import Testing
 @Suite struct InterruptTests {
     @Test(arguments: [SIGINT, SIGTERM])
     func interruptedDemoWriteLeavesNoPartialFile(signalNumber: Int32) throws {
-        let folder = NSTemporaryDirectory() + "loopmind-signal-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let scratch = try ScratchFolder("signal")
+        let folder = scratch.path
         for delay in [0.05, 0.2, 0.4] {
             let path = folder + "/song.wav"
             try? FileManager.default.removeItem(atPath: path)
@@ -196,11 +198,12 @@ import Testing
 
 /// `loopmind master` from the command line: JSON, and clean refusals that never touch `-o`.
 @Suite(.serialized) struct MasterCommandTests {
-    let folder: String
+    /// This test's own folder, removed after it.
+    let scratch: ScratchFolder
+    var folder: String { scratch.path }
 
     init() throws {
-        folder = NSTemporaryDirectory() + "loopmind-master-cli-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        scratch = try ScratchFolder("master-cli")
     }
 
     @Test func jsonHasInputSettingsMovesAndOutput() throws {

@@ -1,14 +1,16 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The emotion graph from the command line: `analyze --emotions`, `master --emotion-map`,
 /// `--transition`, `--moves`, and clean refusals of bad maps.
 @Suite(.serialized) struct EmotionGraphCommandTests {
-    let folder: String
+    /// This test's own folder, removed after it.
+    let scratch: ScratchFolder
+    var folder: String { scratch.path }
 
     init() throws {
-        folder = NSTemporaryDirectory() + "loopmind-graph-cli-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        scratch = try ScratchFolder("graph-cli")
     }
 
     static func object(_ text: String) throws -> [String: Any] {

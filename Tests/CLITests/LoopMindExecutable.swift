@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `loopmind` executable, as a user or a script would.
 struct LoopMindExecutable {
@@ -22,11 +23,7 @@ struct LoopMindExecutable {
     }
 
     /// A data folder of the test run's own, so no test sees a real profile.
-    static let isolatedDataHome: String = {
-        let path = NSTemporaryDirectory() + "loopmind-data-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    static let isolatedDataHome = try! ScratchFolder("data", untilExit: true).path
 
     /// Runs a shell command line (for `script`, which gives the program a terminal); returns stdout.
     static func runShell(_ commandLine: String, environment: [String: String]) throws -> String {

@@ -1,17 +1,19 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `--reference`, `--reference-target`, `--match-amount` and `style reference` as a user runs
 /// them: every bad reference file and impossible option gets one line and touches nothing;
 /// saved targets survive the process and master without the files.
 @Suite(.serialized) struct ReferenceCommandTests {
-    let folder: String
+    /// This test's own folder, removed after it.
+    let scratch: ScratchFolder
+    var folder: String { scratch.path }
     let environment: [String: String]
 
     init() throws {
-        folder = NSTemporaryDirectory() + "loopmind-reference-cli-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        environment = ["XDG_DATA_HOME": folder + "/data"]
+        scratch = try ScratchFolder("reference-cli")
+        environment = ["XDG_DATA_HOME": scratch.file("data")]
     }
 
     func run(_ arguments: [String]) throws -> LoopMindExecutable.Result {

@@ -1,17 +1,19 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 
 /// `loopmind style …` and the style in `master`, as a user runs them: profiles that survive
 /// restarts, exact export/import, refusals of hostile files, and saves that survive SIGKILL.
 @Suite(.serialized) struct StyleCommandTests {
-    let folder: String
+    /// This test's own folder, removed after it.
+    let scratch: ScratchFolder
+    var folder: String { scratch.path }
     let environment: [String: String]
 
     init() throws {
-        folder = NSTemporaryDirectory() + "loopmind-style-cli-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        environment = ["XDG_DATA_HOME": folder + "/data"]
+        scratch = try ScratchFolder("style-cli")
+        environment = ["XDG_DATA_HOME": scratch.file("data")]
     }
 
     func run(_ arguments: [String], extra: [String: String] = [:]) throws -> LoopMindExecutable.Result {

@@ -11,7 +11,9 @@ import TestSupport
 /// The demo song on disk, its settled plan (what `play` plays) and the offline master of the
 /// same job (what `master` writes), made once for the playback tests.
 final class PlaybackFixture: Sendable {
-    let directory: URL
+    /// Removed when the test process exits.
+    private let scratch: ScratchFolder
+    var directory: URL { URL(fileURLWithPath: scratch.path) }
     let songPath: String
     let masterPath: String
     let automation: ChainAutomation
@@ -21,10 +23,9 @@ final class PlaybackFixture: Sendable {
     static let shared: Result<PlaybackFixture, any Error> = Result { try PlaybackFixture() }
 
     private init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("loopmind-playback-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        songPath = directory.appendingPathComponent("demo.wav").path
-        masterPath = directory.appendingPathComponent("master.wav").path
+        scratch = try ScratchFolder("playback", untilExit: true)
+        songPath = scratch.file("demo.wav")
+        masterPath = scratch.file("master.wav")
         var song = DemoSongSource()
         let writer = try SoundFileWriter(path: songPath, sampleRate: 44100, channelCount: 2, encoding: .float32)
         let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: 16384)

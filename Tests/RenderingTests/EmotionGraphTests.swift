@@ -88,11 +88,9 @@ import TestSupport
 
     // MARK: - Masters that follow the graph
 
-    static let folder: String = {
-        let path = NSTemporaryDirectory() + "loopmind-graph-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    /// The suite's folder, removed when the test process exits.
+    static let scratch = try! ScratchFolder("graph", untilExit: true)
+    static var folder: String { scratch.path }
 
     static func master(_ samples: [Float], _ emotions: OfflineMaster.EmotionChoice, target: Double? = nil,
                        to name: String) throws -> OfflineMaster.Result {

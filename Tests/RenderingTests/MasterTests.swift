@@ -11,11 +11,9 @@ import TestSupport
 /// The demo song mastered for every emotion and every platform: loudness within ±0.2 LU of the
 /// target (or an honest shortfall), true peak never above the ceiling, measured by libebur128.
 @Suite struct MasterTests {
-    static let folder: String = {
-        let path = NSTemporaryDirectory() + "loopmind-master-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    /// The suite's folder, removed when the test process exits.
+    static let scratch = try! ScratchFolder("master", untilExit: true)
+    static var folder: String { scratch.path }
 
     static func master(_ emotions: OfflineMaster.EmotionChoice, target: Double? = nil, ceiling: Double = -1,
                        to name: String) throws -> OfflineMaster.Result {

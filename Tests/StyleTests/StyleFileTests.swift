@@ -3,14 +3,16 @@ import MasteringAI
 import MasteringDSP
 import StyleStore
 import Testing
+import TestSupport
 
 /// The profile on disk: round trips, refusals of hostile files, corrupt files kept aside.
 @Suite struct StyleFileTests {
-    let folder: String
+    /// This test's own folder, removed after it.
+    let scratch: ScratchFolder
+    var folder: String { scratch.path }
 
     init() throws {
-        folder = NSTemporaryDirectory() + "loopmind-style-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        scratch = try ScratchFolder("style")
     }
 
     static func learned() -> StyleProfile {
