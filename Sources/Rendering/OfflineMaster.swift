@@ -413,11 +413,14 @@ public struct OfflineMaster {
             try back.process(planar)
         }
         // The exciter's thread (when the front half runs): the exciter, the recording, on to the back half.
-        let exciter = replaying != nil ? nil : ExciterStage(automated(), into: middle, recording: recording)
+        let exciter = replaying != nil ? nil : ExciterStage(automated(), output: middle, recording: recording)
+        let toExciter = exciter.map { stage in BlockHandoff(capacity: 2 * frames) { try stage.process($0) } }
+        // Where this thread's blocks go: to the exciter, or, read back (the exciter's output), to the back half.
+        let next = toExciter ?? middle
         var finished = false
         defer {
             if !finished {
-                try? exciter?.handoff.finish(); try? middle.finish(); try? output.finish(); try? probe?.measuring.finish()
+                try? toExciter?.finish(); try? middle.finish(); try? output.finish(); try? probe?.measuring.finish()
                 _ = try? analysis?.finish()
             }
         }
@@ -428,23 +431,22 @@ public struct OfflineMaster {
             var replayed = 0
             let recorded = replaying.recordedFrames
             while true {
-                let planar = try middle.nextBuffer()
+                let planar = try next.nextBuffer()
                 let count = try replaying.replay(left: planar, right: planar + frames)
                 if count == 0 { break }
-                middle.publish(count: count)
+                next.publish(count: count)
                 replayed += count
                 progress?(passFraction.start + passFraction.span * min(1, Double(replayed) / Double(max(1, recorded))))
             }
         } else {
             recording?.beginRecording(automation, expectedFrames: total)
-            let toExciter = exciter!.handoff!
             var front = automated()
             let interleaved = UnsafeMutableBufferPointer<Float>.allocate(capacity: frames * channels)
             defer { interleaved.deallocate() }
             var flushLeft = front.chain.latencyFrames   // silence pushed through at the end to empty the chain
             while true {
                 var count = try source.read(into: interleaved)
-                let planar = try toExciter.nextBuffer()
+                let planar = try next.nextBuffer()
                 let left = planar, right = planar + frames
                 if count == 0 {
                     count = min(frames, flushLeft)
@@ -461,7 +463,7 @@ public struct OfflineMaster {
                 front.process(left: left, right: right, count: count) { chain, block in
                     chain.processFront(block, throughExciter: false)
                 }
-                toExciter.publish(count: count)
+                next.publish(count: count)
                 if let progress, let total, total > 0 {
                     progress(passFraction.start + passFraction.span * min(1, Double(front.framesIn) / Double(total)))
                 }
@@ -469,7 +471,7 @@ public struct OfflineMaster {
         }
         // Every thread is waited for before a failure is thrown: none is left behind.
         finished = true
-        let ends: [Swift.Result<Void, any Error>] = [Swift.Result { try exciter?.handoff.finish() }, Swift.Result { try middle.finish() },
+        let ends: [Swift.Result<Void, any Error>] = [Swift.Result { try toExciter?.finish() }, Swift.Result { try middle.finish() },
                                                      Swift.Result { try output.finish() },
                                                      Swift.Result { if let probe { try probe.measuring.finish() } }]
         let report = Swift.Result { try analysis?.finish() }
@@ -539,23 +541,27 @@ struct AutomatedChain {
 /// the same automation at the same frames as both, its output recorded for later passes and
 /// handed on to the back half's thread.
 private final class ExciterStage {
-    /// Planar blocks from the front half, as the back half's handoff takes them.
-    private(set) var handoff: BlockHandoff!
     private var automated: AutomatedChain
+    private let output: BlockHandoff
+    private let recording: FrontHalfCache?
 
-    init(_ automated: AutomatedChain, into next: BlockHandoff, recording: FrontHalfCache?) {
+    init(_ automated: AutomatedChain, output: BlockHandoff, recording: FrontHalfCache?) {
         self.automated = automated
-        handoff = BlockHandoff(capacity: 2 * OfflineMaster.blockFrames) { [unowned self] planar in
-            let count = planar.count
-            let left = UnsafeMutablePointer(mutating: planar.baseAddress!)
-            let right = left + OfflineMaster.blockFrames
-            self.automated.process(left: left, right: right, count: count) { chain, block in chain.processExciter(block) }
-            recording?.record(left: left, right: right, count: count)
-            let out = try next.nextBuffer()
-            out.update(from: left, count: count)
-            (out + OfflineMaster.blockFrames).update(from: right, count: count)
-            next.publish(count: count)
-        }
+        self.output = output
+        self.recording = recording
+    }
+
+    /// One planar block from the front half (as `BackHalf.process` takes it), in place, then on.
+    func process(_ planar: UnsafeBufferPointer<Float>) throws {
+        let count = planar.count
+        let left = UnsafeMutablePointer(mutating: planar.baseAddress!)
+        let right = left + OfflineMaster.blockFrames
+        automated.process(left: left, right: right, count: count) { chain, block in chain.processExciter(block) }
+        recording?.record(left: left, right: right, count: count)
+        let out = try output.nextBuffer()
+        out.update(from: left, count: count)
+        (out + OfflineMaster.blockFrames).update(from: right, count: count)
+        output.publish(count: count)
     }
 }
 
