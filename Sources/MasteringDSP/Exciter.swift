@@ -83,6 +83,10 @@ public struct Exciter {
         @inline(__always) func apply(_ x: SIMD4<Float>) -> SIMD4<Float> {
             (fastTanh(gain * (x + bias)) - offset) * inverseSlope
         }
+
+        @inline(__always) func apply(_ x: SIMD8<Float>) -> SIMD8<Float> {
+            (fastTanh(gain * (x + bias)) - offset) * inverseSlope
+        }
     }
 
     public mutating func process(_ block: StereoBlock) {
@@ -98,8 +102,33 @@ public struct Exciter {
         let driveGlides = drive.current != drive.previous
         var curve = Curve(gain: Float(1 + 3 * drive.current), mode: mode)
         var index = 0
-        // Two frames at a time (four floats a vector), then the odd one out: the pair path is
-        // lane for lane the single one, so the output does not depend on where blocks split.
+        // Four frames at a time (eight floats a vector) while the drive holds still, then two,
+        // then the odd one out: each path is lane for lane the single one, so the output does
+        // not depend on where blocks split.
+        while !silent && !driveGlides && index + 3 < frames {
+            let input = (SIMD2(block.left[index], block.right[index]), SIMD2(block.left[index + 1], block.right[index + 1]),
+                         SIMD2(block.left[index + 2], block.right[index + 2]), SIMD2(block.left[index + 3], block.right[index + 3]))
+            let dry = (delayDry(input.0), delayDry(input.1), delayDry(input.2), delayDry(input.3))
+            // Up 2×: the four evens and the four odds. The 2× stream, delayed by one sample, is
+            // pending e₀ o₀ e₁ o₁ e₂ o₂ e₃ (o₃ waits): the second stage takes it four at a time.
+            let (evens, odds) = up1.processQuad(input.0, input.1, input.2, input.3)
+            let (evensA, oddsA) = up2.processQuad(pendingOdd, Self.lane(evens, 0), Self.lane(odds, 0), Self.lane(evens, 1))
+            let (evensB, oddsB) = up2.processQuad(Self.lane(odds, 1), Self.lane(evens, 2), Self.lane(odds, 2), Self.lane(evens, 3))
+            pendingOdd = Self.lane(odds, 3)
+            // The curve at 4×, then down to 2× (d₀…d₇ along the delayed stream) and to 1×, whose
+            // evens are d₀ d₂ d₄ d₆ and odds d₁ d₃ d₅ d₇.
+            let downA = down2.processQuad(even: curve.apply(evensA), odd: curve.apply(oddsA))
+            let downB = down2.processQuad(even: curve.apply(evensB), odd: curve.apply(oddsB))
+            let wets = down1.processQuad(
+                even: SIMD8(downA[0], downA[1], downA[4], downA[5], downB[0], downB[1], downB[4], downB[5]),
+                odd: SIMD8(downA[2], downA[3], downA[6], downA[7], downB[2], downB[3], downB[6], downB[7]))
+            @inline(__always) func write(_ offset: Int, dry: SIMD2<Float>) {
+                let out = finish(Self.lane(wets, offset), dry: dry, amount: Float(mix.value(at: index + offset, of: frames)))
+                block.left[index + offset] = out[0]; block.right[index + offset] = out[1]
+            }
+            write(0, dry: dry.0); write(1, dry: dry.1); write(2, dry: dry.2); write(3, dry: dry.3)
+            index += 4
+        }
         while index + 1 < frames {
             let first = SIMD2(block.left[index], block.right[index])
             let second = SIMD2(block.left[index + 1], block.right[index + 1])
@@ -155,6 +184,11 @@ public struct Exciter {
             let output = finish(down1.process(even: d1, odd: d2), dry: dry, amount: Float(mix.value(at: index, of: frames)))
             block.left[index] = output[0]; block.right[index] = output[1]
         }
+    }
+
+    /// Frame `index` (0…3) of four stereo frames held as (left, right) × 4.
+    @inline(__always) private static func lane(_ frames: SIMD8<Float>, _ index: Int) -> SIMD2<Float> {
+        SIMD2(frames[2 * index], frames[2 * index + 1])
     }
 
     /// The dry path's delay line: stores `input`, returns the input `latencyFrames` ago.

@@ -31,23 +31,28 @@ struct HalfbandDesign {
     }
 }
 
-/// 2× interpolator: one stereo frame in, two out (or two in, four out, with `processPair`).
+/// Ring slots beyond a window of 2K inputs: three, so that after four writes all four frames'
+/// windows are still whole (`processQuad`).
+private let spareSlots = 3
+
+/// 2× interpolator: one stereo frame in, two out (or two in, four out, with `processPair`; four in,
+/// eight out, with `processQuad`).
 struct HalfbandUpsampler {
     private let taps: UnsafeMutablePointer<Float>
     private let tapCount: Int
-    /// The last 2K + 1 inputs (one more than a window, so that after two writes both frames'
-    /// windows are still whole), written twice so every window is contiguous. Allocated once, at
+    /// The last 2K + 3 inputs (three more than a window, so that after four writes every frame's
+    /// window is still whole), written twice so every window is contiguous. Allocated once, at
     /// creation (in `prepare`); shared by copies, which is fine for the single owner that uses it.
     private let history: UnsafeMutablePointer<SIMD2<Float>>
     private var position = 0
-    private var slots: Int { 2 * tapCount + 1 }
+    private var slots: Int { 2 * tapCount + spareSlots }
 
     init(_ design: HalfbandDesign) {
         tapCount = design.halfLength
         taps = .allocate(capacity: tapCount)
         taps.initialize(from: design.oddTaps, count: tapCount)
-        history = .allocate(capacity: 2 * (2 * tapCount + 1))
-        history.initialize(repeating: .zero, count: 2 * (2 * tapCount + 1))
+        history = .allocate(capacity: 2 * (2 * tapCount + spareSlots))
+        history.initialize(repeating: .zero, count: 2 * (2 * tapCount + spareSlots))
     }
 
     /// Frees the buffers; the owner calls this once, when it is done with the filter.
@@ -56,7 +61,7 @@ struct HalfbandUpsampler {
     mutating func reset() { history.update(repeating: .zero, count: 2 * slots); position = 0 }
 
     /// Stores an input; afterwards `position` is the oldest slot, and the newest 2K inputs
-    /// start one slot later.
+    /// start `spareSlots` slots later.
     @inline(__always) private mutating func push(_ input: SIMD2<Float>) {
         history[position] = input
         history[position + slots] = input
@@ -69,7 +74,7 @@ struct HalfbandUpsampler {
         let k = tapCount
         // Window oldest→newest: window[i] = x[n − 2K + 1 + i]. The output pair belongs to the
         // centre c = n − K (window[K − 1]): y(c) = x[c], y(c + ½) = 2 Σ h(2j+1)·(x[c−j] + x[c+1+j]).
-        let window = history + position + 1
+        let window = history + position + spareSlots
         var odd = SIMD2<Float>.zero
         for j in 0..<k { odd += taps[j] * (window[k - 1 - j] + window[k + j]) }
         return (window[k - 1], 2 * odd)
@@ -82,9 +87,9 @@ struct HalfbandUpsampler {
         push(first)
         push(second)
         let k = tapCount
-        // The first frame's window starts at the oldest slot, the second's one later: a vector
-        // load at window + i holds element i of both.
-        let window = UnsafeRawPointer(history + position)
+        // The first frame's window starts two slots after the oldest, the second's one later: a
+        // vector load at window + i holds element i of both.
+        let window = UnsafeRawPointer(history + position + spareSlots - 1)
         let stride = MemoryLayout<SIMD2<Float>>.stride
         @inline(__always) func pair(_ index: Int) -> SIMD4<Float> {
             window.loadUnaligned(fromByteOffset: index * stride, as: SIMD4<Float>.self)
@@ -93,26 +98,44 @@ struct HalfbandUpsampler {
         for j in 0..<k { odd += taps[j] * (pair(k - 1 - j) + pair(k + j)) }
         return (pair(k - 1), 2 * odd)
     }
+
+    /// Four frames at once, lane for lane what four calls of `process` give, eight floats a
+    /// vector. Returns the four evens and the four odds, each as (left, right) × 4.
+    @inline(__always) mutating func processQuad(_ first: SIMD2<Float>, _ second: SIMD2<Float>, _ third: SIMD2<Float>,
+                                                _ fourth: SIMD2<Float>) -> (SIMD8<Float>, SIMD8<Float>) {
+        push(first); push(second); push(third); push(fourth)
+        let k = tapCount
+        // The first frame's window starts at the oldest slot, each next one a slot later.
+        let window = UnsafeRawPointer(history + position + spareSlots - 3)
+        let stride = MemoryLayout<SIMD2<Float>>.stride
+        @inline(__always) func quad(_ index: Int) -> SIMD8<Float> {
+            window.loadUnaligned(fromByteOffset: index * stride, as: SIMD8<Float>.self)
+        }
+        var odd = SIMD8<Float>.zero
+        for j in 0..<k { odd += taps[j] * (quad(k - 1 - j) + quad(k + j)) }
+        return (quad(k - 1), 2 * odd)
+    }
 }
 
-/// 2× decimator: two stereo frames in, one out (or four in, two out, with `processPair`).
+/// 2× decimator: two stereo frames in, one out (or four in, two out, with `processPair`; eight
+/// in, four out, with `processQuad`).
 struct HalfbandDownsampler {
     private let taps: UnsafeMutablePointer<Float>
     private let tapCount: Int
-    /// Odd and even input histories (2K + 1 each, written twice); allocated once, like the upsampler's.
+    /// Odd and even input histories (2K + 3 each, written twice); allocated once, like the upsampler's.
     private let oddHistory: UnsafeMutablePointer<SIMD2<Float>>
     private let evenHistory: UnsafeMutablePointer<SIMD2<Float>>
     private var position = 0
-    private var slots: Int { 2 * tapCount + 1 }
+    private var slots: Int { 2 * tapCount + spareSlots }
 
     init(_ design: HalfbandDesign) {
         tapCount = design.halfLength
         taps = .allocate(capacity: tapCount)
         taps.initialize(from: design.oddTaps, count: tapCount)
-        oddHistory = .allocate(capacity: 2 * (2 * tapCount + 1))
-        evenHistory = .allocate(capacity: 2 * (2 * tapCount + 1))
-        oddHistory.initialize(repeating: .zero, count: 2 * (2 * tapCount + 1))
-        evenHistory.initialize(repeating: .zero, count: 2 * (2 * tapCount + 1))
+        oddHistory = .allocate(capacity: 2 * (2 * tapCount + spareSlots))
+        evenHistory = .allocate(capacity: 2 * (2 * tapCount + spareSlots))
+        oddHistory.initialize(repeating: .zero, count: 2 * (2 * tapCount + spareSlots))
+        evenHistory.initialize(repeating: .zero, count: 2 * (2 * tapCount + spareSlots))
     }
 
     func deallocate() { taps.deallocate(); oddHistory.deallocate(); evenHistory.deallocate() }
@@ -133,10 +156,10 @@ struct HalfbandDownsampler {
         push(even: even, odd: odd)
         let k = tapCount
         // y[c] = ½·e[c] + Σ h(2j+1)·(o[c−1−j] + o[c+j]), with c = n − K + 1 (window[K]).
-        let window = oddHistory + position + 1
+        let window = oddHistory + position + spareSlots
         var sum = SIMD2<Float>.zero
         for j in 0..<k { sum += taps[j] * (window[k - 1 - j] + window[k + j]) }
-        return 0.5 * evenHistory[position + 1 + k] + sum
+        return 0.5 * evenHistory[position + spareSlots + k] + sum
     }
 
     /// Two output frames at once, lane for lane as two calls of `process(even:odd:)`:
@@ -146,12 +169,32 @@ struct HalfbandDownsampler {
         push(even: even.highHalf, odd: odd.highHalf)
         let k = tapCount
         let stride = MemoryLayout<SIMD2<Float>>.stride
-        let window = UnsafeRawPointer(oddHistory + position), evens = UnsafeRawPointer(evenHistory + position)
+        let start = position + spareSlots - 1
+        let window = UnsafeRawPointer(oddHistory + start), evens = UnsafeRawPointer(evenHistory + start)
         @inline(__always) func pair(_ base: UnsafeRawPointer, _ index: Int) -> SIMD4<Float> {
             base.loadUnaligned(fromByteOffset: index * stride, as: SIMD4<Float>.self)
         }
         var sum = SIMD4<Float>.zero
         for j in 0..<k { sum += taps[j] * (pair(window, k - 1 - j) + pair(window, k + j)) }
         return 0.5 * pair(evens, k) + sum
+    }
+
+    /// Four output frames at once, lane for lane as four calls of `process(even:odd:)`: `even`
+    /// and `odd` hold the four calls' inputs as (left, right) × 4.
+    @inline(__always) mutating func processQuad(even: SIMD8<Float>, odd: SIMD8<Float>) -> SIMD8<Float> {
+        push(even: SIMD2(even[0], even[1]), odd: SIMD2(odd[0], odd[1]))
+        push(even: SIMD2(even[2], even[3]), odd: SIMD2(odd[2], odd[3]))
+        push(even: SIMD2(even[4], even[5]), odd: SIMD2(odd[4], odd[5]))
+        push(even: SIMD2(even[6], even[7]), odd: SIMD2(odd[6], odd[7]))
+        let k = tapCount
+        let stride = MemoryLayout<SIMD2<Float>>.stride
+        let start = position + spareSlots - 3
+        let window = UnsafeRawPointer(oddHistory + start), evens = UnsafeRawPointer(evenHistory + start)
+        @inline(__always) func quad(_ base: UnsafeRawPointer, _ index: Int) -> SIMD8<Float> {
+            base.loadUnaligned(fromByteOffset: index * stride, as: SIMD8<Float>.self)
+        }
+        var sum = SIMD8<Float>.zero
+        for j in 0..<k { sum += taps[j] * (quad(window, k - 1 - j) + quad(window, k + j)) }
+        return 0.5 * quad(evens, k) + sum
     }
 }
