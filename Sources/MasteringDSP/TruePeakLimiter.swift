@@ -111,7 +111,35 @@ public struct TruePeakLimiter {
         // points, the larger channel), for the whole piece at once.
         // Gaps that cannot pass the ceiling need no gain and no exact value (they read 0).
         interpolator.gapPeaks(left: left, right: right, count: count, into: segmentPeaks, floor: ceiling)
-        for index in 0..<count {
+        let releaseStep = 1 - releaseCoefficient
+        var index = 0
+        while index < count {
+            // A stretch where no gap needs gain and the window holds only 1s (the queue's one
+            // entry is 1, the average's sum is exactly its length: every entry ≤ 1, summed exactly
+            // in Double): the minimum and the average stay 1, so only the queue's index, the
+            // average's position, the release and the delay move. The same arithmetic as the
+            // step below with `needed` = `minimum` = `attackGain` = 1, at a fraction of the cost.
+            if queueCount == 1 && minimumValues[queueHead] == 1 && averageSum == Double(window) {
+                while index < count {
+                    let segmentPeak = segmentPeaks[index]
+                    guard max(segmentPeak, previousSegmentPeak) <= ceiling else { break }
+                    previousSegmentPeak = segmentPeak
+                    minimumIndices[queueHead] = detectorIndex
+                    averagePosition = averagePosition + 1 == window ? 0 : averagePosition + 1
+                    gain = 1 < gain ? 1 : gain + (1 - gain) * releaseStep
+                    detectorIndex += 1
+                    let delayed = delayLine[delayPosition]
+                    delayLine[delayPosition] = SIMD2(left[index], right[index])
+                    delayPosition = delayPosition == delayLength - 1 ? 0 : delayPosition + 1
+                    let output = delayed * gain
+                    left[index] = output[0]
+                    right[index] = output[1]
+                    gainCurve?[index] = gain
+                    lowest = min(lowest, gain)
+                    index += 1
+                }
+                if index == count { break }
+            }
             let input = SIMD2(left[index], right[index])
             let segmentPeak = segmentPeaks[index]
             // Sample m must respect the gaps on both of its sides.
@@ -145,7 +173,7 @@ public struct TruePeakLimiter {
             let attackGain = Float(averageSum / Double(window))
 
             // 5. Follow falls at once (they are already smooth), recover with the release.
-            gain = attackGain < gain ? attackGain : gain + (attackGain - gain) * (1 - releaseCoefficient)
+            gain = attackGain < gain ? attackGain : gain + (attackGain - gain) * releaseStep
             detectorIndex += 1
 
             // 6. Delay the audio and apply the gain.
@@ -157,6 +185,7 @@ public struct TruePeakLimiter {
             right[index] = output[1]
             gainCurve?[index] = gain
             lowest = min(lowest, gain)
+            index += 1
         }
         return lowest
     }
