@@ -71,13 +71,9 @@ struct HalfbandUpsampler {
     /// (even, odd) outputs for the input `halfLength` frames ago.
     @inline(__always) mutating func process(_ input: SIMD2<Float>) -> (SIMD2<Float>, SIMD2<Float>) {
         push(input)
-        let k = tapCount
         // Window oldest→newest: window[i] = x[n − 2K + 1 + i]. The output pair belongs to the
         // centre c = n − K (window[K − 1]): y(c) = x[c], y(c + ½) = 2 Σ h(2j+1)·(x[c−j] + x[c+1+j]).
-        let window = history + position + spareSlots
-        var odd = SIMD2<Float>.zero
-        for j in 0..<k { odd += taps[j] * (window[k - 1 - j] + window[k + j]) }
-        return (window[k - 1], 2 * odd)
+        return interpolate(windows: history + position + spareSlots)
     }
 
     /// Two frames at once, lane for lane what `process(first)` then `process(second)` give (the
@@ -86,17 +82,8 @@ struct HalfbandUpsampler {
     @inline(__always) mutating func processPair(_ first: SIMD2<Float>, _ second: SIMD2<Float>) -> (SIMD4<Float>, SIMD4<Float>) {
         push(first)
         push(second)
-        let k = tapCount
-        // The first frame's window starts two slots after the oldest, the second's one later: a
-        // vector load at window + i holds element i of both.
-        let window = UnsafeRawPointer(history + position + spareSlots - 1)
-        let stride = MemoryLayout<SIMD2<Float>>.stride
-        @inline(__always) func pair(_ index: Int) -> SIMD4<Float> {
-            window.loadUnaligned(fromByteOffset: index * stride, as: SIMD4<Float>.self)
-        }
-        var odd = SIMD4<Float>.zero
-        for j in 0..<k { odd += taps[j] * (pair(k - 1 - j) + pair(k + j)) }
-        return (pair(k - 1), 2 * odd)
+        // The first frame's window starts two slots after the oldest, the second's one later.
+        return interpolate(windows: history + position + spareSlots - 1)
     }
 
     /// Four frames at once, lane for lane what four calls of `process` give, eight floats a
@@ -104,16 +91,23 @@ struct HalfbandUpsampler {
     @inline(__always) mutating func processQuad(_ first: SIMD2<Float>, _ second: SIMD2<Float>, _ third: SIMD2<Float>,
                                                 _ fourth: SIMD2<Float>) -> (SIMD8<Float>, SIMD8<Float>) {
         push(first); push(second); push(third); push(fourth)
-        let k = tapCount
         // The first frame's window starts at the oldest slot, each next one a slot later.
-        let window = UnsafeRawPointer(history + position + spareSlots - 3)
-        let stride = MemoryLayout<SIMD2<Float>>.stride
-        @inline(__always) func quad(_ index: Int) -> SIMD8<Float> {
-            window.loadUnaligned(fromByteOffset: index * stride, as: SIMD8<Float>.self)
+        return interpolate(windows: history + position + spareSlots - 3)
+    }
+
+    /// (even, odd) outputs of consecutive frames whose windows start at `windows`, one slot
+    /// apart: a vector load at `windows + i` holds element i of every frame's window, so each
+    /// lane sums exactly as `process` does.
+    @inline(__always) private func interpolate<Frames: SIMD>(windows: UnsafePointer<SIMD2<Float>>) -> (Frames, Frames)
+    where Frames.Scalar == Float {
+        let k = tapCount
+        let base = UnsafeRawPointer(windows), stride = MemoryLayout<SIMD2<Float>>.stride
+        @inline(__always) func frames(_ index: Int) -> Frames {
+            base.loadUnaligned(fromByteOffset: index * stride, as: Frames.self)
         }
-        var odd = SIMD8<Float>.zero
-        for j in 0..<k { odd += taps[j] * (quad(k - 1 - j) + quad(k + j)) }
-        return (quad(k - 1), 2 * odd)
+        var odd = Frames()
+        for j in 0..<k { odd += taps[j] * (frames(k - 1 - j) + frames(k + j)) }
+        return (frames(k - 1), 2 * odd)
     }
 }
 
@@ -154,12 +148,8 @@ struct HalfbandDownsampler {
 
     @inline(__always) mutating func process(even: SIMD2<Float>, odd: SIMD2<Float>) -> SIMD2<Float> {
         push(even: even, odd: odd)
-        let k = tapCount
         // y[c] = ½·e[c] + Σ h(2j+1)·(o[c−1−j] + o[c+j]), with c = n − K + 1 (window[K]).
-        let window = oddHistory + position + spareSlots
-        var sum = SIMD2<Float>.zero
-        for j in 0..<k { sum += taps[j] * (window[k - 1 - j] + window[k + j]) }
-        return 0.5 * evenHistory[position + spareSlots + k] + sum
+        return decimate(windowsFrom: position + spareSlots)
     }
 
     /// Two output frames at once, lane for lane as two calls of `process(even:odd:)`:
@@ -167,16 +157,7 @@ struct HalfbandDownsampler {
     @inline(__always) mutating func processPair(even: SIMD4<Float>, odd: SIMD4<Float>) -> SIMD4<Float> {
         push(even: even.lowHalf, odd: odd.lowHalf)
         push(even: even.highHalf, odd: odd.highHalf)
-        let k = tapCount
-        let stride = MemoryLayout<SIMD2<Float>>.stride
-        let start = position + spareSlots - 1
-        let window = UnsafeRawPointer(oddHistory + start), evens = UnsafeRawPointer(evenHistory + start)
-        @inline(__always) func pair(_ base: UnsafeRawPointer, _ index: Int) -> SIMD4<Float> {
-            base.loadUnaligned(fromByteOffset: index * stride, as: SIMD4<Float>.self)
-        }
-        var sum = SIMD4<Float>.zero
-        for j in 0..<k { sum += taps[j] * (pair(window, k - 1 - j) + pair(window, k + j)) }
-        return 0.5 * pair(evens, k) + sum
+        return decimate(windowsFrom: position + spareSlots - 1)
     }
 
     /// Four output frames at once, lane for lane as four calls of `process(even:odd:)`: `even`
@@ -186,15 +167,20 @@ struct HalfbandDownsampler {
         push(even: SIMD2(even[2], even[3]), odd: SIMD2(odd[2], odd[3]))
         push(even: SIMD2(even[4], even[5]), odd: SIMD2(odd[4], odd[5]))
         push(even: SIMD2(even[6], even[7]), odd: SIMD2(odd[6], odd[7]))
+        return decimate(windowsFrom: position + spareSlots - 3)
+    }
+
+    /// Outputs of consecutive frames whose windows start at slot `start`, one slot apart (a
+    /// vector load holds the same element of every frame's window), each lane summed as `process` sums.
+    @inline(__always) private func decimate<Frames: SIMD>(windowsFrom start: Int) -> Frames where Frames.Scalar == Float {
         let k = tapCount
         let stride = MemoryLayout<SIMD2<Float>>.stride
-        let start = position + spareSlots - 3
         let window = UnsafeRawPointer(oddHistory + start), evens = UnsafeRawPointer(evenHistory + start)
-        @inline(__always) func quad(_ base: UnsafeRawPointer, _ index: Int) -> SIMD8<Float> {
-            base.loadUnaligned(fromByteOffset: index * stride, as: SIMD8<Float>.self)
+        @inline(__always) func frames(_ base: UnsafeRawPointer, _ index: Int) -> Frames {
+            base.loadUnaligned(fromByteOffset: index * stride, as: Frames.self)
         }
-        var sum = SIMD8<Float>.zero
-        for j in 0..<k { sum += taps[j] * (quad(window, k - 1 - j) + quad(window, k + j)) }
-        return 0.5 * quad(evens, k) + sum
+        var sum = Frames()
+        for j in 0..<k { sum += taps[j] * (frames(window, k - 1 - j) + frames(window, k + j)) }
+        return 0.5 * frames(evens, k) + sum
     }
 }

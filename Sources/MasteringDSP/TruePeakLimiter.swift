@@ -112,6 +112,17 @@ public struct TruePeakLimiter {
         // Gaps that cannot pass the ceiling need no gain and no exact value (they read 0).
         interpolator.gapPeaks(left: left, right: right, count: count, into: segmentPeaks, floor: ceiling)
         let releaseStep = 1 - releaseCoefficient
+        /// 6. Delays the audio and applies the gain.
+        @inline(__always) func emit(_ index: Int) {
+            let delayed = delayLine[delayPosition]
+            delayLine[delayPosition] = SIMD2(left[index], right[index])
+            delayPosition = delayPosition == delayLength - 1 ? 0 : delayPosition + 1
+            let output = delayed * gain
+            left[index] = output[0]
+            right[index] = output[1]
+            gainCurve?[index] = gain
+            lowest = min(lowest, gain)
+        }
         var index = 0
         while index < count {
             // A stretch where no gap needs gain and the window holds only 1s (the queue's one
@@ -128,19 +139,11 @@ public struct TruePeakLimiter {
                     averagePosition = averagePosition + 1 == window ? 0 : averagePosition + 1
                     gain = 1 < gain ? 1 : gain + (1 - gain) * releaseStep
                     detectorIndex += 1
-                    let delayed = delayLine[delayPosition]
-                    delayLine[delayPosition] = SIMD2(left[index], right[index])
-                    delayPosition = delayPosition == delayLength - 1 ? 0 : delayPosition + 1
-                    let output = delayed * gain
-                    left[index] = output[0]
-                    right[index] = output[1]
-                    gainCurve?[index] = gain
-                    lowest = min(lowest, gain)
+                    emit(index)
                     index += 1
                 }
                 if index == count { break }
             }
-            let input = SIMD2(left[index], right[index])
             let segmentPeak = segmentPeaks[index]
             // Sample m must respect the gaps on both of its sides.
             let peak = max(segmentPeak, previousSegmentPeak)
@@ -176,15 +179,7 @@ public struct TruePeakLimiter {
             gain = attackGain < gain ? attackGain : gain + (attackGain - gain) * releaseStep
             detectorIndex += 1
 
-            // 6. Delay the audio and apply the gain.
-            let delayed = delayLine[delayPosition]
-            delayLine[delayPosition] = input
-            delayPosition = delayPosition == delayLength - 1 ? 0 : delayPosition + 1
-            let output = delayed * gain
-            left[index] = output[0]
-            right[index] = output[1]
-            gainCurve?[index] = gain
-            lowest = min(lowest, gain)
+            emit(index)
             index += 1
         }
         return lowest
