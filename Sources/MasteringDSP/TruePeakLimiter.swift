@@ -38,6 +38,8 @@ public struct TruePeakLimiter {
     private var averageRing: UnsafeMutablePointer<Float>?
     private var averageSum = 0.0
     private var averagePosition = 0
+    /// How many of the average's entries are under 1 (none: the window needs no gain at all).
+    private var averageEntriesBelowOne = 0
     private var detectorIndex = 0
     private var previousSegmentPeak: Float = 0
     private var gain: Float = 1
@@ -75,7 +77,7 @@ public struct TruePeakLimiter {
         delayLine?.initialize(repeating: .zero, count: delayLength + 1)
         averageRing?.initialize(repeating: 1, count: lookahead)
         delayPosition = 0; queueHead = 0; queueCount = 0
-        averageSum = Double(lookahead); averagePosition = 0; detectorIndex = 0
+        averageSum = Double(lookahead); averagePosition = 0; averageEntriesBelowOne = 0; detectorIndex = 0
         previousSegmentPeak = 0; gain = 1; gainReductionDB = 0
     }
 
@@ -126,11 +128,11 @@ public struct TruePeakLimiter {
         var index = 0
         while index < count {
             // A stretch where no gap needs gain and the window holds only 1s (the queue's one
-            // entry is 1, the average's sum is exactly its length: every entry ≤ 1, summed exactly
-            // in Double): the minimum and the average stay 1, so only the queue's index, the
-            // average's position, the release and the delay move. The same arithmetic as the
-            // step below with `needed` = `minimum` = `attackGain` = 1, at a fraction of the cost.
-            if queueCount == 1 && minimumValues[queueHead] == 1 && averageSum == Double(window) {
+            // entry is 1, and so is every entry of the average, whose sum is then its length):
+            // the minimum and the average stay 1, so only the queue's index, the average's
+            // position, the release and the delay move. The same arithmetic as the step below
+            // with `needed` = `minimum` = `attackGain` = 1, at a fraction of the cost.
+            if queueCount == 1 && minimumValues[queueHead] == 1 && averageEntriesBelowOne == 0 {
                 while index < count {
                     let segmentPeak = segmentPeaks[index]
                     guard max(segmentPeak, previousSegmentPeak) <= ceiling else { break }
@@ -170,6 +172,7 @@ public struct TruePeakLimiter {
             let minimum = minimumValues[queueHead]
 
             // 4. Moving average over the same length: a smooth fall that is complete in time.
+            averageEntriesBelowOne += (minimum < 1 ? 1 : 0) - (averageRing[averagePosition] < 1 ? 1 : 0)
             averageSum += Double(minimum) - Double(averageRing[averagePosition])
             averageRing[averagePosition] = minimum
             averagePosition = averagePosition + 1 == window ? 0 : averagePosition + 1

@@ -90,6 +90,25 @@ import TestSupport
         }
     }
 
+    /// Hostile levels: clicks a billion times full scale (+180 dBFS, as a float file can hold) over
+    /// a quiet sine. The gains they need are ~10⁻⁹, far below where the moving average's Double
+    /// sum stays exact; between them the limiter must never amplify nor pass its aim.
+    @Test func neverAmplifiesNorOvershootsAfterClicksABillionTimesFullScale() throws {
+        let sine = TestSignals.sine(frequency: 440, levelDBFS: -12, seconds: 2, sampleRate: Self.rate, channels: 1)
+        var left = sine
+        for index in stride(from: 1000, to: left.count - 10, by: 2205) {
+            left[index] = 1e9; left[index + 1] = -1e9; left[index + 5] = 3e8
+        }
+        let input = StereoSignal(left: left, right: left.map { -$0 })
+        let (output, latency) = Self.limit(input, ceiling: -1)
+        let aim = pow(10, (-1 - TruePeakLimiter.safetyMarginDB) / 20)
+        for index in 0..<(input.left.count - latency) {
+            let out = abs(Double(output.left[index + latency])), into = abs(Double(input.left[index]))
+            #expect(out <= aim * (1 + 1e-6) && out <= into * (1 + 1e-6), "frame \(index): \(out) from \(into)")
+            if out > aim * (1 + 1e-6) || out > into * (1 + 1e-6) { break }
+        }
+    }
+
     @Test func reportsItsLatencyAndLeavesQuietSignalsAlone() throws {
         let input = StereoSignal(interleaved: TestSignals.sine(frequency: 440, levelDBFS: -12, seconds: 1,
                                                                sampleRate: Self.rate, channels: 2))
