@@ -22,8 +22,17 @@ public func fastTanh(_ x: SIMD2<Float>) -> SIMD2<Float> {
 /// `fastTanh` on four lanes (two stereo frames, or two 4× samples of one).
 @inline(__always)
 public func fastTanh(_ x: SIMD4<Float>) -> SIMD4<Float> {
-    let limit = SIMD4<Float>(repeating: 4.97)
-    let clamped = lanewiseMin(lanewiseMax(x, -limit), limit)
+    let limit = SIMD4<Float>(repeating: fastTanhLimit)
+    return padeTanh(lanewiseMin(lanewiseMax(x, -limit), limit))
+}
+
+/// Where the approximant meets ±1; inputs are clamped to it.
+private let fastTanhLimit: Float = 4.97
+
+/// The (7,6) Padé approximant of tanh on lanes already clamped to ±`fastTanhLimit`: one
+/// definition for every width, the same arithmetic in every lane.
+@inline(__always)
+private func padeTanh<Lanes: SIMD>(_ clamped: Lanes) -> Lanes where Lanes.Scalar == Float {
     let x2 = clamped * clamped
     let numerator = clamped * (135_135 + x2 * (17_325 + x2 * (378 + x2)))
     let denominator = 135_135 + x2 * (62_370 + x2 * (3_150 + x2 * 28))
@@ -34,12 +43,8 @@ public func fastTanh(_ x: SIMD4<Float>) -> SIMD4<Float> {
 /// four-lane form's arithmetic, lane for lane.
 @inline(__always)
 public func fastTanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let limit = SIMD8<Float>(repeating: 4.97)
-    let clamped = lanewiseMin(lanewiseMax(x, -limit), limit)
-    let x2 = clamped * clamped
-    let numerator = clamped * (135_135 + x2 * (17_325 + x2 * (378 + x2)))
-    let denominator = 135_135 + x2 * (62_370 + x2 * (3_150 + x2 * 28))
-    return numerator / denominator
+    let limit = SIMD8<Float>(repeating: fastTanhLimit)
+    return padeTanh(lanewiseMin(lanewiseMax(x, -limit), limit))
 }
 
 @inline(__always) public func lanewiseMax(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> {

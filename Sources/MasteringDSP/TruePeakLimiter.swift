@@ -38,8 +38,9 @@ public struct TruePeakLimiter {
     private var averageRing: UnsafeMutablePointer<Float>?
     private var averageSum = 0.0
     private var averagePosition = 0
-    /// How many of the average's entries are under 1 (none: the window needs no gain at all).
-    private var averageEntriesBelowOne = 0
+    /// The last step whose minimum was under 1: the average holds only 1s once it has left
+    /// the window (`detectorIndex − window`).
+    private var lastMinimumBelowOne = Int.min / 2
     private var detectorIndex = 0
     private var previousSegmentPeak: Float = 0
     private var gain: Float = 1
@@ -77,7 +78,7 @@ public struct TruePeakLimiter {
         delayLine?.initialize(repeating: .zero, count: delayLength + 1)
         averageRing?.initialize(repeating: 1, count: lookahead)
         delayPosition = 0; queueHead = 0; queueCount = 0
-        averageSum = Double(lookahead); averagePosition = 0; averageEntriesBelowOne = 0; detectorIndex = 0
+        averageSum = Double(lookahead); averagePosition = 0; lastMinimumBelowOne = Int.min / 2; detectorIndex = 0
         previousSegmentPeak = 0; gain = 1; gainReductionDB = 0
     }
 
@@ -132,7 +133,7 @@ public struct TruePeakLimiter {
             // the minimum and the average stay 1, so only the queue's index, the average's
             // position, the release and the delay move. The same arithmetic as the step below
             // with `needed` = `minimum` = `attackGain` = 1, at a fraction of the cost.
-            if queueCount == 1 && minimumValues[queueHead] == 1 && averageEntriesBelowOne == 0 {
+            if queueCount == 1 && minimumValues[queueHead] == 1 && detectorIndex - lastMinimumBelowOne > window {
                 while index < count {
                     let segmentPeak = segmentPeaks[index]
                     guard max(segmentPeak, previousSegmentPeak) <= ceiling else { break }
@@ -172,7 +173,7 @@ public struct TruePeakLimiter {
             let minimum = minimumValues[queueHead]
 
             // 4. Moving average over the same length: a smooth fall that is complete in time.
-            averageEntriesBelowOne += (minimum < 1 ? 1 : 0) - (averageRing[averagePosition] < 1 ? 1 : 0)
+            if minimum < 1 { lastMinimumBelowOne = detectorIndex }
             averageSum += Double(minimum) - Double(averageRing[averagePosition])
             averageRing[averagePosition] = minimum
             averagePosition = averagePosition + 1 == window ? 0 : averagePosition + 1

@@ -174,6 +174,7 @@ import TestSupport
     @Test(arguments: [SIGINT, SIGTERM])
     func interruptedDemoWriteLeavesNoPartialFile(signalNumber: Int32) throws {
         let scratch = try ScratchFolder("signal")
+        defer { withExtendedLifetime(scratch) {} }   // removed at the end of the test, not after its last use
         let folder = scratch.path
         for delay in [0.05, 0.2, 0.4] {
             let path = folder + "/song.wav"

@@ -151,9 +151,9 @@ struct ConsoleEndToEndTests {
     @Test func rMatchesAReferenceFileAndAPlaysIt() throws {
         let server = try PrivatePulseServer()
         defer { server.stop() }
-        let folder = NSTemporaryDirectory() + "loopmind-console-ref-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let scratch = try ScratchFolder("console-ref")
+        defer { withExtendedLifetime(scratch) {} }   // removed at the end of the test, not after its last use
+        let folder = scratch.path
         // A bright, loud reference: noise tilted up, 20 s, 48 kHz stereo.
         let writer = try SoundFileWriter(path: folder + "/bright-ref.wav", sampleRate: 48000, channelCount: 2, encoding: .float32)
         var noise = TestSignals.Noise(seed: 5)

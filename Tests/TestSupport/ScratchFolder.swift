@@ -4,7 +4,9 @@ import Foundation
 /// the last reference to it goes: a suite instance's property is gone after its test. One held
 /// in a `static let` lives as long as the test process, so `untilExit` folders are removed when
 /// the process exits. A test run leaves nothing behind: the suites write masters of tens of
-/// megabytes each, and runs that left them filled a developer's disk (76 GB in a day).
+/// megabytes each, and runs that left them filled a developer's disk (76 GB in a day). Held in
+/// a local, keep it to the end of the test (`withExtendedLifetime`): ARC may release an object
+/// after its last use, and the folder with it.
 public final class ScratchFolder: Sendable {
     public let path: String
     private let untilExit: Bool
