@@ -44,7 +44,7 @@ struct LivePlaybackTests {
         let heardLUFS = try PlaybackFixture.loudness(played)
         let renderedLUFS = try PlaybackFixture.loudness(rendered)
         print("playback vs offline master: correlation \(correlation), heard \(heardLUFS) LUFS, master \(renderedLUFS) LUFS, offset \(Double(start + lag) / 44100 - 13) s")
-        #expect(correlation >= 0.99)
+        #expect(correlation >= 0.9999)   // 0.99 would pass the unprocessed song too (≈ 0.998)
         #expect(abs(heardLUFS - renderedLUFS) <= 0.5)
         #expect(heard.underrunsWhilePlaying == 0, "\(heard.underrunsAtStart) at the start")
     }
@@ -79,7 +79,7 @@ struct LivePlaybackTests {
     }
 
     @Test func abBypassIsGainMatched() throws {
-        let (recorded, switchFrame, songFrameAtSwitch, snapshot) = try StarvedPlayback.retrying {
+        let (recorded, switchFrame, songFrameAtSwitch, snapshot, underruns) = try StarvedPlayback.retrying {
             let live = try LivePlayback(fixture, latencyMilliseconds: SuiteLoad.playbackLatencyMilliseconds)
             live.engine.seek(toSeconds: 17)
             live.engine.play()
@@ -95,7 +95,8 @@ struct LivePlaybackTests {
             live.engine.setBypass(true)
             live.play(for: 4)
             let snapshot = live.engine.snapshot
-            return (outcome: (live.finish(), switchFrame, songFrameAtSwitch, snapshot), underruns: snapshot.underruns - underrunsAtStart)
+            let underruns = snapshot.underruns - underrunsAtStart
+            return (outcome: (live.finish(), switchFrame, songFrameAtSwitch, snapshot, underruns), underruns: underruns)
         }
 
         let master = recorded[((switchFrame - 3 * 44100) * 2)..<((switchFrame - 13230) * 2)]
@@ -106,13 +107,21 @@ struct LivePlaybackTests {
         #expect(snapshot.isBypassed)
         #expect(abs(masterLUFS - originalLUFS) <= 1)
 
-        // And B really is the original: it lines up with the unprocessed file.
+        // And B really is the original: it lines up with the unprocessed file, half a second at a
+        // time (a starved last attempt has gaps; each window is lined up on its own, so a gap
+        // spoils only its own window, and then at most half of them may miss). The bar is 0.9999:
+        // the master itself correlates 0.997–0.998 with the original here (a level-free measure,
+        // and the chorus's processing is mild), so 0.99 could not tell A from B.
         let song = try PlaybackFixture.samples(fixture.songPath)
         let start = switchFrame + 22050
-        let expected = songFrameAtSwitch + 22050 - start
-        let lag = Alignment.bestLag(reference: song, signal: recorded, signalStart: start, window: 22050,
-                                    candidates: (expected - 8192)...(expected + 8192))
-        let aligned = song[((start + lag) * 2)..<((start + lag + 3 * 44100) * 2)]
-        #expect(Alignment.correlation(original, aligned) >= 0.99)
+        let correlations = Alignment.windowedCorrelations(reference: song, signal: recorded, signalStart: start, frames: 3 * 44100,
+                                                          window: 22050, expectedLag: songFrameAtSwitch + 22050 - start,
+                                                          firstSearch: 8192, searchBehind: 8192, searchAhead: 1024)
+        let lined = correlations.filter { $0 >= 0.9999 }.count
+        print("bypass vs the original, per half second: " + correlations.map { String(format: "%.6f", $0) }.joined(separator: " ")
+              + " (\(underruns) underrun(s))")
+        #expect(correlations.count == 6)
+        #expect(underruns == 0 ? lined == correlations.count : lined * 2 >= correlations.count,
+                "\(lined) of \(correlations.count) half seconds line up with the original")
     }
 }

@@ -22,6 +22,33 @@ public enum Alignment {
         return best
     }
 
+    /// How well `signal` follows `reference` over `frames` frames from `signalStart`, window by
+    /// window, each window lined up on its own: one correlation per `window` frames.
+    ///
+    /// A starved player leaves gaps in a recording, and each gap moves everything after it later:
+    /// one alignment for the whole span then fails everywhere past the first gap. Here each window
+    /// is searched from the lag of the last window that locked on (correlation ≥ 0.99; at first,
+    /// `expectedLag` ± `firstSearch`): up to `searchBehind` frames later, since gaps only delay,
+    /// and `searchAhead` earlier. A gap spoils the window it falls in, not the ones after it.
+    public static func windowedCorrelations(reference: [Float], signal: [Float], signalStart: Int, frames: Int, window: Int,
+                                            expectedLag: Int, firstSearch: Int, searchBehind: Int, searchAhead: Int) -> [Double] {
+        var correlations: [Double] = []
+        var locked: Int?
+        var start = signalStart
+        while start + window <= signalStart + frames {
+            let candidates = locked.map { ($0 - searchBehind)...($0 + searchAhead) } ?? (expectedLag - firstSearch)...(expectedLag + firstSearch)
+            let lag = bestLag(reference: reference, signal: signal, signalStart: start, window: window, candidates: candidates)
+            var value = 0.0
+            if start + lag >= 0, (start + lag + window) * 2 <= reference.count {
+                value = correlation(signal[(start * 2)..<((start + window) * 2)], reference[((start + lag) * 2)..<((start + lag + window) * 2)])
+            }
+            if value >= 0.99 { locked = lag }
+            correlations.append(value)
+            start += window
+        }
+        return correlations
+    }
+
     /// Pearson correlation of two equally long sample runs.
     public static func correlation(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Double {
         precondition(a.count == b.count, "correlation needs equal lengths")
