@@ -44,7 +44,7 @@ struct LivePlaybackTests {
         let heardLUFS = try PlaybackFixture.loudness(played)
         let renderedLUFS = try PlaybackFixture.loudness(rendered)
         print("playback vs offline master: correlation \(correlation), heard \(heardLUFS) LUFS, master \(renderedLUFS) LUFS, offset \(Double(start + lag) / 44100 - 13) s")
-        #expect(correlation >= 0.9999)   // 0.99 would pass the unprocessed song too (≈ 0.998)
+        #expect(correlation >= 0.9999)   // not 0.99: in the chorus even the unprocessed song correlates 0.998 with the master
         #expect(abs(heardLUFS - renderedLUFS) <= 0.5)
         #expect(heard.underrunsWhilePlaying == 0, "\(heard.underrunsAtStart) at the start")
     }
