@@ -13,23 +13,25 @@ struct ChainOptions: ParsableArguments {
     @Option(help: "powerful, calm, dreamy, dark, bright or auto.")
     var emotion: String = "auto"
 
-    @Option(help: "How strongly the emotion shapes the master, 0…1.")
+    @Option(parsing: .unconditional, help: "How strongly the emotion shapes the master, 0…1.")
     var intensity: Double?
 
-    @Option(help: "Integrated loudness target, LUFS (overrides the emotion's).")
+    // `.unconditional`: the next word is the value even when it starts with a dash, so
+    // `--target -14` and `--ceiling -2` mean what a mastering engineer types (not "missing value").
+    @Option(parsing: .unconditional, help: "Integrated loudness target, LUFS, e.g. -14 (overrides the emotion's).")
     var target: Double?
 
     @Option(help: "A platform's target and ceiling: \(Platform.allCases.map(\.rawValue).joined(separator: ", ")).")
     var platform: String?
 
-    @Option(help: "True-peak ceiling, dBTP (default -1, or the platform's).")
+    @Option(parsing: .unconditional, help: "True-peak ceiling, dBTP (default -1, or the platform's).")
     var ceiling: Double?
 
     @Option(name: .customLong("emotion-map"),
             help: "A JSON emotion map {\"sections\":[{\"start\":0,\"emotion\":\"calm\",\"intensity\":0.4}, …]}; wins over --emotion.")
     var emotionMap: String?
 
-    @Option(help: "Seconds over which settings crossfade at each section boundary.")
+    @Option(parsing: .unconditional, help: "Seconds over which settings crossfade at each section boundary.")
     var transition: Double = 2
 
     @Option(help: "The style profile to apply: a name (default 'default') or a path.")
@@ -46,7 +48,7 @@ struct ChainOptions: ParsableArguments {
             help: "A reference target saved with 'loopmind style reference add' (instead of --reference files).")
     var referenceTarget: String?
 
-    @Option(name: .customLong("match-amount"),
+    @Option(name: .customLong("match-amount"), parsing: .unconditional,
             help: "How far to match the reference, 0 (the AI's own master) … 1 (the full match).")
     var matchAmount: Double?
 

@@ -227,6 +227,24 @@ import TestSupport
         #expect((output["true_peak_dbtp"] as? Double ?? 0) <= -1)
     }
 
+    /// `--target -16` is how a target is written: a value that starts with a dash is still a value.
+    @Test func negativeValuesAreValuesNotOptions() throws {
+        let result = try LoopMindExecutable.run(["master", "demo", "-o", folder + "/quiet.wav", "--emotion", "calm",
+                                                 "--target", "-16", "--ceiling", "-2", "--json"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let output = try #require(object["output"] as? [String: Any])
+        let reached = try #require(output["integrated_lufs"] as? Double)
+        #expect(abs(reached - (-16)) <= 0.2, "aimed at -16 LUFS, reached \(reached)")
+        #expect(try #require(output["true_peak_dbtp"] as? Double) <= -2)
+        // Out of range, they are refused for what they are.
+        for (option, value) in [("--transition", "-1"), ("--match-amount", "-0.1"), ("--intensity", "-0.5")] {
+            let refused = try LoopMindExecutable.run(["master", "demo", "-o", folder + "/never.wav", option, value])
+            #expect(refused.status != 0)
+            #expect(refused.standardError.contains("\(option) must be between"), "\(option) \(value): \(refused.standardError)")
+        }
+    }
+
     @Test(arguments: CommandLineTests.badInputs)
     func everyBadInputOfAnalyzeIsRefusedByMasterToo(kind: String) throws {
         let helper = try CommandLineTests()
