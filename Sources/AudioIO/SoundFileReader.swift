@@ -6,11 +6,16 @@ import MasteringDSP
 ///
 /// Opening validates what the rest of LoopMind relies on (a regular, non-empty file in a
 /// format libsndfile knows, 1…8 channels, 8…192 kHz, at least one frame); reading checks
-/// every block for NaN and infinity, so no later stage meets a poisoned sample.
+/// every block for NaN, infinity and magnitudes beyond `largestSample`, so no later stage meets
+/// a poisoned sample.
 /// Wraps `sf_open`, `sf_readf_float`, `sf_close`.
 public final class SoundFileReader: AudioSource {
     public static let channelRange = 1...8
     public static let sampleRateRange = 8000...192_000
+    /// The largest sample magnitude read as audio: 2²⁰, +120 dBFS. Floating-point files may go
+    /// over full scale, but not by this much; beyond it squares and sums in single precision
+    /// overflow (a 10¹⁹ sample crashed `analyze` and broke the limiter's ceiling).
+    public static let largestSample: Float = 1_048_576
 
     public let path: String
     public let sampleRate: Double
@@ -84,8 +89,11 @@ public final class SoundFileReader: AudioSource {
             return 0
         }
         let samples = UnsafeBufferPointer(start: base, count: frames * channelCount)
-        if let bad = Self.firstNonFinite(samples) {
-            throw AudioFileError(.read, path: path, reason: "sample \(describe(sampleIndex: framesRead * channelCount + bad)) is \(samples[bad].isNaN ? "NaN" : "infinite"); the file is damaged")
+        if let bad = Self.firstUnreadable(samples) {
+            let value = samples[bad]
+            let what = value.isNaN ? "NaN" : value.isInfinite ? "infinite"
+                : String(format: "%g (%+.0f dBFS, beyond +120)", Double(value), 20 * log10(Double(abs(value))))
+            throw AudioFileError(.read, path: path, reason: "sample \(describe(sampleIndex: framesRead * channelCount + bad)) is \(what); the file is damaged")
         }
         framesRead += frames
         return frames
@@ -108,13 +116,18 @@ public final class SoundFileReader: AudioSource {
         return "at frame \(frame) (\(String(format: "%.3f", seconds)) s), channel \(sampleIndex % channelCount + 1)"
     }
 
-    /// Finds a NaN or infinite sample. Multiplying by zero turns any such value into NaN,
-    /// so one cheap pass decides, and only a damaged block is searched.
-    private static func firstNonFinite(_ samples: UnsafeBufferPointer<Float>) -> Int? {
+    /// Finds a NaN, infinite or absurdly large sample. One cheap pass decides (the largest
+    /// magnitude; multiplying by zero turns NaN and infinity into NaN), and only a damaged block
+    /// is searched.
+    private static func firstUnreadable(_ samples: UnsafeBufferPointer<Float>) -> Int? {
         var probe: Float = 0
-        for sample in samples { probe += sample * 0 }
-        if probe.isFinite { return nil }
-        return samples.firstIndex { !$0.isFinite }
+        var largest: Float = 0
+        for sample in samples {
+            probe += sample * 0
+            largest = max(largest, abs(sample))
+        }
+        if probe.isFinite && largest <= largestSample { return nil }
+        return samples.firstIndex { !(abs($0) <= largestSample) }
     }
 
     // MARK: - Opening

@@ -120,7 +120,7 @@ import TestSupport
     // MARK: Bad input: one line, non-zero exit, never a crash
 
     static let badInputs = ["missing", "directory", "empty", "text", "truncated header", "truncated data",
-                            "zero frames", "NaN", "infinity", "nine channels"]
+                            "zero frames", "NaN", "infinity", "absurdly loud", "nine channels"]
 
     func badFile(_ kind: String) throws -> (path: String, reason: String) {
         let tone = (0..<4410).map { Float(0.1 * sin(Double($0) / 10)) }
@@ -140,6 +140,8 @@ import TestSupport
         case "NaN": return (try make("nan.wav", Self.wavBytes(channels: 1, floatSamples: tone + [.nan] + tone)), "NaN")
         case "infinity":
             return (try make("inf.wav", Self.wavBytes(channels: 1, floatSamples: tone + [-.infinity] + tone)), "infinite")
+        case "absurdly loud":
+            return (try make("huge.wav", Self.wavBytes(channels: 1, floatSamples: tone + [1e19] + tone)), "beyond +120")
         case "nine channels":
             return (try make("nine.wav", Self.wavBytes(channels: 9, floatSamples: [Float](repeating: 0.1, count: 9 * 100))), "9 channels")
         default: fatalError("unknown bad input \(kind)")
