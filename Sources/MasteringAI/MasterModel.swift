@@ -22,9 +22,12 @@ public struct MasterModel: Sendable {
         public var targetReason: String?
         public var ceilingDBTP: Double
         public var style: StyleOffsets
+        /// Gain staging for a mix far from its target (`stagingTrim`); nil for every usual mix.
+        public var staging: Staging?
 
         public init(emotion: Emotion, intensity: Double = 0.5, targetLUFS: Double? = nil, targetReason: String? = nil,
-                    ceilingDBTP: Double = -1, style: StyleOffsets = StyleOffsets()) {
+                    ceilingDBTP: Double = -1, style: StyleOffsets = StyleOffsets(), staging: Staging? = nil) {
+            self.staging = staging
             self.targetReason = targetReason
             self.emotion = emotion
             self.intensity = min(max(intensity, 0), 1)
@@ -32,6 +35,39 @@ public struct MasterModel: Sendable {
             self.ceilingDBTP = ceilingDBTP
             self.style = style
         }
+    }
+
+    /// An input trim for the whole track, and the levels that called for it (for the move's reason).
+    public struct Staging: Sendable, Equatable {
+        public var trimDB: Double
+        public var inputLUFS: Double
+        public var targetLUFS: Double
+    }
+
+    /// How far the loudness gain is asked to move a mix, dB. Its range is ±40: sections' own
+    /// offsets and the loop's steps need the rest.
+    public static let loudnessGainReachDB = 30.0
+
+    /// The input trim for a mix too far from its target or too hot to master as it is, within
+    /// the trim's ±24 dB; nil for every usual mix (nothing changes for them):
+    /// - more than `loudnessGainReachDB` under its target (a quiet field recording, a float file
+    ///   at −60 LUFS): the excess, so the loudness gain can land it;
+    /// - above 0 LUFS (a floating-point bounce over full scale): down to its target, since the
+    ///   compressor and exciter work on absolute levels (a threshold cannot go above 0 dBFS), so
+    ///   it is mastered as the same mix delivered at the target's level would be.
+    public static func stagingTrim(inputLUFS: Double, targetLUFS: Double) -> Staging? {
+        guard inputLUFS.isFinite, targetLUFS.isFinite else { return nil }
+        let needed = targetLUFS - inputLUFS
+        var trim = 0.0
+        if needed > loudnessGainReachDB {
+            trim = needed - loudnessGainReachDB
+        } else if inputLUFS > 0 {
+            trim = needed
+        } else if needed < -loudnessGainReachDB {
+            trim = needed + loudnessGainReachDB
+        }
+        trim = ChainParameter.inputTrim.spec.clamped(trim)
+        return trim == 0 ? nil : Staging(trimDB: trim, inputLUFS: inputLUFS, targetLUFS: targetLUFS)
     }
 
     /// The model's answer.
@@ -150,9 +186,21 @@ public struct MasterModel: Sendable {
         set(.highShelfFrequency, table.highHz, "\(label): high shelf corner for this emotion")
         set(.tilt, table.tilt * strength, "\(label): overall lean of the tone")
 
-        // Dynamics: threshold relative to the input's level, ratio scaled by how spiky the mix is.
+        // Gain staging, for a mix far from its target: the trim comes before everything that follows.
+        if let staging = request.staging {
+            let distance = staging.targetLUFS - staging.inputLUFS
+            let why = staging.inputLUFS <= 0
+                ? String(format: "%.1f dB %@ the %.1f LUFS aimed at, more than the loudness gain is asked to move (%.0f dB)",
+                         abs(distance), distance > 0 ? "under" : "over", staging.targetLUFS, Self.loudnessGainReachDB)
+                : String(format: "a floating-point mix over full scale, brought toward the %.1f LUFS aimed at", staging.targetLUFS)
+            set(.inputTrim, staging.trimDB,
+                String(format: "\(label): the mix sits at %.1f LUFS, %@; staged first, so the compressor and exciter meet a usual level",
+                       staging.inputLUFS, why))
+        }
+
+        // Dynamics: threshold relative to the input's level (after the trim), ratio scaled by how spiky the mix is.
         let dynamics = Self.dynamicsTable[emotion]!
-        let inputRMS = input.rmsDBFS.isFinite ? input.rmsDBFS : -60
+        let inputRMS = input.rmsDBFS.isFinite ? input.rmsDBFS + settings[.inputTrim] : -60
         set(.compThreshold, inputRMS + dynamics.thresholdAboveRMS - dynamics.thresholdPerIntensity * i,
             String(format: "\(label): %.0f dB above the mix's RMS (%.1f dBFS)",
                    dynamics.thresholdAboveRMS - dynamics.thresholdPerIntensity * i, inputRMS))

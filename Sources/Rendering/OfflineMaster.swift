@@ -322,6 +322,9 @@ public struct OfflineMaster {
                 if (limited || crushed) && abs(error) > Self.toleranceLU * 0.75 {
                     shortfall = String(format: "cannot reach %.1f LUFS under a %.1f dBTP ceiling without more than %.0f dB of average limiting; reached %.1f LUFS",
                                        target, job.ceilingDBTP, budget, reached)
+                } else if abs(error) > Self.toleranceLU {
+                    // Out of passes, off target for another reason (the gain's range, say): said all the same.
+                    shortfall = String(format: "did not reach %.1f LUFS in %d passes; reached %.1f LUFS", target, pass, reached)
                 }
                 let outcome = LoopOutcome(passes: pass, sectionLoudness: sectionLoudness, meanLimitingDB: rendered.meanLimitingDB,
                                           fastestGainSlew: rendered.fastestGainSlew, shortfall: shortfall, reference: master.reference,
@@ -718,6 +721,12 @@ struct Plan {
     init(graph: EmotionGraph, input: AnalysisReport, track: FeatureTrack, job: OfflineMaster.Job) {
         let spans = graph.spans(duration: input.durationSeconds)
         let model = MasterModel()
+        // A mix far from its target is trimmed first, by the same amount all through (gain
+        // staging is the whole track's). Roughly aimed: the emotions' targets are within a few LU.
+        let first = graph.sections[0]
+        let staging = MasterModel.stagingTrim(inputLUFS: input.integratedLUFS,
+                                              targetLUFS: job.targetLUFS ?? MasterModel.tableTargetLUFS(for: first.emotion, intensity: first.intensity))
+        let trim = staging?.trimDB ?? 0
         var sections: [Section] = []
         for (index, graphSection) in graph.sections.enumerated() {
             let span = spans[index]
@@ -727,7 +736,7 @@ struct Plan {
             let measured = SectionMeasurement(track, frames: frames.isEmpty ? 0..<track.frameCount : frames)
             let request = MasterModel.Request(emotion: graphSection.emotion, intensity: graphSection.intensity,
                                               targetLUFS: job.targetLUFS, targetReason: job.targetReason,
-                                              ceilingDBTP: job.ceilingDBTP, style: job.style(graphSection.emotion))
+                                              ceilingDBTP: job.ceilingDBTP, style: job.style(graphSection.emotion), staging: staging)
             let name = graph.sections.count > 1 ? "section \(index + 1)" : nil
             let decision = model.decide(for: graph.sections.count > 1 ? MasterModel.MixProfile(measured) : MasterModel.MixProfile(input),
                                         request, section: name.map { (span.lowerBound, $0) })
@@ -772,7 +781,7 @@ struct Plan {
                 let emotionNudge = min(max(0.5 * wanted, -OfflineMaster.maximumNudgeDB), OfflineMaster.maximumNudgeDB)
                 let nudge = emotionNudge * (1 - (arc?.amount ?? 0))
                 section.relativeTargetLU = (own + nudge) * (arc?.scale ?? 1)
-                section.gainDB = targetLUFS + section.relativeTargetLU - section.inputLUFS
+                section.gainDB = targetLUFS + section.relativeTargetLU - section.inputLUFS - trim
                 var settings = section.decision.settings
                 settings[.loudnessTarget] = targetLUFS + section.relativeTargetLU
                 section.decision.settings = settings
@@ -796,7 +805,7 @@ struct Plan {
                                                          to: settings[.loudnessTarget], reason: reason))
                 }
             } else {
-                section.gainDB = targetLUFS - input.integratedLUFS
+                section.gainDB = targetLUFS - input.integratedLUFS - trim
             }
             sections[index] = section
             moves += Self.changes(into: index, of: sections)

@@ -214,3 +214,56 @@ extension MasterTests {
         #expect(abs(result.sections[0].outputLUFS - file.integratedLUFS) < 0.01)
     }
 }
+
+/// Mixes far from their target: a quiet recording, a floating-point bounce over full scale.
+extension MasterTests {
+    /// The demo song `decibels` louder or quieter, as a floating-point file would hold it.
+    final class ScaledDemo: AudioSource {
+        let song = DemoSongSource()
+        let gain: Float
+        init(decibels: Double) { gain = Float(pow(10, decibels / 20)) }
+        var sampleRate: Double { song.sampleRate }
+        var channelCount: Int { song.channelCount }
+        var frameCount: Int? { song.frameCount }
+        var channelLayout: [SpeakerPosition]? { nil }
+        func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int {
+            let frames = try song.read(into: buffer)
+            for index in 0..<(frames * 2) { buffer[index] *= gain }
+            return frames
+        }
+    }
+
+    static func master(demoAt decibels: Double, target: Double? = nil, to name: String) throws -> OfflineMaster.Result {
+        try OfflineMaster().run(.init(openSource: { ScaledDemo(decibels: decibels) }, inputName: "demo", outputPath: folder + "/" + name,
+                                      emotions: .whole(.calm, intensity: nil), targetLUFS: target, ceilingDBTP: -1))
+    }
+
+    /// The demo at −48 dB (about −62 LUFS) needs ~48 dB to reach −14: more than the loudness
+    /// gain is asked for. The trim stages it, and the compressor's threshold follows the trim.
+    @Test func aMixFarUnderItsTargetIsStagedByTheTrim() throws {
+        let usual = try Self.master(demoAt: 0, to: "usual.wav")
+        let quiet = try Self.master(demoAt: -48, to: "quiet.wav")
+        try Self.check(quiet, "48 dB down", file: "quiet.wav")
+        #expect(quiet.shortfall == nil, "\(quiet.shortfall ?? "")")
+        let trim = try #require(quiet.moves.first { $0.parameter == ChainParameter.inputTrim.spec.name })
+        let distance = quiet.targetLUFS - quiet.input.integratedLUFS
+        #expect(abs(trim.to - (distance - MasterModel.loudnessGainReachDB)) < 1e-9, "\(trim.to) dB for \(distance) dB")
+        #expect(trim.reason.contains("under the -14.0 LUFS aimed at"), "\(trim.reason)")
+        // The threshold sits where it would for the mix 30 dB under the target: the usual one, moved by the difference.
+        let threshold = { (result: OfflineMaster.Result) in result.sections[0].decision.settings[.compThreshold] }
+        let expected = threshold(usual) + (quiet.input.integratedLUFS + trim.to) - usual.input.integratedLUFS
+        #expect(abs(threshold(quiet) - expected) < 0.05, "\(threshold(quiet)) dB against \(expected)")
+        #expect(!usual.moves.contains { $0.parameter == ChainParameter.inputTrim.spec.name }, "a usual mix is not trimmed")
+    }
+
+    /// The demo 30 dB over (a float bounce at about +16 LUFS, its RMS over 0 dBFS where no
+    /// threshold reaches) is trimmed down by the trim's whole range, lands on target and stays
+    /// under the ceiling, its compressor threshold in range again.
+    @Test func aFloatMixOverFullScaleIsStagedDown() throws {
+        let hot = try Self.master(demoAt: 30, to: "hot.wav")
+        try Self.check(hot, "30 dB over", file: "hot.wav")
+        #expect(hot.shortfall == nil, "\(hot.shortfall ?? "")")
+        #expect(hot.sections[0].decision.settings[.inputTrim] == -24)
+        #expect(hot.sections[0].decision.settings[.compThreshold] < 0, "the threshold is in range again")
+    }
+}
