@@ -15,13 +15,20 @@ public enum SuiteLoad {
 /// last attempt is returned whatever its underruns, so an engine that underruns by itself (or
 /// plays the wrong thing) still fails every attempt and the test.
 public enum StarvedPlayback {
-    public static let attempts = 3
+    /// Five: on this VM two starved attempts in a row are common under the suite's load (at three,
+    /// a fresh-clone run failed with all three starved, and a local run with two starved and the
+    /// third's tweak heard 5 ms late).
+    public static let attempts = 5
 
     /// Runs `attempt` until one reports no underruns, or `attempts` times.
     public static func retrying<T>(_ attempt: () throws -> (outcome: T, underruns: Int)) rethrows -> T {
         for number in 1... {
             let (outcome, underruns) = try attempt()
-            if underruns == 0 || number == attempts { return outcome }
+            if underruns == 0 { return outcome }
+            if number == attempts {
+                print("attempt \(number): \(underruns) underrun(s) while playing (starved from outside); the last attempt, judged as it is")
+                return outcome
+            }
             print("attempt \(number): \(underruns) underrun(s) while playing (starved from outside); playing it again")
         }
         fatalError("unreachable: the loop returns at the last attempt")
