@@ -116,18 +116,22 @@ public final class SoundFileReader: AudioSource {
         return "at frame \(frame) (\(String(format: "%.3f", seconds)) s), channel \(sampleIndex % channelCount + 1)"
     }
 
-    /// Finds a NaN, infinite or absurdly large sample. One cheap pass decides (the largest
-    /// magnitude; multiplying by zero turns NaN and infinity into NaN), and only a damaged block
-    /// is searched.
+    /// Finds a NaN, infinite or absurdly large sample. One cheap pass decides (eight samples
+    /// per compare, NaN failing it too), and only a damaged block is searched.
     private static func firstUnreadable(_ samples: UnsafeBufferPointer<Float>) -> Int? {
-        var probe: Float = 0
-        var largest: Float = 0
-        for sample in samples {
-            probe += sample * 0
-            largest = max(largest, abs(sample))
+        func readable(_ sample: Float) -> Bool { abs(sample) <= largestSample }
+        let lanes = samples.count / 8 * 8
+        var fine = SIMDMask<SIMD8<Int32>>(repeating: true)
+        if let base = samples.baseAddress {
+            let limit = SIMD8<Float>(repeating: largestSample)
+            let raw = UnsafeRawPointer(base)
+            for index in stride(from: 0, to: lanes, by: 8) {
+                let values = raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
+                fine .&= values .<= limit .& values .>= -limit
+            }
         }
-        if probe.isFinite && largest <= largestSample { return nil }
-        return samples.firstIndex { !(abs($0) <= largestSample) }
+        if all(fine) && samples[lanes...].allSatisfy(readable) { return nil }
+        return samples.firstIndex { !readable($0) }
     }
 
     // MARK: - Opening
