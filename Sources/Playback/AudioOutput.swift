@@ -74,7 +74,22 @@ final class PulseOutput: AudioOutput, @unchecked Sendable {
         return micros >= 0 ? Double(micros) / 1e6 : nil
     }
 
+    /// Connects and starts the stream. A failure tears everything down here, on the caller's
+    /// thread, before it is thrown: a callback still running on the main-loop thread holds a
+    /// reference to this output while it runs, and if the caller's release came first, the last
+    /// release (so `deinit`, so `stop`, so `pa_threaded_mainloop_lock`) fell on the main-loop
+    /// thread, which PulseAudio aborts on (seen once in CI: the console with no sound server).
+    /// `stop` joins that thread, so no callback outlives it.
     func start() throws {
+        do {
+            try connect()
+        } catch {
+            stop()
+            throw error
+        }
+    }
+
+    private func connect() throws {
         let me = Unmanaged.passUnretained(self).toOpaque()
         pa_threaded_mainloop_lock(mainloop)
         defer { pa_threaded_mainloop_unlock(mainloop) }
@@ -180,7 +195,10 @@ final class PulseOutput: AudioOutput, @unchecked Sendable {
     }
 
     func stop() {
-        guard context != nil else { return }
+        guard context != nil else {
+            pa_threaded_mainloop_stop(mainloop)
+            return
+        }
         pa_threaded_mainloop_lock(mainloop)
         if let stream {
             pa_stream_set_write_callback(stream, nil, nil)
