@@ -75,11 +75,12 @@ final class PulseOutput: AudioOutput, @unchecked Sendable {
     }
 
     /// Connects and starts the stream. A failure tears everything down here, on the caller's
-    /// thread, before it is thrown: a callback still running on the main-loop thread holds a
-    /// reference to this output while it runs, and if the caller's release came first, the last
-    /// release (so `deinit`, so `stop`, so `pa_threaded_mainloop_lock`) fell on the main-loop
-    /// thread, which PulseAudio aborts on (seen once in CI: the console with no sound server).
-    /// `stop` joins that thread, so no callback outlives it.
+    /// thread, before it is thrown, while the caller still holds this output: the real-time
+    /// request queued on the main loop carries an unretained pointer to it, and when the caller
+    /// dropped the output straight after a failed connect, that callback could run during
+    /// `deinit` and end in `stop`'s `pa_threaded_mainloop_lock` on the main-loop thread, which
+    /// PulseAudio aborts on (seen once in CI: the console with no sound server). `stop` joins
+    /// that thread, so no callback outlives the output.
     func start() throws {
         do {
             try connect()
