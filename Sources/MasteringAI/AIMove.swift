@@ -5,6 +5,7 @@ public struct AIMove: Sendable, Equatable, Encodable {
     /// Seconds into the track where the move applies.
     public var time: Double
     public var parameter: String
+    /// Values as set; a negative zero is stored as 0 so no report prints "-0.00".
     public var from: Double
     public var to: Double
     public var reason: String
@@ -12,8 +13,8 @@ public struct AIMove: Sendable, Equatable, Encodable {
     public init(time: Double, parameter: ChainParameter, from: Double, to: Double, reason: String) {
         self.time = time
         self.parameter = parameter.spec.name
-        self.from = from
-        self.to = to
+        self.from = from + 0
+        self.to = to + 0
         self.reason = reason
     }
 
@@ -21,8 +22,8 @@ public struct AIMove: Sendable, Equatable, Encodable {
     public init(time: Double, name: String, from: Double, to: Double, reason: String) {
         self.time = time
         self.parameter = name
-        self.from = from
-        self.to = to
+        self.from = from + 0
+        self.to = to + 0
         self.reason = reason
     }
 }

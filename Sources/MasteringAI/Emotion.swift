@@ -13,14 +13,36 @@ public enum Emotion: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// What a person would call the emotion's sound, for move reasons.
-    var character: String {
+    /// SPEC.md's tone column, as move reasons say it ("powerful wants boosted lows and highs").
+    var toneWords: String {
         switch self {
-        case .powerful: "boosted lows and highs, strong compression"
-        case .calm: "a soft curve, gentle compression, wide"
-        case .dreamy: "rolled-off highs, slow-attack compression, wide and diffused"
-        case .dark: "boosted lows, tight transients, narrow"
-        case .bright: "open highs, fast attack, full width"
+        case .powerful: "boosted lows and highs"
+        case .calm: "a soft curve"
+        case .dreamy: "rolled-off highs"
+        case .dark: "boosted lows and a narrow EQ"
+        case .bright: "open highs"
+        }
+    }
+
+    /// SPEC.md's dynamics column.
+    var dynamicsWords: String {
+        switch self {
+        case .powerful: "strong compression"
+        case .calm: "gentle compression"
+        case .dreamy: "slow-attack compression"
+        case .dark: "tight transient control"
+        case .bright: "a fast attack"
+        }
+    }
+
+    /// SPEC.md's stereo column.
+    var stereoWords: String {
+        switch self {
+        case .powerful: "a moderately wide image"
+        case .calm: "a wide image"
+        case .dreamy: "a wide, diffused image"
+        case .dark: "a narrow image"
+        case .bright: "a full-width image"
         }
     }
 }

@@ -86,7 +86,6 @@ public struct EmotionEstimator: Sendable {
 
     /// Scores one section against the reference (see the table above).
     public static func score(_ section: SectionMeasurement, against reference: Reference) -> Label {
-        func trait(_ value: Double, _ fullAt: Double) -> Double { min(max(value / fullAt, -1), 1) }
         let loudness = (section.loudnessLUFS.isFinite ? section.loudnessLUFS : -70) - reference.loudnessLUFS
         let crest = section.crestFactorDB - reference.crestFactorDB
         let centroid = log2(max(section.spectralCentroidHz, 20)) - reference.centroidOctaves
@@ -94,20 +93,31 @@ public struct EmotionEstimator: Sendable {
         let high = section.highShareDB - reference.highShareDB
         let width = section.stereoWidth - reference.width
         let onsets = section.onsetsPerSecond - reference.onsetsPerSecond
-        let scores: [Emotion: Double] = [
-            .powerful: trait(loudness, 2) + trait(-crest, 3) + trait(onsets, 2),
-            .calm: trait(-loudness, 2) + trait(-onsets, 1) + trait(crest, 3),
-            .dreamy: trait(width, 0.1) + trait(-centroid, 0.5) + trait(-high, 4),
-            .dark: trait(-centroid, 0.5) + trait(low, 1) + trait(-width, 0.1),
-            .bright: trait(centroid, 1) + trait(high, 6) + trait(onsets, 2),
+        /// One trait: its name, what was measured, and its score (−1…+1, full at `fullAt`).
+        struct Trait { let name: String, measured: String, score: Double }
+        func trait(_ name: String, _ measured: String, _ value: Double, _ fullAt: Double) -> Trait {
+            Trait(name: name, measured: measured, score: min(max(value / fullAt, -1), 1))
+        }
+        let said = (loudness: String(format: "loudness %+.1f LU", loudness), crest: String(format: "crest %+.1f dB", crest),
+                    centroid: String(format: "centroid %+.1f oct", centroid), lows: String(format: "lows %+.1f dB", low),
+                    highs: String(format: "highs %+.1f dB", high), width: String(format: "width %+.2f", width),
+                    onsets: String(format: "onsets %+.1f/s", onsets))
+        let traits: [Emotion: [Trait]] = [
+            .powerful: [trait("louder", said.loudness, loudness, 2), trait("denser", said.crest, -crest, 3), trait("busier", said.onsets, onsets, 2)],
+            .calm: [trait("quieter", said.loudness, -loudness, 2), trait("sparser", said.onsets, -onsets, 1), trait("more dynamic", said.crest, crest, 3)],
+            .dreamy: [trait("wider", said.width, width, 0.1), trait("lower centroid", said.centroid, -centroid, 0.5), trait("softer highs", said.highs, -high, 4)],
+            .dark: [trait("lower centroid", said.centroid, -centroid, 0.5), trait("heavier lows", said.lows, low, 1), trait("narrower", said.width, -width, 0.1)],
+            .bright: [trait("higher centroid", said.centroid, centroid, 1), trait("stronger highs", said.highs, high, 6), trait("busier", said.onsets, onsets, 2)],
         ]
+        let scores = traits.mapValues { $0.reduce(0) { $0 + $1.score } }
         // Ties go to the emotion listed first in SPEC.md's table.
         let order: [Emotion] = [.powerful, .calm, .dreamy, .dark, .bright]
         var best = order[0]
         for emotion in order where scores[emotion]! > scores[best]! { best = emotion }
         let intensity = 0.2 + 0.7 * min(max(scores[best]! / 3, 0), 1)
-        let reason = String(format: "auto: %@ %.1f of 3 (loudness %+.1f LU, crest %+.1f dB, centroid %+.1f oct, lows %+.1f dB, highs %+.1f dB, width %+.2f, onsets %+.1f/s vs %@)",
-                            best.rawValue, scores[best]!, loudness, crest, centroid, low, high, width, onsets,
+        // "auto: calm, 2.0 of 3: quieter (loudness -3.5 LU) +1.0, …": the winner's three traits, each with its share.
+        let evidence = traits[best]!.map { String(format: "%@ (%@) %+.1f", $0.name, $0.measured, $0.score) }.joined(separator: ", ")
+        let reason = String(format: "auto: %@, %.1f of 3: %@, against %@", best.rawValue, scores[best]!, evidence,
                             reference == typicalMix ? "a typical mix" : "the song's median section")
         return Label(emotion: best, intensity: intensity, reason: reason, scores: scores)
     }

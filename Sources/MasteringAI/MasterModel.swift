@@ -74,6 +74,9 @@ public struct MasterModel: Sendable {
     public struct Decision: Sendable {
         public var settings: ChainSettings
         public var moves: [AIMove]
+        /// Why each parameter the rules decided has its value, moved or not: a later section
+        /// that returns a parameter to where the rules put it says why, not "left at the default".
+        public var reasons: [ChainParameter: String] = [:]
         public var targetLUFS: Double { settings[.loudnessTarget] }
     }
 
@@ -139,6 +142,7 @@ public struct MasterModel: Sendable {
     public func decide(for input: MixProfile, _ request: Request, section: (start: Double, name: String)? = nil) -> Decision {
         var settings = ChainSettings()
         var moves: [AIMove] = []
+        var reasons: [ChainParameter: String] = [:]
         let emotion = request.emotion, i = request.intensity
         let strength = 0.5 + i                      // 0.5…1.5 times the table's move
         let label = (section.map { "\($0.name) " } ?? "") + "\(emotion.rawValue) (\(String(format: "%.1f", i)))"
@@ -148,16 +152,18 @@ public struct MasterModel: Sendable {
         func set(_ parameter: ChainParameter, _ value: Double, _ reason: String, naming: Bool = true) {
             let before = settings[parameter]
             settings[parameter] = value
+            let described = naming ? Self.describe(parameter, settings[parameter], reason) : reason
+            reasons[parameter] = described
             if abs(settings[parameter] - before) > 1e-9 {
                 moves.append(AIMove(time: section?.start ?? 0, parameter: parameter, from: before, to: settings[parameter],
-                                    reason: naming ? Self.describe(parameter, settings[parameter], reason) : reason))
+                                    reason: described))
             }
         }
 
         // Tone: the emotion's shelves, scaled by intensity, bent by the input's balance.
         let table = Self.toneTable[emotion]!
         var high = table.high * strength
-        var highReason = "\(label): \(emotion.character)"
+        var highReason = "\(label): \(emotion.rawValue) wants \(table.highWords)"
         if high < 0 {
             let room = min(max((tone.highTiltDB - Self.darkHighTiltDB) / 12, 0), 1)
             if room < 1 {
@@ -172,7 +178,7 @@ public struct MasterModel: Sendable {
             high *= room
         }
         var low = table.low * strength
-        var lowReason = "\(label): \(emotion.character)"
+        var lowReason = "\(label): \(emotion.rawValue) wants \(table.lowWords)"
         if low > 0 {
             let room = min(max((Self.heavyLowExcessDB - tone.lowExcessDB) / 12, 0), 1)
             if room < 1 {
@@ -181,10 +187,12 @@ public struct MasterModel: Sendable {
             low *= room
         }
         set(.lowShelfGain, low, lowReason)
-        set(.lowShelfFrequency, table.lowHz, "\(label): low shelf corner for this emotion")
+        set(.lowShelfFrequency, table.lowHz, "\(label): where \(emotion.rawValue)'s low shelf turns")
         set(.highShelfGain, high, highReason)
-        set(.highShelfFrequency, table.highHz, "\(label): high shelf corner for this emotion")
-        set(.tilt, table.tilt * strength, "\(label): overall lean of the tone")
+        set(.highShelfFrequency, table.highHz, "\(label): where \(emotion.rawValue)'s high shelf turns")
+        set(.tilt, table.tilt * strength, table.tilt == 0
+            ? "\(label): \(emotion.rawValue) wants \(emotion.toneWords) from the shelves alone, no overall lean"
+            : "\(label): \(emotion.rawValue) wants \(emotion.toneWords), the whole spectrum leaning \(table.tilt < 0 ? "darker" : "brighter") about 1 kHz")
 
         // Gain staging, for a mix far from its target: the trim comes before everything that follows.
         if let staging = request.staging {
@@ -201,30 +209,33 @@ public struct MasterModel: Sendable {
         // Dynamics: threshold relative to the input's level (after the trim), ratio scaled by how spiky the mix is.
         let dynamics = Self.dynamicsTable[emotion]!
         let inputRMS = input.rmsDBFS.isFinite ? input.rmsDBFS + settings[.inputTrim] : -60
-        set(.compThreshold, inputRMS + dynamics.thresholdAboveRMS - dynamics.thresholdPerIntensity * i,
-            String(format: "\(label): %.0f dB above the mix's RMS (%.1f dBFS)",
-                   dynamics.thresholdAboveRMS - dynamics.thresholdPerIntensity * i, inputRMS))
+        let aboveRMS = dynamics.thresholdAboveRMS - dynamics.thresholdPerIntensity * i
+        set(.compThreshold, inputRMS + aboveRMS, aboveRMS < 0.05
+            ? "\(label): at the mix's RMS, as low as \(emotion.rawValue)'s intensity takes it"
+            : String(format: "\(label): %.1f dB above the mix's RMS (%.1f dBFS), lower with intensity", aboveRMS, inputRMS))
         let tableRatio = 1 + (dynamics.ratio - 1) * strength
         let crest = input.crestFactorDB
         let crestScale = min(max((crest - Self.denseCrestDB) / (Self.spikyCrestDB - Self.denseCrestDB), 0.15), 1)
         let ratio = 1 + (tableRatio - 1) * crestScale
         let ratioReason = crestScale < 1
-            ? String(format: "\(label): %.1f:1 instead of %.1f:1, the mix is already dense (crest factor %.1f dB)", ratio, tableRatio, crest)
-            : String(format: "\(label): \(emotion.character) (crest factor %.1f dB leaves room)", crest)
+            ? String(format: "\(label): eased from \(emotion.rawValue)'s %.1f:1, the mix is already dense (crest factor %.1f dB)", tableRatio, crest)
+            : String(format: "\(label): \(emotion.rawValue) wants \(emotion.dynamicsWords) (crest factor %.1f dB leaves room)", crest)
         set(.compRatio, ratio, ratioReason)
         set(.compAttack, dynamics.attackMilliseconds, "\(label): \(dynamics.attackWords)")
-        set(.compRelease, dynamics.releaseMilliseconds, "\(label): release to breathe with the tempo of this emotion")
-        set(.compKnee, dynamics.kneeDB, "\(label): knee for this emotion")
+        set(.compRelease, dynamics.releaseMilliseconds, "\(label): \(dynamics.releaseWords)")
+        set(.compKnee, dynamics.kneeDB, "\(label): \(dynamics.kneeWords)")
 
         // Colour.
         let colour = Self.colourTable[emotion]!
-        set(.exciterMode, colour.tube ? 1 : 0, "\(label): \(colour.tube ? "tube (even harmonics, warmth)" : "tape (odd harmonics, glue)")")
-        set(.exciterDrive, colour.drive * strength, "\(label): harmonic colour")
-        set(.exciterMix, colour.mix * strength, "\(label): how much of the colour is mixed in")
+        set(.exciterMode, colour.tube ? 1 : 0, "\(label): \(colour.tube ? "even harmonics, warmth" : "odd harmonics, glue")")
+        set(.exciterDrive, colour.drive * strength, colour.drive == 0
+            ? "\(label): \(emotion.rawValue) wants the mix uncoloured, no saturation"
+            : "\(label): \(emotion.rawValue)'s harmonic colour, stronger with intensity")
+        set(.exciterMix, colour.mix * strength, "\(label): the share of saturated signal blended in")
 
         // Width: widening scaled down on narrow mixes; narrowing applied in full.
         var width = 1 + (Self.widthTable[emotion]! - 1) * strength
-        var widthReason = "\(label): \(emotion.character)"
+        var widthReason = "\(label): \(emotion.rawValue) wants \(emotion.stereoWords)"
         if width > 1 {
             let scale = min(max(input.stereoWidth / Self.wideInputWidth, 0.2), 1)
             if scale < 1 {
@@ -236,8 +247,8 @@ public struct MasterModel: Sendable {
 
         // The seed's output polish.
         if emotion == .dreamy {
-            set(.stereoWidth, settings[.stereoWidth] * 1.05, "\(label) polish: width ×1.05")
-            set(.tilt, settings[.tilt] - 0.5, "\(label) polish: −0.5 dB tilt")
+            set(.stereoWidth, settings[.stereoWidth] * 1.05, "\(label) polish: the seed's finishing touch, 5 % wider to diffuse the image")
+            set(.tilt, settings[.tilt] - 0.5, "\(label) polish: the seed's finishing touch, a darker lean that softens the top")
         }
 
         // Loudness and ceiling.
@@ -245,10 +256,12 @@ public struct MasterModel: Sendable {
             set(.loudnessTarget, target, request.targetReason ?? String(format: "the requested target, %.1f LUFS", target), naming: false)
         } else {
             let target = Self.tableTargetLUFS(for: emotion, intensity: i)
-            set(.loudnessTarget, target, String(format: "\(label): the table's %.0f LUFS, louder with intensity", emotion.targetLUFS))
+            let louder = target - emotion.targetLUFS
+            set(.loudnessTarget, target, "\(label): \(emotion.rawValue)'s loudness in the emotion table"
+                + (abs(louder) < 0.05 ? "" : String(format: ", %+.1f LU with intensity", louder)))
         }
         set(.limiterCeiling, request.ceilingDBTP, String(format: "true-peak ceiling %.1f dBTP", request.ceilingDBTP), naming: false)
-        set(.limiterRelease, dynamics.limiterReleaseMilliseconds, "\(label): limiter release")
+        set(.limiterRelease, dynamics.limiterReleaseMilliseconds, "\(label): \(dynamics.limiterReleaseWords)")
 
         // Learned style, last: the user's own taste on top of the AI's suggestion.
         for parameter in ChainParameter.allCases {
@@ -259,20 +272,23 @@ public struct MasterModel: Sendable {
                 "your style: \(amount) \(spec.label) in \(emotion.rawValue) sections, from \(offset.evidence) tweak\(offset.evidence == 1 ? "" : "s")",
                 naming: false)
         }
-        return Decision(settings: settings, moves: moves)
+        return Decision(settings: settings, moves: moves, reasons: reasons)
     }
 
     /// "label: high shelf −1.5 dB, why": the reason with the value it led to.
     public static func describe(_ parameter: ChainParameter, _ value: Double, _ reason: String) -> String {
         guard let colon = reason.firstIndex(of: ":") else { return reason }
         let spec = parameter.spec
+        let value = value + 0                      // -0 reads as 0
         let amount: String
         switch spec.unit {
         case .choice: amount = spec.choices[Int(value.rounded())]
         case .fraction: amount = String(format: "%.2f", value)
         case .ratio: amount = String(format: "%.1f:1", value)
-        case .decibels: amount = String(format: "%+.1f dB", value).replacingOccurrences(of: "-", with: "−")
-        default: amount = String(format: "%.1f %@", value, spec.unit.rawValue).replacingOccurrences(of: "-", with: "−")
+        // Gains are signed; a knee is a size.
+        case .decibels: amount = String(format: spec.range.lowerBound < 0 ? "%+.1f dB" : "%.1f dB", value)
+        // Whole corners and times without a decimal ("9000 Hz", "300 ms"), others with one.
+        default: amount = String(format: value == value.rounded() ? "%.0f %@" : "%.1f %@", value, spec.unit.rawValue)
         }
         let rest = reason[reason.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         return "\(reason[..<colon]): \(spec.label) \(amount), \(rest)"
@@ -295,36 +311,62 @@ public struct MasterModel: Sendable {
 
     // MARK: - The tables (at strength 1 = intensity 0.5)
 
-    struct Tone { let low: Double, lowHz: Double, high: Double, highHz: Double, tilt: Double }
+    struct Tone {
+        let low: Double, lowHz: Double, high: Double, highHz: Double, tilt: Double
+        /// What each shelf does for the emotion, in words.
+        let lowWords: String, highWords: String
+    }
     static let toneTable: [Emotion: Tone] = [
-        .powerful: Tone(low: 1.5, lowHz: 90, high: 1.0, highHz: 9000, tilt: 0),
-        .calm: Tone(low: 0.5, lowHz: 120, high: -0.5, highHz: 8000, tilt: -0.5),
-        .dreamy: Tone(low: 0.5, lowHz: 150, high: -2.0, highHz: 6000, tilt: 0),
-        .dark: Tone(low: 2.0, lowHz: 110, high: -1.5, highHz: 5000, tilt: -0.5),
-        .bright: Tone(low: -0.5, lowHz: 120, high: 2.0, highHz: 8000, tilt: 0.5),
+        .powerful: Tone(low: 1.5, lowHz: 90, high: 1.0, highHz: 9000, tilt: 0,
+                        lowWords: "boosted lows", highWords: "boosted highs"),
+        .calm: Tone(low: 0.5, lowHz: 120, high: -0.5, highHz: 8000, tilt: -0.5,
+                    lowWords: "a soft curve, a touch of warmth", highWords: "a soft curve, the top eased"),
+        .dreamy: Tone(low: 0.5, lowHz: 150, high: -2.0, highHz: 6000, tilt: 0,
+                      lowWords: "a warm bed under rolled-off highs", highWords: "rolled-off highs"),
+        .dark: Tone(low: 2.0, lowHz: 110, high: -1.5, highHz: 5000, tilt: -0.5,
+                    lowWords: "boosted lows", highWords: "a darker top"),
+        .bright: Tone(low: -0.5, lowHz: 120, high: 2.0, highHz: 8000, tilt: 0.5,
+                      lowWords: "a leaner low end under open highs", highWords: "open highs"),
     ]
 
     struct Dynamics {
         let ratio: Double, thresholdAboveRMS: Double, thresholdPerIntensity: Double
         let attackMilliseconds: Double, releaseMilliseconds: Double, kneeDB: Double
-        let limiterReleaseMilliseconds: Double, attackWords: String
+        let limiterReleaseMilliseconds: Double
+        /// Why each time constant and the knee, in words (the value itself is named beside them).
+        let attackWords: String, releaseWords: String, kneeWords: String, limiterReleaseWords: String
     }
     static let dynamicsTable: [Emotion: Dynamics] = [
         .powerful: Dynamics(ratio: 4, thresholdAboveRMS: 6, thresholdPerIntensity: 6, attackMilliseconds: 10,
                             releaseMilliseconds: 120, kneeDB: 6, limiterReleaseMilliseconds: 60,
-                            attackWords: "10 ms attack keeps the punch"),
+                            attackWords: "late enough to keep the punch of each hit",
+                            releaseWords: "recovers between hits",
+                            kneeWords: "a firm knee: the compression acts where it is set",
+                            limiterReleaseWords: "fast, keeps the density up"),
         .calm: Dynamics(ratio: 1.6, thresholdAboveRMS: 8, thresholdPerIntensity: 2, attackMilliseconds: 30,
                         releaseMilliseconds: 300, kneeDB: 12, limiterReleaseMilliseconds: 150,
-                        attackWords: "gentle 30 ms attack"),
+                        attackWords: "gentle, lets the transients through",
+                        releaseWords: "slow, so the level never pumps",
+                        kneeWords: "wide, the compression eases in unheard",
+                        limiterReleaseWords: "slow, no audible pumping"),
         .dreamy: Dynamics(ratio: 2, thresholdAboveRMS: 6, thresholdPerIntensity: 3, attackMilliseconds: 40,
                           releaseMilliseconds: 250, kneeDB: 10, limiterReleaseMilliseconds: 120,
-                          attackWords: "slow 40 ms attack lets transients bloom"),
+                          attackWords: "slow, lets transients bloom",
+                          releaseWords: "slow, lets the tails swell",
+                          kneeWords: "wide, a soft onset",
+                          limiterReleaseWords: "slow, lets the tails ring"),
         .dark: Dynamics(ratio: 3, thresholdAboveRMS: 4, thresholdPerIntensity: 4, attackMilliseconds: 3,
                         releaseMilliseconds: 80, kneeDB: 6, limiterReleaseMilliseconds: 80,
-                        attackWords: "3 ms attack for tight transient control"),
+                        attackWords: "fast, for tight transient control",
+                        releaseWords: "quick, keeps the low end tight",
+                        kneeWords: "a firm knee: the compression acts where it is set",
+                        limiterReleaseWords: "the usual release, neither pumping nor smearing"),
         .bright: Dynamics(ratio: 2.5, thresholdAboveRMS: 5, thresholdPerIntensity: 4, attackMilliseconds: 2,
                           releaseMilliseconds: 100, kneeDB: 6, limiterReleaseMilliseconds: 70,
-                          attackWords: "fast 2 ms attack"),
+                          attackWords: "fast, for crisp transients",
+                          releaseWords: "quick, keeps it lively",
+                          kneeWords: "a firm knee: the compression acts where it is set",
+                          limiterReleaseWords: "fast, keeps transients crisp"),
     ]
 
     struct Colour { let drive: Double, mix: Double, tube: Bool }

@@ -311,11 +311,12 @@ public struct ReferenceMatch: Sendable {
 
     /// Where band `band` acts, for a move's reason: around a bell's centre, above the shelf's.
     static func place(_ band: Int) -> String {
-        (MatchCurve.isShelf(band: band) ? "above " : "around ") + label(MatchCurve.centresHz[band])
+        (MatchCurve.isShelf(band: band) ? "above " : "around ") + label(MatchCurve.centresHz[band], separator: " ")
     }
 
-    static func label(_ hz: Double) -> String {
-        hz >= 1000 ? String(format: "%.1fkHz", hz / 1000) : String(format: "%.0fHz", hz)
+    /// "1.6kHz" in a move's name; "1.6 kHz", as prose writes it, in its reason.
+    static func label(_ hz: Double, separator: String = "") -> String {
+        hz >= 1000 ? String(format: "%.1f%@kHz", hz / 1000, separator) : String(format: "%.0f%@Hz", hz, separator)
     }
 
     /// `smoothingPasses` of a [¼ ½ ¼] kernel over the 1/3-octave bands (about two thirds of an octave);

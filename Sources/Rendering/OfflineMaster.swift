@@ -800,6 +800,7 @@ struct Plan {
                                          arc.scale < 1 ? "drawn in" : "spread out", abs(arc.scale - 1) * 100, arc.reference.label,
                                          arc.reference.loudnessRangeLU, input.loudnessRangeLU)
                     }
+                    section.decision.reasons[.loudnessTarget] = reason
                     section.decision.moves.append(AIMove(time: section.span.lowerBound, parameter: .loudnessTarget,
                                                          from: index == 0 ? ChainParameter.loudnessTarget.spec.defaultValue : sections[index - 1].decision.settings[.loudnessTarget],
                                                          to: settings[.loudnessTarget], reason: reason))
@@ -845,6 +846,7 @@ struct Plan {
             guard abs(to - from) > 1e-9 else { return nil }
             let section = sections[index].graphSection
             let reason = decision.moves.last { $0.parameter == parameter.spec.name }?.reason
+                ?? decision.reasons[parameter]
                 ?? MasterModel.describe(parameter, to, "\(label(index, section)): \(section.emotion.rawValue) leaves it at the default")
             return AIMove(time: sections[index].span.lowerBound, parameter: parameter, from: from, to: to, reason: reason)
         }

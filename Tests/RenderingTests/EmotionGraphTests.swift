@@ -74,6 +74,16 @@ import TestSupport
             #expect((0...1).contains(found.intensity))
             #expect(found.reason?.hasPrefix("auto: \(found.emotion.rawValue)") == true)
         }
+        // Each reason names the winner's own three traits, each with what was measured and its share.
+        let traits: [Emotion: [String]] = [.powerful: ["louder (loudness", "denser (crest", "busier (onsets"],
+                                           .calm: ["quieter (loudness", "sparser (onsets", "more dynamic (crest"],
+                                           .dreamy: ["wider (width", "lower centroid (centroid", "softer highs (highs"],
+                                           .dark: ["lower centroid (centroid", "heavier lows (lows", "narrower (width"],
+                                           .bright: ["higher centroid (centroid", "stronger highs (highs", "busier (onsets"]]
+        for section in graph.sections {
+            let reason = section.reason ?? ""
+            #expect(traits[section.emotion]!.allSatisfy(reason.contains) && reason.contains("against the song's median section"), "\(reason)")
+        }
         #expect(right >= 4, "\(graph.sections.map(\.emotion)) for \(expected.map(\.emotion))")
     }
 

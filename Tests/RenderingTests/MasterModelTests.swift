@@ -84,6 +84,51 @@ import TestSupport
         for move in powerful.moves { #expect(!move.reason.isEmpty) }
     }
 
+    /// Every move reads "section label: parameter value, why", and the why is its own: not the
+    /// parameter's name again, not the value again, not one sentence pasted on several parameters.
+    @Test func everyMoveSaysWhyInItsOwnWords() throws {
+        let model = MasterModel()
+        let mixes = [try Self.mix(highShelfDB: -15), try Self.mix(highShelfDB: -30), try Self.mix(highShelfDB: 0, crestSpikes: true),
+                     try Self.mix(highShelfDB: -6, width: 0.05)]
+        for input in mixes {
+            for emotion in Emotion.allCases {
+                for intensity in [0.0, 0.5, 1.0] {
+                    let label = "\(emotion.rawValue) (\(String(format: "%.1f", intensity)))"
+                    let decision = model.decide(for: input, .init(emotion: emotion, intensity: intensity))
+                    var whys: [String: String] = [:]
+                    for move in decision.moves where move.reason.hasPrefix(label) {
+                        let spec = ChainParameter.allCases.first { $0.spec.name == move.parameter }!.spec
+                        let named = move.reason.drop { $0 != ":" }.dropFirst(2)
+                        #expect(named.hasPrefix(spec.label + " "), "\(move.reason)")
+                        let amount = named.dropFirst(spec.label.count + 1).prefix { $0 != "," }
+                        let why = String(named.dropFirst(spec.label.count + 1 + amount.count + 2))
+                        #expect(!why.isEmpty && why != spec.label && !why.contains(amount.split(separator: " ")[0]),
+                                "\(move.reason): the why repeats the name or the value")
+                        #expect(!amount.contains("-0.0") && !amount.contains("−"), "\(move.reason)")
+                        if spec.range.lowerBound >= 0 { #expect(!amount.hasPrefix("+"), "a size has no sign: \(move.reason)") }
+                        if let other = whys[why] { Issue.record("\(spec.name) and \(other) give one reason: \(why)") }
+                        whys[why] = spec.name
+                    }
+                    #expect(whys.count >= 5, "\(label): \(decision.moves.map(\.reason))")
+                }
+            }
+        }
+    }
+
+    /// A parameter the rules hold where it is still has its why, so a section that returns it
+    /// there (a dark section after a bright one, its low boost withheld) does not claim the default.
+    @Test func aWithheldMoveKeepsItsReason() throws {
+        var heavy = MasterModel.MixProfile(try Self.mix(highShelfDB: -15))
+        heavy.tone.lowExcessDB = 20
+        let decision = MasterModel().decide(for: heavy, .init(emotion: .dark, intensity: 0.9))
+        #expect(decision.settings[.lowShelfGain] == 0)
+        #expect(!decision.moves.contains { $0.parameter == "eq.low_shelf_db" })
+        #expect(decision.reasons[.lowShelfGain]?.contains("the low end is already heavy (+20 dB re the mids), so the boost is 0 %") == true,
+                "\(decision.reasons[.lowShelfGain] ?? "none")")
+        #expect(ChainParameter.allCases.allSatisfy { $0 == .inputTrim || decision.reasons[$0] != nil },
+                "every parameter the rules decide has a reason")
+    }
+
     @Test func styleOffsetsAreAddedClampedAndExplained() throws {
         let model = MasterModel(), input = try Self.mix(highShelfDB: -6)
         let plain = model.decide(for: input, .init(emotion: .powerful))
