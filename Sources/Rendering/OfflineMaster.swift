@@ -130,6 +130,18 @@ public struct OfflineMaster {
 
     public init() {}
 
+    /// Why an input has no integrated loudness, in the words a person needs: BS.1770 measures
+    /// 400 ms blocks and gates out those under -70 LUFS, so a short clip or a whisper has none
+    /// though it is not silent.
+    static func whyNoLoudness(_ input: AnalysisReport) -> String {
+        if input.durationSeconds < 0.4 {
+            return String(format: "it is %.3f s long; loudness (BS.1770) is measured on 0.4 s blocks, so there is none to master", input.durationSeconds)
+        }
+        if !input.samplePeakDBFS.isFinite { return "the audio is silent (no loudness to master)" }
+        return String(format: "the audio is too quiet to measure: every 0.4 s block is under -70 LUFS, BS.1770's absolute gate (sample peak %.1f dBFS)",
+                      input.samplePeakDBFS)
+    }
+
     /// Steps 1 and 2: what the input is, the emotion graph, and the AI's decision and loudness
     /// aim for each section (the open loop: gains from the input's measured loudness).
     public func plan(_ job: Job) throws -> MasterPlan {
@@ -139,7 +151,7 @@ public struct OfflineMaster {
         }
         let input = try Analyzer.analyze(&analysisSource, options: .init(features: true))
         guard input.integratedLUFS.isFinite, let track = input.features, track.frameCount > 0 else {
-            throw Failure(description: "cannot read '\(job.inputName)': the audio is silent (no loudness to master)")
+            throw Failure(description: "cannot read '\(job.inputName)': " + Self.whyNoLoudness(input))
         }
         progress?(0.1)
         let graph: EmotionGraph

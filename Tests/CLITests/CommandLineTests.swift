@@ -247,6 +247,28 @@ import TestSupport
         }
     }
 
+    /// Readable files with no loudness to master get the reason that is true of them: BS.1770
+    /// has nothing to measure in a clip under 0.4 s or under its -70 LUFS gate, though neither is silent.
+    @Test(arguments: ["silent", "50 ms", "whisper"])
+    func anInputWithNoLoudnessSaysWhy(kind: String) throws {
+        let sine = { (count: Int, amplitude: Double) in (0..<count).flatMap { index in
+            [Float](repeating: Float(amplitude * sin(Double(index) * 2 * .pi * 440 / 44100)), count: 2) } }
+        let (samples, reason): ([Float], String) = switch kind {
+        case "silent": ([Float](repeating: 0, count: 2 * 44100), "the audio is silent")
+        case "50 ms": (sine(2205, 0.5), "it is 0.050 s long; loudness (BS.1770) is measured on 0.4 s blocks")
+        default: (sine(2 * 44100, 0.0001), "too quiet to measure: every 0.4 s block is under -70 LUFS, BS.1770's absolute gate (sample peak -80.0 dBFS)")
+        }
+        let input = folder + "/\(kind.replacingOccurrences(of: " ", with: "-")).wav"
+        try CommandLineTests.wavBytes(channels: 2, floatSamples: samples).write(to: URL(fileURLWithPath: input))
+        let path = folder + "/kept.wav"
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: path))
+        let result = try LoopMindExecutable.run(["master", input, "-o", path])
+        #expect(result.status == 1, "\(kind): exit \(result.status)")
+        #expect(result.standardError.hasPrefix("loopmind: cannot read '\(input)': "), "\(result.standardError)")
+        #expect(result.standardError.split(separator: "\n").count == 1 && result.standardError.contains(reason), "\(kind): \(result.standardError)")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "precious")
+    }
+
     @Test(arguments: CommandLineTests.badInputs)
     func everyBadInputOfAnalyzeIsRefusedByMasterToo(kind: String) throws {
         let helper = try CommandLineTests()
