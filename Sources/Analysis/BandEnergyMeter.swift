@@ -73,10 +73,16 @@ public final class BandEnergyMeter {
         samples += frames * channelCount
     }
 
+    /// Band power under which a band is silent (−300 dBFS): the filters' anti-denormal constant
+    /// (1e-20 a sample) leaves about −410 to −450 dB on digital silence, which read as a level
+    /// and gave silence a "69 % low" share.
+    static let silentPower = 1e-30
+
     /// Mean square per band (averaged over channels), and each band's share of their sum.
     public func result() -> BandEnergies {
         let count = Double(max(samples, 1))
-        let low = sums.low / count, mid = sums.mid / count, high = sums.high / count
+        func power(_ sum: Double) -> Double { sum / count < Self.silentPower ? 0 : sum / count }
+        let low = power(sums.low), mid = power(sums.mid), high = power(sums.high)
         let total = low + mid + high
         func band(_ power: Double, _ from: Double, _ to: Double?) -> BandEnergies.Band {
             .init(rmsDBFS: Decibels.fromPower(power), share: total > 0 ? power / total : 0, fromHz: from, toHz: to)

@@ -80,6 +80,22 @@ import TestSupport
         #expect((object["timeline"] as? [Any])?.count == 40)
     }
 
+    /// Silence is a readable file with nothing in it: `analyze` reports it (JSON has no infinity,
+    /// so every −∞ is null) and no band claims a share of what is not there.
+    @Test func aSilentFileIsAnalyzedWithNullsNotRefused() throws {
+        let path = try make("silence.wav", Self.wavBytes(channels: 2, floatSamples: [Float](repeating: 0, count: 2 * 44100 * 3)))
+        let result = try LoopMindExecutable.run(["analyze", path, "--json", "--emotions"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        for key in ["integrated_lufs", "true_peak_dbtp", "sample_peak_dbfs", "rms_dbfs", "momentary_max_lufs"] {
+            #expect(object[key] is NSNull, "\(key): \(object[key] ?? "missing")")
+        }
+        let curve = try #require(object["tone_curve"] as? [[String: Any]])
+        #expect(curve.count == 31 && curve.allSatisfy { $0["db"] is NSNull }, "\(curve.prefix(3))")
+        let bands = try #require(object["bands"] as? [String: [String: Any]])
+        #expect(bands.values.allSatisfy { $0["rms_dbfs"] is NSNull && $0["share"] as? Double == 0 }, "\(bands)")
+    }
+
     @Test func analyzeTableIsAlignedWithUnits() throws {
         let result = try LoopMindExecutable.run(["analyze"]) // the built-in demo song
         #expect(result.status == 0)
