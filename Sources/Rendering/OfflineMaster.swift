@@ -115,7 +115,7 @@ public struct OfflineMaster {
     /// The most a section's loudness is moved toward its emotion's, relative to the song's own.
     public static let maximumNudgeDB = 0.3
     /// How close each section's relative loudness must come before the loop may stop early.
-    static let sectionToleranceLU = 0.2
+    public static let sectionToleranceLU = 0.2
     /// How much louder the first pass's probe plays every section, dB: about the first pass's
     /// usual shortfall, so the slope it measures is the one the first correction needs.
     static let probeOffsetDB = 1.5
@@ -723,6 +723,8 @@ struct Plan {
     let moves: [AIMove]
     /// Each section's gain and loudness in the last pass, for its slope.
     private var lastMeasurement: [(gain: Double, loudness: Double)?]
+    /// Each section's slope from the last step long enough to measure one (`shortestSecantDB`).
+    private var lastSlope: [Double?]
     /// Learned: how far sections must aim from their offsets for the whole to land on target.
     private var bias = 0.0
 
@@ -826,6 +828,7 @@ struct Plan {
         self.sections = sections
         self.moves = moves      // already in time order: the sections are
         lastMeasurement = Array(repeating: nil, count: sections.count)
+        lastSlope = Array(repeating: nil, count: sections.count)
     }
 
     /// Macro-dynamics toward a reference: how much the sections' loudness relative to the whole
@@ -903,19 +906,29 @@ struct Plan {
             steps = steps.map { $0 > 0 ? $0 * share : $0 }
         }
         for index in sections.indices {
+            if let last = lastMeasurement[index], abs(sections[index].gainDB - last.gain) >= Self.shortestSecantDB {
+                lastSlope[index] = slopes[index]
+            }
             lastMeasurement[index] = (sections[index].gainDB, sectionLoudness[index])
             sections[index].gainDB += steps[index]
         }
     }
 
     /// How far section `index`'s loudness followed its gain from the last pass to this one: a
-    /// secant slope, 0.2…1 (1 when unknown).
+    /// secant slope, 0.2…1 (1 when unknown). Over a step shorter than `shortestSecantDB`, the
+    /// last longer step's slope.
     func slope(_ index: Int, sectionLoudness: [Double]) -> Double {
         let gain = sections[index].gainDB
-        guard let last = lastMeasurement[index], abs(gain - last.gain) > 0.01, sectionLoudness[index].isFinite, last.loudness.isFinite
-        else { return 1 }
+        guard let last = lastMeasurement[index], sectionLoudness[index].isFinite, last.loudness.isFinite else { return 1 }
+        guard abs(gain - last.gain) >= Self.shortestSecantDB else { return lastSlope[index] ?? 1 }
         return min(max((sectionLoudness[index] - last.loudness) / (gain - last.gain), Self.limitedSlope), 1)
     }
+
+    /// The shortest gain step that measures a slope. A section's loudness also moves with its
+    /// neighbours' gains (the crossfades reach a second into it), by a few hundredths of a dB:
+    /// over a step of 0.05 dB that read as a slope of 0.2, and the loop multiplied the next
+    /// error by five (a track with a silent gap overshot twice and took five passes).
+    static let shortestSecantDB = 0.1
 
     /// How far past the limiting budget a step held to it aims (under `OfflineMaster.limitingOvershootDB`).
     static let limitingStepPastBudgetDB = 0.3
