@@ -98,10 +98,15 @@ public struct EmotionEstimator: Sendable {
         func trait(_ name: String, _ measured: String, _ value: Double, _ fullAt: Double) -> Trait {
             Trait(name: name, measured: measured, score: min(max(value / fullAt, -1), 1))
         }
-        let said = (loudness: String(format: "loudness %+.1f LU", loudness), crest: String(format: "crest %+.1f dB", crest),
-                    centroid: String(format: "centroid %+.1f oct", centroid), lows: String(format: "lows %+.1f dB", low),
-                    highs: String(format: "highs %+.1f dB", high), width: String(format: "width %+.2f", width),
-                    onsets: String(format: "onsets %+.1f/s", onsets))
+        /// Rounded as printed, so a hair under zero reads "+0.0", not "-0.0".
+        func shown(_ value: Double, _ places: Double = 1) -> Double {
+            let scale = pow(10, places)
+            return (value * scale).rounded() / scale + 0
+        }
+        let said = (loudness: String(format: "loudness %+.1f LU", shown(loudness)), crest: String(format: "crest %+.1f dB", shown(crest)),
+                    centroid: String(format: "centroid %+.1f oct", shown(centroid)), lows: String(format: "lows %+.1f dB", shown(low)),
+                    highs: String(format: "highs %+.1f dB", shown(high)), width: String(format: "width %+.2f", shown(width, 2)),
+                    onsets: String(format: "onsets %+.1f/s", shown(onsets)))
         let traits: [Emotion: [Trait]] = [
             .powerful: [trait("louder", said.loudness, loudness, 2), trait("denser", said.crest, -crest, 3), trait("busier", said.onsets, onsets, 2)],
             .calm: [trait("quieter", said.loudness, -loudness, 2), trait("sparser", said.onsets, -onsets, 1), trait("more dynamic", said.crest, crest, 3)],
@@ -116,8 +121,8 @@ public struct EmotionEstimator: Sendable {
         for emotion in order where scores[emotion]! > scores[best]! { best = emotion }
         let intensity = 0.2 + 0.7 * min(max(scores[best]! / 3, 0), 1)
         // "auto: calm, 2.0 of 3: quieter (loudness -3.5 LU) +1.0, …": the winner's three traits, each with its share.
-        let evidence = traits[best]!.map { String(format: "%@ (%@) %+.1f", $0.name, $0.measured, $0.score) }.joined(separator: ", ")
-        let reason = String(format: "auto: %@, %.1f of 3: %@, against %@", best.rawValue, scores[best]!, evidence,
+        let evidence = traits[best]!.map { String(format: "%@ (%@) %+.1f", $0.name, $0.measured, shown($0.score)) }.joined(separator: ", ")
+        let reason = String(format: "auto: %@, %.1f of 3: %@, against %@", best.rawValue, shown(scores[best]!), evidence,
                             reference == typicalMix ? "a typical mix" : "the song's median section")
         return Label(emotion: best, intensity: intensity, reason: reason, scores: scores)
     }

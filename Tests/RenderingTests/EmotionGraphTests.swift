@@ -87,6 +87,21 @@ import TestSupport
         #expect(right >= 4, "\(graph.sections.map(\.emotion)) for \(expected.map(\.emotion))")
     }
 
+    /// A section a hair off the reference on every trait reads "+0.0" everywhere, not "-0.0".
+    @Test func aReasonNeverReadsMinusZero() throws {
+        let samples = SectionSignals.render([.init(seconds: 4, levelDBFS: -20)])
+        var source = SampleBufferSource(samples: samples, channelCount: 2, sampleRate: 44100)
+        let track = try #require(try Analyzer.analyze(&source, options: .init(features: true)).features)
+        let typical = EmotionEstimator.typicalMix
+        var section = SectionMeasurement(track, frames: 0..<track.frameCount)
+        section.loudnessLUFS = typical.loudnessLUFS - 0.001; section.crestFactorDB = typical.crestFactorDB + 0.001
+        section.spectralCentroidHz = pow(2, typical.centroidOctaves) * 0.9999; section.lowShareDB = typical.lowShareDB - 0.001
+        section.highShareDB = typical.highShareDB - 0.001; section.stereoWidth = typical.width - 0.0001
+        section.onsetsPerSecond = typical.onsetsPerSecond - 0.001
+        let reason = EmotionEstimator.score(section, against: typical).reason
+        #expect(reason.hasPrefix("auto: ") && !reason.contains("-0.0"), "\(reason)")
+    }
+
     @Test func aOneSectionTrackIsComparedWithATypicalMix() throws {
         let samples = SectionSignals.render([.init(seconds: 20, levelDBFS: -12, highShelfDB: 0, burstsPerSecond: 6, width: 0.2)])
         var source = SampleBufferSource(samples: samples, channelCount: 2, sampleRate: 44100)
