@@ -21,7 +21,7 @@ public struct Frame: Equatable, Sendable {
     public subscript(x: Int, y: Int) -> Cell { cells[y * width + x] }
 
     /// Writes `text` from (x, y), clipped to the frame (and to `limit` columns when given).
-    public mutating func put(_ x: Int, _ y: Int, _ text: String, _ role: Role = .text, bold: Bool = false, limit: Int? = nil) {
+    public mutating func put(_ x: Int, _ y: Int, _ text: some StringProtocol, _ role: Role = .text, bold: Bool = false, limit: Int? = nil) {
         guard y >= 0, y < height else { return }
         var column = x
         let end = min(width, limit.map { x + $0 } ?? width)

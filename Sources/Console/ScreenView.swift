@@ -293,8 +293,20 @@ public enum ScreenView {
             let stampWidth = stamp.utf8.count   // digits, ':' and '.': one byte a column
             frame.put(x, y + 1 + index, stamp, role, limit: width)
             if stampWidth < width { frame.put(x + stampWidth, y + 1 + index, scalar: " ", role) }
-            frame.put(x + stampWidth + 1, y + 1 + index, move.reason, role, limit: max(0, width - stampWidth - 1))
+            frame.put(x + stampWidth + 1, y + 1 + index, withoutSectionLabel(move.reason), role, limit: max(0, width - stampWidth - 1))
         }
+    }
+
+    /// A plan move's reason without its "section 2 powerful (0.9): " label: the header names the
+    /// section and the stamp says when, and at 80 columns the label took the room of the why.
+    /// Other moves (style, the user's, the loop's) keep their words. A slice, not a copy.
+    static func withoutSectionLabel(_ reason: String) -> Substring {
+        let bytes = reason.utf8
+        let labelled = bytes.starts(with: "section ".utf8)
+            || Emotion.allCases.contains { bytes.starts(with: $0.rawValue.utf8) && bytes.dropFirst($0.rawValue.utf8.count).starts(with: " (".utf8) }
+        guard labelled, let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return reason[...] }
+        let after = bytes.index(after: colon)
+        return reason[(after < bytes.endIndex && bytes[after] == UInt8(ascii: " ") ? bytes.index(after: after) : after)...]
     }
 
     /// The keys that fit, most used first; help and quit always.

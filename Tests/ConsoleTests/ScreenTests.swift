@@ -1,4 +1,4 @@
-import Console
+@testable import Console
 import Foundation
 import MasteringAI
 import MasteringDSP
@@ -55,11 +55,22 @@ struct ScreenTests {
                        "1 calm 0.3", "2 powerful 0.9", "▲", "space play", "? help"] {
             #expect(text.contains(needle), "\(needle) missing at \(width)×\(height)")
         }
+        // A plan move shows its why, not the section label the header already gives.
+        #expect(text.contains("0:16.0 ratio 3.0:1") && !text.contains("section 2 powerful (0.9)"), "at \(width)×\(height)")
         // The selected parameter shows value, AI suggestion and style offset, highlighted.
         let row = try! #require(frame.lines.firstIndex { $0.contains("›high shelf") })
         #expect(frame.lines[row].contains("2.0") && frame.lines[row].contains("1.5") && frame.lines[row].contains("+0.5"))
         let column = frame.lines[row].distance(from: frame.lines[row].startIndex, to: frame.lines[row].range(of: "›")!.lowerBound)
         #expect(frame[column, row].role == .selected)
+    }
+
+    @Test func onlyThePlansSectionLabelIsDropped() {
+        #expect(ScreenView.withoutSectionLabel("section 3 dreamy (0.9) polish: tilt -0.5 dB, why") == "tilt -0.5 dB, why")
+        #expect(ScreenView.withoutSectionLabel("calm (0.5): input trim +24.0 dB, why") == "input trim +24.0 dB, why")
+        for kept in ["your style: +1.5 dB high shelf in powerful sections", "you: high shelf +0.5 dB",
+                     "loudness loop settled in 2 passes: every section on its aim", "calmly: not a label", "section"] {
+            #expect(ScreenView.withoutSectionLabel(kept) == kept[...])
+        }
     }
 
     @Test func moreRoomShowsMore() {
