@@ -279,16 +279,17 @@ public struct MasterModel: Sendable {
     public static func describe(_ parameter: ChainParameter, _ value: Double, _ reason: String) -> String {
         guard let colon = reason.firstIndex(of: ":") else { return reason }
         let spec = parameter.spec
-        let value = value + 0                      // -0 reads as 0
+        /// Rounded as printed, so a hair under zero reads "+0.0 dB", not "-0.0 dB".
+        func shown(_ places: Double) -> Double { (value * pow(10, places)).rounded() / pow(10, places) + 0 }
         let amount: String
         switch spec.unit {
         case .choice: amount = spec.choices[Int(value.rounded())]
-        case .fraction: amount = String(format: "%.2f", value)
+        case .fraction: amount = String(format: "%.2f", shown(2))
         case .ratio: amount = String(format: "%.1f:1", value)
         // Gains are signed; a knee is a size.
-        case .decibels: amount = String(format: spec.range.lowerBound < 0 ? "%+.1f dB" : "%.1f dB", value)
+        case .decibels: amount = String(format: spec.range.lowerBound < 0 ? "%+.1f dB" : "%.1f dB", shown(1))
         // Whole corners and times without a decimal ("9000 Hz", "300 ms"), others with one.
-        default: amount = String(format: value == value.rounded() ? "%.0f %@" : "%.1f %@", value, spec.unit.rawValue)
+        default: amount = String(format: value == value.rounded() ? "%.0f %@" : "%.1f %@", shown(1), spec.unit.rawValue)
         }
         let rest = reason[reason.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         return "\(reason[..<colon]): \(spec.label) \(amount), \(rest)"

@@ -115,6 +115,16 @@ import TestSupport
         }
     }
 
+    /// Values read as printed: a hair under zero is "+0.0", a knee has no sign, whole corners no decimals.
+    @Test func describedValuesReadAsPrinted() {
+        #expect(MasterModel.describe(.highShelfGain, -0.03, "x: why") == "x: high shelf +0.0 dB, why")
+        #expect(MasterModel.describe(.highShelfGain, -0.33, "x: why") == "x: high shelf -0.3 dB, why")
+        #expect(MasterModel.describe(.compKnee, 12, "x: why") == "x: knee 12.0 dB, why")
+        #expect(MasterModel.describe(.highShelfFrequency, 9000, "x: why") == "x: high corner 9000 Hz, why")
+        #expect(MasterModel.describe(.compAttack, 2.5, "x: why") == "x: attack 2.5 ms, why")
+        #expect(MasterModel.describe(.exciterDrive, -0.001, "x: why") == "x: drive 0.00, why")
+    }
+
     /// A parameter the rules hold where it is still has its why, so a section that returns it
     /// there (a dark section after a bright one, its low boost withheld) does not claim the default.
     @Test func aWithheldMoveKeepsItsReason() throws {
