@@ -154,25 +154,19 @@ public final class SpectrumAnalyzer {
 }
 
 /// One band of a tone curve.
-public struct ToneBand: Codable, Equatable, Sendable {
+public struct ToneBand: Encodable, Equatable, Sendable {
     public var hz: Double
     /// Band level in dB relative to full scale (mean square); −∞ for silence, `null` in JSON
-    /// (which has no infinity: `analyze --json` of a silent file failed on it).
+    /// like every other level of the report (`analyze --json` of a silent file failed on it).
     public var db: Double
 
     public init(hz: Double, db: Double) { self.hz = hz; self.db = db }
 
     enum CodingKeys: String, CodingKey { case hz, db }
 
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        hz = try container.decode(Double.self, forKey: .hz)
-        db = try container.decodeIfPresent(Double.self, forKey: .db) ?? -.infinity
-    }
-
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(hz, forKey: .hz)
-        if db.isFinite { try container.encode(db, forKey: .db) } else { try container.encodeNil(forKey: .db) }
+        try container.encodeLevel(db, forKey: .db)
     }
 }

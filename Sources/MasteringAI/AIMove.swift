@@ -1,3 +1,4 @@
+import Foundation
 import MasteringDSP
 
 /// One automatic decision: what the AI set, from what, to what, and why, in words.
@@ -25,5 +26,14 @@ public struct AIMove: Sendable, Equatable, Encodable {
         self.from = from + 0
         self.to = to + 0
         self.reason = reason
+    }
+}
+
+extension Double {
+    /// Rounded to `places` decimals as a reason prints it, with a negative zero made 0, so a
+    /// hair under zero reads "+0.0", not "-0.0".
+    func asPrinted(places: Int) -> Double {
+        let scale = pow(10, Double(places))
+        return (self * scale).rounded() / scale + 0
     }
 }

@@ -98,11 +98,7 @@ public struct EmotionEstimator: Sendable {
         func trait(_ name: String, _ measured: String, _ value: Double, _ fullAt: Double) -> Trait {
             Trait(name: name, measured: measured, score: min(max(value / fullAt, -1), 1))
         }
-        /// Rounded as printed, so a hair under zero reads "+0.0", not "-0.0".
-        func shown(_ value: Double, _ places: Double = 1) -> Double {
-            let scale = pow(10, places)
-            return (value * scale).rounded() / scale + 0
-        }
+        func shown(_ value: Double, _ places: Int = 1) -> Double { value.asPrinted(places: places) }
         let said = (loudness: String(format: "loudness %+.1f LU", shown(loudness)), crest: String(format: "crest %+.1f dB", shown(crest)),
                     centroid: String(format: "centroid %+.1f oct", shown(centroid)), lows: String(format: "lows %+.1f dB", shown(low)),
                     highs: String(format: "highs %+.1f dB", shown(high)), width: String(format: "width %+.2f", shown(width, 2)),

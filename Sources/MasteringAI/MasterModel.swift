@@ -279,8 +279,7 @@ public struct MasterModel: Sendable {
     public static func describe(_ parameter: ChainParameter, _ value: Double, _ reason: String) -> String {
         guard let colon = reason.firstIndex(of: ":") else { return reason }
         let spec = parameter.spec
-        /// Rounded as printed, so a hair under zero reads "+0.0 dB", not "-0.0 dB".
-        func shown(_ places: Double) -> Double { (value * pow(10, places)).rounded() / pow(10, places) + 0 }
+        func shown(_ places: Int) -> Double { value.asPrinted(places: places) }
         let amount: String
         switch spec.unit {
         case .choice: amount = spec.choices[Int(value.rounded())]
