@@ -46,6 +46,26 @@ public enum AtomicFile {
         }
     }
 
+    /// Whether two paths name one file: the same inode when both exist (so `./a.wav`, a symlink
+    /// or a hard link to it all count: `-o` on a link to the input is a slip as surely as on the
+    /// input), else the same absolute path once the folder's links are resolved. Writers check
+    /// it against what they read: a write is a rename, so it would succeed and the file read
+    /// would be gone.
+    public static func isSameFile(_ first: String, _ second: String) -> Bool {
+        var a = stat(), b = stat()
+        if stat(first, &a) == 0, stat(second, &b) == 0 { return a.st_dev == b.st_dev && a.st_ino == b.st_ino }
+        return resolved(first) == resolved(second)
+    }
+
+    private static func resolved(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        let folder = (absolute as NSString).deletingLastPathComponent
+        let name = (absolute as NSString).lastPathComponent
+        guard let real = realpath(folder, nil) else { return (absolute as NSString).standardizingPath }
+        defer { free(real) }
+        return String(cString: real) + "/" + name
+    }
+
     /// Reads a small file, refusing anything larger than `limit` bytes (untrusted input);
     /// `kind` names what it should be, for the error ("an emotion map").
     public static func read(_ path: String, limit: Int, kind: String) throws(AudioFileError) -> Data {

@@ -46,11 +46,29 @@ struct Master: ParsableCommand {
         }
     }
 
+    /// The master and the moves are written by rename, so `-o mix.wav` on `mix.wav` would succeed
+    /// and the mix would be gone; the same goes for a reference or the emotion map.
+    private func refuseToReplaceWhatIsRead() throws {
+        var read: [(path: String, what: String)] = input == "demo" ? [] : [(input, "the input mix")]
+        read += chain.references.map { ($0, "a reference") }
+        if let map = chain.emotionMap { read.append((map, "the emotion map")) }
+        let written = [(output, "the master")] + (moves.map { [($0, "the moves")] } ?? [])
+        for (path, what) in written {
+            if let same = read.first(where: { AtomicFile.isSameFile(path, $0.path) }) {
+                throw CommandFailure("cannot write \(what) to '\(path)': it is \(same.what), which would be replaced; choose another name")
+            }
+        }
+        if let moves, AtomicFile.isSameFile(moves, output) {
+            throw CommandFailure("cannot write the moves to '\(moves)': it is where the master goes; choose another name")
+        }
+    }
+
     func run() throws {
         let progress = ProgressLine(label: "mastering \((output as NSString).lastPathComponent)")
         let result: OfflineMaster.Result
         do {
             // Everything that can be refused is refused before any work.
+            try refuseToReplaceWhatIsRead()
             if let moves { try AtomicFile.checkWritable(moves) }
             let job = try chain.job(input: input, outputPath: output, encoding: bitDepth)
             var engine = OfflineMaster()

@@ -325,4 +325,37 @@ import TestSupport
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
         #expect(files == ["empty.wav", "keep.wav"], "\(files)")
     }
+
+    /// A write is a rename, so `-o` on the input would succeed and the mix would be gone.
+    @Test func aMasterNeverReplacesTheFilesItReads() throws {
+        let sine = (0..<44100).flatMap { i -> [Float] in let v = Float(0.1 * sin(Double(i) * 0.0627)); return [v, v] }
+        func make(_ name: String, _ data: Data) throws -> String {
+            try data.write(to: URL(fileURLWithPath: folder + "/" + name))
+            return folder + "/" + name
+        }
+        let mix = try make("mix.wav", CommandLineTests.wavBytes(channels: 2, floatSamples: sine))
+        let reference = try make("ref.wav", CommandLineTests.wavBytes(channels: 2, floatSamples: sine.map { $0 * 2 }))
+        let map = try make("map.json", Data(#"{"sections":[{"start":0,"emotion":"calm","intensity":0.5}]}"#.utf8))
+        let link = folder + "/link.wav"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: mix)
+        let before = try Data(contentsOf: URL(fileURLWithPath: mix))
+        let attempts: [([String], String)] = [
+            (["master", mix, "-o", mix], "cannot write the master to '\(mix)': it is the input mix"),
+            (["master", mix, "-o", link], "cannot write the master to '\(link)': it is the input mix"),
+            (["master", mix, "-o", folder + "/../\((folder as NSString).lastPathComponent)/mix.wav"], "it is the input mix"),
+            (["master", "demo", "-o", reference, "--reference", reference], "it is a reference"),
+            (["master", mix, "-o", folder + "/out.wav", "--emotion-map", map, "--moves", map], "cannot write the moves to '\(map)': it is the emotion map"),
+            (["master", mix, "-o", folder + "/out.wav", "--moves", folder + "/./out.wav"], "it is where the master goes"),
+        ]
+        for (arguments, message) in attempts {
+            let result = try LoopMindExecutable.run(arguments)
+            #expect(result.status == 1, "\(arguments): exit \(result.status)")
+            #expect(result.standardError.split(separator: "\n").count == 1, "\(arguments): \(result.standardError)")
+            #expect(result.standardError.hasPrefix("loopmind: ") && result.standardError.contains(message),
+                    "\(arguments): \(result.standardError)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: mix)) == before)
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        #expect(files == ["link.wav", "map.json", "mix.wav", "ref.wav"], "\(files)")
+    }
 }
