@@ -35,10 +35,22 @@ enum Main {
         } catch {
             let message = LoopMind.message(for: error)
                 .split(separator: "\n").first.map(String.init) ?? "\(error)"
-            let command = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("-") } ?? ""
-            let hint = ["console", "analyze", "master", "play", "demo", "style"].contains(command) ? " (see 'loopmind \(command) --help')" : " (see 'loopmind --help')"
+            let hint = " (see '\(commandPath(CommandLine.arguments.dropFirst()).joined(separator: " ")) --help')"
             fail(message.replacingOccurrences(of: "Error: ", with: "") + hint)
         }
+    }
+
+    /// The deepest command the arguments name (`loopmind style reference add`), so a usage
+    /// error points at the help that answers it.
+    static func commandPath(_ arguments: ArraySlice<String>) -> [String] {
+        var command: any ParsableCommand.Type = LoopMind.self
+        var path = [LoopMind._commandName]
+        for argument in arguments where !argument.hasPrefix("-") {
+            guard let sub = command.configuration.subcommands.first(where: { $0._commandName == argument }) else { continue }
+            command = sub
+            path.append(argument)
+        }
+        return path
     }
 
     static func fail(_ message: String) -> Never {

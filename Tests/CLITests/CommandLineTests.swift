@@ -44,6 +44,20 @@ import TestSupport
         #expect(result.standardOutput.contains("USAGE:"))
     }
 
+    /// A usage error points at the help of the command that was typed, however deep.
+    @Test(arguments: [(["style", "learn"], "loopmind style learn"),
+                      (["style", "reference", "add", "--bogus"], "loopmind style reference add"),
+                      (["style", "show", "--bogus"], "loopmind style show"),
+                      (["master", "--bogus"], "loopmind master"),
+                      (["master", "in.wav", "-o", "show.wav", "--bogus"], "loopmind master"),
+                      (["nope"], "loopmind"), (["--bogus"], "loopmind")])
+    func aUsageErrorNamesItsCommandsHelp(arguments: [String], command: String) throws {
+        let result = try LoopMindExecutable.run(arguments)
+        #expect(result.status == 1)
+        #expect(result.standardError.hasSuffix(" (see '\(command) --help')\n"), "\(result.standardError)")
+        #expect(try LoopMindExecutable.run(command.split(separator: " ").dropFirst().map(String.init) + ["--help"]).status == 0)
+    }
+
     @Test func versionNamesTheLinkedLibraries() throws {
         let result = try LoopMindExecutable.run(["--version"])
         #expect(result.status == 0)
