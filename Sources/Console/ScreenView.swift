@@ -161,7 +161,11 @@ public enum ScreenView {
         let m = state.meters
         let target = state.targetLUFS
         let range = state.wideScale ? (target - 36)...(target + 18) : (target - 18)...(target + 9)
-        frame.put(x, y, "LOUDNESS  target \(FixedText.format(target, digits: 1)) LUFS   scale EBU \(state.wideScale ? "+18" : "+9")", .accent, bold: true)
+        // Shorter words where the half screen is narrow (80 columns), so nothing runs into the tone graph.
+        let scale = "EBU \(state.wideScale ? "+18" : "+9")"
+        let full = "LOUDNESS  target \(FixedText.format(target, digits: 1)) LUFS   scale \(scale)"
+        frame.put(x, y, full.count <= width ? full : "LOUDNESS  target \(FixedText.format(target, digits: 1)) LUFS  \(scale)",
+                  .accent, bold: true, limit: width)
         let barWidth = width - 17
         frame.put(x, y + 1, "M", .text, bold: true)
         bar(&frame, x: x + 2, y: y + 1, width: barWidth, value: m.momentaryLUFS, range: range, warnAt: target - 1, overAt: target + 1, marker: target)
@@ -171,15 +175,21 @@ public enum ScreenView {
         bar(&frame, x: x + 3, y: y + 3, width: barWidth - 1, value: m.recentTruePeakDBTP, range: -24...3,
             warnAt: state.ceilingDBTP - 1, overAt: state.ceilingDBTP, marker: state.ceilingDBTP)
         frame.put(x + 3 + barWidth, y + 3, number(m.recentTruePeakDBTP) + " dBTP", m.truePeakDBTP > state.ceilingDBTP + 0.05 ? .meterOver : .text)
-        frame.put(x, y + 4, "GR comp \(FixedText.format(m.compressorReductionDB, digits: 1, width: 5))  lim "
-                  + "\(FixedText.format(m.limiterReductionDB, digits: 1, width: 5)) dB  TP max \(number(m.truePeakDBTP))", .text, limit: width)
+        let comp = FixedText.format(m.compressorReductionDB, digits: 1, width: 5)
+        let lim = FixedText.format(m.limiterReductionDB, digits: 1, width: 5)
+        let reductions = "GR comp \(comp)  lim \(lim) dB  TP max \(number(m.truePeakDBTP))"
+        // At 80 columns the full line lost the highest true peak's digits: fewer spaces instead.
+        frame.put(x, y + 4, reductions.count <= width ? reductions : "GR comp\(comp) lim\(lim) dB  TP max\(number(m.truePeakDBTP))",
+                  .text, limit: width)
     }
 
     static func crest(_ frame: inout Frame, _ state: ConsoleState, x: Int, y: Int, width: Int, rows: Int) {
         let history = state.meters.crestHistoryDB
         let latest = history.last ?? 0
-        frame.put(x, y, "CREST \(FixedText.format(latest, digits: 1, width: 4)) dB  (peak/RMS per 100 ms, last "
-                  + "\(FixedText.format(Double(min(history.count, width - 2)) / 10, digits: 0)) s)", .accent, bold: true)
+        let crest = "CREST \(FixedText.format(latest, digits: 1, width: 4)) dB  "
+        let seconds = FixedText.format(Double(min(history.count, width)) / 10, digits: 0)
+        let full = crest + "(peak/RMS per 100 ms, last \(seconds) s)"
+        frame.put(x, y, full.count <= width ? full : crest + "(100 ms peak/RMS, \(seconds) s)", .accent, bold: true, limit: width)
         let levels: [Unicode.Scalar] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
         let shown = Array(history.suffix(width))
         let graphRows = max(1, rows - 1)

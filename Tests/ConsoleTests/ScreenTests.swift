@@ -50,7 +50,7 @@ struct ScreenTests {
         let text = frame.text
         #expect(frame.lines.count == height && frame.lines.allSatisfy { $0.count == width })
         for needle in ["mix.wav", "0:20.0 / 0:48.0", "▶", "§2/3 powerful 0.9", "● REC 2", "A/B: A",
-                       "LOUDNESS", "target -9.4", "-7.7 LUFS", "I  -9.6", "LRA  4.2", "-1.3 dBTP", "GR comp  -2.5",
+                       "LOUDNESS", "target -9.4", "-7.7 LUFS", "I  -9.6", "LRA  4.2", "-1.3 dBTP", "GR comp",
                        "CREST", "TONE", "─ powerful", "PARAMETERS", "high shelf", "AI MOVES", "your style: +1.5 dB",
                        "1 calm 0.3", "2 powerful 0.9", "▲", "space play", "? help"] {
             #expect(text.contains(needle), "\(needle) missing at \(width)×\(height)")
@@ -62,6 +62,33 @@ struct ScreenTests {
         #expect(frame.lines[row].contains("2.0") && frame.lines[row].contains("1.5") && frame.lines[row].contains("+0.5"))
         let column = frame.lines[row].distance(from: frame.lines[row].startIndex, to: frame.lines[row].range(of: "›")!.lowerBound)
         #expect(frame[column, row].role == .selected)
+    }
+
+    /// Each half of the main view keeps to its half: the two gutter columns between them stay
+    /// blank, so no caption runs into the tone graph or the moves log (at 80 columns the
+    /// loudness and crest captions once did: "las-70 ····").
+    @Test(arguments: [(80, 24), (81, 24), (90, 30), (120, 40), (200, 60)])
+    func noPanelRunsIntoTheNext(width: Int, height: Int) {
+        for wideScale in [false, true] {
+            var state = Self.state()
+            state.wideScale = wideScale
+            state.meters.crestHistoryDB = (0..<600).map { 10 + Double($0 % 5) }
+            state.meters.movesHeard.append(AIMove(time: 0, parameter: .compThreshold, from: 0, to: -12,
+                                                  reason: String(repeating: "a long why ", count: 30)))
+            let frame = ScreenView.draw(state, width: width, height: height)
+            let left = width / 2
+            for row in 3..<(height - 2) {
+                for column in [left - 1, left] {
+                    #expect(frame[column, row].character == " ", "\(width)×\(height) row \(row): \(frame.lines[row])")
+                }
+            }
+            let text = frame.text
+            #expect(text.contains("EBU \(wideScale ? "+18" : "+9")"), "\(width)×\(height)")
+            #expect(text.contains("CREST 14.0 dB"), "\(width)×\(height)")
+            #expect(text.contains(" -2.5") && text.contains(" -0.7 dB") && (text.contains("TP max -1.1") || text.contains("TP max  -1.1")),
+                    "\(width)×\(height)")
+            #expect(text.contains("peak/RMS") && text.contains(" s)"), "\(width)×\(height)")
+        }
     }
 
     @Test func onlyThePlansSectionLabelIsDropped() {
