@@ -9,15 +9,15 @@ public enum ScreenView {
     public static let minimumWidth = 80
     public static let minimumHeight = 24
 
+    /// Every key, in as few lines as reads well: all of it fits an 80×24 screen.
     public static let keyHelp: [(String, String)] = [
         ("space", "play / pause"), ("← →", "seek 5 s (shift: 30 s)"), ("n p", "next / previous section"),
-        ("l", "loop this section"), ("↑ ↓ k j", "choose a parameter"), ("+ -", "tweak by a step"),
-        ("] [", "fine tweak (a fifth of a step)"), ("} {", "coarse tweak (five steps)"), ("0", "back to the AI's value"),
+        ("l", "loop this section"), ("↑ ↓ k j", "choose a parameter"),
+        ("+ -", "tweak by a step ([ ] a fifth of a step, { } five steps)"), ("0", "back to the AI's value"),
         ("1-5", "this section's emotion: 1 powerful 2 calm 3 dreamy 4 dark 5 bright"), ("e", "this section back to auto"),
-        ("b", "A/B: the original at the master's loudness"), ("L", "learning mode (records your tweaks)"),
+        ("b a", "A/B: the original / the reference, at the master's loudness"), ("L", "learning mode (records your tweaks)"),
         ("m", "My Style: what the trainer learned"), ("s", "loudness scale EBU +9 / +18"), ("r", "reference: match a file or saved target"),
-        ("a", "A/B: the reference at the master's loudness"),
-        ("t", "next theme"), ("w", "export the master with these settings"), ("?", "this help"), ("q", "quit (saves learning)"),
+        ("t", "next theme"), ("w", "export the master with these settings"), ("? q", "this help / quit (saves learning)"),
     ]
 
     public static func draw(_ state: ConsoleState, width: Int, height: Int) -> Frame {
@@ -334,22 +334,24 @@ public enum ScreenView {
     }
 
     static func help(_ frame: inout Frame, _ state: ConsoleState) {
-        frame.put(2, 4, "KEYS", .accent, bold: true)
         let keyWidth = 9
         let columns = frame.width >= 160 ? 2 : 1
         let perColumn = (keyHelp.count + columns - 1) / columns
+        // A blank row above the title where there is room; at 24 rows the list needs it.
+        let title = frame.height - 3 - perColumn > 4 ? 4 : 3
+        frame.put(2, title, "KEYS", .accent, bold: true)
         for (index, entry) in keyHelp.enumerated() {
             let column = index / perColumn, row = index % perColumn
             let x = 2 + column * (frame.width / 2)
-            frame.put(x, 5 + row, entry.0.rightPadded(keyWidth), .accent, bold: true)
-            frame.put(x + keyWidth, 5 + row, entry.1, .text, limit: frame.width / columns - keyWidth - 3)
+            frame.put(x, title + 1 + row, entry.0.rightPadded(keyWidth), .accent, bold: true)
+            frame.put(x + keyWidth, title + 1 + row, entry.1, .text, limit: frame.width / columns - keyWidth - 3)
         }
         frame.put(2, frame.height - 3, "any key closes this help", .dim)
     }
 
     /// The reference panel: what can be matched, the one in force, and how to A/B it.
     static func reference(_ frame: inout Frame, _ state: ConsoleState) {
-        frame.put(2, 4, "REFERENCE  match the tone, loudness, width and dynamics of a master you love", .accent, bold: true, limit: frame.width - 4)
+        frame.put(2, 4, "REFERENCE  match a master you love: its tone, loudness, width and dynamics", .accent, bold: true, limit: frame.width - 4)
         let rows = max(1, frame.height - 12)
         let first = min(max(0, state.referenceSelected - rows / 2), max(0, state.referenceChoices.count - rows))
         for (offset, label) in state.referenceChoices.dropFirst(first).prefix(rows).enumerated() {
@@ -362,10 +364,10 @@ public enum ScreenView {
             }
         }
         if state.referenceChoices.count <= 1 {
-            frame.put(2, 7, "No saved targets or audio files found: pass --reference FILE, or add one with", .dim, limit: frame.width - 4)
-            frame.put(2, 8, "'loopmind style reference add NAME FILE…'.", .dim, limit: frame.width - 4)
+            frame.put(2, 7, "No saved targets or audio files found: pass --reference FILE,", .dim, limit: frame.width - 4)
+            frame.put(2, 8, "or save one with 'loopmind style reference add NAME FILE…'.", .dim, limit: frame.width - 4)
         }
-        frame.put(2, frame.height - 4, "↑↓ choose · enter match it · a A/B master ↔ reference (level-matched) · any other key returns",
+        frame.put(2, frame.height - 4, "↑↓ choose · enter match it · a A/B, level-matched · any other key returns",
                   .dim, limit: frame.width - 4)
     }
 

@@ -141,8 +141,31 @@ struct ScreenTests {
         var state = Self.state()
         state.view = .help
         let text = ScreenView.draw(state, width: 100, height: 30).text
-        for key in ["space", "← →", "↑ ↓ k j", "+ -", "] [", "1-5", "e ", "b ", "L ", "m ", "r ", "t ", "w ", "q "] {
+        for key in ["space", "← →", "↑ ↓ k j", "+ -", "[ ]", "{ }", "1-5", "e ", "b a", "L ", "m ", "r ", "t ", "w ", "? q"] {
             #expect(text.contains(key), "help lacks \(key)")
+        }
+    }
+
+    /// The full-screen views say at 80×24 all that they say on a big screen: every line whole
+    /// (at 80×24 the help once lost its last four keys under its own footer).
+    @Test(arguments: [ConsoleState.View.help, .reference, .myStyle])
+    func aFullScreenViewSaysItAllAt80By24(view: ConsoleState.View) {
+        for choices in [["none: the AI's own master"], ["none: the AI's own master", "airy (saved)", "love.flac"]] {
+            var state = Self.state()
+            state.view = view
+            state.referenceChoices = choices
+            var profile = StyleProfile()
+            profile.learn(session: (0..<4).map { index in
+                TweakRecord(session: "s1", parameter: .highShelfGain, old: 0, new: 2, suggested: 0, emotion: .dark, intensity: 0.6, time: Double(index))
+            } + [TweakRecord(session: "s1", parameter: .stereoWidth, old: 1, new: 0.8, suggested: 1, emotion: .calm, intensity: 0.4, time: 9)])
+            state.styleProfile = profile
+            let big = ScreenView.draw(state, width: 150, height: 50).lines
+            let small = ScreenView.draw(state, width: 80, height: 24)
+            let lines = big[3..<(big.count - 2)].map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            #expect(lines.count > 3)
+            for line in lines {
+                #expect(small.lines.contains { $0.contains(line) }, "\(view) at 80×24 lacks '\(line)'")
+            }
         }
     }
 
