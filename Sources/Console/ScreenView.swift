@@ -70,6 +70,13 @@ public enum ScreenView {
         return compact ? "⏸" : "⏸ paused"
     }
 
+    /// `name` in `count` characters: its start and its end (the extension), "…" between.
+    static func shortened(_ name: String, to count: Int) -> String {
+        guard name.count > count, count > 1 else { return name }
+        let tail = (count - 1) / 2, head = count - 1 - tail
+        return String(name.prefix(head)) + "…" + String(name.suffix(tail))
+    }
+
     static func header(_ frame: inout Frame, _ state: ConsoleState) {
         frame.fill(row: 0, .header)
         let meters = state.meters
@@ -79,7 +86,7 @@ public enum ScreenView {
         // Full words where they fit, shorter ones where they do not.
         for compact in [false, true] {
             let play = transport(state, compact: compact)
-            var text = " LoopMind  \(state.fileName)  \(time(meters.playheadSeconds)) / \(time(meters.durationSeconds))  \(play)"
+            var text = "  \(time(meters.playheadSeconds)) / \(time(meters.durationSeconds))  \(play)"
             if !state.sections.isEmpty {
                 let section = state.sections[state.currentSection]
                 text += "  §\(state.currentSection + 1)/\(state.sections.count) \(section.emotion.rawValue) "
@@ -91,9 +98,19 @@ public enum ScreenView {
             } else {
                 text += meters.isBypassed ? (compact ? "  B:orig" : "  A/B: B original") : (compact ? "  A/B: A" : "  A/B: A master")
             }
+            // Still too long in short words (80 columns, no audio, recording): the file's name gives
+            // way in its middle, and the product's name goes when the file's would drop under 8.
+            var brand = " LoopMind  ", file = state.fileName
+            if compact {
+                let width = frame.width
+                let room = { width - right.count - 2 - brand.count - text.count }
+                if file.count > room() && room() < 8 { brand = " " }
+                if file.count > room() { file = shortened(file, to: max(8, room())) }
+            }
+            text = brand + file + text
             // The reference's name where it fits (it never forces the shorter words).
-            if let name = state.referenceName, text.count + name.count + 4 + right.count + 1 <= frame.width { text += "  ≈ \(name)" }
-            if text.count + right.count + 1 <= frame.width || compact {
+            if let name = state.referenceName, text.count + name.count + 4 + right.count + 2 <= frame.width { text += "  ≈ \(name)" }
+            if text.count + right.count + 2 <= frame.width || compact {
                 frame.put(0, 0, text, .header, bold: true)
                 break
             }

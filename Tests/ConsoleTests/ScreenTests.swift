@@ -91,6 +91,25 @@ struct ScreenTests {
         }
     }
 
+    /// At 80 columns with no audio and learning on, the right of the header ran into "A/B: A"
+    /// ("A/B: Ano audio"): the file's name gives way in its middle, then the product's name.
+    @Test(arguments: ["song.wav", "a-very-long-name-for-the-final-mix-v3.wav"])
+    func theHeaderNeverRunsIntoItsRightSide(fileName: String) {
+        var state = Self.state()
+        state.fileName = fileName
+        state.noAudio = true
+        state.tweaksThisSession = 12
+        for width in [80, 84, 100, 140] {
+            let header = ScreenView.draw(state, width: width, height: 30).lines[0]
+            #expect(header.contains("A/B: A") && header.contains(" no audio  ● REC 12 "), "\(width): \(header)")
+            #expect(header.contains(fileName) || header.contains("…"), "\(width): \(header)")
+            // What gives way takes only the room needed.
+            #expect(header.contains(fileName) || header.hasSuffix(" A/B: A  no audio  ● REC 12 "), "\(width): \(header)")
+            #expect(header.contains("§2/3 powerful 0.9"), "\(width): \(header)")
+        }
+        #expect(ScreenView.shortened("abcdefghij.wav", to: 9) == "abcd…".appending(".wav"))
+    }
+
     @Test func onlyThePlansSectionLabelIsDropped() {
         #expect(ScreenView.withoutSectionLabel("section 3 dreamy (0.9) polish: tilt -0.5 dB, why") == "tilt -0.5 dB, why")
         #expect(ScreenView.withoutSectionLabel("calm (0.5): input trim +24.0 dB, why") == "input trim +24.0 dB, why")
