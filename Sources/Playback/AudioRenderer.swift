@@ -277,7 +277,8 @@ final class AudioRenderer: @unchecked Sendable {
             return (count, false)
         }
         while true {
-            guard let slot = disk.ring.readableSlot() else { return (0, true) }
+            // Empty while a seek is on its way is the jump asked for, not the disk falling behind.
+            guard let slot = disk.ring.readableSlot() else { return (0, generation == requested) }
             let chunk = slot.header.pointee
             if chunk.generation != requested {
                 disk.ring.commitRead(); disk.chunkConsumed(); chunkOffset = 0

@@ -76,6 +76,34 @@ struct AudioThreadTests {
         #expect(dropped == 0)
     }
 
+    /// Silence while a seek is on its way is the jump the user asked for; only a disk that falls
+    /// behind the playhead is an underrun (`play --from 78` once reported one for its own seek).
+    /// The disk thread is stopped with its ring full, so nothing answers the seek.
+    @Test func aSeekInFlightIsNotAnUnderrunButARunDryDiskIs() throws {
+        let disk = DiskStreamer(reader: try SoundFileReader(path: fixture.songPath))
+        let renderer = AudioRenderer(disk: disk, automation: fixture.automation)
+        disk.start()
+        while disk.ring.count < disk.ring.capacity { usleep(10_000) }
+        disk.stop()
+        let output = UnsafeMutablePointer<Float>.allocate(capacity: 2 * 1024)
+        defer { output.deallocate() }
+        renderer.commands.push(.play)
+        renderer.render(output, frames: 1024)
+        disk.requestSeek(toFrame: 40 * 44100)
+        for _ in 0..<8 { renderer.render(output, frames: 1024) }
+        #expect(renderer.status.diskUnderruns.load(ordering: .relaxed) == 0)
+        #expect(disk.ring.count == 0, "the old read-ahead was dropped")
+
+        let fresh = DiskStreamer(reader: try SoundFileReader(path: fixture.songPath))
+        let dry = AudioRenderer(disk: fresh, automation: fixture.automation)
+        fresh.start()
+        while fresh.ring.count < fresh.ring.capacity { usleep(10_000) }
+        fresh.stop()
+        dry.commands.push(.play)
+        for _ in 0..<(DiskStreamer.chunkCount + 4) { dry.render(output, frames: 1024) }
+        #expect(dry.status.diskUnderruns.load(ordering: .relaxed) >= 1)
+    }
+
     /// The disk thread streams in constant memory: a ring of 64 chunks, whatever the file's length.
     @Test func readAheadIsBounded() throws {
         let disk = DiskStreamer(reader: try SoundFileReader(path: fixture.songPath))
