@@ -217,8 +217,11 @@ public struct MasterModel: Sendable {
         let crest = input.crestFactorDB
         let crestScale = min(max((crest - Self.denseCrestDB) / (Self.spikyCrestDB - Self.denseCrestDB), 0.15), 1)
         let ratio = 1 + (tableRatio - 1) * crestScale
+        // How dense, in words that match the figure: under 10 dB is dense; up to 18 dB only less spiky.
+        let density = crest < Self.denseCrestDB + 2 ? "the mix is already dense" : "the mix is only moderately dynamic"
         let ratioReason = crestScale < 1
-            ? String(format: "\(label): eased from \(emotion.rawValue)'s %.1f:1, the mix is already dense (crest factor %.1f dB)", tableRatio, crest)
+            ? String(format: "\(label): eased from \(emotion.rawValue)'s %.1f:1, \(density) (crest factor %.1f dB; the full ratio is for %.0f dB and up)",
+                     tableRatio, crest, Self.spikyCrestDB)
             : String(format: "\(label): \(emotion.rawValue) wants \(emotion.dynamicsWords) (crest factor %.1f dB leaves room)", crest)
         set(.compRatio, ratio, ratioReason)
         set(.compAttack, dynamics.attackMilliseconds, "\(label): \(dynamics.attackWords)")

@@ -58,6 +58,17 @@ import TestSupport
         #expect(denseRatio < spikyRatio, "dense \(denseRatio):1, spiky \(spikyRatio):1")
     }
 
+    /// The ratio's reason calls a mix dense only when its crest factor says so (a 11.6 dB mix
+    /// was once "already dense", a word for under 10 dB).
+    @Test(arguments: [(6.0, "already dense (crest factor 6.0 dB"), (11.6, "only moderately dynamic (crest factor 11.6 dB"),
+                      (20.0, "crest factor 20.0 dB leaves room")])
+    func theRatiosReasonNamesTheDensityItMeasured(crest: Double, words: String) throws {
+        var mix = try Self.mix(highShelfDB: 0)
+        mix.crestFactorDB = crest
+        let reason = try #require(MasterModel().decide(for: mix, .init(emotion: .powerful)).reasons[.compRatio])
+        #expect(reason.contains(words), "\(reason)")
+    }
+
     @Test func aNarrowMixIsWidenedLessThanAWideOne() throws {
         let model = MasterModel()
         let narrow = model.decide(for: try Self.mix(highShelfDB: 0, width: 0.1), .init(emotion: .calm))
