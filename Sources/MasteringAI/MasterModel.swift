@@ -167,13 +167,16 @@ public struct MasterModel: Sendable {
         if high < 0 {
             let room = min(max((tone.highTiltDB - Self.darkHighTiltDB) / 12, 0), 1)
             if room < 1 {
-                highReason += String(format: "; the mix is already dark (highs %.0f dB under the mids), so the cut is %.0f %% of the table's", -tone.highTiltDB, room * 100)
+                // Words by degree: under half the cut the mix is dark; above, its top only a little dull.
+                let words = room < 0.5 ? "the mix is already dark" : "the top is already a little dull"
+                highReason += String(format: "; \(words) (highs %.0f dB under the mids), so the cut is %.0f %% of the table's", -tone.highTiltDB, room * 100)
             }
             high *= room
         } else if high > 0 {
             let room = min(max((Self.brightHighTiltDB - tone.highTiltDB) / 12, 0), 1)
             if room < 1 {
-                highReason += String(format: "; the mix is already bright (highs %.0f dB re the mids), so the boost is %.0f %% of the table's", tone.highTiltDB, room * 100)
+                let words = room < 0.5 ? "the mix is already bright" : "the highs are already a little forward"
+                highReason += String(format: "; \(words) (highs %+.0f dB re the mids), so the boost is %.0f %% of the table's", tone.highTiltDB, room * 100)
             }
             high *= room
         }
@@ -182,7 +185,8 @@ public struct MasterModel: Sendable {
         if low > 0 {
             let room = min(max((Self.heavyLowExcessDB - tone.lowExcessDB) / 12, 0), 1)
             if room < 1 {
-                lowReason += String(format: "; the low end is already heavy (+%.0f dB re the mids), so the boost is %.0f %% of the table's", tone.lowExcessDB, room * 100)
+                let words = room < 0.5 ? "the low end is already heavy" : "the low end is already a little full"
+                lowReason += String(format: "; \(words) (%+.0f dB re the mids), so the boost is %.0f %% of the table's", tone.lowExcessDB, room * 100)
             }
             low *= room
         }

@@ -69,6 +69,22 @@ import TestSupport
         #expect(reason.contains(words), "\(reason)")
     }
 
+    /// The tone rules' words follow the share of the table's shelf they leave: "already dark"
+    /// / "bright" / "heavy" under half of it, "a little" above (highs 15 dB under the mids were
+    /// once "already bright" while taking 75 % of the boost).
+    @Test(arguments: [(Emotion.dark, ChainParameter.highShelfGain, -22.0, "the mix is already dark (highs 22 dB under"),
+                      (.dark, .highShelfGain, -15.0, "the top is already a little dull (highs 15 dB under"),
+                      (.bright, .highShelfGain, -3.0, "the mix is already bright (highs -3 dB re"),
+                      (.bright, .highShelfGain, -15.0, "the highs are already a little forward (highs -15 dB re"),
+                      (.powerful, .lowShelfGain, 9.0, "the low end is already heavy (+9 dB re"),
+                      (.powerful, .lowShelfGain, 3.0, "the low end is already a little full (+3 dB re")])
+    func theToneRulesWordsFollowTheShareTheyLeave(emotion: Emotion, parameter: ChainParameter, measured: Double, words: String) throws {
+        var mix = MasterModel.MixProfile(try Self.mix(highShelfDB: -15))
+        if parameter == .lowShelfGain { mix.tone.lowExcessDB = measured } else { mix.tone.highTiltDB = measured }
+        let reason = try #require(MasterModel().decide(for: mix, .init(emotion: emotion, intensity: 1)).reasons[parameter])
+        #expect(reason.contains(words), "\(reason)")
+    }
+
     @Test func aNarrowMixIsWidenedLessThanAWideOne() throws {
         let model = MasterModel()
         let narrow = model.decide(for: try Self.mix(highShelfDB: 0, width: 0.1), .init(emotion: .calm))
