@@ -5,7 +5,8 @@ import Glibc
 /// destination's folder, flushed to disk, then renamed over the destination. A failure or an
 /// interrupt leaves the old file as it was and no temporary file behind.
 public enum AtomicFile {
-    /// - Parameter mode: the file's permissions; nil: 0666 less the umask, as any new file.
+    /// - Parameter mode: the file's permissions; nil: those of the file replaced, or 0666 less
+    ///   the umask for a new one.
     public static func write(_ data: Data, to path: String, mode: mode_t? = nil) throws(AudioFileError) {
         let file = try PendingFile(path: path)
         let written = data.withUnsafeBytes { bytes -> Bool in

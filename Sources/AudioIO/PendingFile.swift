@@ -7,7 +7,7 @@ import Glibc
 ///
 /// `init` creates `.<name>.loopmind-XXXXXX` in the destination's folder (registered with
 /// `TemporaryFiles` so SIGINT/SIGTERM/SIGHUP remove it); the caller writes to `descriptor`;
-/// `commit` sets the permissions, fsyncs, closes, renames over the destination and fsyncs the
+/// `commit` sets the permissions (the replaced file's, if any), fsyncs, closes, renames over the destination and fsyncs the
 /// folder. Released without `commit`, it removes the temporary file.
 final class PendingFile {
     let path: String
@@ -15,12 +15,16 @@ final class PendingFile {
     private(set) var descriptor: Int32
     private var interruptSlot: Int?
     private var committed = false
+    /// The permissions of the file being replaced: a master written over a 0600 file stays private.
+    private let replacedMode: mode_t?
 
     /// The prefix of the temporary files made for `path` (to find those of killed writers).
     static func temporaryPrefix(for path: String) -> String { ".\((path as NSString).lastPathComponent).loopmind-" }
 
     init(path: String) throws(AudioFileError) {
         self.path = path
+        var existing = stat()
+        replacedMode = stat(path, &existing) == 0 && (existing.st_mode & S_IFMT) == S_IFREG ? existing.st_mode & 0o7777 : nil
         let directory = (path as NSString).deletingLastPathComponent
         var template = Array(((directory.isEmpty ? "." : directory) + "/" + Self.temporaryPrefix(for: path) + "XXXXXX").utf8CString)
         descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -31,10 +35,11 @@ final class PendingFile {
 
     deinit { discard() }
 
-    /// Moves the finished file into place. `mode` nil: 0666 less the umask, as any new file.
+    /// Moves the finished file into place. `mode` nil: the replaced file's permissions, or
+    /// 0666 less the umask for a new file.
     func commit(mode: mode_t? = nil) throws(AudioFileError) {
         precondition(!committed, "commit twice")
-        if let mode {
+        if let mode = mode ?? replacedMode {
             fchmod(descriptor, mode)
         } else {
             let mask = umask(0)

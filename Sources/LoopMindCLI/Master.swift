@@ -69,6 +69,7 @@ struct Master: ParsableCommand {
         do {
             // Everything that can be refused is refused before any work.
             try refuseToReplaceWhatIsRead()
+            try AtomicFile.checkWritable(output)
             if let moves { try AtomicFile.checkWritable(moves) }
             let job = try chain.job(input: input, outputPath: output, encoding: bitDepth)
             var engine = OfflineMaster()

@@ -372,4 +372,34 @@ import TestSupport
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
         #expect(files == ["link.wav", "map.json", "mix.wav", "ref.wav"], "\(files)")
     }
+
+    /// A master written over a private file stays private: the rename keeps the replaced
+    /// file's permissions (it once left every output 0644 whatever the file had been).
+    @Test func aReplacedOutputKeepsItsPermissions() throws {
+        let sine = (0..<44100).flatMap { i -> [Float] in let v = Float(0.1 * sin(Double(i) * 0.0627)); return [v, v] }
+        let mix = folder + "/mix.wav"
+        try CommandLineTests.wavBytes(channels: 2, floatSamples: sine).write(to: URL(fileURLWithPath: mix))
+        for mode: mode_t in [0o600, 0o640] {
+            let output = folder + "/private-\(String(mode, radix: 8)).wav"
+            try Data("old".utf8).write(to: URL(fileURLWithPath: output))
+            chmod(output, mode)
+            let result = try LoopMindExecutable.run(["master", mix, "-o", output, "--emotion", "calm"])
+            #expect(result.status == 0, "\(result.standardError)")
+            var status = stat()
+            #expect(stat(output, &status) == 0 && status.st_mode & 0o7777 == mode, "mode \(String(status.st_mode & 0o7777, radix: 8))")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: output)).count > 44100)
+        }
+    }
+
+    /// An output that cannot be written is refused before the input is even opened, not after
+    /// the analysis and the first pass (minutes on a long file).
+    @Test func anUnwritableOutputIsRefusedBeforeAnyWork() throws {
+        let notAFolder = folder + "/file.txt"
+        try Data("x".utf8).write(to: URL(fileURLWithPath: notAFolder))
+        for output in [notAFolder + "/x.wav", folder + "/missing/x.wav"] {
+            let result = try LoopMindExecutable.run(["master", "/dev/null", "-o", output])
+            #expect(result.status == 1)
+            #expect(result.standardError == "loopmind: cannot write '\(output)': no such folder\n", "\(result.standardError)")
+        }
+    }
 }
