@@ -7,8 +7,8 @@ import Glibc
 ///
 /// `init` creates `.<name>.loopmind-XXXXXX` in the destination's folder (registered with
 /// `TemporaryFiles` so SIGINT/SIGTERM/SIGHUP remove it); the caller writes to `descriptor`;
-/// `commit` sets the permissions (the replaced file's, if any), fsyncs, closes, renames over the destination and fsyncs the
-/// folder. Released without `commit`, it removes the temporary file.
+/// `commit` sets the permissions (the replaced file's, if any), fsyncs, closes, renames over the
+/// destination and fsyncs the folder. Released without `commit`, it removes the temporary file.
 final class PendingFile {
     let path: String
     let temporaryPath: String

@@ -127,6 +127,8 @@ public struct MasterModel: Sendable {
     static let heavyLowExcessDB = 12.0
     /// Crest factors (dB) between dense and spiky scale the compression ratio.
     static let denseCrestDB = 8.0, spikyCrestDB = 18.0
+    /// Under this crest factor a reason calls the mix dense; above, only moderately dynamic.
+    static let denseWordsBelowCrestDB = 10.0
     /// Stereo width (side/mid) from which a mix counts as fully wide.
     static let wideInputWidth = 0.3
 
@@ -221,8 +223,8 @@ public struct MasterModel: Sendable {
         let crest = input.crestFactorDB
         let crestScale = min(max((crest - Self.denseCrestDB) / (Self.spikyCrestDB - Self.denseCrestDB), 0.15), 1)
         let ratio = 1 + (tableRatio - 1) * crestScale
-        // How dense, in words that match the figure: under 10 dB is dense; up to 18 dB only less spiky.
-        let density = crest < Self.denseCrestDB + 2 ? "the mix is already dense" : "the mix is only moderately dynamic"
+        // How dense, in words that match the figure: dense under 10 dB; up to 18 dB only less spiky.
+        let density = crest < Self.denseWordsBelowCrestDB ? "the mix is already dense" : "the mix is only moderately dynamic"
         let ratioReason = crestScale < 1
             ? String(format: "\(label): eased from \(emotion.rawValue)'s %.1f:1, \(density) (crest factor %.1f dB; the full ratio is for %.0f dB and up)",
                      tableRatio, crest, Self.spikyCrestDB)
