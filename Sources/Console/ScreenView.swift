@@ -70,6 +70,11 @@ public enum ScreenView {
         return compact ? "⏸" : "⏸ paused"
     }
 
+    /// The first of `choices` (longest words first) that fits `width`; else the last, to be clipped.
+    static func fitting(_ width: Int, _ choices: String...) -> String {
+        choices.first { $0.count <= width } ?? choices.last ?? ""
+    }
+
     /// `name` in `count` characters: its start and its end (the extension), "…" between.
     static func shortened(_ name: String, to count: Int) -> String {
         guard name.count > count, count > 1 else { return name }
@@ -180,8 +185,8 @@ public enum ScreenView {
         let range = state.wideScale ? (target - 36)...(target + 18) : (target - 18)...(target + 9)
         // Shorter words where the half screen is narrow (80 columns), so nothing runs into the tone graph.
         let scale = "EBU \(state.wideScale ? "+18" : "+9")"
-        let full = "LOUDNESS  target \(FixedText.format(target, digits: 1)) LUFS   scale \(scale)"
-        frame.put(x, y, full.count <= width ? full : "LOUDNESS  target \(FixedText.format(target, digits: 1)) LUFS  \(scale)",
+        let level = FixedText.format(target, digits: 1)
+        frame.put(x, y, fitting(width, "LOUDNESS  target \(level) LUFS   scale \(scale)", "LOUDNESS  target \(level) LUFS  \(scale)"),
                   .accent, bold: true, limit: width)
         let barWidth = width - 17
         frame.put(x, y + 1, "M", .text, bold: true)
@@ -194,9 +199,9 @@ public enum ScreenView {
         frame.put(x + 3 + barWidth, y + 3, number(m.recentTruePeakDBTP) + " dBTP", m.truePeakDBTP > state.ceilingDBTP + 0.05 ? .meterOver : .text)
         let comp = FixedText.format(m.compressorReductionDB, digits: 1, width: 5)
         let lim = FixedText.format(m.limiterReductionDB, digits: 1, width: 5)
-        let reductions = "GR comp \(comp)  lim \(lim) dB  TP max \(number(m.truePeakDBTP))"
+        let peak = number(m.truePeakDBTP)
         // At 80 columns the full line lost the highest true peak's digits: fewer spaces instead.
-        frame.put(x, y + 4, reductions.count <= width ? reductions : "GR comp\(comp) lim\(lim) dB  TP max\(number(m.truePeakDBTP))",
+        frame.put(x, y + 4, fitting(width, "GR comp \(comp)  lim \(lim) dB  TP max \(peak)", "GR comp\(comp) lim\(lim) dB  TP max\(peak)"),
                   .text, limit: width)
     }
 
@@ -205,8 +210,8 @@ public enum ScreenView {
         let latest = history.last ?? 0
         let crest = "CREST \(FixedText.format(latest, digits: 1, width: 4)) dB  "
         let seconds = FixedText.format(Double(min(history.count, width)) / 10, digits: 0)
-        let full = crest + "(peak/RMS per 100 ms, last \(seconds) s)"
-        frame.put(x, y, full.count <= width ? full : crest + "(100 ms peak/RMS, \(seconds) s)", .accent, bold: true, limit: width)
+        frame.put(x, y, fitting(width, crest + "(peak/RMS per 100 ms, last \(seconds) s)", crest + "(100 ms peak/RMS, \(seconds) s)"),
+                  .accent, bold: true, limit: width)
         let levels: [Unicode.Scalar] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
         let shown = Array(history.suffix(width))
         let graphRows = max(1, rows - 1)

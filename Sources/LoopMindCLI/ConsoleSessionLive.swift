@@ -100,7 +100,7 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
             .sorted()
             .map { folder.isEmpty ? $0 : (folder as NSString).appendingPathComponent($0) }
         for path in referenceFiles + nearby where seen.insert((path as NSString).standardizingPath).inserted {
-            guard (path as NSString).standardizingPath != (inputPath as NSString).standardizingPath else { continue }
+            guard !AtomicFile.isSameFile(path, inputPath) else { continue }
             choices.append(ReferenceChoice(source: .file(path), label: (path as NSString).lastPathComponent))
             if choices.count >= 60 { break }
         }

@@ -340,16 +340,20 @@ import TestSupport
         #expect(files == ["empty.wav", "keep.wav"], "\(files)")
     }
 
+    /// A 1 s stereo 440 Hz sine at `levelDBFS` in this test's folder: a small mix that masters fast.
+    func sineMix(_ name: String, levelDBFS: Double) throws -> String {
+        let samples = TestSignals.sine(frequency: 440, levelDBFS: levelDBFS, seconds: 1, sampleRate: 44100)
+        let path = folder + "/" + name
+        try CommandLineTests.wavBytes(channels: 2, floatSamples: samples).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     /// A write is a rename, so `-o` on the input would succeed and the mix would be gone.
     @Test func aMasterNeverReplacesTheFilesItReads() throws {
-        let sine = (0..<44100).flatMap { i -> [Float] in let v = Float(0.1 * sin(Double(i) * 0.0627)); return [v, v] }
-        func make(_ name: String, _ data: Data) throws -> String {
-            try data.write(to: URL(fileURLWithPath: folder + "/" + name))
-            return folder + "/" + name
-        }
-        let mix = try make("mix.wav", CommandLineTests.wavBytes(channels: 2, floatSamples: sine))
-        let reference = try make("ref.wav", CommandLineTests.wavBytes(channels: 2, floatSamples: sine.map { $0 * 2 }))
-        let map = try make("map.json", Data(#"{"sections":[{"start":0,"emotion":"calm","intensity":0.5}]}"#.utf8))
+        let mix = try sineMix("mix.wav", levelDBFS: -20)
+        let reference = try sineMix("ref.wav", levelDBFS: -14)
+        let map = folder + "/map.json"
+        try Data(#"{"sections":[{"start":0,"emotion":"calm","intensity":0.5}]}"#.utf8).write(to: URL(fileURLWithPath: map))
         let link = folder + "/link.wav"
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: mix)
         let before = try Data(contentsOf: URL(fileURLWithPath: mix))
@@ -376,9 +380,7 @@ import TestSupport
     /// A master written over a private file stays private: the rename keeps the replaced
     /// file's permissions (it once left every output 0644 whatever the file had been).
     @Test func aReplacedOutputKeepsItsPermissions() throws {
-        let sine = (0..<44100).flatMap { i -> [Float] in let v = Float(0.1 * sin(Double(i) * 0.0627)); return [v, v] }
-        let mix = folder + "/mix.wav"
-        try CommandLineTests.wavBytes(channels: 2, floatSamples: sine).write(to: URL(fileURLWithPath: mix))
+        let mix = try sineMix("mix.wav", levelDBFS: -20)
         for mode: mode_t in [0o600, 0o640] {
             let output = folder + "/private-\(String(mode, radix: 8)).wav"
             try Data("old".utf8).write(to: URL(fileURLWithPath: output))

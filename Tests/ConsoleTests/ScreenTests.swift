@@ -44,6 +44,15 @@ struct ScreenTests {
         return state
     }
 
+    /// One session: four high-shelf tweaks up in dark sections, one width tweak down in calm.
+    static func learnedProfile() -> StyleProfile {
+        var profile = StyleProfile()
+        profile.learn(session: (0..<4).map { index in
+            TweakRecord(session: "s1", parameter: .highShelfGain, old: 0, new: 2, suggested: 0, emotion: .dark, intensity: 0.6, time: Double(index))
+        } + [TweakRecord(session: "s1", parameter: .stereoWidth, old: 1, new: 0.8, suggested: 1, emotion: .calm, intensity: 0.4, time: 9)])
+        return profile
+    }
+
     @Test(arguments: [(80, 24), (100, 30), (200, 60)])
     func everyPanelIsOnScreen(width: Int, height: Int) {
         let frame = ScreenView.draw(Self.state(), width: width, height: height)
@@ -173,11 +182,7 @@ struct ScreenTests {
             var state = Self.state()
             state.view = view
             state.referenceChoices = choices
-            var profile = StyleProfile()
-            profile.learn(session: (0..<4).map { index in
-                TweakRecord(session: "s1", parameter: .highShelfGain, old: 0, new: 2, suggested: 0, emotion: .dark, intensity: 0.6, time: Double(index))
-            } + [TweakRecord(session: "s1", parameter: .stereoWidth, old: 1, new: 0.8, suggested: 1, emotion: .calm, intensity: 0.4, time: 9)])
-            state.styleProfile = profile
+            state.styleProfile = Self.learnedProfile()
             let big = ScreenView.draw(state, width: 150, height: 50).lines
             let small = ScreenView.draw(state, width: 80, height: 24)
             let lines = big[3..<(big.count - 2)].map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
@@ -190,12 +195,7 @@ struct ScreenTests {
 
     @Test func myStyleDrawsTheHeatmapAndTrends() {
         var state = Self.state()
-        var profile = StyleProfile()
-        let records = (0..<4).map { index in
-            TweakRecord(session: "s1", parameter: .highShelfGain, old: 0, new: 2, suggested: 0, emotion: .dark, intensity: 0.6, time: Double(index))
-        } + [TweakRecord(session: "s1", parameter: .stereoWidth, old: 1, new: 0.8, suggested: 1, emotion: .calm, intensity: 0.4, time: 9)]
-        profile.learn(session: records)
-        state.styleProfile = profile
+        state.styleProfile = Self.learnedProfile()
         state.view = .myStyle
         let frame = ScreenView.draw(state, width: 100, height: 30)
         let text = frame.text

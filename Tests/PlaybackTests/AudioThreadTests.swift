@@ -80,11 +80,15 @@ struct AudioThreadTests {
     /// behind the playhead is an underrun (`play --from 78` once reported one for its own seek).
     /// The disk thread is stopped with its ring full, so nothing answers the seek.
     @Test func aSeekInFlightIsNotAnUnderrunButARunDryDiskIs() throws {
-        let disk = DiskStreamer(reader: try SoundFileReader(path: fixture.songPath))
-        let renderer = AudioRenderer(disk: disk, automation: fixture.automation)
-        disk.start()
-        while disk.ring.count < disk.ring.capacity { usleep(10_000) }
-        disk.stop()
+        func rendererWithAFullRingAndNoDiskThread() throws -> (DiskStreamer, AudioRenderer) {
+            let disk = DiskStreamer(reader: try SoundFileReader(path: fixture.songPath))
+            let renderer = AudioRenderer(disk: disk, automation: fixture.automation)
+            disk.start()
+            while disk.ring.count < disk.ring.capacity { usleep(10_000) }
+            disk.stop()
+            return (disk, renderer)
+        }
+        let (disk, renderer) = try rendererWithAFullRingAndNoDiskThread()
         let output = UnsafeMutablePointer<Float>.allocate(capacity: 2 * 1024)
         defer { output.deallocate() }
         renderer.commands.push(.play)
@@ -94,11 +98,7 @@ struct AudioThreadTests {
         #expect(renderer.status.diskUnderruns.load(ordering: .relaxed) == 0)
         #expect(disk.ring.count == 0, "the old read-ahead was dropped")
 
-        let fresh = DiskStreamer(reader: try SoundFileReader(path: fixture.songPath))
-        let dry = AudioRenderer(disk: fresh, automation: fixture.automation)
-        fresh.start()
-        while fresh.ring.count < fresh.ring.capacity { usleep(10_000) }
-        fresh.stop()
+        let (_, dry) = try rendererWithAFullRingAndNoDiskThread()
         dry.commands.push(.play)
         for _ in 0..<(DiskStreamer.chunkCount + 4) { dry.render(output, frames: 1024) }
         #expect(dry.status.diskUnderruns.load(ordering: .relaxed) >= 1)
