@@ -147,7 +147,7 @@ struct Style: ParsableCommand {
             for session in sessions {
                 profile = try wrap { try store.update { $0.learn(session: session) } }
             }
-            print("learned \(records.count) tweak\(records.count == 1 ? "" : "s") in \(sessions.count) session\(sessions.count == 1 ? "" : "s"); \(store.path) now holds \(profile.sessions)")
+            print("learned \(records.count) tweak\(records.count == 1 ? "" : "s") in \(sessions.count) session\(sessions.count == 1 ? "" : "s"); \(store.path) now holds \(profile.sessions) session\(profile.sessions == 1 ? "" : "s")")
         }
     }
 }

@@ -267,6 +267,10 @@ extension StyleProfile: Codable {
             throw error
         } catch let DecodingError.keyNotFound(key, context) {
             throw FormatError(description: "missing field \(path(context.codingPath + [key]))", isFutureVersion: false)
+        } catch let DecodingError.typeMismatch(_, context) where context.codingPath.isEmpty {
+            throw FormatError(description: Self.notAnObject, isFutureVersion: false)
+        } catch let DecodingError.valueNotFound(_, context) where context.codingPath.isEmpty {
+            throw FormatError(description: Self.notAnObject, isFutureVersion: false)
         } catch let DecodingError.typeMismatch(_, context) {
             throw FormatError(description: "\(path(context.codingPath)): wrong type", isFutureVersion: false)
         } catch let DecodingError.valueNotFound(_, context) {
@@ -278,6 +282,9 @@ extension StyleProfile: Codable {
             throw FormatError(description: "not a style profile", isFutureVersion: false)
         }
     }
+
+    /// A top-level `[]`, `null` or `"x"` has no field to name.
+    private static let notAnObject = "not a JSON object (a style profile is one, with a schema_version)"
 
     private static func path(_ keys: [any CodingKey]) -> String {
         keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
@@ -300,7 +307,8 @@ extension TweakRecord {
 
     /// Parses `style learn`'s file: one JSON object a line (blank lines skipped), each field
     /// checked: known parameter and emotion, finite numbers, values within the parameter's range,
-    /// intensity 0…1. Errors name the line and the field.
+    /// intensity 0…1; a choice may be given by name. Errors name the line and the field; a log with
+    /// no tweak at all is refused (learning nothing is never what was meant).
     public static func parseLines(_ data: Data) throws -> [TweakRecord] {
         guard let text = String(data: data, encoding: .utf8) else { throw FormatError(description: "not UTF-8 text") }
         var records: [TweakRecord] = []
@@ -329,9 +337,17 @@ extension TweakRecord {
             guard let emotion = Emotion(rawValue: emotionName) else {
                 throw FormatError(description: "\(where_): unknown emotion '\(emotionName)'")
             }
-            let range = parameter.spec.range
+            let spec = parameter.spec, range = spec.range
             var values: [Double] = []
             for key in ["old", "new", "suggested"] {
+                // A choice (exciter.mode) reads as its name too: "tube" is what a person writes.
+                if spec.unit == .choice, case .string(let name) = fields[key] {
+                    guard let index = spec.choices.firstIndex(of: name) else {
+                        throw FormatError(description: "\(where_): \"\(key)\" '\(name)' is not one of \(spec.choices.joined(separator: ", "))")
+                    }
+                    values.append(Double(index))
+                    continue
+                }
                 let value = try number(key)
                 guard range.contains(value) else {
                     throw FormatError(description: "\(where_): \"\(key)\" \(value) is outside \(parameterName)'s range \(range.lowerBound)…\(range.upperBound)")
@@ -345,6 +361,7 @@ extension TweakRecord {
             records.append(TweakRecord(session: session, parameter: parameter, old: values[0], new: values[1],
                                        suggested: values[2], emotion: emotion, intensity: intensity, time: time))
         }
+        guard !records.isEmpty else { throw FormatError(description: "no tweaks in it (one JSON object a line)") }
         return records
     }
 

@@ -41,6 +41,14 @@ import TestSupport
         #expect(learn.status == 0, "\(learn.standardError)")
         let profilePath = folder + "/data/loopmind/profiles/default_style.json"
         #expect(FileManager.default.fileExists(atPath: profilePath))
+        #expect(learn.standardOutput == "learned 20 tweaks in 10 sessions; \(profilePath) now holds 10 sessions\n")
+        // A log with nothing in it teaches nothing: refused, and the profile is as it was.
+        let saved = try Data(contentsOf: URL(fileURLWithPath: profilePath))
+        let empty = folder + "/empty.jsonl"
+        FileManager.default.createFile(atPath: empty, contents: Data("\n".utf8))
+        let none = try run(["style", "learn", empty])
+        #expect(none.status != 0 && none.standardError == "loopmind: bad tweak log '\(empty)': no tweaks in it (one JSON object a line)\n", "\(none.standardError)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: profilePath)) == saved)
         // A new process reads what the last one learned.
         let show = try run(["style", "show", "--json"])
         let object = try Self.object(show.standardOutput)

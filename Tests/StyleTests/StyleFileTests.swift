@@ -87,7 +87,9 @@ import TestSupport
         (#"{"schema_version":1,"sessions":1,"overall":{},"emotions":{"dark":{"eq.tilt_db":{"offset":1,"tweaks":1,"sessions":1,"up":1,"down":0}}}}"#, "missing field emotions.dark.eq.tilt_db.last_used"),
         (#"{"schema_version":1,"overall":{},"emotions":{}}"#, "missing field sessions"),
         (#"{"schema_version":1,"sessions":-1,"overall":{},"emotions":{}}"#, "sessions is negative"),
-        (#"[]"#, "wrong type"),
+        (#"[]"#, "not a JSON object"),
+        (#"null"#, "not a JSON object"),
+        (#""profile""#, "not a JSON object"),
     ])
     func hostileProfilesAreRefusedNamingTheField(text: String, message: String) {
         do {
@@ -111,7 +113,17 @@ import TestSupport
             (good.replacingOccurrences(of: "0.6", with: "3"), "line 2: \"intensity\" 3.0 is outside 0…1"),
             (good.replacingOccurrences(of: "\"old\":0.0", with: "\"old\":\"zero\""), "line 2: \"old\" must be a number"),
             ("{not json", "line 2: not a JSON object"),
+            (good.replacingOccurrences(of: "eq.high_shelf_db", with: "exciter.mode").replacingOccurrences(of: "\"new\":2.0", with: "\"new\":\"valve\""),
+             "line 2: \"new\" 'valve' is not one of tape, tube"),
         ]
+        // A choice reads by name or by index; a log with no tweak is refused, blank lines or not.
+        let named = good.replacingOccurrences(of: "eq.high_shelf_db", with: "exciter.mode")
+            .replacingOccurrences(of: "\"old\":0.0", with: "\"old\":\"tape\"").replacingOccurrences(of: "\"new\":2.0", with: "\"new\":\"tube\"")
+        let mode = try TweakRecord.parseLines(Data(named.utf8))
+        #expect(mode.count == 1 && mode[0].parameter == .exciterMode && mode[0].old == 0 && mode[0].new == 1 && mode[0].suggested == 0)
+        for empty in ["", "\n\n", "  \n"] {
+            #expect(throws: TweakRecord.FormatError.self) { try TweakRecord.parseLines(Data(empty.utf8)) }
+        }
         for (line, message) in bad {
             do {
                 _ = try TweakRecord.parseLines(Data((good + "\n" + line).utf8))
