@@ -7,7 +7,7 @@ struct OutputOptions: ParsableArguments {
     @Option(help: "The PulseAudio sink to play to (default: the server's default sink).")
     var sink: String?
 
-    @Option(help: "Output buffer, ms: a tweak is heard within this (plus a quarter of it).")
+    @Option(parsing: .unconditional, help: "Output buffer, ms: a tweak is heard within this (plus a quarter of it).")
     var latency: Double = PlaybackEngine.defaultLatencyMilliseconds
 
     @Flag(name: .customLong("no-audio"), help: "Run the engine on a real-time clock without a sound server (meters move, nothing is heard).")

@@ -23,10 +23,10 @@ struct Play: ParsableCommand {
     @Argument(help: "The mix to play (or 'demo').")
     var input: String
 
-    @Option(help: "Stop after this many seconds of audio.")
+    @Option(parsing: .unconditional, help: "Stop after this many seconds of audio.")
     var seconds: Double?
 
-    @Option(help: "Start this many seconds into the file.")
+    @Option(parsing: .unconditional, help: "Start this many seconds into the file.")
     var from: Double = 0
 
     @OptionGroup var audio: OutputOptions

@@ -98,7 +98,7 @@ struct Style: ParsableCommand {
             discussion: "Each learned offset becomes the evidence-weighted mean of both (their sessions times --weight); counts add up.")
         @OptionGroup var options: ProfileOption
         @Argument(help: "A profile exported by 'style export'.") var file: String
-        @Option(help: "How much the other profile's evidence counts, relative to yours (0…100).") var weight: Double = 1
+        @Option(parsing: .unconditional, help: "How much the other profile's evidence counts, relative to yours (0…100).") var weight: Double = 1
 
         func validate() throws {
             guard weight.isFinite, weight >= 0, weight <= 100 else { throw ValidationError("--weight must be between 0 and 100 (got \(weight))") }
@@ -106,6 +106,10 @@ struct Style: ParsableCommand {
 
         func run() throws {
             let store = try options.store()
+            // Merging a profile with itself would only double its counts: evidence out of nothing.
+            guard !AtomicFile.isSameFile(file, store.path) else {
+                throw CommandFailure("cannot merge '\(file)': it is the profile itself (\(store.path))")
+            }
             let incoming = try readUntrusted(file)
             let merged = try wrap { try store.update { $0.merge(incoming, weight: weight) } }
             print("merged \(file) into \(store.path): \(merged.sessions) sessions in all")

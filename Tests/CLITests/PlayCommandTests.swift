@@ -117,6 +117,10 @@ struct PlayCommandTests {
     @Test(arguments: [
         (["play", "demo", "--latency", "1"], "--latency"),
         (["play", "demo", "--seconds", "0"], "--seconds"),
+        // A negative number is the option's value, refused for its range (not "missing value").
+        (["play", "demo", "--no-audio", "--seconds", "-1"], "--seconds must be more than 0 (got -1.0)"),
+        (["play", "demo", "--no-audio", "--from", "-3"], "--from must be 0 or more seconds (got -3.0)"),
+        (["play", "demo", "--no-audio", "--latency", "-5"], "--latency must be between 5 and 2000 ms (got -5.0)"),
         (["play", "demo", "--no-audio", "--from", "500"], "past the end"),
         (["play", "/nonexistent/song.wav", "--no-audio"], "cannot read"),
         (["play", "demo", "--emotion", "sleepy"], "unknown emotion"),

@@ -123,6 +123,18 @@ import TestSupport
         let learn = try run(["style", "learn", badLog])
         #expect(learn.status == 1 && learn.standardError.contains("line 1: \"intensity\" 2.0 is outside 0…1"), "\(learn.standardError)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: profilePath)) == before)
+        // The profile merged into itself would double its evidence; a link to it is the same file.
+        let link = folder + "/mine.json"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: profilePath)
+        for path in [profilePath, link] {
+            let merge = try run(["style", "merge", path])
+            #expect(merge.status == 1 && merge.standardError == "loopmind: cannot merge '\(path)': it is the profile itself (\(profilePath))\n",
+                    "\(merge.standardError)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: profilePath)) == before)
+        // Numeric options take a negative value as a value, so the range check speaks.
+        let negative = try run(["style", "merge", folder + "/future.json", "--weight", "-1"])
+        #expect(negative.standardError.hasPrefix("loopmind: --weight must be between 0 and 100 (got -1.0)"), "\(negative.standardError)")
     }
 
     @Test func heatmapIsColouredOnlyForATerminal() throws {
