@@ -73,6 +73,8 @@ struct MasterReport {
         let mean_limiting_db: Double
         let fastest_gain_slew_db_per_s: Double
         let ceiling_dbtp: Double
+        /// Under the ceiling by the room a lossy encoder's overshoot needed; the ceiling otherwise.
+        let limiter_ceiling_dbtp: Double
         let true_peak_margin_db: Double
         let shortfall: String?
     }
@@ -83,6 +85,7 @@ struct MasterReport {
                     error_lu: round3(reached - result.targetLUFS), passes: result.passes,
                     mean_limiting_db: round3(result.meanLimitingDB),
                     fastest_gain_slew_db_per_s: round3(result.fastestGainSlewDBPerSecond), ceiling_dbtp: result.ceilingDBTP,
+                    limiter_ceiling_dbtp: round3(result.limiterCeilingDBTP),
                     true_peak_margin_db: round3(result.ceilingDBTP - result.output.truePeakDBTP),
                     shortfall: result.shortfall)
     }
@@ -124,7 +127,9 @@ struct MasterReport {
         lines.append(String(format: "target      %6.1f LUFS   reached %6.1f LUFS (%+.2f LU) in %d pass%@",
                             loop.target_lufs, loop.reached_lufs, loop.error_lu, loop.passes, loop.passes == 1 ? "" : "es"))
         lines.append(String(format: "true peak   %6.1f dBTP   ceiling %6.1f dBTP (%.2f dB under)",
-                            result.output.truePeakDBTP, loop.ceiling_dbtp, loop.true_peak_margin_db))
+                            result.output.truePeakDBTP, loop.ceiling_dbtp, loop.true_peak_margin_db)
+                     + (loop.limiter_ceiling_dbtp < loop.ceiling_dbtp
+                        ? String(format: "; limiter at %.1f dBTP for the encoder", loop.limiter_ceiling_dbtp) : ""))
         lines.append(String(format: "mean limiting %.1f dB", loop.mean_limiting_db))
         if let reference {
             lines.append(String(format: "reference   %@ at %.1f LUFS, matched %.0f %%: tone distance %.2f dB → %.2f dB, crest %.1f → %.1f dB (reference %.1f)",

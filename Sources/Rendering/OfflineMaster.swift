@@ -89,6 +89,9 @@ public struct OfflineMaster {
         public var output: AnalysisReport
         public var targetLUFS: Double
         public var ceilingDBTP: Double
+        /// Where the limiter worked: the ceiling, or under it by what a lossy encoder added to
+        /// the peaks (the decoded file must still keep to the ceiling).
+        public var limiterCeilingDBTP: Double
         public var transitionSeconds: Double
         public var passes: Int
         /// Passes that ran the chain's front half; the others read it back from the first.
@@ -222,7 +225,7 @@ public struct OfflineMaster {
             return Result(input: input, graph: plan.graph,
                           sections: plan.plan.results(outputLoudness: outcome.sectionLoudness),
                           moves: plan.moves, output: output, targetLUFS: plan.targetLUFS, ceilingDBTP: job.ceilingDBTP,
-                          transitionSeconds: job.transitionSeconds, passes: passes, frontHalfRuns: frontHalfRuns,
+                          limiterCeilingDBTP: ceiling, transitionSeconds: job.transitionSeconds, passes: passes, frontHalfRuns: frontHalfRuns,
                           meanLimitingDB: outcome.meanLimitingDB, fastestGainSlewDBPerSecond: outcome.fastestGainSlew,
                           shortfall: outcome.shortfall, reference: outcome.reference)
         }
@@ -332,8 +335,14 @@ public struct OfflineMaster {
             if done || limited || pass >= Self.maximumPasses {
                 var shortfall: String?
                 if (limited || crushed) && abs(error) > Self.toleranceLU * 0.75 {
-                    shortfall = String(format: "cannot reach %.1f LUFS under a %.1f dBTP ceiling without more than %.0f dB of average limiting; reached %.1f LUFS",
-                                       target, job.ceilingDBTP, budget, reached)
+                    // Under a lossy encoder the limiter works lower than the ceiling: say so, it is the reason.
+                    let encoder = ceiling < job.ceilingDBTP - 0.05
+                        ? AudioFileFormat(path: job.outputPath).map {
+                            String(format: " (the limiter at %.1f dBTP, leaving room for the %@ encoder's overshoot)",
+                                   ceiling, $0.rawValue.uppercased())
+                        } ?? "" : ""
+                    shortfall = String(format: "cannot reach %.1f LUFS under a %.1f dBTP ceiling%@ without more than %.0f dB of average limiting; reached %.1f LUFS",
+                                       target, job.ceilingDBTP, encoder, budget, reached)
                 } else if abs(error) > Self.toleranceLU {
                     // Out of passes, off target for another reason (the gain's range, say): said all the same.
                     shortfall = String(format: "did not reach %.1f LUFS in %d passes; reached %.1f LUFS", target, pass, reached)

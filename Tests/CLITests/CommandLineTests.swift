@@ -257,6 +257,9 @@ import TestSupport
         let reached = try #require(output["integrated_lufs"] as? Double)
         #expect(abs(reached - (-11.6)) <= 0.2, "dreamy at 0.7 aims at -11.6 LUFS, reached \(reached)")
         #expect((output["true_peak_dbtp"] as? Double ?? 0) <= -1)
+        // A WAV's limiter works at the ceiling itself (a lossy encoder's would work under it).
+        let loop = try #require(object["loudness_loop"] as? [String: Any])
+        #expect(loop["ceiling_dbtp"] as? Double == -1 && loop["limiter_ceiling_dbtp"] as? Double == -1, "\(loop)")
     }
 
     /// `--target -16` is how a target is written: a value that starts with a dash is still a value.
