@@ -84,7 +84,8 @@ public final class ConsoleController {
     private var lastSequence = -1
     private var messageUntil = 0.0
     private var choices: [ReferenceChoice] = []
-    public var onThemeChange: ((String) -> Void)?
+    /// Applies the theme named; returns what was wrong in its file, said instead of its name.
+    public var onThemeChange: ((String) -> String?)?
 
     public init(engine: ConsoleEngine, session: ConsoleSession, fileName: String, noAudio: Bool,
                 themes: [String], theme: String, learning: Bool) {
@@ -196,7 +197,11 @@ public final class ConsoleController {
         case .character("a"): toggleReference()
         case .character("t"):
             let index = themes.firstIndex(of: state.themeName).map { ($0 + 1) % themes.count } ?? 0
-            if !themes.isEmpty { state.themeName = themes[index]; onThemeChange?(state.themeName); say("theme: \(state.themeName)") }
+            if !themes.isEmpty {
+                state.themeName = themes[index]
+                let problem = onThemeChange?(state.themeName) ?? nil
+                say(problem ?? "theme: \(state.themeName)")
+            }
         case .character("w"):
             var adjustments: [ChainParameter: Double] = [:]
             for parameter in ChainParameter.allCases where engine.adjustment(parameter) != 0 { adjustments[parameter] = engine.adjustment(parameter) }

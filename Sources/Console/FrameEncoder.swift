@@ -64,11 +64,15 @@ public struct FrameEncoder {
                     if first > last { continue }
                     while end > first && old[row + end] == cells[row + end] { end -= 1 }
                 }
+                // A double-width character is sent whole, from its left half.
+                if first > 0 && cells[row + first].character == Frame.rightHalf { first -= 1 }
                 bytes += capabilities.moveTo(y, first)
                 var role = cells[row + first].role, bold = cells[row + first].bold
                 var look = lookIndex(role, bold)
                 for x in first...end {
                     let cell = cells[row + x]
+                    // The terminal drew this half with the character before it.
+                    if cell.character == Frame.rightHalf { continue }
                     if cell.role != role || cell.bold != bold {
                         role = cell.role; bold = cell.bold
                         look = lookIndex(role, bold)

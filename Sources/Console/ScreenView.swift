@@ -75,11 +75,21 @@ public enum ScreenView {
         choices.first { $0.count <= width } ?? choices.last ?? ""
     }
 
-    /// `name` in `count` characters: its start and its end (the extension), "…" between.
+    /// `name` in `count` columns: its start and its end (the extension), "…" between.
     static func shortened(_ name: String, to count: Int) -> String {
-        guard name.count > count, count > 1 else { return name }
+        guard Frame.columns(name) > count, count > 1 else { return name }
         let tail = (count - 1) / 2, head = count - 1 - tail
-        return String(name.prefix(head)) + "…" + String(name.suffix(tail))
+        /// The most characters from one end that fit `room` columns.
+        func take(_ characters: some Sequence<Character>, _ room: Int) -> [Character] {
+            var taken: [Character] = [], used = 0
+            for character in characters {
+                used += Frame.columns(String(character))
+                if used > room { break }
+                taken.append(character)
+            }
+            return taken
+        }
+        return String(take(name, head)) + "…" + String(take(name.reversed(), tail).reversed())
     }
 
     static func header(_ frame: inout Frame, _ state: ConsoleState) {
@@ -109,13 +119,15 @@ public enum ScreenView {
             if compact {
                 let width = frame.width
                 let room = { width - right.count - 2 - brand.count - text.count }
-                if file.count > room() && room() < 8 { brand = " " }
-                if file.count > room() { file = shortened(file, to: max(8, room())) }
+                if Frame.columns(file) > room() && room() < 8 { brand = " " }
+                if Frame.columns(file) > room() { file = shortened(file, to: max(8, room())) }
             }
             text = brand + file + text
             // The reference's name where it fits (it never forces the shorter words).
-            if let name = state.referenceName, text.count + name.count + 4 + right.count + 2 <= frame.width { text += "  ≈ \(name)" }
-            if text.count + right.count + 2 <= frame.width || compact {
+            if let name = state.referenceName, Frame.columns(text) + Frame.columns(name) + 4 + right.count + 2 <= frame.width {
+                text += "  ≈ \(name)"
+            }
+            if Frame.columns(text) + right.count + 2 <= frame.width || compact {
                 frame.put(0, 0, text, .header, bold: true)
                 break
             }

@@ -53,11 +53,15 @@ public struct RGB: Equatable, Sendable {
 /// A colour theme: a foreground (and optionally background) colour for every role.
 ///
 /// Files are small text files, one `key = "#RRGGBB"` (or `key = "#RRGGBB on #RRGGBB"`) a line,
-/// `#` comments; unknown keys are ignored and missing keys come from the default theme.
+/// `#` comments; missing keys come from the default theme. A line it cannot use (an unknown key,
+/// a bad colour) keeps the default there and is named in `problems`, which the console shows:
+/// a typo in a theme should not fail silently.
 public struct Theme: Sendable, Equatable {
     public var name: String
     public var background: RGB
     public var colours: [Role: (foreground: RGB, background: RGB?)]
+    /// What in the file could not be used, "line 3: …" each (not part of equality).
+    public var problems: [String] = []
 
     public static func == (lhs: Theme, rhs: Theme) -> Bool {
         lhs.name == rhs.name && lhs.background == rhs.background && Role.allCases.allSatisfy {
@@ -93,20 +97,41 @@ public struct Theme: Sendable, Equatable {
         return (foreground, nil)
     }
 
-    /// Reads a theme file over the default: unknown keys and bad values are ignored.
+    /// Reads a theme file over the default; what it cannot use is kept at the default and named.
     public static func parse(_ text: String, name: String) -> Theme {
         var theme = builtIn
         theme.name = name
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            let line = rawLine.trimmingCharacters(in: .whitespaces)
-            guard !line.hasPrefix("#"), let equals = line.firstIndex(of: "=") else { continue }
+        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.trimmingCharacters(in: .whitespaces.union(.controlCharacters))
+            guard !line.isEmpty, !line.hasPrefix("#") else { continue }
+            let place = "line \(index + 1)"
+            guard let equals = line.firstIndex(of: "=") else {
+                theme.problems.append("\(place): not key = \"#RRGGBB\""); continue
+            }
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            if key == "background", let colour = parse(value) { theme.background = colour.foreground; continue }
-            guard let role = Role(rawValue: key), let colour = parse(value) else { continue }
-            theme.colours[role] = colour
+            guard key == "background" || Role(rawValue: key) != nil else {
+                theme.problems.append("\(place): unknown key '\(clipped(key))'"); continue
+            }
+            guard let colour = parse(value) else {
+                theme.problems.append("\(place): \(key) = \(clipped(value)) is not a colour")
+                continue
+            }
+            if key == "background" { theme.background = colour.foreground } else { theme.colours[Role(rawValue: key)!] = colour }
         }
         return theme
+    }
+
+    /// A word from the file, short enough for a message (the screen shows control characters as "?").
+    private static func clipped(_ text: some StringProtocol) -> String {
+        text.count > 24 ? String(text.prefix(23)) + "…" : String(text)
+    }
+
+    /// One line for the screen about `problems`, or nil when there are none.
+    public var problemSummary: String? {
+        guard let first = problems.first else { return nil }
+        let more = problems.count > 1 ? " (and \(problems.count - 1) more)" : ""
+        return "theme '\(name)': \(first)\(more); default kept"
     }
 
     /// Themes by name: the user's (`$XDG_CONFIG_HOME/loopmind/themes/`) over the shipped ones.
@@ -126,11 +151,24 @@ public struct Theme: Sendable, Equatable {
         return found
     }
 
-    /// Loads a theme file (at most 64 KiB; a file that cannot be read gives nil).
-    public static func load(path: String, name: String) -> Theme? {
+    /// Loads a theme file (at most 64 KiB, a regular file); one that cannot be read is the
+    /// default with the reason in `problems`.
+    public static func load(path: String, name: String) -> Theme {
+        var refused = builtIn
+        refused.name = name
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              (attributes[.size] as? Int ?? 0) <= 65536,
-              let data = FileManager.default.contents(atPath: path) else { return nil }
+              attributes[.type] as? FileAttributeType == .typeRegular else {
+            refused.problems = ["cannot read \(path)"]
+            return refused
+        }
+        guard (attributes[.size] as? Int ?? 0) <= 65536 else {
+            refused.problems = ["\(path) is larger than 64 KiB, too big for a theme"]
+            return refused
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            refused.problems = ["cannot read \(path)"]
+            return refused
+        }
         return parse(String(decoding: data, as: UTF8.self), name: name)
     }
 }

@@ -54,7 +54,7 @@ struct ConsoleCommand: ParsableCommand {
             throw CommandFailure("unknown theme '\(theme)'; available: \((Set(available.keys).union(["midnight"])).sorted().joined(separator: ", "))")
         }
         func loadTheme(_ name: String) -> Theme {
-            available[name].flatMap { Theme.load(path: $0, name: name) } ?? { var t = Theme.builtIn; t.name = name; return t }()
+            available[name].map { Theme.load(path: $0, name: name) } ?? { var t = Theme.builtIn; t.name = name; return t }()
         }
         let progress = ProgressLine(label: "preparing the console")
         let live: LiveInput
@@ -109,12 +109,17 @@ struct ConsoleCommand: ParsableCommand {
         let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
         let terminal = CursesTerminal(noColor: noColor)
         defer { terminal.restore() }
-        terminal.apply(loadTheme(theme))
+        let startingTheme = loadTheme(theme)
+        terminal.apply(startingTheme)
         let themeNames = (Set(available.keys).union(["midnight"])).sorted()
         let controller = ConsoleController(engine: engine, session: session, fileName: live.name, noAudio: silent,
                                            themes: themeNames, theme: theme, learning: learn)
-        controller.onThemeChange = { terminal.apply(loadTheme($0)) }
-        if let startMessage { controller.announce(startMessage) }
+        controller.onThemeChange = { name in
+            let theme = loadTheme(name)
+            terminal.apply(theme)
+            return theme.problemSummary
+        }
+        if let message = startMessage ?? startingTheme.problemSummary { controller.announce(message) }
         var last: Frame?
         var quit = false
         while !quit && !StopSignals.isRequested {

@@ -51,11 +51,22 @@ struct FrameEncoderTests {
             flush(&text)
         }
 
+        /// Text as a terminal takes it: a double-width character fills two cells (the second
+        /// marked `Frame.rightHalf`), and writing over half of one blanks its other half.
         private mutating func flush(_ text: inout [UInt8]) {
             for scalar in String(decoding: text, as: UTF8.self).unicodeScalars {
-                #expect(row < height && column < width, "written outside the screen")
-                cells[row * width + column] = Cell(character: scalar, look: look)
-                column += 1; written += 1
+                #expect(scalar.value >= 0x20, "a control character reached the terminal")
+                let columns = Frame.columns(scalar)
+                #expect(row < height && column + columns <= width, "written outside the screen")
+                for offset in 0..<columns {
+                    let index = row * width + column + offset
+                    if cells[index].character == Frame.rightHalf && offset == 0 { cells[index - 1].character = " " }
+                    if index + 1 < cells.count && cells[index + 1].character == Frame.rightHalf && offset == columns - 1 {
+                        cells[index + 1].character = " "
+                    }
+                    cells[index] = Cell(character: offset == 0 ? scalar : Frame.rightHalf, look: look)
+                }
+                column += columns; written += 1
             }
             text.removeAll()
         }
@@ -131,6 +142,42 @@ struct FrameEncoderTests {
         }
         #expect(screen.clears == 1)
         #expect(total < 200 * 40 * 12, "changes only, not whole frames")
+    }
+
+    /// Names from outside in random places over random frames: CJK and emoji take two cells,
+    /// half-overwritten ones lose their other half, escapes become "?"; the screen must still end
+    /// up showing each frame, and no escape but the encoder's own reaches it.
+    @Test func doubleWidthAndControlCharactersLeaveTheScreenRight() {
+        var encoder = FrameEncoder(Self.ansi)
+        var screen = Screen(width: 40, height: 12)
+        let names = ["日本語の曲", "🎵 mix", "e\u{1B}[2Jx", "a\u{301}b", "ｆｕｌｌ", "x\u{7}\u{9B}y", "한국어"]
+        for seed in 0..<300 as Range<UInt64> {
+            var frame = Self.frame(seed: seed / 3)
+            var random = seed &* 0x9E3779B97F4A7C15
+            func next() -> Int { random = random &* 6364136223846793005 &+ 1442695040888963407; return Int(random >> 33) }
+            for _ in 0..<(1 + next() % 4) {
+                frame.put(next() % 44 - 2, next() % 12, names[next() % names.count], .accent, limit: next() % 2 == 0 ? nil : 1 + next() % 9)
+            }
+            encoder.encode(frame)
+            screen.play(encoder.bytes)
+            #expect(screen.difference(from: frame) == nil, "frame \(seed)")
+        }
+        #expect(screen.clears == 1, "an escape in a name cleared the screen")
+    }
+
+    @Test func textIsPutAsATerminalShowsIt() {
+        var frame = Frame(width: 12, height: 4)
+        frame.put(0, 0, "日本🎵.wav")
+        #expect(frame.lines[0] == "日本🎵.wav  " && Frame.columns(frame.lines[0]) == 12)
+        frame.put(1, 0, "x")                      // over the right half of 日: its left half goes too
+        #expect(frame.lines[0] == " x本🎵.wav  ")
+        frame.put(0, 1, "ab日本", limit: 3)        // 日 would stick out of the limit: a space
+        #expect(frame.lines[1].hasPrefix("ab ") && frame[3, 1].character == " ")
+        frame.put(0, 2, "e\u{1B}[2J\u{7}\u{85}")
+        #expect(frame.lines[2] == "e?[2J??     ")
+        frame.put(0, 3, "cafe\u{301}!")            // decomposed é, composed
+        #expect(frame.lines[3] == "café!       ")
+        #expect(Frame.columns("日本🎵.wav") == 10 && Frame.columns("plain") == 5 && Frame.columns("a\u{301}") == 1)
     }
 
     @Test func aNewSizeOrAnInvalidatedScreenIsDrawnWhole() {

@@ -119,6 +119,29 @@ struct ScreenTests {
         #expect(ScreenView.shortened("abcdefghij.wav", to: 9) == "abcd…".appending(".wav"))
     }
 
+    /// File names are the user's: double-width characters took two columns on the terminal but
+    /// one in the layout ("日本語の曲🎵.wa3.60:00.0 / …", the right side cut), and an escape in
+    /// a name reached the terminal (a name with ESC[2J cleared the screen).
+    @Test(arguments: [("日本語のミックス_最終版🎵.wav", "日本語のミックス_最終版🎵.wav"),
+                      ("evil\u{1B}[2Jname\u{7}.wav", "evil?[2Jname?.wav"), ("cafe\u{301} del mar.wav", "café del mar.wav")])
+    func aFileNameIsShownAsATerminalShowsIt(fileName: String, shown: String) {
+        var state = Self.state()
+        state.fileName = fileName
+        state.noAudio = true
+        state.tweaksThisSession = 12
+        for width in [80, 100, 140] {
+            let frame = ScreenView.draw(state, width: width, height: 30)
+            let header = frame.lines[0]
+            #expect(Frame.columns(header) == width, "\(width): \(header)")
+            #expect(!header.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }, "\(width): \(header)")
+            #expect(header.contains(" A/B: A") && header.hasSuffix("  no audio  ● REC 12 "), "\(width): \(header)")
+            #expect(header.contains("§2/3 powerful 0.9"), "\(width): \(header)")
+        }
+        let wide = ScreenView.draw(state, width: 140, height: 30).lines[0]
+        #expect(wide.hasPrefix(" LoopMind  \(shown)  "), "\(wide)")
+        #expect(Frame.columns(ScreenView.shortened("日本語のミックス_最終版🎵.wav", to: 12)) <= 12)
+    }
+
     @Test func onlyThePlansSectionLabelIsDropped() {
         #expect(ScreenView.withoutSectionLabel("section 3 dreamy (0.9) polish: tilt -0.5 dB, why") == "tilt -0.5 dB, why")
         #expect(ScreenView.withoutSectionLabel("calm (0.5): input trim +24.0 dB, why") == "input trim +24.0 dB, why")
@@ -138,6 +161,8 @@ struct ScreenTests {
         let barsSmall = small.lines.map { $0.filter { $0 == "█" }.count }.reduce(0, +)
         let barsLarge = large.lines.map { $0.filter { $0 == "█" }.count }.reduce(0, +)
         #expect(barsLarge > 2 * barsSmall, "meters and curve grow with the terminal")
+        // Every character the console draws itself takes one column (the layout counts on it).
+        #expect(!large.cells.contains { $0.character == Frame.rightHalf } && Frame.columns(large.lines[0]) == 200)
     }
 
     @Test func colourIsByRole() {
@@ -234,18 +259,24 @@ struct ThemeTests {
         #expect(midnight == Theme.builtIn, "the default file and the built-in default agree")
     }
 
-    @Test func unknownKeysAreIgnoredAndMissingOnesComeFromTheDefault() {
+    @Test func unusableLinesKeepTheDefaultAndAreNamed() {
         let theme = Theme.parse("""
         # a user theme
         text = "#112233"
         sparkle = "#FFFFFF"
         meter_ok = "not a colour"
         selected = "#000000 on #FFFF00"
+        just some words
         """, name: "mine")
         #expect(theme.colour(.text).foreground == RGB(0x11, 0x22, 0x33))
         #expect(theme.colour(.selected).background == RGB(255, 255, 0))
         #expect(theme.colour(.meterOK).foreground == Theme.builtIn.colour(.meterOK).foreground)
         #expect(theme.colour(.heat4).foreground == Theme.builtIn.colour(.heat4).foreground)
+        #expect(theme.problems == ["line 3: unknown key 'sparkle'",
+                                   "line 4: meter_ok = \"not a colour\" is not a colour",
+                                   "line 6: not key = \"#RRGGBB\""])
+        #expect(theme.problemSummary == "theme 'mine': line 3: unknown key 'sparkle' (and 2 more); default kept")
+        #expect(Theme.parse("text = \"#112233\"\n", name: "fine").problemSummary == nil)
     }
 
     @Test func trueColourFallsBackTo256And16() {
@@ -268,7 +299,15 @@ struct ThemeTests {
         try "text = \"#ABCDEF\"\n".write(to: folder.appendingPathComponent("mine.theme"), atomically: true, encoding: .utf8)
         let found = Theme.available(shippedFolder: nil, environment: ["XDG_CONFIG_HOME": home.path])
         #expect(found["mine"] != nil)
-        #expect(Theme.load(path: found["mine"]!, name: "mine")?.colour(.text).foreground == RGB(0xAB, 0xCD, 0xEF))
+        #expect(Theme.load(path: found["mine"]!, name: "mine").colour(.text).foreground == RGB(0xAB, 0xCD, 0xEF))
+        // A theme that is not a small regular file is the default, and says why.
+        let zero = folder.appendingPathComponent("zero.theme").path
+        try FileManager.default.createSymbolicLink(atPath: zero, withDestinationPath: "/dev/zero")
+        let fromDevice = Theme.load(path: zero, name: "zero")
+        #expect(fromDevice == { var t = Theme.builtIn; t.name = "zero"; return t }() && fromDevice.problems == ["cannot read \(zero)"])
+        let huge = folder.appendingPathComponent("huge.theme").path
+        try Data(repeating: 0x23, count: 70_000).write(to: URL(fileURLWithPath: huge))
+        #expect(Theme.load(path: huge, name: "huge").problems == ["\(huge) is larger than 64 KiB, too big for a theme"])
     }
 }
 
