@@ -99,8 +99,7 @@ public struct Theme: Sendable, Equatable {
 
     /// Reads a theme file over the default; what it cannot use is kept at the default and named.
     public static func parse(_ text: String, name: String) -> Theme {
-        var theme = builtIn
-        theme.name = name
+        var theme = builtIn(named: name)
         for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces.union(.controlCharacters))
             guard !line.isEmpty, !line.hasPrefix("#") else { continue }
@@ -154,21 +153,27 @@ public struct Theme: Sendable, Equatable {
     /// Loads a theme file (at most 64 KiB, a regular file); one that cannot be read is the
     /// default with the reason in `problems`.
     public static func load(path: String, name: String) -> Theme {
-        var refused = builtIn
-        refused.name = name
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+        // A theme kept elsewhere and linked in (dotfiles) is read through its link.
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: target),
               attributes[.type] as? FileAttributeType == .typeRegular else {
-            refused.problems = ["cannot read \(path)"]
-            return refused
+            return builtIn(named: name, problems: ["cannot read \(path)"])
         }
         guard (attributes[.size] as? Int ?? 0) <= 65536 else {
-            refused.problems = ["\(path) is larger than 64 KiB, too big for a theme"]
-            return refused
+            return builtIn(named: name, problems: ["\(path) is larger than 64 KiB, too big for a theme"])
         }
         guard let data = FileManager.default.contents(atPath: path) else {
-            refused.problems = ["cannot read \(path)"]
-            return refused
+            return builtIn(named: name, problems: ["cannot read \(path)"])
         }
         return parse(String(decoding: data, as: UTF8.self), name: name)
+    }
+
+    /// The default colours under `name`: a theme file's starting point, or what a theme that
+    /// cannot be read falls back to (with why in `problems`).
+    public static func builtIn(named name: String, problems: [String] = []) -> Theme {
+        var theme = builtIn
+        theme.name = name
+        theme.problems = problems
+        return theme
     }
 }

@@ -54,7 +54,7 @@ struct ConsoleCommand: ParsableCommand {
             throw CommandFailure("unknown theme '\(theme)'; available: \((Set(available.keys).union(["midnight"])).sorted().joined(separator: ", "))")
         }
         func loadTheme(_ name: String) -> Theme {
-            available[name].map { Theme.load(path: $0, name: name) } ?? { var t = Theme.builtIn; t.name = name; return t }()
+            available[name].map { Theme.load(path: $0, name: name) } ?? Theme.builtIn(named: name)
         }
         let progress = ProgressLine(label: "preparing the console")
         let live: LiveInput

@@ -300,11 +300,15 @@ struct ThemeTests {
         let found = Theme.available(shippedFolder: nil, environment: ["XDG_CONFIG_HOME": home.path])
         #expect(found["mine"] != nil)
         #expect(Theme.load(path: found["mine"]!, name: "mine").colour(.text).foreground == RGB(0xAB, 0xCD, 0xEF))
-        // A theme that is not a small regular file is the default, and says why.
+        // A theme linked in from elsewhere is read through its link…
+        let linked = folder.appendingPathComponent("linked.theme").path
+        try FileManager.default.createSymbolicLink(atPath: linked, withDestinationPath: found["mine"]!)
+        #expect(Theme.load(path: linked, name: "linked").colour(.text).foreground == RGB(0xAB, 0xCD, 0xEF))
+        // …and one that is not a small regular file is the default, and says why.
         let zero = folder.appendingPathComponent("zero.theme").path
         try FileManager.default.createSymbolicLink(atPath: zero, withDestinationPath: "/dev/zero")
         let fromDevice = Theme.load(path: zero, name: "zero")
-        #expect(fromDevice == { var t = Theme.builtIn; t.name = "zero"; return t }() && fromDevice.problems == ["cannot read \(zero)"])
+        #expect(fromDevice == Theme.builtIn(named: "zero") && fromDevice.problems == ["cannot read \(zero)"])
         let huge = folder.appendingPathComponent("huge.theme").path
         try Data(repeating: 0x23, count: 70_000).write(to: URL(fileURLWithPath: huge))
         #expect(Theme.load(path: huge, name: "huge").problems == ["\(huge) is larger than 64 KiB, too big for a theme"])
