@@ -55,8 +55,14 @@ enum Main {
 
     static func fail(_ message: String) -> Never {
         fflush(nil)
-        FileHandle.standardError.write(Data("loopmind: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("loopmind: \(oneLine(message))\n".utf8))
         exit(1)
+    }
+
+    /// The message with every control character as "?": a file name may hold a newline (the
+    /// error must stay one line) or an escape sequence (it must not reach the terminal).
+    static func oneLine(_ message: String) -> String {
+        String(String.UnicodeScalarView(message.unicodeScalars.map { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? "?" : $0 }))
     }
 }
 

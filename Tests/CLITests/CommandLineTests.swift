@@ -190,6 +190,17 @@ import TestSupport
         #expect(result.standardError.contains(reason), "\(kind): \(result.standardError)")
     }
 
+    /// A file's name may hold a newline or an escape: the error is still one line, and the
+    /// escape does not reach the terminal.
+    @Test func aStrangeFileNameStaysOnOneLine() throws {
+        let name = folder + "/first\nsecond\u{1B}[2J.wav"
+        FileManager.default.createFile(atPath: name, contents: Data("not audio".utf8))
+        let result = try LoopMindExecutable.run(["analyze", name])
+        #expect(result.status == 1)
+        #expect(result.standardError == "loopmind: cannot read '\(folder)/first?second?[2J.wav': not a sound file (format not recognised)\n",
+                "\(result.standardError)")
+    }
+
     @Test func impossibleOptionsGetOneLine() throws {
         for arguments in [["analyze", "--bogus"], ["demo"], ["demo", "-o", "x.wav", "--bit-depth", "12"], ["frobnicate"]] {
             let result = try LoopMindExecutable.run(arguments, in: folder)
