@@ -79,12 +79,13 @@ public final class SoundFileWriter {
         if let settings = format.encoderSettings {
             // The mode first: libsndfile reads the level by the mode it finds. Setting the mode
             // returns 0 even when it worked (libsndfile 1.2), so it is read back instead.
-            var mode = settings.bitrateMode ?? 0, level = settings.compressionLevel
-            if settings.bitrateMode != nil {
+            var modeTaken = true
+            if var mode = settings.bitrateMode {
                 sf_command(handle, Int32(SFC_SET_BITRATE_MODE), &mode, Int32(MemoryLayout<Int32>.size))
+                modeTaken = sf_command(handle, Int32(SFC_GET_BITRATE_MODE), nil, 0) == mode
             }
-            guard settings.bitrateMode.map({ sf_command(handle, Int32(SFC_GET_BITRATE_MODE), nil, 0) == $0 }) ?? true,
-                  sf_command(handle, Int32(SFC_SET_COMPRESSION_LEVEL), &level, Int32(MemoryLayout<Double>.size)) == SF_TRUE else {
+            var level = settings.compressionLevel
+            guard modeTaken, sf_command(handle, Int32(SFC_SET_COMPRESSION_LEVEL), &level, Int32(MemoryLayout<Double>.size)) == SF_TRUE else {
                 let reason = String(cString: sf_strerror(handle))
                 discard()
                 throw AudioFileError(.write, path: path, reason: "cannot set the \(format.rawValue) encoder's quality: \(reason)")

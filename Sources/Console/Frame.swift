@@ -35,7 +35,7 @@ public struct Frame: Equatable, Sendable {
         var column = x
         let end = min(width, limit.map { x + $0 } ?? width)
         // Printable ASCII, the console's own words: one cell each.
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+        if Self.isPrintableASCII(text) {
             for character in text.unicodeScalars {
                 if column >= end { break }
                 if column >= 0 { set(y * width + column, Cell(character: character, role: role, bold: bold)) }
@@ -108,9 +108,15 @@ extension Frame {
     /// so it is never sent (a NUL never comes from text: control characters are replaced).
     public static let rightHalf: Unicode.Scalar = "\u{0}"
 
-    /// C0, DEL and C1 controls: they would move the cursor or start an escape sequence.
-    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    /// C0, DEL and C1 controls: they would move the cursor or start an escape sequence (the
+    /// command line's error line keeps them out by the same rule).
+    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+
+    /// Text that is all printable ASCII: one cell a byte, nothing to compose or measure.
+    static func isPrintableASCII(_ text: some StringProtocol) -> Bool {
+        text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
     }
 
     /// How many columns a scalar takes on a terminal: 0 for combining marks and format
@@ -129,7 +135,7 @@ extension Frame {
 
     /// The columns `text` takes as `put` draws it.
     public static func columns(_ text: some StringProtocol) -> Int {
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }
+        if isPrintableASCII(text) { return text.utf8.count }
         return String(text).precomposedStringWithCanonicalMapping.unicodeScalars.reduce(0) { $0 + (isControl($1) ? 1 : columns($1)) }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import AudioIO
+import Console
 import Foundation
 
 /// The `loopmind` command.
@@ -62,7 +63,7 @@ enum Main {
     /// The message with every control character as "?": a file name may hold a newline (the
     /// error must stay one line) or an escape sequence (it must not reach the terminal).
     static func oneLine(_ message: String) -> String {
-        String(String.UnicodeScalarView(message.unicodeScalars.map { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) ? "?" : $0 }))
+        String(String.UnicodeScalarView(message.unicodeScalars.map { Frame.isControl($0) ? "?" : $0 }))
     }
 }
 
