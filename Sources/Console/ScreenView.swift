@@ -289,7 +289,7 @@ public enum ScreenView {
     }
 
     static func format(_ value: Double, _ spec: ParameterSpec, signed: Bool = false) -> String {
-        if spec.unit == .choice { return spec.choices[min(spec.choices.count - 1, max(0, Int(value.rounded())))] }
+        if let name = spec.choiceName(value) { return name }
         let digits = spec.step < 0.1 ? 2 : (spec.step < 1 ? 1 : 0)
         // No "-0.0": what rounds to zero is zero.
         let value = abs(value) < 0.5 * pow(10, -Double(digits)) ? 0 : value

@@ -30,7 +30,7 @@ struct Demo: ParsableCommand {
 
     /// Synthesizes the song into a file (atomically: it appears only when complete).
     static func write(to path: String, encoding: SampleEncoding?) throws {
-        var song = DemoSongSource()
+        let song = DemoSongSource()
         let writer = try SoundFileWriter(path: path, sampleRate: Int(song.sampleRate),
                                          channelCount: song.channelCount, encoding: encoding)
         let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: 4096 * song.channelCount)

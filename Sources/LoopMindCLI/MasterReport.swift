@@ -16,7 +16,7 @@ struct MasterReport {
         let input: AnalysisReport
         let emotions: EmotionGraphDocument
         let sections: [Section]
-        let settings: [String: Double]?
+        let settings: [String: SettingValue]?
         let moves: [AIMove]
         let output: AnalysisReport
         let loudness_loop: Loop
@@ -61,8 +61,27 @@ struct MasterReport {
 
     private struct Section: Encodable {
         let start: Double, end: Double, emotion: String, intensity: Double, reason: String?
-        let settings: [String: Double]
+        let settings: [String: SettingValue]
         let input_lufs: Double?, target_lufs: Double, output_lufs: Double?, gain_db: Double
+    }
+
+    /// A setting as JSON gives it: a number, or a choice's name (exciter.mode "tube").
+    private enum SettingValue: Encodable {
+        case number(Double), name(String)
+
+        static func settings(_ byName: [String: Double]) -> [String: SettingValue] {
+            Dictionary(uniqueKeysWithValues: byName.map { name, value in
+                (name, ChainParameter(name: name)?.spec.choiceName(value).map(SettingValue.name) ?? .number(round3(value)))
+            })
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch self {
+            case .number(let value): try container.encode(value)
+            case .name(let name): try container.encode(name)
+            }
+        }
     }
 
     private struct Loop: Encodable {
@@ -94,7 +113,7 @@ struct MasterReport {
         let sections = result.sections.map { section in
             Section(start: round3(section.span.lowerBound), end: round3(section.span.upperBound),
                     emotion: section.emotion.rawValue, intensity: round3(section.intensity), reason: section.reason,
-                    settings: section.decision.settings.byName.mapValues(round3),
+                    settings: SettingValue.settings(section.decision.settings.byName),
                     input_lufs: section.inputLUFS.isFinite ? round3(section.inputLUFS) : nil,
                     target_lufs: round3(section.targetLUFS),
                     output_lufs: section.outputLUFS.isFinite ? round3(section.outputLUFS) : nil,
@@ -105,7 +124,7 @@ struct MasterReport {
             input: result.input,
             emotions: EmotionGraphDocument(graph: result.graph, duration: result.input.durationSeconds),
             sections: sections,
-            settings: single?.decision.settings.byName.mapValues(round3),
+            settings: single.map { SettingValue.settings($0.decision.settings.byName) },
             moves: result.moves.map { var move = $0; move.time = round3(move.time); move.from = round3(move.from); move.to = round3(move.to); return move },
             output: result.output, loudness_loop: loop, transition_s: result.transitionSeconds,
             emotion: single?.emotion.rawValue, intensity: single.map { round3($0.intensity) }, reference: reference)
@@ -139,9 +158,14 @@ struct MasterReport {
         }
         lines.append("AI moves:")
         for move in result.moves {
-            lines.append(String(format: "  %6.1f s  %@ %8.2f → %8.2f   %@", move.time,
+            // A choice reads by name ("tape → tube"), right-aligned where the numbers are.
+            func value(_ value: Double) -> String {
+                guard let name = move.choiceName(value) else { return String(format: "%8.2f", value) }
+                return String(repeating: " ", count: max(0, 8 - name.count)) + name
+            }
+            lines.append(String(format: "  %6.1f s  %@ %@ → %@   %@", move.time,
                                 move.parameter.padding(toLength: 22, withPad: " ", startingAt: 0),
-                                move.from, move.to, move.reason as NSString))
+                                value(move.from), value(move.to), move.reason as NSString))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -27,6 +27,23 @@ public struct AIMove: Sendable, Equatable, Encodable {
         self.to = to + 0
         self.reason = reason
     }
+
+    /// How `value` reads for this move's parameter: the choice's name for a choice
+    /// (exciter.mode "tape", "tube"), nil for a number.
+    public func choiceName(_ value: Double) -> String? { ChainParameter(name: parameter)?.spec.choiceName(value) }
+
+    private enum CodingKeys: String, CodingKey { case time, parameter, from, to, reason }
+
+    /// A choice's values are written by name, as SPEC's parameter table gives them.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(time, forKey: .time)
+        try container.encode(parameter, forKey: .parameter)
+        for (value, key) in [(from, CodingKeys.from), (to, .to)] {
+            if let name = choiceName(value) { try container.encode(name, forKey: key) } else { try container.encode(value, forKey: key) }
+        }
+        try container.encode(reason, forKey: .reason)
+    }
 }
 
 extension Double {

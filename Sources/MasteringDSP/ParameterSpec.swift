@@ -23,6 +23,14 @@ public struct ParameterSpec: Sendable, Hashable {
         self.defaultValue = defaultValue; self.step = step; self.choices = choices
     }
 
+    /// The name of the choice `value` stands for (`"tube"` for exciter.mode 1); nil for a
+    /// parameter that is a number. Reports print this: "0.00 → 1.00" says nothing to a person.
+    public func choiceName(_ value: Double) -> String? {
+        guard unit == .choice, !choices.isEmpty else { return nil }
+        let index = value.isFinite ? Int(value.rounded()) : 0
+        return choices[min(choices.count - 1, max(0, index))]
+    }
+
     /// `value` limited to the parameter's range (non-finite values become the default).
     public func clamped(_ value: Double) -> Double {
         guard value.isFinite else { return defaultValue }

@@ -256,12 +256,13 @@ import TestSupport
         #expect(result.status == 0, "\(result.standardError)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
         for key in ["input", "settings", "moves", "output", "loudness_loop"] { #expect(object[key] != nil, "missing \(key)") }
-        let settings = try #require(object["settings"] as? [String: Double])
+        let settings = try #require(object["settings"] as? [String: Any])
         for name in ["eq.low_shelf_db", "eq.high_shelf_db", "eq.tilt_db", "comp.threshold_db", "comp.ratio", "comp.attack_ms",
-                     "comp.release_ms", "comp.knee_db", "exciter.drive", "exciter.mix", "exciter.mode", "stereo.width",
+                     "comp.release_ms", "comp.knee_db", "exciter.drive", "exciter.mix", "stereo.width",
                      "loudness.target_lufs", "limiter.ceiling_dbtp", "limiter.release_ms"] {
-            #expect(settings[name] != nil, "missing setting \(name)")
+            #expect(settings[name] is Double, "missing setting \(name)")
         }
+        #expect(settings["exciter.mode"] as? String == "tape", "the mode is given by name")
         let moves = try #require(object["moves"] as? [[String: Any]])
         #expect(moves.allSatisfy { $0["time"] != nil && $0["parameter"] != nil && $0["from"] != nil && $0["to"] != nil && $0["reason"] != nil })
         let output = try #require(object["output"] as? [String: Any])
@@ -271,6 +272,27 @@ import TestSupport
         // A WAV's limiter works at the ceiling itself (a lossy encoder's would work under it).
         let loop = try #require(object["loudness_loop"] as? [String: Any])
         #expect(loop["ceiling_dbtp"] as? Double == -1 && loop["limiter_ceiling_dbtp"] as? Double == -1, "\(loop)")
+    }
+
+    /// The exciter's mode is a choice: every report gives it by name (SPEC: tape/tube), in the
+    /// JSON's settings and moves, the printed moves and the CSV, never as "0.00 → 1.00".
+    @Test func aChoiceIsReportedByName() throws {
+        let csv = folder + "/moves.csv"
+        let json = try LoopMindExecutable.run(["master", "demo", "-o", folder + "/dark.wav", "--emotion", "dark", "--json", "--moves", csv])
+        #expect(json.status == 0, "\(json.standardError)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let settings = try #require(object["settings"] as? [String: Any])
+        #expect(settings["exciter.mode"] as? String == "tube" && settings["exciter.drive"] is Double, "\(settings)")
+        let moves = try #require(object["moves"] as? [[String: Any]])
+        let mode = try #require(moves.first { $0["parameter"] as? String == "exciter.mode" })
+        #expect(mode["from"] as? String == "tape" && mode["to"] as? String == "tube", "\(mode)")
+        #expect(moves.filter { $0["parameter"] as? String != "exciter.mode" }.allSatisfy { $0["from"] is Double && $0["to"] is Double })
+        let lines = try String(contentsOfFile: csv, encoding: .utf8).split(separator: "\r\n")
+        #expect(lines.contains { $0.hasPrefix("0.000,exciter.mode,tape,tube,") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("0.000,exciter.drive,0.000,") })
+        let table = try LoopMindExecutable.run(["master", "demo", "-o", folder + "/dark.wav", "--emotion", "dark"])
+        let printed = try #require(table.standardOutput.split(separator: "\n").first { $0.contains("exciter.mode") })
+        #expect(printed.contains("    tape →     tube   dark"), "\(printed)")
     }
 
     /// `--target -16` is how a target is written: a value that starts with a dash is still a value.

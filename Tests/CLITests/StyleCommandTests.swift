@@ -62,7 +62,7 @@ import TestSupport
         #expect(moves.contains { ($0["reason"] as? String) == "your style: +1.7 dB high shelf in dark sections, from 20 tweaks" })
         let plain = try Self.object(try run(["master", "demo", "-o", folder + "/b.wav", "--emotion", "dark", "--no-style", "--json"]).standardOutput)
         #expect(!(plain["moves"] as? [[String: Any]] ?? []).contains { ($0["reason"] as? String)?.hasPrefix("your style") == true })
-        let high = { (document: [String: Any]) in (document["settings"] as? [String: Double])?["eq.high_shelf_db"] ?? .nan }
+        let high = { (document: [String: Any]) in (document["settings"] as? [String: Any])?["eq.high_shelf_db"] as? Double ?? .nan }
         #expect(abs(high(styled) - high(plain) - 2 * 10 / 12) < 0.01)
     }
 

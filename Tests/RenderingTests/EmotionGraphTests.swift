@@ -206,7 +206,7 @@ import TestSupport
     /// a few hundredths of a dB, that spill looked like a slope of 0.2 and the loop multiplied
     /// the next error by five: it overshot twice and took five passes (now four, all on aim).
     @Test func aSilentGapDoesNotRockTheLoop() throws {
-        var song = DemoSongSource()
+        let song = DemoSongSource()
         var whole = [Float](repeating: 0, count: 2 * 44100 * 26)
         let read = try whole.withUnsafeMutableBufferPointer { try song.read(into: $0) }
         #expect(read == 44100 * 26)

@@ -24,7 +24,7 @@ import TestSupport
     /// The written file's true peak measured by libebur128 itself (the master's own analysis
     /// uses the limiter's interpolator; this keeps the ceiling check independent of it).
     static func libebur128TruePeakDBTP(_ name: String) throws -> Double {
-        var reader = try SoundFileReader(path: folder + "/" + name)
+        let reader = try SoundFileReader(path: folder + "/" + name)
         let channels = reader.channelCount
         let meter = try TruePeakMeter(channelCount: channels, sampleRate: reader.sampleRate,
                                       layout: SpeakerPosition.defaultLayout(channelCount: channels), method: .libebur128)
@@ -119,7 +119,7 @@ extension MasterTests {
         let job = OfflineMaster.Job(openSource: { DemoSongSource() }, inputName: "demo", outputPath: Self.folder + "/" + name,
                                     encoding: .float32)
         _ = try OfflineMaster().run(job)
-        var master = OfflineMaster()
+        let master = OfflineMaster()
         var plan = try master.plan(job)
         try master.settle(&plan, job: job)
         let automation = plan.automation(ceilingDBTP: job.ceilingDBTP, transitionSeconds: job.transitionSeconds)
@@ -151,7 +151,7 @@ extension MasterTests {
                 }
             }
         }
-        var reader = try SoundFileReader(path: Self.folder + "/" + name)
+        let reader = try SoundFileReader(path: Self.folder + "/" + name)
         var written = [Float](repeating: 0, count: Int(reader.frameCount!) * 2)
         _ = try written.withUnsafeMutableBufferPointer { try reader.read(into: $0) }
         let expectedFrames = song.left.count - latency
