@@ -322,7 +322,12 @@ public enum ScreenView {
             put(1, String(spec.label.prefix(16)))
             put(17, format(row.value, spec), rightAlignedIn: 7)
             put(25, format(row.suggestion, spec), rightAlignedIn: 6)
-            put(32, abs(row.styleOffset) > 1e-9 ? format(row.styleOffset, spec, signed: true) : "·", rightAlignedIn: 5)
+            // A choice's style is the choice it votes for, once the vote is strong enough to
+            // switch (half a step): "tube", not "+0.5".
+            let votes = spec.unit == .choice && abs(row.styleOffset) >= 0.5
+            let style = votes ? format(row.styleOffset > 0 ? spec.range.upperBound : spec.range.lowerBound, spec)
+                : spec.unit != .choice && abs(row.styleOffset) > 1e-9 ? format(row.styleOffset, spec, signed: true) : "·"
+            put(32, style, rightAlignedIn: 5)
             put(38, unit)
         }
     }

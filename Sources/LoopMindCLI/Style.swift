@@ -46,7 +46,12 @@ struct Style: ParsableCommand {
                 print(String(decoding: data, as: UTF8.self))
             } else {
                 print("My Style (\(store.path)): \(profile.sessions) learning session\(profile.sessions == 1 ? "" : "s")")
-                if trends.isEmpty { print("Nothing learned yet: turn on learning mode (L) in the console, or use 'loopmind style learn'.") }
+                if trends.isEmpty && profile.emotions.isEmpty {
+                    print("Nothing learned yet: turn on learning mode (L) in the console, or use 'loopmind style learn'.")
+                } else if trends.isEmpty {
+                    // Learned, but nothing strong enough to put in words: say so, and where to look.
+                    print("No clear trend yet: what you chose stays within half a key step of the AI's suggestions ('loopmind style heatmap' shows every tweak).")
+                }
                 for sentence in trends { print("  \(sentence)") }
             }
         }

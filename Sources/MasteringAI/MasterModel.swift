@@ -276,10 +276,16 @@ public struct MasterModel: Sendable {
         for parameter in ChainParameter.allCases {
             guard let offset = request.style.offsets[parameter], offset.value != 0 else { continue }
             let spec = parameter.spec
+            let evidence = "from \(offset.evidence) tweak\(offset.evidence == 1 ? "" : "s")"
+            if let name = spec.choiceName(spec.choice(settings[parameter], movedBy: offset.value)) {
+                // A choice switches only when the weighted vote reaches half a step; else no move.
+                set(parameter, spec.choice(settings[parameter], movedBy: offset.value),
+                    "your style: \(spec.label) \(name) in \(emotion.rawValue) sections, \(evidence)", naming: false)
+                continue
+            }
             let amount = String(format: "%+.1f", offset.value) + (spec.unit.rawValue.isEmpty ? "" : " \(spec.unit.rawValue)")
             set(parameter, settings[parameter] + offset.value,
-                "your style: \(amount) \(spec.label) in \(emotion.rawValue) sections, from \(offset.evidence) tweak\(offset.evidence == 1 ? "" : "s")",
-                naming: false)
+                "your style: \(amount) \(spec.label) in \(emotion.rawValue) sections, \(evidence)", naming: false)
         }
         return Decision(settings: settings, moves: moves, reasons: reasons)
     }

@@ -72,10 +72,13 @@ public struct StyleProfile: Sendable, Equatable {
     /// emotion with no evidence of its own.
     public static let emotionsForOverall = 3
 
-    /// The largest offset learned or applied for a parameter: a quarter of its range.
+    /// The largest offset learned or applied for a parameter: a quarter of its range, so no
+    /// taste swings a number far. A choice (exciter.mode) may move across its whole range: its
+    /// offset is a vote that switches the choice once it reaches half a step, and a quarter
+    /// could never get there.
     public static func bound(_ parameter: ChainParameter) -> Double {
         let range = parameter.spec.range
-        return (range.upperBound - range.lowerBound) / 4
+        return (range.upperBound - range.lowerBound) / (parameter.spec.unit == .choice ? 1 : 4)
     }
 
     /// Updates the profile with one finished learning session.

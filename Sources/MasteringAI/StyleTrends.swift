@@ -31,10 +31,13 @@ public struct StyleTrends {
 
     static func amount(_ parameter: ChainParameter, _ learned: LearnedOffset) -> String {
         let spec = parameter.spec
+        let tweaks = "\(learned.tweaks) tweak\(learned.tweaks == 1 ? "" : "s")"
+        // A choice's offset is a vote, not an amount: "+1.0 exciter mode" would mean nothing.
+        if spec.unit == .choice { return "\(spec.label), \(tweaks)" }
         let value = String(format: spec.unit == .fraction || spec.unit == .ratio ? "%+.2f" : "%+.1f", learned.offset)
             .replacingOccurrences(of: "-", with: "−")
-        let unit = spec.unit == .fraction || spec.unit == .choice ? "" : (spec.unit == .ratio ? "" : " \(spec.unit.rawValue)")
-        return "\(value)\(unit) \(spec.label), \(learned.tweaks) tweak\(learned.tweaks == 1 ? "" : "s")"
+        let unit = spec.unit == .fraction ? "" : (spec.unit == .ratio ? "" : " \(spec.unit.rawValue)")
+        return "\(value)\(unit) \(spec.label), \(tweaks)"
     }
 
     /// What more or less of a parameter sounds like, in a producer's words.

@@ -31,6 +31,13 @@ public struct ParameterSpec: Sendable, Hashable {
         return choices[min(choices.count - 1, max(0, index))]
     }
 
+    /// A choice moved by a learned offset: by whole steps, one once the offset reaches half a
+    /// step either way (a vote, not a nudge: 0.2 of "tube" is still tape).
+    public func choice(_ value: Double, movedBy offset: Double) -> Double {
+        let steps = (abs(offset) + 0.5).rounded(.down)
+        return clamped(value.rounded() + (offset < 0 ? -steps : steps))
+    }
+
     /// `value` limited to the parameter's range (non-finite values become the default).
     public func clamped(_ value: Double) -> Double {
         guard value.isFinite else { return defaultValue }

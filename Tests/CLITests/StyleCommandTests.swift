@@ -66,6 +66,18 @@ import TestSupport
         #expect(abs(high(styled) - high(plain) - 2 * 10 / 12) < 0.01)
     }
 
+    /// A profile that holds tweaks too small to be a trend does not claim "nothing learned".
+    @Test func showTellsATasteTooSmallForWordsFromNothingLearned() throws {
+        #expect(try run(["style", "show"]).standardOutput.contains("Nothing learned yet"))
+        let path = folder + "/small.jsonl"
+        try #"{"session":"s1","parameter":"eq.high_shelf_db","old":0.0,"new":0.2,"suggested":0.0,"emotion":"dark","intensity":0.6,"time":5}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try run(["style", "learn", path]).status == 0)
+        let show = try run(["style", "show"]).standardOutput
+        #expect(!show.contains("Nothing learned yet") && show.contains("No clear trend yet") && show.contains("style heatmap"), "\(show)")
+        #expect(try run(["style", "heatmap"]).standardOutput.contains("eq.high_shelf_db"))
+    }
+
     @Test func exportImportRoundTripsExactlyAndMergeWeighsByCounts() throws {
         _ = try run(["style", "learn", try log(sessions: 3)])
         let exported = folder + "/dna.json"

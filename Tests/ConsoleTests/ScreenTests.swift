@@ -73,6 +73,19 @@ struct ScreenTests {
         #expect(frame[column, row].role == .selected)
     }
 
+    /// The exciter mode's style column names the choice the user's vote makes, once it is
+    /// strong enough to switch the AI's (half a step), and is blank below that: never "+0.3".
+    @Test func aChoicesStyleIsTheChoiceItVotesFor() throws {
+        for (offset, shown) in [(0.5, "tube"), (0.3, "·"), (-0.8, "tape"), (0.0, "·")] {
+            var state = Self.state()
+            state.parameters[ChainParameter.exciterMode.rawValue].styleOffset = offset
+            let frame = ScreenView.draw(state, width: 200, height: 60)
+            let line = try #require(frame.lines.first { $0.contains(" exciter mode ") })
+            let fields = line.split(separator: "│").first { $0.contains("exciter mode") }.map { $0.split(separator: " ") } ?? []
+            #expect(fields.count >= 5 && fields[4] == shown, "style \(offset): \(line)")
+        }
+    }
+
     /// Each half of the main view keeps to its half: the two gutter columns between them stay
     /// blank, so no caption runs into the tone graph or the moves log (at 80 columns the
     /// loudness and crest captions once did: "las-70 ····").

@@ -96,6 +96,37 @@ import TestSupport
         #expect(abs(weighted.emotions[.calm]![.tilt]!.offset - 0.8) < 1e-9)  // (3·2 + 2·(−1)) / 5
     }
 
+    /// The exciter's mode is a choice: what the user picks is a vote, and enough votes switch
+    /// the AI's pick. (A quarter of its range, the bound a number gets, could never switch it:
+    /// ten sessions that all chose tube left the AI on tape, with a "+0.2 … tape → tape" move.)
+    @Test func aChoiceIsLearnedAsAVote() throws {
+        let mode = { (emotion: Emotion, profile: StyleProfile?) -> (Double, [AIMove]) in
+            let decision = MasterModel().decide(for: Self.mix, .init(emotion: emotion, intensity: 0.6,
+                                                                      style: profile?.offsets(for: emotion) ?? StyleOffsets()))
+            return (decision.settings[.exciterMode], decision.moves.filter { $0.parameter == "exciter.mode" && $0.reason.hasPrefix("your style") })
+        }
+        #expect(mode(.powerful, nil).0 == 0 && mode(.dark, nil).0 == 1, "the AI's own picks: tape for powerful, tube for dark")
+        var profile = StyleProfile()
+        func session(_ index: Int, _ emotion: Emotion, from ai: Double, to chosen: Double) {
+            profile.learn(session: [TweakRecord(session: "s\(index)", parameter: .exciterMode, old: ai, new: chosen, suggested: ai,
+                                                emotion: emotion, intensity: 0.6, time: 10)])
+        }
+        // One session is a third of a vote: no switch, and no move that changes nothing.
+        session(1, .powerful, from: 0, to: 1)
+        #expect(mode(.powerful, profile).0 == 0 && mode(.powerful, profile).1.isEmpty, "\(mode(.powerful, profile).1)")
+        #expect(StyleTrends(profile).sentences() == ["You like tube colour in powerful sections (exciter mode, 1 tweak)"])
+        // Two sessions are half a vote: the AI now picks tube, and says why.
+        session(2, .powerful, from: 0, to: 1)
+        let (picked, moves) = mode(.powerful, profile)
+        #expect(picked == 1)
+        #expect(moves.map(\.reason) == ["your style: exciter mode tube in powerful sections, from 2 tweaks"] && moves.first?.from == 0 && moves.first?.to == 1)
+        // Either way: two sessions that took dark's tube back to tape.
+        session(3, .dark, from: 1, to: 0); session(4, .dark, from: 1, to: 0)
+        #expect(mode(.dark, profile).0 == 0 && mode(.dark, profile).1.first?.reason == "your style: exciter mode tape in dark sections, from 2 tweaks")
+        // Other emotions are untouched (two emotions are not an overall taste).
+        #expect(mode(.calm, profile).0 == mode(.calm, nil).0 && mode(.calm, profile).1.isEmpty)
+    }
+
     @Test func trendsAreSentences() {
         var profile = StyleProfile()
         for session in Self.scriptedSessions(4) { profile.learn(session: session) }
