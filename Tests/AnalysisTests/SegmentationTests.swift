@@ -1,5 +1,6 @@
 import Analysis
 import DemoSong
+import Glibc
 import MasteringDSP
 import Testing
 import TestSupport
@@ -69,5 +70,26 @@ import TestSupport
         #expect(loud.stereoWidth < 0.01 && abs(soft.stereoWidth - 0.5) < 0.05)
         #expect(abs(soft.onsetsPerSecond - 1) <= 0.3, "\(soft.onsetsPerSecond) onsets/s for 1")
         #expect(abs(loud.onsetsPerSecond - 5) <= 0.5, "\(loud.onsetsPerSecond) onsets/s for 5")
+    }
+
+    /// A held tone has no onsets, at any level: its flux is only the jitter of its own bins,
+    /// which Dixon's median-relative threshold alone counted as 11 onsets a second (a held
+    /// 440 Hz sine read "busier (onsets +8.4/s) … powerful"). A 4 Hz tremolo of ±20 % is no
+    /// onset either, down to -20 dBFS. (Below that the flux's log(1 + 10|X|) is nearly linear,
+    /// so the tremolo's swell grows against what sounds: at -40 dBFS its peaks reach the 2 %
+    /// floor and about one a second counts. A higher floor would drop the demo's weakest onsets.)
+    @Test(arguments: [-6.0, -20.0, -40.0])
+    func aHeldToneHasNoOnsets(levelDBFS: Double) throws {
+        let sine = TestSignals.sine(frequency: 440, levelDBFS: levelDBFS, seconds: 20, sampleRate: 44100)
+        let tremolo: [Float] = sine.indices.map { index in
+            let depth = 0.8 + 0.2 * sin(2 * Double.pi * 4 * Double(index / 2) / 44100)
+            return sine[index] * Float(depth)
+        }
+        for (name, samples) in [("sine", sine), ("tremolo", tremolo)] where name == "sine" || levelDBFS >= -20 {
+            let (_, track) = try Self.track(samples)
+            // The start from silence is the one onset there is.
+            let held = SectionMeasurement(track, frames: 0..<track.frameCount)
+            #expect(held.onsetsPerSecond <= 0.1, "\(name) at \(levelDBFS) dBFS: \(held.onsetsPerSecond) onsets/s")
+        }
     }
 }
