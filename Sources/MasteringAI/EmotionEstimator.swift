@@ -93,10 +93,19 @@ public struct EmotionEstimator: Sendable {
         let high = section.highShareDB - reference.highShareDB
         let width = section.stereoWidth - reference.width
         let onsets = section.onsetsPerSecond - reference.onsetsPerSecond
-        /// One trait: its name, what was measured, and its score (−1…+1, full at `fullAt`).
-        struct Trait { let name: String, measured: String, score: Double }
+        /// One trait: its name and its opposite's, what was measured, and its score (−1…+1, full
+        /// at `fullAt`). A trait that counts against its emotion is named for what was found:
+        /// "sparser (onsets -3.0/s) -1.0", not "busier (onsets -3.0/s) -1.0".
+        struct Trait {
+            let name: String, opposite: String, measured: String, score: Double
+            var said: String { score.asPrinted(places: 1) < 0 ? opposite : name }
+        }
         func trait(_ name: String, _ measured: String, _ value: Double, _ fullAt: Double) -> Trait {
-            Trait(name: name, measured: measured, score: min(max(value / fullAt, -1), 1))
+            let opposites = ["louder": "quieter", "quieter": "louder", "denser": "more dynamic", "more dynamic": "denser",
+                             "busier": "sparser", "sparser": "busier", "wider": "narrower", "narrower": "wider",
+                             "lower centroid": "higher centroid", "higher centroid": "lower centroid",
+                             "softer highs": "stronger highs", "stronger highs": "softer highs", "heavier lows": "lighter lows"]
+            return Trait(name: name, opposite: opposites[name] ?? "not \(name)", measured: measured, score: min(max(value / fullAt, -1), 1))
         }
         func shown(_ value: Double, _ places: Int = 1) -> Double { value.asPrinted(places: places) }
         let said = (loudness: String(format: "loudness %+.1f LU", shown(loudness)), crest: String(format: "crest %+.1f dB", shown(crest)),
@@ -117,7 +126,7 @@ public struct EmotionEstimator: Sendable {
         for emotion in order where scores[emotion]! > scores[best]! { best = emotion }
         let intensity = 0.2 + 0.7 * min(max(scores[best]! / 3, 0), 1)
         // "auto: calm, 2.0 of 3: quieter (loudness -3.5 LU) +1.0, …": the winner's three traits, each with its share.
-        let evidence = traits[best]!.map { String(format: "%@ (%@) %+.1f", $0.name, $0.measured, shown($0.score)) }.joined(separator: ", ")
+        let evidence = traits[best]!.map { String(format: "%@ (%@) %+.1f", $0.said, $0.measured, shown($0.score)) }.joined(separator: ", ")
         let reason = String(format: "auto: %@, %.1f of 3: %@, against %@", best.rawValue, shown(scores[best]!), evidence,
                             reference == typicalMix ? "a typical mix" : "the song's median section")
         return Label(emotion: best, intensity: intensity, reason: reason, scores: scores)

@@ -74,7 +74,8 @@ import TestSupport
             #expect((0...1).contains(found.intensity))
             #expect(found.reason?.hasPrefix("auto: \(found.emotion.rawValue)") == true)
         }
-        // Each reason names the winner's own three traits, each with what was measured and its share.
+        // Each reason names the winner's own three traits (or, where one counts against, its
+        // opposite: "sparser" for "busier"), each with what was measured and its share.
         let traits: [Emotion: [String]] = [.powerful: ["louder (loudness", "denser (crest", "busier (onsets"],
                                            .calm: ["quieter (loudness", "sparser (onsets", "more dynamic (crest"],
                                            .dreamy: ["wider (width", "lower centroid (centroid", "softer highs (highs"],
@@ -82,7 +83,14 @@ import TestSupport
                                            .bright: ["higher centroid (centroid", "stronger highs (highs", "busier (onsets"]]
         for section in graph.sections {
             let reason = section.reason ?? ""
-            #expect(traits[section.emotion]!.allSatisfy(reason.contains) && reason.contains("against the song's median section"), "\(reason)")
+            let opposites = ["louder (": "quieter (", "denser (": "more dynamic (", "busier (": "sparser (", "quieter (": "louder (",
+                             "sparser (": "busier (", "more dynamic (": "denser (", "wider (": "narrower (", "narrower (": "wider (",
+                             "lower centroid (": "higher centroid (", "higher centroid (": "lower centroid (",
+                             "softer highs (": "stronger highs (", "stronger highs (": "softer highs (", "heavier lows (": "lighter lows ("]
+            let named = traits[section.emotion]!.allSatisfy { trait in
+                reason.contains(trait) || opposites.contains { trait.hasPrefix($0.key) && reason.contains($0.value + trait.dropFirst($0.key.count)) }
+            }
+            #expect(named && reason.contains("against the song's median section"), "\(reason)")
         }
         #expect(right >= 4, "\(graph.sections.map(\.emotion)) for \(expected.map(\.emotion))")
     }
@@ -100,6 +108,23 @@ import TestSupport
         section.onsetsPerSecond = typical.onsetsPerSecond - 0.001
         let reason = EmotionEstimator.score(section, against: typical).reason
         #expect(reason.hasPrefix("auto: ") && !reason.contains("-0.0"), "\(reason)")
+    }
+
+    /// A trait that counts against the winner is named for what was measured: a loud, dense
+    /// section with few onsets is "sparser (onsets -2.5/s) -1.0", never "busier (onsets -2.5/s)".
+    @Test func aTraitThatCountsAgainstIsNamedForWhatWasFound() throws {
+        let samples = SectionSignals.render([.init(seconds: 4, levelDBFS: -20)])
+        var source = SampleBufferSource(samples: samples, channelCount: 2, sampleRate: 44100)
+        let track = try #require(try Analyzer.analyze(&source, options: .init(features: true)).features)
+        let typical = EmotionEstimator.typicalMix
+        var section = SectionMeasurement(track, frames: 0..<track.frameCount)
+        section.loudnessLUFS = typical.loudnessLUFS + 6; section.crestFactorDB = typical.crestFactorDB - 6
+        section.spectralCentroidHz = pow(2, typical.centroidOctaves); section.lowShareDB = typical.lowShareDB
+        section.highShareDB = typical.highShareDB; section.stereoWidth = typical.width
+        section.onsetsPerSecond = typical.onsetsPerSecond - 2.5
+        let label = EmotionEstimator.score(section, against: typical)
+        #expect(label.emotion == .powerful)
+        #expect(label.reason == "auto: powerful, 1.0 of 3: louder (loudness +6.0 LU) +1.0, denser (crest -6.0 dB) +1.0, sparser (onsets -2.5/s) -1.0, against a typical mix", "\(label.reason)")
     }
 
     @Test func aOneSectionTrackIsComparedWithATypicalMix() throws {
