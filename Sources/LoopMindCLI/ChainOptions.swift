@@ -139,7 +139,7 @@ struct ChainOptions: ParsableArguments {
 
     private func store() throws -> StyleStore {
         try StyleStore(profile: profile) { warning in
-            FileHandle.standardError.write(Data("loopmind: warning: \(warning)\n".utf8))
+            StandardError.say("warning: \(warning)")
         }
     }
 

@@ -69,7 +69,7 @@ struct ConsoleCommand: ParsableCommand {
             plan = try LivePlan(input: live, options: chain, settle: false, progress: progress.update)
             if !chain.noStyle {
                 store = try StyleStore(profile: chain.profile) { warning in
-                    FileHandle.standardError.write(Data("loopmind: warning: \(warning)\n".utf8))
+                    StandardError.say("warning: \(warning)")
                 }
                 profile = try store!.load()
             }
@@ -151,5 +151,12 @@ struct ConsoleCommand: ParsableCommand {
         terminal.restore()
         engine.stop()
         if let farewell { print("loopmind: \(farewell)") }
+        // An export still running is finished (the user asked for that file) unless a signal
+        // ended the console: then, or at Ctrl-C while waiting, it stops and leaves nothing.
+        let signalled = StopSignals.isRequested
+        StopSignals.requested.store(false, ordering: .relaxed)
+        let exported = session.waitForExport(announce: { StandardError.say($0) },
+                                             cancel: { signalled || StopSignals.isRequested })
+        if let exported { print("loopmind: \(exported)") }
     }
 }

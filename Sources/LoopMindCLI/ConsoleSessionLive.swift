@@ -18,6 +18,8 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
         var chosen: Set<Int> = []
         var profile: StyleProfile
         var exportStatus: String?
+        /// The file the running export writes (nil when none runs).
+        var exporting: String?
         /// Bumped by every new plan: a settling thread whose plan is stale throws its work away.
         var generation = 0
         var referenceName: String?
@@ -75,6 +77,22 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
     var ceilingDBTP: Double { job.ceilingDBTP }
     var profile: StyleProfile { shared.withLock { $0.profile } }
     var exportStatus: String? { shared.withLock { $0.exportStatus } }
+
+    /// Set to stop the running export at its next read of the mix.
+    private let exportCancelled = CancelFlag()
+
+    /// Waits for a running export to end, for the console's quit: the user asked for the file.
+    /// `cancel` is asked as it waits; when it says so, the export stops at its next read and
+    /// leaves nothing behind. Returns the export's last word, or nil when none was running.
+    func waitForExport(announce: (String) -> Void, cancel: () -> Bool) -> String? {
+        guard let running = shared.withLock({ $0.exporting }) else { return nil }
+        announce(cancel() ? "stopping the export of \(running)" : "finishing the export of \(running) (Ctrl-C stops it)")
+        while shared.withLock({ $0.exporting }) != nil {
+            if cancel() { exportCancelled.set() }
+            usleep(50_000)
+        }
+        return shared.withLock { $0.exportStatus }
+    }
 
     func suggestion(atSeconds seconds: Double) -> ChainSettings {
         shared.withLock { state in
@@ -272,19 +290,33 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
         return "style saved: \(records.count) tweak\(records.count == 1 ? "" : "s") on \(parameters) parameter\(parameters == 1 ? "" : "s") → \(store.path)"
     }
 
-    func startExport(adjustments: [ChainParameter: Double]) -> String {
-        let base = inputName == "demo song" ? "demo" : ((inputName as NSString).deletingPathExtension)
-        let output = base + "-master.wav"
-        let busy = shared.withLock { state -> Bool in
-            if let status = state.exportStatus, status.hasPrefix("exporting") { return true }
-            state.exportStatus = "exporting \(output) 0 %"
-            return false
+    /// Where `w` writes: `<input name>-master.wav` in the current folder (`demo-master.wav` for
+    /// the demo), or `-master-2.wav`, `-3`, … when that name is taken, so an export never replaces a
+    /// file: not a master made elsewhere under that name, nor an earlier export. The name is
+    /// claimed with an empty file (O_EXCL) that the export then replaces; `claimed` says so.
+    static func exportPath(base: String) -> (path: String, claimed: Bool) {
+        for number in 1...999 {
+            let path = base + (number == 1 ? "-master.wav" : "-master-\(number).wav")
+            let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+            if descriptor >= 0 { close(descriptor); return (path, true) }
+            // Taken: try the next. Any other failure (a folder that cannot be written) is
+            // the export's to report, with its reason.
+            if errno != EEXIST { return (path, false) }
         }
-        guard !busy else { return output }
+        return (base + "-master-1000.wav", false)
+    }
+
+    func startExport(adjustments: [ChainParameter: Double]) -> String {
+        // One export at a time: `w` during one names the file it is writing.
+        if let running = shared.withLock({ $0.exporting }) { return running }
+        let base = inputName == "demo song" ? "demo" : ((inputName as NSString).deletingPathExtension)
+        let (output, claimed) = Self.exportPath(base: base)
+        shared.withLock { $0.exporting = output; $0.exportStatus = "exporting \(output) 0 %" }
         var job = self.job
         let graph = shared.withLock { $0.plan.graph }
         let path = inputPath
-        job.openSource = { try SoundFileReader(path: path) }
+        let cancelled = exportCancelled
+        job.openSource = { CancellableSource(try SoundFileReader(path: path), cancelled: cancelled) }
         job.outputPath = output
         job.emotions = .map(graph)
         job.encoding = nil
@@ -312,14 +344,45 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
             do {
                 let result = try master.run(job)
                 shared.withLock {
+                    $0.exporting = nil
                     $0.exportStatus = String(format: "exported %@: %.1f LUFS, true peak %.1f dBTP", output,
                                              result.output.integratedLUFS, result.output.truePeakDBTP)
                 }
             } catch {
-                shared.withLock { $0.exportStatus = "export failed: \(error)" }
+                // The claimed name goes back: nothing is left behind by a failed export.
+                if claimed { unlink(output) }
+                let words = error is CancellableSource.Cancelled ? "export of \(output) stopped; nothing written" : "export failed: \(error)"
+                shared.withLock { $0.exporting = nil; $0.exportStatus = words }
             }
         }
         return output
+    }
+}
+
+/// A one-way switch shared between the thread that asks for a stop and the one that obeys.
+final class CancelFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
+}
+
+/// A source that stops with `Cancelled` once its flag is set: how an export is stopped. The
+/// offline master fails as on any read error, so its threads end and its temporary file goes.
+struct CancellableSource: AudioSource {
+    struct Cancelled: Error, CustomStringConvertible { var description: String { "stopped" } }
+    private var source: any AudioSource
+    private let cancelled: CancelFlag
+
+    init(_ source: any AudioSource, cancelled: CancelFlag) { self.source = source; self.cancelled = cancelled }
+
+    var sampleRate: Double { source.sampleRate }
+    var channelCount: Int { source.channelCount }
+    var frameCount: Int? { source.frameCount }
+    var channelLayout: [SpeakerPosition]? { source.channelLayout }
+
+    mutating func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int {
+        if cancelled.isSet { throw Cancelled() }
+        return try source.read(into: buffer)
     }
 }
 

@@ -28,7 +28,7 @@ enum Main {
         do {
             var command = try LoopMind.parseAsRoot()
             try command.run()
-            fflush(nil)
+            flushStandardOutput()
         } catch let failure as CommandFailure {
             fail(failure.description)
         } catch let error where LoopMind.exitCode(for: error) == .success {
@@ -54,9 +54,15 @@ enum Main {
         return path
     }
 
+    /// A report that could not be written is a failure, not a silent success: `--json >
+    /// /dev/full` or a closed stdout exit 1 with the reason, as `ls` and `cat` do.
+    static func flushStandardOutput() {
+        if let reason = StandardOutput.flush() { fail("cannot write to standard output: \(reason)") }
+    }
+
     static func fail(_ message: String) -> Never {
         fflush(nil)
-        FileHandle.standardError.write(Data("loopmind: \(oneLine(message))\n".utf8))
+        StandardError.say(message)
         exit(1)
     }
 

@@ -82,7 +82,7 @@ struct Master: ParsableCommand {
         }
         progress.clear()
         if let shortfall = result.shortfall {
-            FileHandle.standardError.write(Data("loopmind: \(shortfall)\n".utf8))
+            StandardError.say(shortfall)
         }
         if json {
             print(MasterReport(result: result).json())

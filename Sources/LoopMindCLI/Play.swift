@@ -90,7 +90,7 @@ struct Play: ParsableCommand {
                 lastDraw = monotonicSeconds()
                 let names = plan.plan.graph.sections
                 let section = snapshot.section < names.count ? names[snapshot.section] : nil
-                FileHandle.standardError.write(Data(("\r" + Self.meterLine(snapshot, section: section) + "\u{1B}[K").utf8))
+                StandardError.write("\r" + Self.meterLine(snapshot, section: section) + "\u{1B}[K")
             }
             usleep(20_000)
         }
@@ -101,7 +101,7 @@ struct Play: ParsableCommand {
         let cpu = Self.processCPUSeconds() - cpuBefore
         let final = engine.snapshot
         engine.stop()
-        if meterLine { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+        if meterLine { StandardError.write("\r\u{1B}[K") }
         if let failure = final.failure { throw CommandFailure(failure) }
         if let lost = final.outputLost {
             throw CommandFailure(String(format: "%@ after %.1f s of '%@'", lost, final.playedSeconds, live.name))

@@ -21,13 +21,13 @@ final class ProgressLine {
         let width = 30
         let filled = Int((fraction * Double(width)).rounded(.down))
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        FileHandle.standardError.write(Data("\r\(label) \(bar) \(Int(fraction * 100))%\u{1B}[K".utf8))
+        StandardError.write("\r\(label) \(bar) \(Int(fraction * 100))%\u{1B}[K")
         shown = true
     }
 
     func clear() {
         guard shown else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        StandardError.write("\r\u{1B}[K")
         shown = false
     }
 }

@@ -24,7 +24,7 @@ struct Style: ParsableCommand {
         func store() throws -> StyleStore {
             do {
                 return try StyleStore(profile: profile) { warning in
-                    FileHandle.standardError.write(Data("loopmind: warning: \(warning)\n".utf8))
+                    StandardError.say("warning: \(warning)")
                 }
             } catch { throw CommandFailure(error) }
         }

@@ -201,6 +201,29 @@ import TestSupport
                 "\(result.standardError)")
     }
 
+    /// Output that cannot be written is a failure, never a crash or a silent success: with
+    /// stderr closed an error still exits 1 (Foundation's FileHandle.write trapped: SIGILL,
+    /// 132), and a report sent to a full disk or a closed stdout exits 1 with the reason.
+    @Test func unwritableOutputIsAFailureNotACrash() throws {
+        let binary = LoopMindExecutable.path
+        let closedError = try LoopMindExecutable.runShell("'\(binary)' analyze '\(folder)/missing.wav' 2>&-; echo status=$?", environment: [:])
+        #expect(closedError == "status=1\n", "\(closedError)")
+        let full = try LoopMindExecutable.runShell("'\(binary)' analyze --json 2>&1 >/dev/full; echo status=$?", environment: [:])
+        #expect(full == "loopmind: cannot write to standard output: No space left on device\nstatus=1\n", "\(full)")
+        let closed = try LoopMindExecutable.runShell("'\(binary)' analyze 2>&1 >&-; echo status=$?", environment: [:])
+        #expect(closed == "loopmind: cannot write to standard output: Bad file descriptor\nstatus=1\n", "\(closed)")
+    }
+
+    /// A warning names files as an error does: control characters as "?", one line.
+    @Test func aWarningKeepsEscapesFromTheTerminal() throws {
+        let profile = folder + "/odd\u{1B}[2Jname.json"
+        FileManager.default.createFile(atPath: profile, contents: Data("{ not json".utf8))
+        let result = try LoopMindExecutable.run(["master", "demo", "-o", folder + "/out.wav", "--emotion", "calm", "--profile", profile])
+        #expect(result.status == 0, "\(result.standardError)")
+        let warning = try #require(result.standardError.split(separator: "\n").first { $0.hasPrefix("loopmind: warning: ") })
+        #expect(warning.contains("odd?[2Jname.json") && !result.standardError.contains("\u{1B}"), "\(result.standardError.debugDescription)")
+    }
+
     @Test func impossibleOptionsGetOneLine() throws {
         for arguments in [["analyze", "--bogus"], ["demo"], ["demo", "-o", "x.wav", "--bit-depth", "12"], ["frobnicate"]] {
             let result = try LoopMindExecutable.run(arguments, in: folder)

@@ -146,6 +146,59 @@ struct ConsoleEndToEndTests {
         #expect(!ended.contains("LOUDNESS"), "the console's screen is gone (terminal restored)")
     }
 
+    /// `w` exports beside the mix and never replaces a file: a master already called
+    /// `mix-master.wav` stays, and each export takes the next free name. Quitting during an
+    /// export finishes it; a signal (or Ctrl-C while it finishes) stops it and leaves nothing:
+    /// no partial file, no empty name, no temporary file.
+    @Test func wExportsWithoutReplacingAnythingAndAStoppedExportLeavesNothing() throws {
+        let scratch = try ScratchFolder("console-export")
+        defer { withExtendedLifetime(scratch) {} }
+        let folder = scratch.path
+        // Four minutes of pink-ish noise at 16 bits: long enough that an export is still
+        // running a second after it starts.
+        let writer = try SoundFileWriter(path: folder + "/mix.wav", sampleRate: 44100, channelCount: 2, encoding: .pcm16)
+        var noise = TestSignals.Noise(seed: 9)
+        var block = [Float](repeating: 0, count: 2 * 44100)
+        for _ in 0..<240 {
+            for index in stride(from: 0, to: block.count, by: 2) {
+                let value = Float(0.2 * noise.next())
+                block[index] = value; block[index + 1] = value * 0.8
+            }
+            try block.withUnsafeBufferPointer { try writer.write($0) }
+        }
+        try writer.commit()
+        let precious = Data("a master made elsewhere".utf8)
+        FileManager.default.createFile(atPath: folder + "/mix-master.wav", contents: precious)
+        func files() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() }
+
+        // Quit during the export: it is finished, under the next free name.
+        var session = try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: "mix.wav", directory: folder)
+        #expect(session.wait(for: "no audio").contains("LOUDNESS"))
+        try session.keys("w")
+        #expect(session.wait(for: "exporting mix-master-2.wav").contains("exporting mix-master-2.wav"))
+        try session.keys("q")
+        var ended = session.wait(for: "EXIT=", seconds: 120)
+        session.close()
+        #expect(ended.contains("loopmind: finishing the export of mix-master-2.wav (Ctrl-C stops it)"), "\(ended)")
+        #expect(ended.contains("loopmind: exported mix-master-2.wav: ") && ended.contains("EXIT=0"), "\(ended)")
+        #expect(files() == ["mix-master-2.wav", "mix-master.wav", "mix.wav"], "\(files())")
+        #expect(FileManager.default.contents(atPath: folder + "/mix-master.wav") == precious)
+        let exported = try SoundFileReader(path: folder + "/mix-master-2.wav")
+        #expect(exported.frameCount == 240 * 44100 && exported.channelCount == 2)
+
+        // A signal during the next export stops it: nothing under mix-master-3.wav, nothing hidden.
+        session = try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: "mix.wav", directory: folder)
+        #expect(session.wait(for: "no audio").contains("LOUDNESS"))
+        try session.keys("w")
+        #expect(session.wait(for: "exporting mix-master-3.wav").contains("exporting mix-master-3.wav"))
+        try session.keys("C-c")
+        ended = session.wait(for: "EXIT=", seconds: 60)
+        session.close()
+        #expect(ended.contains("loopmind: stopping the export of mix-master-3.wav"), "\(ended)")
+        #expect(ended.contains("loopmind: export of mix-master-3.wav stopped; nothing written") && ended.contains("EXIT=0"), "\(ended)")
+        #expect(files() == ["mix-master-2.wav", "mix-master.wav", "mix.wav"], "\(files())")
+    }
+
     /// r lists the audio files next to the mix; choosing one re-plans toward it, and a plays it
     /// (level-matched) instead of the master, and back.
     @Test func rMatchesAReferenceFileAndAPlaysIt() throws {
