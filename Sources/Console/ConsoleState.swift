@@ -43,7 +43,13 @@ public struct ConsoleState: Sendable {
     /// A line for the user (saved, exported, an error), shown above the key bar.
     public var message: String?
     public var themeName = "midnight"
+    /// The whole song's loudness target (the integrated reading's aim).
     public var targetLUFS = -14.0
+    /// What the chain aims at here: the section's target with the user's tweak (the
+    /// loudness.target_lufs row); the song's target when there is no such row.
+    public var hereTargetLUFS: Double {
+        parameters.first { $0.parameter == .loudnessTarget }?.value ?? targetLUFS
+    }
     public var ceilingDBTP = -1.0
     /// The loudness bar's scale: EBU +9 (−18…+9 LU around the target) or +18 (−36…+18).
     public var wideScale = false

@@ -198,11 +198,22 @@ public enum ScreenView {
         // Shorter words where the half screen is narrow (80 columns), so nothing runs into the tone graph.
         let scale = "EBU \(state.wideScale ? "+18" : "+9")"
         let level = FixedText.format(target, digits: 1)
-        frame.put(x, y, fitting(width, "LOUDNESS  target \(level) LUFS   scale \(scale)", "LOUDNESS  target \(level) LUFS  \(scale)"),
-                  .accent, bold: true, limit: width)
+        // Sections aim at their own loudness (a calm verse under the song's target, a chorus
+        // over it): the momentary bar's marker and zones follow the section's aim, and the
+        // heading gives both, so a quiet verse on its aim does not read as too quiet.
+        let here = state.hereTargetLUFS
+        if abs(here - target) < 0.05 {
+            frame.put(x, y, fitting(width, "LOUDNESS  target \(level) LUFS   scale \(scale)", "LOUDNESS  target \(level) LUFS  \(scale)"),
+                      .accent, bold: true, limit: width)
+        } else {
+            let aims = "\(FixedText.format(here, digits: 1)) here · \(level) song"
+            frame.put(x, y, fitting(width, "LOUDNESS  target \(aims)   scale \(scale)", "LOUDNESS  target \(aims)  \(scale)",
+                                    "LOUDNESS  \(aims)  \(scale)", "LOUDNESS \(aims) \(scale)", "LOUDNESS \(aims)"),
+                      .accent, bold: true, limit: width)
+        }
         let barWidth = width - 17
         frame.put(x, y + 1, "M", .text, bold: true)
-        bar(&frame, x: x + 2, y: y + 1, width: barWidth, value: m.momentaryLUFS, range: range, warnAt: target - 1, overAt: target + 1, marker: target)
+        bar(&frame, x: x + 2, y: y + 1, width: barWidth, value: m.momentaryLUFS, range: range, warnAt: here - 1, overAt: here + 1, marker: here)
         frame.put(x + 3 + barWidth, y + 1, number(m.momentaryLUFS) + " LUFS", .text)
         frame.put(x, y + 2, "S \(number(m.shortTermLUFS))   I \(number(m.integratedLUFS)) LUFS   LRA \(number(m.loudnessRangeLU, width: 4)) LU", .text)
         frame.put(x, y + 3, "TP", .text, bold: true)

@@ -38,6 +38,9 @@ struct ScreenTests {
             .init(parameter: $0, value: $0.spec.defaultValue + ($0 == .highShelfGain ? 2 : 0),
                   suggestion: $0.spec.defaultValue + ($0 == .highShelfGain ? 1.5 : 0), styleOffset: $0 == .highShelfGain ? 0.5 : 0)
         }
+        // This section aims where the song does (see aSectionsOwnAimIsMarked for one that does not).
+        state.parameters[ChainParameter.loudnessTarget.rawValue].value = -9.4
+        state.parameters[ChainParameter.loudnessTarget.rawValue].suggestion = -9.4
         state.selected = ChainParameter.highShelfGain.rawValue
         state.learning = true
         state.tweaksThisSession = 2
@@ -71,6 +74,26 @@ struct ScreenTests {
         #expect(frame.lines[row].contains("2.0") && frame.lines[row].contains("1.5") && frame.lines[row].contains("+0.5"))
         let column = frame.lines[row].distance(from: frame.lines[row].startIndex, to: frame.lines[row].range(of: "›")!.lowerBound)
         #expect(frame[column, row].role == .selected)
+    }
+
+    /// A section that aims under (or over) the song's target is metered against its own aim:
+    /// the heading gives both ("-13.6 here · -9.4 song") at every width, and the momentary
+    /// bar's marker stands at the section's aim. (It stood at the song's, so a calm verse on
+    /// its own target read 4 dB short.)
+    @Test(arguments: [80, 100, 200])
+    func aSectionsOwnAimIsMarked(width: Int) throws {
+        var state = Self.state()
+        state.parameters[ChainParameter.loudnessTarget.rawValue].value = -13.6
+        let marked = ScreenView.draw(state, width: width, height: 30)
+        let heading = try #require(marked.lines.first { $0.contains("LOUDNESS") })
+        #expect(heading.contains("-13.6 here · -9.4 song"), "\(heading)")
+        let meter = try #require(marked.lines.firstIndex { $0.hasPrefix(" M ") })
+        // The marker moved left of where the song's target puts it (same scale, 4.2 LU lower).
+        let songs = ScreenView.draw(Self.state(), width: width, height: 30)
+        let column = { (frame: Frame) in frame.lines[meter].firstIndex(of: "│").map { frame.lines[meter].distance(from: frame.lines[meter].startIndex, to: $0) } }
+        let aim = try #require(column(marked)), song = try #require(column(songs))
+        let barWidth = width / 2 - 2 - 17, lu = Double(barWidth) / 27   // EBU +9: 27 LU across the bar
+        #expect(abs(Double(song - aim) - 4.2 * lu) <= 1, "marker at \(aim), song's at \(song)")
     }
 
     /// The exciter mode's style column names the choice the user's vote makes, once it is
