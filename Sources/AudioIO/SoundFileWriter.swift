@@ -43,7 +43,8 @@ public final class SoundFileWriter {
         }
         guard format.isLossy || format.supports(encoding) else {
             throw AudioFileError(.write, path: path,
-                                 reason: "\(format.rawValue) cannot store \(encoding.rawValue)-bit samples")
+                                 reason: "\(format.rawValue) cannot store \(encoding == .float32 ? "32-bit float" : "\(encoding.rawValue)-bit") samples; use --bit-depth "
+                                     + SampleEncoding.allCases.filter(format.supports).map(\.rawValue).joined(separator: " or "))
         }
         guard (1...8).contains(channelCount) else {
             throw AudioFileError(.write, path: path, reason: "\(channelCount) channels; LoopMind writes 1 to 8")

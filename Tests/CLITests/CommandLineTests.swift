@@ -373,6 +373,17 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).allSatisfy { !$0.contains(".loopmind-") })
     }
 
+    /// A bit depth the format cannot hold is refused with what it can hold (it said "flac
+    /// cannot store 32f-bit samples").
+    @Test func aBitDepthTheFormatCannotHoldIsRefusedWithWhatItCan() throws {
+        let flac = try LoopMindExecutable.run(["master", "demo", "-o", folder + "/x.flac", "--bit-depth", "32f"])
+        #expect(flac.status == 1 && flac.standardError == "loopmind: cannot write '\(folder)/x.flac': flac cannot store 32-bit float samples; use --bit-depth 16 or 24\n",
+                "\(flac.standardError)")
+        let ogg = try LoopMindExecutable.run(["master", "demo", "-o", folder + "/x.ogg", "--bit-depth", "24"])
+        #expect(ogg.status == 1 && ogg.standardError.hasSuffix("ogg is a lossy format; a bit depth applies to wav, aiff and flac\n"), "\(ogg.standardError)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
+    }
+
     @Test func impossibleOptionsAndBadInputsLeaveAnExistingOutputAlone() throws {
         let path = folder + "/keep.wav"
         try Data("precious".utf8).write(to: URL(fileURLWithPath: path))
