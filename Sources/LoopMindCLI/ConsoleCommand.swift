@@ -48,6 +48,11 @@ struct ConsoleCommand: ParsableCommand {
     }
 
     func run() throws {
+        // The console draws on a terminal and reads its keys from one: in a pipe or a cron job
+        // it would write escape codes into a file and wait for keys that never come.
+        guard isatty(STDIN_FILENO) == 1, isatty(STDOUT_FILENO) == 1 else {
+            throw CommandFailure("the console needs a terminal (its input or output is not one); 'loopmind play' plays without one")
+        }
         let environment = ProcessInfo.processInfo.environment
         let available = Theme.available(shippedFolder: Self.shippedThemesFolder(), environment: environment)
         guard theme == "midnight" || available[theme] != nil else {

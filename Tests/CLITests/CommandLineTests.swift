@@ -373,6 +373,15 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).allSatisfy { !$0.contains(".loopmind-") })
     }
 
+    /// The console outside a terminal says so and stops, instead of writing escape codes into
+    /// a pipe and waiting for keys that never come (it ran, drawing into the log).
+    @Test func theConsoleWithoutATerminalSaysSo() throws {
+        let result = try LoopMindExecutable.run(["console"])
+        #expect(result.status == 1 && result.standardOutput.isEmpty, "\(result.standardOutput.prefix(200).debugDescription)")
+        #expect(result.standardError == "loopmind: the console needs a terminal (its input or output is not one); 'loopmind play' plays without one\n",
+                "\(result.standardError)")
+    }
+
     /// A bit depth the format cannot hold is refused with what it can hold (it said "flac
     /// cannot store 32f-bit samples").
     @Test func aBitDepthTheFormatCannotHoldIsRefusedWithWhatItCan() throws {
