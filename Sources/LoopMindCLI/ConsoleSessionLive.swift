@@ -258,8 +258,11 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
                 sections[index].reason = estimate.reason
                 state.chosen.remove(index)
             }
+            let new = sections[index].emotion.rawValue + (emotion == nil ? " (auto)" : "")
+            // Choosing the emotion a section already has keeps it ("stays"), not "calm → calm".
+            let change = old == sections[index].emotion ? "stays \(new)" : "\(old.rawValue) → \(new)"
             let move = AIMove(time: sections[index].start, parameter: .loudnessTarget, from: 0, to: 0,
-                              reason: "you: section \(index + 1) \(old.rawValue) → \(sections[index].emotion.rawValue)\(emotion == nil ? " (auto)" : ""); the AI re-planned it")
+                              reason: "you: section \(index + 1) \(change); the AI re-planned it")
             return (EmotionGraph(sections: sections), move)
         }
         guard let change else { return }

@@ -129,6 +129,11 @@ struct ConsoleEndToEndTests {
         let a = Self.readings(screen).time
         usleep(1_200_000)
         #expect(Self.readings(session.screen()).time != a, "the clock drives the meters")
+        // 1-5 set the section's emotion; choosing the one it has keeps it ("stays", not "calm → calm").
+        try session.keys("2")
+        #expect(session.wait(for: "you: section 1 stays calm;").contains("you: section 1 stays calm;"))
+        try session.keys("1")
+        #expect(session.wait(for: "you: section 1 calm → powerful;").contains("you: section 1 calm → powerful;"))
         _ = try session.tmux("resize-window -t \(session.name) -x 60 -y 15")
         let small = session.wait(for: "terminal too small")
         #expect(small.contains("terminal too small: 60×15"), "\(small)")
