@@ -231,13 +231,17 @@ public enum ScreenView {
     static func crest(_ frame: inout Frame, _ state: ConsoleState, x: Int, y: Int, width: Int, rows: Int) {
         let history = state.meters.crestHistoryDB
         let latest = history.last ?? 0
+        // The graph's scale (0 to 24 dB) is written at its left, in a column of its own.
+        let scaleWidth = 3, graphWidth = max(1, width - scaleWidth)
         let crest = "CREST \(FixedText.format(latest, digits: 1, width: 4)) dB  "
-        let seconds = FixedText.format(Double(min(history.count, width)) / 10, digits: 0)
+        let seconds = FixedText.format(Double(min(history.count, graphWidth)) / 10, digits: 0)
         frame.put(x, y, fitting(width, crest + "(peak/RMS per 100 ms, last \(seconds) s)", crest + "(100 ms peak/RMS, \(seconds) s)"),
                   .accent, bold: true, limit: width)
         let levels: [Unicode.Scalar] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
-        let shown = Array(history.suffix(width))
+        let shown = Array(history.suffix(graphWidth))
         let graphRows = max(1, rows - 1)
+        frame.put(x, y + 1, "24", .dim)
+        if graphRows > 1 { frame.put(x, y + graphRows, " 0", .dim) }
         for (index, value) in shown.enumerated() {
             // 0…24 dB over the graph's rows, eight steps a row.
             let steps = Int((min(max(value, 0), 24) / 24 * Double(graphRows * 8)).rounded())

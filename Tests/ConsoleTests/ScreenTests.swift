@@ -133,6 +133,11 @@ struct ScreenTests {
             #expect(text.contains(" -2.5") && text.contains(" -0.7 dB") && (text.contains("TP max -1.1") || text.contains("TP max  -1.1")),
                     "\(width)×\(height)")
             #expect(text.contains("peak/RMS") && text.contains(" s)"), "\(width)×\(height)")
+            // The crest graph's scale is labelled, top and bottom, at the left of its rows.
+            let heading = try! #require(frame.lines.firstIndex { $0.contains("CREST") })
+            let bottom = try! #require(frame.lines.firstIndex { $0.contains("PARAMETERS") }) - 2
+            #expect(frame.lines[heading + 1].hasPrefix(" 24 ") && (bottom == heading + 1 || frame.lines[bottom].hasPrefix("  0 ")),
+                    "\(width)×\(height): \(frame.lines[heading + 1]) / \(frame.lines[bottom])")
         }
     }
 
