@@ -18,8 +18,9 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
         var chosen: Set<Int> = []
         var profile: StyleProfile
         var exportStatus: String?
-        /// The file the running export writes (nil when none runs).
+        /// The file the running export writes (nil when none runs), and its stop switch.
         var exporting: String?
+        var exportStop: CancelFlag?
         /// Bumped by every new plan: a settling thread whose plan is stale throws its work away.
         var generation = 0
         var referenceName: String?
@@ -78,9 +79,6 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
     var profile: StyleProfile { shared.withLock { $0.profile } }
     var exportStatus: String? { shared.withLock { $0.exportStatus } }
 
-    /// Set to stop the running export at its next read of the mix.
-    private let exportCancelled = CancelFlag()
-
     /// Waits for a running export to end, for the console's quit: the user asked for the file.
     /// `cancel` is asked as it waits; when it says so, the export stops at its next read and
     /// leaves nothing behind. Returns the export's last word, or nil when none was running.
@@ -88,7 +86,7 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
         guard let running = shared.withLock({ $0.exporting }) else { return nil }
         announce(cancel() ? "stopping the export of \(running)" : "finishing the export of \(running) (Ctrl-C stops it)")
         while shared.withLock({ $0.exporting }) != nil {
-            if cancel() { exportCancelled.set() }
+            if cancel() { shared.withLock { $0.exportStop?.set() } }
             usleep(50_000)
         }
         return shared.withLock { $0.exportStatus }
@@ -314,11 +312,11 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
         if let running = shared.withLock({ $0.exporting }) { return running }
         let base = inputName == "demo song" ? "demo" : ((inputName as NSString).deletingPathExtension)
         let (output, claimed) = Self.exportPath(base: base)
-        shared.withLock { $0.exporting = output; $0.exportStatus = "exporting \(output) 0 %" }
+        let cancelled = CancelFlag()
+        shared.withLock { $0.exporting = output; $0.exportStop = cancelled; $0.exportStatus = "exporting \(output) 0 %" }
         var job = self.job
         let graph = shared.withLock { $0.plan.graph }
         let path = inputPath
-        let cancelled = exportCancelled
         job.openSource = { CancellableSource(try SoundFileReader(path: path), cancelled: cancelled) }
         job.outputPath = output
         job.emotions = .map(graph)
@@ -347,7 +345,7 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
             do {
                 let result = try master.run(job)
                 shared.withLock {
-                    $0.exporting = nil
+                    $0.exporting = nil; $0.exportStop = nil
                     $0.exportStatus = String(format: "exported %@: %.1f LUFS, true peak %.1f dBTP", output,
                                              result.output.integratedLUFS, result.output.truePeakDBTP)
                 }
@@ -355,7 +353,7 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
                 // The claimed name goes back: nothing is left behind by a failed export.
                 if claimed { unlink(output) }
                 let words = error is CancellableSource.Cancelled ? "export of \(output) stopped; nothing written" : "export failed: \(error)"
-                shared.withLock { $0.exporting = nil; $0.exportStatus = words }
+                shared.withLock { $0.exporting = nil; $0.exportStop = nil; $0.exportStatus = words }
             }
         }
         return output

@@ -84,6 +84,12 @@ public struct EmotionEstimator: Sendable {
         public var scores: [Emotion: Double]
     }
 
+    /// Each trait's word for its opposite, for a trait that counts against its emotion.
+    static let traitOpposites = ["louder": "quieter", "quieter": "louder", "denser": "more dynamic", "more dynamic": "denser",
+                                 "busier": "sparser", "sparser": "busier", "wider": "narrower", "narrower": "wider",
+                                 "lower centroid": "higher centroid", "higher centroid": "lower centroid",
+                                 "softer highs": "stronger highs", "stronger highs": "softer highs", "heavier lows": "lighter lows"]
+
     /// Scores one section against the reference (see the table above).
     public static func score(_ section: SectionMeasurement, against reference: Reference) -> Label {
         let loudness = (section.loudnessLUFS.isFinite ? section.loudnessLUFS : -70) - reference.loudnessLUFS
@@ -101,11 +107,7 @@ public struct EmotionEstimator: Sendable {
             var said: String { score.asPrinted(places: 1) < 0 ? opposite : name }
         }
         func trait(_ name: String, _ measured: String, _ value: Double, _ fullAt: Double) -> Trait {
-            let opposites = ["louder": "quieter", "quieter": "louder", "denser": "more dynamic", "more dynamic": "denser",
-                             "busier": "sparser", "sparser": "busier", "wider": "narrower", "narrower": "wider",
-                             "lower centroid": "higher centroid", "higher centroid": "lower centroid",
-                             "softer highs": "stronger highs", "stronger highs": "softer highs", "heavier lows": "lighter lows"]
-            return Trait(name: name, opposite: opposites[name] ?? "not \(name)", measured: measured, score: min(max(value / fullAt, -1), 1))
+            Trait(name: name, opposite: traitOpposites[name] ?? "not \(name)", measured: measured, score: min(max(value / fullAt, -1), 1))
         }
         func shown(_ value: Double, _ places: Int = 1) -> Double { value.asPrinted(places: places) }
         let said = (loudness: String(format: "loudness %+.1f LU", shown(loudness)), crest: String(format: "crest %+.1f dB", shown(crest)),
