@@ -159,12 +159,12 @@ struct ConsoleEndToEndTests {
         let scratch = try ScratchFolder("console-export")
         defer { withExtendedLifetime(scratch) {} }
         let folder = scratch.path
-        // Four minutes of pink-ish noise at 16 bits: long enough that an export is still
-        // running a second after it starts.
+        // Two minutes of noise at 16 bits: long enough that an export (an analysis and two
+        // passes, 2 s or more here) is still running when Ctrl-C follows its first status.
         let writer = try SoundFileWriter(path: folder + "/mix.wav", sampleRate: 44100, channelCount: 2, encoding: .pcm16)
         var noise = TestSignals.Noise(seed: 9)
         var block = [Float](repeating: 0, count: 2 * 44100)
-        for _ in 0..<240 {
+        for _ in 0..<120 {
             for index in stride(from: 0, to: block.count, by: 2) {
                 let value = Float(0.2 * noise.next())
                 block[index] = value; block[index + 1] = value * 0.8
@@ -189,7 +189,7 @@ struct ConsoleEndToEndTests {
         #expect(files() == ["mix-master-2.wav", "mix-master.wav", "mix.wav"], "\(files())")
         #expect(FileManager.default.contents(atPath: folder + "/mix-master.wav") == precious)
         let exported = try SoundFileReader(path: folder + "/mix-master-2.wav")
-        #expect(exported.frameCount == 240 * 44100 && exported.channelCount == 2)
+        #expect(exported.frameCount == 120 * 44100 && exported.channelCount == 2)
 
         // A signal during the next export stops it: nothing under mix-master-3.wav, nothing hidden.
         session = try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: "mix.wav", directory: folder)
