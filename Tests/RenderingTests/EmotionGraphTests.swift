@@ -95,13 +95,18 @@ import TestSupport
         #expect(right >= 4, "\(graph.sections.map(\.emotion)) for \(expected.map(\.emotion))")
     }
 
-    /// A section a hair off the reference on every trait reads "+0.0" everywhere, not "-0.0".
-    @Test func aReasonNeverReadsMinusZero() throws {
+    /// A measured section whose features a test then sets to what it needs.
+    static func aSectionToSet() throws -> SectionMeasurement {
         let samples = SectionSignals.render([.init(seconds: 4, levelDBFS: -20)])
         var source = SampleBufferSource(samples: samples, channelCount: 2, sampleRate: 44100)
         let track = try #require(try Analyzer.analyze(&source, options: .init(features: true)).features)
+        return SectionMeasurement(track, frames: 0..<track.frameCount)
+    }
+
+    /// A section a hair off the reference on every trait reads "+0.0" everywhere, not "-0.0".
+    @Test func aReasonNeverReadsMinusZero() throws {
         let typical = EmotionEstimator.typicalMix
-        var section = SectionMeasurement(track, frames: 0..<track.frameCount)
+        var section = try Self.aSectionToSet()
         section.loudnessLUFS = typical.loudnessLUFS - 0.001; section.crestFactorDB = typical.crestFactorDB + 0.001
         section.spectralCentroidHz = pow(2, typical.centroidOctaves) * 0.9999; section.lowShareDB = typical.lowShareDB - 0.001
         section.highShareDB = typical.highShareDB - 0.001; section.stereoWidth = typical.width - 0.0001
@@ -113,11 +118,8 @@ import TestSupport
     /// A trait that counts against the winner is named for what was measured: a loud, dense
     /// section with few onsets is "sparser (onsets -2.5/s) -1.0", never "busier (onsets -2.5/s)".
     @Test func aTraitThatCountsAgainstIsNamedForWhatWasFound() throws {
-        let samples = SectionSignals.render([.init(seconds: 4, levelDBFS: -20)])
-        var source = SampleBufferSource(samples: samples, channelCount: 2, sampleRate: 44100)
-        let track = try #require(try Analyzer.analyze(&source, options: .init(features: true)).features)
         let typical = EmotionEstimator.typicalMix
-        var section = SectionMeasurement(track, frames: 0..<track.frameCount)
+        var section = try Self.aSectionToSet()
         section.loudnessLUFS = typical.loudnessLUFS + 6; section.crestFactorDB = typical.crestFactorDB - 6
         section.spectralCentroidHz = pow(2, typical.centroidOctaves); section.lowShareDB = typical.lowShareDB
         section.highShareDB = typical.highShareDB; section.stereoWidth = typical.width
