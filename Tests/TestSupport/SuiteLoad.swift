@@ -1,3 +1,5 @@
+import Glibc
+
 /// The full suite runs CPU-heavy tests (masters, chains) in parallel on two cores while the live
 /// tests play through a private PulseAudio daemon at ordinary priority. At the 30 ms default
 /// buffer that daemon underran under such load (CI, and 2 of 3 local full runs on the day this
@@ -20,8 +22,12 @@ public enum StarvedPlayback {
     /// third's tweak heard 5 ms late).
     public static let attempts = 5
 
-    /// Runs `attempt` until one reports no underruns, or `attempts` times.
-    public static func retrying<T>(_ attempt: () throws -> (outcome: T, underruns: Int)) rethrows -> T {
+    /// Runs `attempt` until one reports no underruns, or `attempts` times. Between starved
+    /// attempts it waits longer each time (2, 4, 6, 8 s: `pause` is told the attempt's number),
+    /// so a burst of steal can pass: once all five attempts, played back to back, fell inside one
+    /// (a fresh-clone run in an hour when `pacat` alone underran 5 times in 10 s at 200 ms).
+    public static func retrying<T>(pause: (Int) -> Void = { sleep(UInt32(2 * $0)) },
+                                   _ attempt: () throws -> (outcome: T, underruns: Int)) rethrows -> T {
         for number in 1... {
             let (outcome, underruns) = try attempt()
             if underruns == 0 { return outcome }
@@ -29,7 +35,8 @@ public enum StarvedPlayback {
                 print("attempt \(number): \(underruns) underrun(s) while playing (starved from outside); the last attempt, judged as it is")
                 return outcome
             }
-            print("attempt \(number): \(underruns) underrun(s) while playing (starved from outside); playing it again")
+            print("attempt \(number): \(underruns) underrun(s) while playing (starved from outside); playing it again in \(2 * number) s")
+            pause(number)
         }
         fatalError("unreachable: the loop returns at the last attempt")
     }
