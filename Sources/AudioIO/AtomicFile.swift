@@ -9,16 +9,7 @@ public enum AtomicFile {
     ///   the umask for a new one.
     public static func write(_ data: Data, to path: String, mode: mode_t? = nil) throws(AudioFileError) {
         let file = try PendingFile(path: path)
-        let written = data.withUnsafeBytes { bytes -> Bool in
-            var offset = 0
-            while offset < bytes.count {
-                let result = Glibc.write(file.descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if result < 0 { if errno == EINTR { continue }; return false }
-                offset += result
-            }
-            return true
-        }
-        guard written else { throw file.fail() }
+        guard data.withUnsafeBytes({ Descriptor.writeAll(file.descriptor, $0) }) else { throw file.fail() }
         try file.commit(mode: mode)
     }
 

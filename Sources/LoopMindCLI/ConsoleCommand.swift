@@ -159,7 +159,7 @@ struct ConsoleCommand: ParsableCommand {
         // An export still running is finished (the user asked for that file) unless a signal
         // ended the console: then, or at Ctrl-C while waiting, it stops and leaves nothing.
         let signalled = StopSignals.isRequested
-        StopSignals.requested.store(false, ordering: .relaxed)
+        StopSignals.clear()
         let exported = session.waitForExport(announce: { StandardError.say($0) },
                                              cancel: { signalled || StopSignals.isRequested })
         if let exported { print("loopmind: \(exported)") }

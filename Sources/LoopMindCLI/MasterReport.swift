@@ -69,9 +69,10 @@ struct MasterReport {
     private enum SettingValue: Encodable {
         case number(Double), name(String)
 
-        static func settings(_ byName: [String: Double]) -> [String: SettingValue] {
-            Dictionary(uniqueKeysWithValues: byName.map { name, value in
-                (name, ChainParameter(name: name)?.spec.choiceName(value).map(SettingValue.name) ?? .number(round3(value)))
+        static func settings(_ settings: ChainSettings) -> [String: SettingValue] {
+            Dictionary(uniqueKeysWithValues: ChainParameter.allCases.map { parameter in
+                let value = settings[parameter]
+                return (parameter.spec.name, parameter.spec.choiceName(value).map(SettingValue.name) ?? .number(round3(value)))
             })
         }
 
@@ -113,7 +114,7 @@ struct MasterReport {
         let sections = result.sections.map { section in
             Section(start: round3(section.span.lowerBound), end: round3(section.span.upperBound),
                     emotion: section.emotion.rawValue, intensity: round3(section.intensity), reason: section.reason,
-                    settings: SettingValue.settings(section.decision.settings.byName),
+                    settings: SettingValue.settings(section.decision.settings),
                     input_lufs: section.inputLUFS.isFinite ? round3(section.inputLUFS) : nil,
                     target_lufs: round3(section.targetLUFS),
                     output_lufs: section.outputLUFS.isFinite ? round3(section.outputLUFS) : nil,
@@ -124,7 +125,7 @@ struct MasterReport {
             input: result.input,
             emotions: EmotionGraphDocument(graph: result.graph, duration: result.input.durationSeconds),
             sections: sections,
-            settings: single.map { SettingValue.settings($0.decision.settings.byName) },
+            settings: single.map { SettingValue.settings($0.decision.settings) },
             moves: result.moves.map { var move = $0; move.time = round3(move.time); move.from = round3(move.from); move.to = round3(move.to); return move },
             output: result.output, loudness_loop: loop, transition_s: result.transitionSeconds,
             emotion: single?.emotion.rawValue, intensity: single.map { round3($0.intensity) }, reference: reference)
@@ -157,15 +158,15 @@ struct MasterReport {
                                 reference.input_crest_db, reference.output_crest_db, reference.reference_crest_db))
         }
         lines.append("AI moves:")
+        // A choice reads by name ("tape → tube"), right-aligned where the numbers are.
+        func shown(_ value: Double, of move: AIMove) -> String {
+            guard let name = move.choiceName(value) else { return String(format: "%8.2f", value) }
+            return String(repeating: " ", count: max(0, 8 - name.count)) + name
+        }
         for move in result.moves {
-            // A choice reads by name ("tape → tube"), right-aligned where the numbers are.
-            func value(_ value: Double) -> String {
-                guard let name = move.choiceName(value) else { return String(format: "%8.2f", value) }
-                return String(repeating: " ", count: max(0, 8 - name.count)) + name
-            }
             lines.append(String(format: "  %6.1f s  %@ %@ → %@   %@", move.time,
                                 move.parameter.padding(toLength: 22, withPad: " ", startingAt: 0),
-                                value(move.from), value(move.to), move.reason as NSString))
+                                shown(move.from, of: move), shown(move.to, of: move), move.reason as NSString))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -9,6 +9,9 @@ enum StopSignals {
 
     static var isRequested: Bool { requested.load(ordering: .relaxed) }
 
+    /// Forgets a stop already handled, so the next signal asks for something new.
+    static func clear() { requested.store(false, ordering: .relaxed) }
+
     /// Installs the handlers and unblocks the signals (a parent may have started us with them blocked).
     static func install() {
         var mask = sigset_t()

@@ -22,9 +22,4 @@ public struct ChainSettings: Sendable, Equatable {
         for index in 0..<count where lhs.values[index] != rhs.values[index] { return false }
         return true
     }
-
-    /// Parameter name → value, for JSON and profiles.
-    public var byName: [String: Double] {
-        Dictionary(uniqueKeysWithValues: ChainParameter.allCases.map { ($0.spec.name, values[$0.rawValue]) })
-    }
 }

@@ -26,7 +26,7 @@ final class PlaybackFixture: Sendable {
         scratch = try ScratchFolder("playback", untilExit: true)
         songPath = scratch.file("demo.wav")
         masterPath = scratch.file("master.wav")
-        var song = DemoSongSource()
+        let song = DemoSongSource()
         let writer = try SoundFileWriter(path: songPath, sampleRate: 44100, channelCount: 2, encoding: .float32)
         let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: 16384)
         defer { buffer.deallocate() }
