@@ -117,32 +117,77 @@ final class FeatureTracker {
 
     /// Feeds interleaved frames that all belong to the current 100 ms frame.
     func add(_ block: UnsafeBufferPointer<Float>) {
+        guard let base = block.baseAddress else { return }
         let frames = block.count / channelCount
+        var done = 0
+        while done < frames {
+            // The longest run that neither wraps the spectrum's ring nor overfills the onset frame.
+            let run = min(frames - done, spectrumSize - ringPosition, onsetSize - onsetFilled)
+            let mono = monoRing + ringPosition
+            if channelCount == 2 {
+                gatherStereo(base + done * 2, frames: run, mono: mono)
+            } else {
+                gather(base + done * channelCount, frames: run, mono: mono)
+            }
+            (onsetBuffer + onsetFilled).update(from: mono, count: run)
+            ringPosition = ringPosition + run == spectrumSize ? 0 : ringPosition + run
+            onsetFilled += run
+            if onsetFilled == onsetSize { measureFlux() }
+            done += run
+        }
+        frameFrames += frames
+    }
+
+    /// Stereo, eight frames to a vector: the sums of squares, peak, mid and side energies,
+    /// and the mono mix (L + R)/2 written to `mono`.
+    private func gatherStereo(_ source: UnsafePointer<Float>, frames: Int, mono: UnsafeMutablePointer<Float>) {
+        var squares8 = SIMD8<Float>(), peak8 = SIMD8<Float>(), mid8 = SIMD8<Float>(), side8 = SIMD8<Float>()
+        let raw = UnsafeRawPointer(source)
+        var frame = 0
+        while frame + 8 <= frames {
+            let pairs = raw.loadUnaligned(fromByteOffset: frame * 8, as: SIMD16<Float>.self)
+            let left = pairs.evenHalf, right = pairs.oddHalf
+            let m = (left + right) * 0.5, s = (left - right) * 0.5
+            squares8 += left * left + right * right
+            peak8 = lanewiseMax(peak8, lanewiseMax(lanewiseMax(left, -left), lanewiseMax(right, -right)))
+            mid8 += m * m
+            side8 += s * s
+            UnsafeMutableRawPointer(mono + frame).storeBytes(of: m, as: SIMD8<Float>.self)
+            frame += 8
+        }
+        squares += squares8.sum(); peak = max(peak, peak8.max()); mid += mid8.sum(); side += side8.sum()
+        while frame < frames {
+            let left = source[2 * frame], right = source[2 * frame + 1]
+            let m = (left + right) * 0.5, s = (left - right) * 0.5
+            squares += left * left + right * right
+            peak = max(peak, abs(left), abs(right))
+            mid += m * m
+            side += s * s
+            mono[frame] = m
+            frame += 1
+        }
+    }
+
+    /// Any other channel count, a frame at a time (mono: mid is the signal, side silent).
+    private func gather(_ source: UnsafePointer<Float>, frames: Int, mono: UnsafeMutablePointer<Float>) {
         let scale = 1 / Float(channelCount)
-        for index in 0..<frames {
-            let base = index * channelCount
+        for frame in 0..<frames {
+            let first = source + frame * channelCount
             var sum: Float = 0
             for channel in 0..<channelCount {
-                let sample = block[base + channel]
+                let sample = first[channel]
                 squares += sample * sample
                 peak = max(peak, abs(sample))
                 sum += sample
             }
             if channelCount >= 2 {
-                let left = block[base], right = block[base + 1]
-                let m = (left + right) * 0.5, s = (left - right) * 0.5
+                let m = (first[0] + first[1]) * 0.5, s = (first[0] - first[1]) * 0.5
                 mid += m * m; side += s * s
             } else {
-                mid += block[base] * block[base]
+                mid += first[0] * first[0]
             }
-            let mono = sum * scale
-            monoRing[ringPosition] = mono
-            ringPosition = ringPosition + 1 == spectrumSize ? 0 : ringPosition + 1
-            onsetBuffer[onsetFilled] = mono
-            onsetFilled += 1
-            if onsetFilled == onsetSize { measureFlux() }
+            mono[frame] = sum * scale
         }
-        frameFrames += frames
     }
 
     /// Closes the current 100 ms frame with libebur128's K-weighted energy for it.
@@ -177,16 +222,25 @@ final class FeatureTracker {
         let input = onsetFFT.input
         for index in 0..<onsetSize { input[index] = onsetBuffer[index] * onsetWindow[index] }
         onsetFFT.transform()
-        var total: Float = 0, level: Float = 0
-        for bin in 1..<(onsetSize / 2) {
+        // Bins 1 to size/2 − 1, eight at a time: the last eight reach the Nyquist bin, which
+        // does not count.
+        var total = SIMD8<Float>(), level = SIMD8<Float>()
+        let lastBin = onsetSize / 2 - 1
+        var first = 1
+        while first <= lastBin {
             // log(1 + γ|X|) compresses the dynamic range so soft and loud onsets both count.
-            let magnitude = log1pf(10 * onsetFFT.power(ofBin: bin).squareRoot())
-            total += max(0, magnitude - previousLogMagnitudes[bin])
-            level += magnitude
-            previousLogMagnitudes[bin] = magnitude
+            var magnitudes = logOnePlus(10 * onsetFFT.powers(ofEightBinsFrom: first).squareRoot())
+            if first + 7 > lastBin {
+                magnitudes.replace(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .> Int32(lastBin - first))
+            }
+            let previous = UnsafeMutableRawPointer(previousLogMagnitudes + first)
+            total += lanewiseMax(magnitudes - previous.loadUnaligned(as: SIMD8<Float>.self), SIMD8())
+            level += magnitudes
+            previous.storeBytes(of: magnitudes, as: SIMD8<Float>.self)
+            first += 8
         }
-        flux.append(total)
-        fluxLevels.append(level)
+        flux.append(total.sum())
+        fluxLevels.append(level.sum())
         memmove(onsetBuffer, onsetBuffer + onsetHop, (onsetSize - onsetHop) * MemoryLayout<Float>.stride)
         onsetFilled = onsetSize - onsetHop
     }

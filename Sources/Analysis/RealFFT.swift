@@ -46,4 +46,11 @@ final class RealFFT {
         let value = output[bin]
         return value.0 * value.0 + value.1 * value.1
     }
+
+    /// |X_k|² of bins `first` to `first + 7` (all within 0…size/2), in one vector step.
+    @inline(__always) func powers(ofEightBinsFrom first: Int) -> SIMD8<Float> {
+        let pairs = UnsafeRawPointer(output + first).loadUnaligned(as: SIMD16<Float>.self)   // (re, im) × 8
+        let real = pairs.evenHalf, imaginary = pairs.oddHalf
+        return real * real + imaginary * imaginary
+    }
 }

@@ -94,7 +94,13 @@ public final class SpectrumAnalyzer {
             let frame = fft.input
             for index in 0..<fftSize { frame[index] = buffer[index] * window[index] }
             fft.transform()
-            for bin in 0...(fftSize / 2) { powerSum[bin] += Double(fft.power(ofBin: bin)) }
+            // Eight bins to a vector (each bin's sum the same as one at a time), then Nyquist.
+            let sums = UnsafeMutableRawPointer(powerSum)
+            for first in stride(from: 0, to: fftSize / 2, by: 8) {
+                let sum = sums.loadUnaligned(fromByteOffset: first * 8, as: SIMD8<Double>.self)
+                sums.storeBytes(of: sum + SIMD8<Double>(fft.powers(ofEightBinsFrom: first)), toByteOffset: first * 8, as: SIMD8<Double>.self)
+            }
+            powerSum[fftSize / 2] += Double(fft.power(ofBin: fftSize / 2))
         }
         frameCount += 1
     }

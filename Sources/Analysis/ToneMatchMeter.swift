@@ -126,15 +126,25 @@ public final class ToneMatchMeter {
         // Through buffer pointers: an array's uniqueness check on every store cost more than the sums.
         scratchMid.withUnsafeMutableBufferPointer { midOut in
             scratchSide.withUnsafeMutableBufferPointer { sideOut in
-                for frame in 0..<frames {
-                    let left = interleaved[frame * channelCount]
-                    let right = channelCount == 2 ? interleaved[frame * channelCount + 1] : left
-                    midOut[frame] = (left + right) * 0.5
-                    sideOut[frame] = (left - right) * 0.5
-                    blockPeak = max(blockPeak, abs(left), abs(right))
-                    blockSquares += Double(left * left + right * right) * 0.5
-                    blockFilled += 1
+                var done = 0
+                while done < frames {
+                    // Up to the end of the current 100 ms crest block.
+                    let run = min(frames - done, blockFrames - blockFilled)
+                    let source = interleaved.baseAddress! + done * channelCount
+                    if channelCount == 2 {
+                        splitStereo(source, frames: run, mid: midOut.baseAddress! + done, side: sideOut.baseAddress! + done)
+                    } else {
+                        for frame in 0..<run {
+                            let sample = source[frame]
+                            midOut[done + frame] = sample
+                            sideOut[done + frame] = 0
+                            blockPeak = max(blockPeak, abs(sample))
+                            blockSquares += Double(sample * sample)
+                        }
+                    }
+                    blockFilled += run
                     if blockFilled == blockFrames { closeBlock() }
+                    done += run
                 }
             }
         }
@@ -144,6 +154,35 @@ public final class ToneMatchMeter {
         if channelCount == 2 {
             scratchSide.withUnsafeBufferPointer { segments[segment].side.add(UnsafeBufferPointer(rebasing: $0[0..<frames])) }
         }
+    }
+
+    /// Stereo frames into mid and side, with the crest block's peak and mean square; eight
+    /// frames to a vector, the squares summed in Double.
+    private func splitStereo(_ source: UnsafePointer<Float>, frames: Int,
+                             mid: UnsafeMutablePointer<Float>, side: UnsafeMutablePointer<Float>) {
+        var peak8 = SIMD8<Float>(), squares8 = SIMD8<Double>()
+        let raw = UnsafeRawPointer(source)
+        var frame = 0
+        while frame + 8 <= frames {
+            let pairs = raw.loadUnaligned(fromByteOffset: frame * 8, as: SIMD16<Float>.self)
+            let left = pairs.evenHalf, right = pairs.oddHalf
+            UnsafeMutableRawPointer(mid + frame).storeBytes(of: (left + right) * 0.5, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(side + frame).storeBytes(of: (left - right) * 0.5, as: SIMD8<Float>.self)
+            peak8 = lanewiseMax(peak8, lanewiseMax(lanewiseMax(left, -left), lanewiseMax(right, -right)))
+            squares8 += SIMD8<Double>(left * left + right * right)
+            frame += 8
+        }
+        var peak = max(blockPeak, peak8.max()), squares = squares8.sum()
+        while frame < frames {
+            let left = source[2 * frame], right = source[2 * frame + 1]
+            mid[frame] = (left + right) * 0.5
+            side[frame] = (left - right) * 0.5
+            peak = max(peak, abs(left), abs(right))
+            squares += Double(left * left + right * right)
+            frame += 1
+        }
+        blockPeak = peak
+        blockSquares += squares * 0.5
     }
 
     private func closeBlock() {

@@ -11,11 +11,11 @@ public func fastTanh(_ x: SIMD2<Float>) -> SIMD2<Float> {
 
 /// Lane-wise maximum and minimum of two channels. The standard library's generic
 /// `pointwiseMax` is not always inlined into hot loops; these always are.
-@inline(__always) public func lanewiseMax(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> SIMD2<Float> {
+@inlinable @inline(__always) public func lanewiseMax(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> SIMD2<Float> {
     SIMD2(Swift.max(a.x, b.x), Swift.max(a.y, b.y))
 }
 
-@inline(__always) public func lanewiseMin(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> SIMD2<Float> {
+@inlinable @inline(__always) public func lanewiseMin(_ a: SIMD2<Float>, _ b: SIMD2<Float>) -> SIMD2<Float> {
     SIMD2(Swift.min(a.x, b.x), Swift.min(a.y, b.y))
 }
 
@@ -47,20 +47,20 @@ public func fastTanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
     return padeTanh(lanewiseMin(lanewiseMax(x, -limit), limit))
 }
 
-@inline(__always) public func lanewiseMax(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> {
+@inlinable @inline(__always) public func lanewiseMax(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> {
     SIMD4(Swift.max(a.x, b.x), Swift.max(a.y, b.y), Swift.max(a.z, b.z), Swift.max(a.w, b.w))
 }
 
-@inline(__always) public func lanewiseMin(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> {
+@inlinable @inline(__always) public func lanewiseMin(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD4<Float> {
     SIMD4(Swift.min(a.x, b.x), Swift.min(a.y, b.y), Swift.min(a.z, b.z), Swift.min(a.w, b.w))
 }
 
-@inline(__always) public func lanewiseMax(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+@inlinable @inline(__always) public func lanewiseMax(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
     SIMD8(Swift.max(a[0], b[0]), Swift.max(a[1], b[1]), Swift.max(a[2], b[2]), Swift.max(a[3], b[3]),
           Swift.max(a[4], b[4]), Swift.max(a[5], b[5]), Swift.max(a[6], b[6]), Swift.max(a[7], b[7]))
 }
 
-@inline(__always) public func lanewiseMin(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+@inlinable @inline(__always) public func lanewiseMin(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
     SIMD8(Swift.min(a[0], b[0]), Swift.min(a[1], b[1]), Swift.min(a[2], b[2]), Swift.min(a[3], b[3]),
           Swift.min(a[4], b[4]), Swift.min(a[5], b[5]), Swift.min(a[6], b[6]), Swift.min(a[7], b[7]))
 }

@@ -147,13 +147,23 @@ public struct OfflineMaster {
 
     /// Steps 1 and 2: what the input is, the emotion graph, and the AI's decision and loudness
     /// aim for each section (the open loop: gains from the input's measured loudness).
-    public func plan(_ job: Job) throws -> MasterPlan {
+    ///
+    /// `replannable`: keep the input's 100 ms feature track, so that `replanned` can give the
+    /// plan another graph (the console). Without it, one emotion for the whole song is decided
+    /// from the input's report alone and the track is not measured: it was a third of the
+    /// input analysis's time.
+    public func plan(_ job: Job, replannable: Bool = true) throws -> MasterPlan {
         var analysisSource = try job.openSource()
         guard analysisSource.channelCount <= 2 else {
             throw Failure(description: "cannot read '\(job.inputName)': LoopMind masters mono and stereo files; this one has \(analysisSource.channelCount) channels")
         }
-        let input = try Analyzer.analyze(&analysisSource, options: .init(features: true))
-        guard input.integratedLUFS.isFinite, let track = input.features, track.frameCount > 0 else {
+        let measuresTrack: Bool
+        switch job.emotions {
+        case .whole: measuresTrack = replannable
+        case .map, .auto: measuresTrack = true
+        }
+        let input = try Analyzer.analyze(&analysisSource, options: .init(features: measuresTrack))
+        guard input.integratedLUFS.isFinite else {
             throw Failure(description: "cannot read '\(job.inputName)': " + Self.whyNoLoudness(input))
         }
         progress?(0.1)
@@ -165,12 +175,12 @@ public struct OfflineMaster {
         case .whole(let emotion, let intensity):
             graph = EmotionGraph(whole: emotion, intensity: intensity ?? 0.5)
         case .auto(let intensity):
-            let estimated = EmotionEstimator().estimate(track)
+            let estimated = EmotionEstimator().estimate(input.features!)
             graph = intensity.map { value in
                 EmotionGraph(sections: estimated.sections.map { var section = $0; section.intensity = value; return section })
             } ?? estimated
         }
-        return MasterPlan(input: input, graph: graph, track: track, job: job)
+        return MasterPlan(input: input, graph: graph, track: input.features, job: job)
     }
 
     /// Step 3 without a file: closes the loudness loop (whole passes through the chain, measured)
@@ -187,7 +197,7 @@ public struct OfflineMaster {
     }
 
     public func run(_ job: Job) throws -> Result {
-        var plan = try self.plan(job)
+        var plan = try self.plan(job, replannable: false)
         let input = plan.input
         let format = AudioFileFormat(path: job.outputPath)
         let bitDepth = (job.encoding ?? format.map { SoundFileWriter.defaultEncoding(for: $0) } ?? .float32)
@@ -663,7 +673,7 @@ public struct MasterPlan {
 
     /// The AI's plan for `graph`; with a reference, its loudness target moves toward the
     /// reference's by the match amount (unless the job names a target) and a match follows.
-    init(input: AnalysisReport, graph: EmotionGraph, track: FeatureTrack, job: OfflineMaster.Job) {
+    init(input: AnalysisReport, graph: EmotionGraph, track: FeatureTrack?, job: OfflineMaster.Job) {
         self.input = input; self.graph = graph
         var plan = Plan(graph: graph, input: input, track: track, job: job)
         if let target = job.reference, job.matchAmount > 0 {
@@ -741,7 +751,8 @@ struct Plan {
     /// Each section's length, seconds.
     var durations: [Double] { sections.map { max($0.span.upperBound - $0.span.lowerBound, 0) } }
 
-    init(graph: EmotionGraph, input: AnalysisReport, track: FeatureTrack, job: OfflineMaster.Job) {
+    /// `track` may be nil for a graph of one section, whose decision is the input report's.
+    init(graph: EmotionGraph, input: AnalysisReport, track: FeatureTrack?, job: OfflineMaster.Job) {
         let spans = graph.spans(duration: input.durationSeconds)
         let model = MasterModel()
         // A mix far from its target is trimmed first, by the same amount all through (gain
@@ -751,20 +762,23 @@ struct Plan {
                                               targetLUFS: job.targetLUFS ?? MasterModel.tableTargetLUFS(for: first.emotion, intensity: first.intensity))
         let trim = staging?.trimDB ?? 0
         var sections: [Section] = []
+        precondition(track != nil || graph.sections.count == 1, "several sections are measured from the feature track")
+        // Without a track (one section), every 100 ms of the song; loudness reads clamp to what was measured.
+        let frameCount = track?.frameCount ?? Int((input.durationSeconds / FeatureTrack.frameSeconds).rounded(.up))
         for (index, graphSection) in graph.sections.enumerated() {
             let span = spans[index]
-            let first = index == 0 ? 0 : min(track.frame(at: span.lowerBound), track.frameCount)
-            let last = index + 1 == spans.count ? track.frameCount : min(track.frame(at: span.upperBound), track.frameCount)
+            let first = index == 0 ? 0 : min(track!.frame(at: span.lowerBound), frameCount)
+            let last = index + 1 == spans.count ? frameCount : min(track!.frame(at: span.upperBound), frameCount)
             let frames = first..<max(first, last)
-            let measured = SectionMeasurement(track, frames: frames.isEmpty ? 0..<track.frameCount : frames)
+            let measured = graph.sections.count > 1 ? SectionMeasurement(track!, frames: frames.isEmpty ? 0..<frameCount : frames) : nil
             let request = MasterModel.Request(emotion: graphSection.emotion, intensity: graphSection.intensity,
                                               targetLUFS: job.targetLUFS, targetReason: job.targetReason,
                                               ceilingDBTP: job.ceilingDBTP, style: job.style(graphSection.emotion), staging: staging)
             let name = graph.sections.count > 1 ? "section \(index + 1)" : nil
-            let decision = model.decide(for: graph.sections.count > 1 ? MasterModel.MixProfile(measured) : MasterModel.MixProfile(input),
+            let decision = model.decide(for: measured.map { MasterModel.MixProfile($0) } ?? MasterModel.MixProfile(input),
                                         request, section: name.map { (span.lowerBound, $0) })
             sections.append(Section(span: span, frames: frames, graphSection: graphSection, decision: decision,
-                                    inputLUFS: graph.sections.count > 1 ? measured.loudnessLUFS : input.integratedLUFS,
+                                    inputLUFS: measured?.loudnessLUFS ?? input.integratedLUFS,
                                     relativeTargetLU: 0, gainDB: 0))
         }
 
@@ -1029,7 +1043,8 @@ struct Plan {
 extension MasterPlan {
     /// The same input with another emotion graph (the console's "this section is dreamy"):
     /// decisions and open-loop gains remade from the analysis already done, no audio read.
+    /// The plan must have been made `replannable` when `graph` has several sections.
     public func replanned(graph: EmotionGraph, job: OfflineMaster.Job) -> MasterPlan {
-        MasterPlan(input: input, graph: graph, track: input.features!, job: job)
+        MasterPlan(input: input, graph: graph, track: input.features, job: job)
     }
 }

@@ -111,6 +111,23 @@ import TestSupport
 }
 
 extension MasterTests {
+    /// One emotion for the whole song is decided from the input's report alone, so `master`
+    /// does not measure the feature track for it (a third of the input analysis); a plan that
+    /// may be given another graph later (the console's), an emotion map or auto still do.
+    @Test func oneEmotionForTheWholeSongIsPlannedWithoutTheFeatureTrack() throws {
+        var job = OfflineMaster.Job(openSource: { DemoSongSource() }, inputName: "demo", outputPath: Self.folder + "/lean.wav",
+                                    emotions: .whole(.powerful, intensity: 0.7))
+        let master = OfflineMaster()
+        let lean = try master.plan(job, replannable: false), full = try master.plan(job)
+        #expect(lean.input.features == nil && full.input.features != nil)
+        #expect(lean.moves == full.moves && lean.targetLUFS == full.targetLUFS)
+        let leanStart = lean.automation(ceilingDBTP: -1, transitionSeconds: 2).value(at: 0)
+        let fullStart = full.automation(ceilingDBTP: -1, transitionSeconds: 2).value(at: 0)
+        #expect(leanStart.settings == fullStart.settings && leanStart.gainDB == fullStart.gainDB)
+        job.emotions = .auto(intensity: nil)
+        #expect(try master.plan(job, replannable: false).input.features != nil)
+    }
+
     /// `master` renders each pass on three threads (the chain's front and back halves on two
     /// chains, then measuring and writing). Its file must hold exactly what one chain on one
     /// thread makes from the same automation: the settled plan's, with the same 256-frame grid.
