@@ -90,8 +90,17 @@ public struct Exciter {
     }
 
     public mutating func process(_ block: StereoBlock) {
+        guard block.frameCount > 0 else { return }
+        // The dry delay line through a buffer pointer for the block: storing into the array from
+        // this mutating method checked its uniqueness at every frame (1 % of a master's work).
+        var ring = dryDelay
+        dryDelay = []
+        ring.withUnsafeMutableBufferPointer { render(block, dryRing: $0) }
+        dryDelay = ring
+    }
+
+    private mutating func render(_ block: StereoBlock, dryRing: UnsafeMutableBufferPointer<SIMD2<Float>>) {
         let frames = block.frameCount
-        guard frames > 0 else { return }
         drive.advance(frames: frames)
         mix.advance(frames: frames)
         let silent = mix.current == 0 && mix.previous == 0
@@ -108,7 +117,7 @@ public struct Exciter {
         while !silent && !driveGlides && index + 3 < frames {
             let input = (SIMD2(block.left[index], block.right[index]), SIMD2(block.left[index + 1], block.right[index + 1]),
                          SIMD2(block.left[index + 2], block.right[index + 2]), SIMD2(block.left[index + 3], block.right[index + 3]))
-            let dry = (delayDry(input.0), delayDry(input.1), delayDry(input.2), delayDry(input.3))
+            let dry = (delayDry(input.0, dryRing), delayDry(input.1, dryRing), delayDry(input.2, dryRing), delayDry(input.3, dryRing))
             // Up 2×: the four evens and the four odds. The 2× stream, delayed by one sample, is
             // pending e₀ o₀ e₁ o₁ e₂ o₂ e₃ (o₃ waits): the second stage takes it four at a time.
             let (evens, odds) = up1.processQuad(input.0, input.1, input.2, input.3)
@@ -132,7 +141,7 @@ public struct Exciter {
         while index + 1 < frames {
             let first = SIMD2(block.left[index], block.right[index])
             let second = SIMD2(block.left[index + 1], block.right[index + 1])
-            let dryFirst = delayDry(first), drySecond = delayDry(second)
+            let dryFirst = delayDry(first, dryRing), drySecond = delayDry(second, dryRing)
             if silent {
                 _ = up1.processPair(first, second)
                 block.left[index] = dryFirst[0]; block.right[index] = dryFirst[1]
@@ -165,7 +174,7 @@ public struct Exciter {
         }
         if index < frames {
             let input = SIMD2(block.left[index], block.right[index])
-            let dry = delayDry(input)
+            let dry = delayDry(input, dryRing)
             if silent {
                 // Keep the oversamplers fed so turning the mix up later starts from a warm state.
                 _ = up1.process(input)
@@ -192,10 +201,10 @@ public struct Exciter {
     }
 
     /// The dry path's delay line: stores `input`, returns the input `latencyFrames` ago.
-    @inline(__always) private mutating func delayDry(_ input: SIMD2<Float>) -> SIMD2<Float> {
-        let dry = dryDelay[dryPosition]
-        dryDelay[dryPosition] = input
-        dryPosition = dryPosition + 1 == dryDelay.count ? 0 : dryPosition + 1
+    @inline(__always) private mutating func delayDry(_ input: SIMD2<Float>, _ ring: UnsafeMutableBufferPointer<SIMD2<Float>>) -> SIMD2<Float> {
+        let dry = ring[dryPosition]
+        ring[dryPosition] = input
+        dryPosition = dryPosition + 1 == ring.count ? 0 : dryPosition + 1
         return dry
     }
 
