@@ -42,11 +42,19 @@ struct ConsoleEndToEndTests {
         /// Waits until the screen shows `text` (or the time runs out); returns the last screen.
         @discardableResult
         func wait(for text: String, seconds: Double = 60) -> String {
+            wait(seconds: seconds) { $0.contains(text) }
+        }
+
+        /// Waits until the screen satisfies `done` (or the time runs out); returns the last screen.
+        /// A frame is one write, but tmux may take it in several reads: a capture between them
+        /// shows the top of a new frame over the rest of the old one.
+        @discardableResult
+        func wait(seconds: Double = 60, until done: (String) -> Bool) -> String {
             let deadline = Date().addingTimeInterval(seconds)
             var last = ""
             while Date() < deadline {
                 last = screen()
-                if last.contains(text) { return last }
+                if done(last) { return last }
                 usleep(200_000)
             }
             return last
@@ -138,11 +146,14 @@ struct ConsoleEndToEndTests {
         let small = session.wait(for: "terminal too small")
         #expect(small.contains("terminal too small: 60×15"), "\(small)")
         _ = try session.tmux("resize-window -t \(session.name) -x 120 -y 40")
-        let large = session.wait(for: "LOUDNESS")
-        #expect(large.contains("LOUDNESS") && large.contains("PARAMETERS"))
         // Drawn whole at the new size: the key bar on the last row, nothing left of the small screen.
-        let rows = large.split(separator: "\n", omittingEmptySubsequences: false)
-        #expect(rows.count >= 40 && rows[39].contains("q quit"), "\(large)")
+        func lastRow(_ screen: String) -> Substring? {
+            let rows = screen.split(separator: "\n", omittingEmptySubsequences: false)
+            return rows.count >= 40 ? rows[39] : nil
+        }
+        let large = session.wait { $0.contains("PARAMETERS") && lastRow($0)?.contains("q quit") == true }
+        #expect(large.contains("LOUDNESS") && large.contains("PARAMETERS"), "\(large)")
+        #expect(lastRow(large)?.contains("q quit") == true, "\(large)")
         #expect(!large.contains("terminal too small"))
         // Ctrl-C: the terminal is restored and the exit is clean.
         try session.keys("C-c")
