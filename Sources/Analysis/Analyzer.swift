@@ -112,7 +112,7 @@ public final class Analyzer {
             for index in stride(from: 0, to: whole, by: 8) {
                 let samples = raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
                 squares8 += samples * samples
-                peak8 = lanewiseMax(peak8, lanewiseMax(samples, -samples))
+                peak8 = lanewiseMax(peak8, lanewiseAbs(samples))
             }
         }
         var squares = squares8.sum(), peak = max(samplePeak, peak8.max())

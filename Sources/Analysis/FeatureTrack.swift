@@ -142,14 +142,12 @@ final class FeatureTracker {
     /// and the mono mix (L + R)/2 written to `mono`.
     private func gatherStereo(_ source: UnsafePointer<Float>, frames: Int, mono: UnsafeMutablePointer<Float>) {
         var squares8 = SIMD8<Float>(), peak8 = SIMD8<Float>(), mid8 = SIMD8<Float>(), side8 = SIMD8<Float>()
-        let raw = UnsafeRawPointer(source)
         var frame = 0
         while frame + 8 <= frames {
-            let pairs = raw.loadUnaligned(fromByteOffset: frame * 8, as: SIMD16<Float>.self)
-            let left = pairs.evenHalf, right = pairs.oddHalf
+            let (left, right) = eightStereoFrames(source, from: frame)
             let m = (left + right) * 0.5, s = (left - right) * 0.5
             squares8 += left * left + right * right
-            peak8 = lanewiseMax(peak8, lanewiseMax(lanewiseMax(left, -left), lanewiseMax(right, -right)))
+            peak8 = lanewiseMax(peak8, lanewiseMax(lanewiseAbs(left), lanewiseAbs(right)))
             mid8 += m * m
             side8 += s * s
             UnsafeMutableRawPointer(mono + frame).storeBytes(of: m, as: SIMD8<Float>.self)

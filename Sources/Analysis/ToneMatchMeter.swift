@@ -137,7 +137,6 @@ public final class ToneMatchMeter {
                         for frame in 0..<run {
                             let sample = source[frame]
                             midOut[done + frame] = sample
-                            sideOut[done + frame] = 0
                             blockPeak = max(blockPeak, abs(sample))
                             blockSquares += Double(sample * sample)
                         }
@@ -161,14 +160,12 @@ public final class ToneMatchMeter {
     private func splitStereo(_ source: UnsafePointer<Float>, frames: Int,
                              mid: UnsafeMutablePointer<Float>, side: UnsafeMutablePointer<Float>) {
         var peak8 = SIMD8<Float>(), squares8 = SIMD8<Double>()
-        let raw = UnsafeRawPointer(source)
         var frame = 0
         while frame + 8 <= frames {
-            let pairs = raw.loadUnaligned(fromByteOffset: frame * 8, as: SIMD16<Float>.self)
-            let left = pairs.evenHalf, right = pairs.oddHalf
+            let (left, right) = eightStereoFrames(source, from: frame)
             UnsafeMutableRawPointer(mid + frame).storeBytes(of: (left + right) * 0.5, as: SIMD8<Float>.self)
             UnsafeMutableRawPointer(side + frame).storeBytes(of: (left - right) * 0.5, as: SIMD8<Float>.self)
-            peak8 = lanewiseMax(peak8, lanewiseMax(lanewiseMax(left, -left), lanewiseMax(right, -right)))
+            peak8 = lanewiseMax(peak8, lanewiseMax(lanewiseAbs(left), lanewiseAbs(right)))
             squares8 += SIMD8<Double>(left * left + right * right)
             frame += 8
         }

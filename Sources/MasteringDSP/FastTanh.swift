@@ -64,3 +64,7 @@ public func fastTanh(_ x: SIMD8<Float>) -> SIMD8<Float> {
     SIMD8(Swift.min(a[0], b[0]), Swift.min(a[1], b[1]), Swift.min(a[2], b[2]), Swift.min(a[3], b[3]),
           Swift.min(a[4], b[4]), Swift.min(a[5], b[5]), Swift.min(a[6], b[6]), Swift.min(a[7], b[7]))
 }
+
+/// Lane-wise magnitude, as the larger of x and −x (one compare per lane, like `lanewiseMax`).
+@inlinable @inline(__always) public func lanewiseAbs(_ x: SIMD2<Float>) -> SIMD2<Float> { lanewiseMax(x, -x) }
+@inlinable @inline(__always) public func lanewiseAbs(_ x: SIMD8<Float>) -> SIMD8<Float> { lanewiseMax(x, -x) }

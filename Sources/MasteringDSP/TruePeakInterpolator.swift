@@ -153,8 +153,8 @@ public struct TruePeakInterpolator {
             v1 += phases[tap] * sample; v2 += phases[taps + tap] * sample; v3 += phases[2 * taps + tap] * sample
         }
         let start = load(gapStart), end = load(gapStart + 1)
-        let ends = lanewiseMax(lanewiseMax(start, -start), lanewiseMax(end, -end))
-        let inner = lanewiseMax(lanewiseMax(lanewiseMax(v1, -v1), lanewiseMax(v2, -v2)), lanewiseMax(v3, -v3))
+        let ends = lanewiseMax(lanewiseAbs(start), lanewiseAbs(end))
+        let inner = lanewiseMax(lanewiseMax(lanewiseAbs(v1), lanewiseAbs(v2)), lanewiseAbs(v3))
         return lanewiseMax(ends, inner)
     }
 
@@ -240,7 +240,7 @@ public struct TruePeakInterpolator {
     @inline(__always)
     private static func add(_ input: SIMD2<Float>, to highest: inout SIMD2<Float>, history: UnsafeMutablePointer<SIMD2<Float>>,
                             phases: UnsafeMutablePointer<Float>, position: inout Int, framesSinceLoud: inout Int) {
-        let magnitude = lanewiseMax(input, -input)
+        let magnitude = lanewiseAbs(input)
         let loud = any(magnitude * peakBound .>= highest)
         framesSinceLoud = loud ? 0 : framesSinceLoud + 1
         if framesSinceLoud >= tapsPerPhase {
@@ -269,8 +269,8 @@ public struct TruePeakInterpolator {
             v1 += phases[tap] * sample; v2 += phases[taps + tap] * sample; v3 += phases[2 * taps + tap] * sample
         }
         let start = window[gapStart], end = window[gapStart + 1]
-        let ends = lanewiseMax(lanewiseMax(start, -start), lanewiseMax(end, -end))
-        let inner = lanewiseMax(lanewiseMax(lanewiseMax(v1, -v1), lanewiseMax(v2, -v2)), lanewiseMax(v3, -v3))
+        let ends = lanewiseMax(lanewiseAbs(start), lanewiseAbs(end))
+        let inner = lanewiseMax(lanewiseMax(lanewiseAbs(v1), lanewiseAbs(v2)), lanewiseAbs(v3))
         return lanewiseMax(ends, inner)
     }
 }
