@@ -92,6 +92,19 @@ struct LivePlayback {
         while engine.snapshot.playedSeconds - start < seconds && Date() < deadline { usleep(5_000) }
     }
 
+    /// Plays on until the recording, the server's silences cut out, holds `frames` frames after
+    /// recording frame `frame` (at most 20 s more). A starved server plays silence where audio
+    /// was due, so what was heard lags what was played by the buffer and by every silence; the
+    /// windows a test compares must have been heard, not only played.
+    func playUntilHeard(_ frames: Int, after frame: Int) {
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline {
+            let spliced = Alignment.splicingOutSilences(recorder.samplesSoFar())
+            if spliced.samples.count / 2 - spliced.splicedFrame(frame) >= frames { return }
+            play(for: 0.25)
+        }
+    }
+
     /// Stops everything and returns the recording.
     func finish() -> [Float] {
         engine.pause()

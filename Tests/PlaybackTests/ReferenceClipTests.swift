@@ -62,34 +62,45 @@ struct ReferenceClipTests {
         let path = try Self.writeReference(rate: 48000, loudDBFS: -30)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let clip = try ReferenceClip(path: path, name: "noise", sampleRate: 44100, matchedLUFS: -10)
-        // An underrun puts silence into the window measured (once: -11.74 LUFS for -10): such an
-        // attempt was starved from outside and is played again, as the other live tests do.
-        let (recorded, switchFrame, backFrame, heard, after) = try StarvedPlayback.retrying {
+        // An underrun puts the server's silence into the window measured (once: -11.74 LUFS for
+        // -10): the recording is judged with the silences cut out, and a starved attempt is
+        // played again, as the other live tests do.
+        let played = try StarvedPlayback.retrying(latencyMilliseconds: SuiteLoad.playbackLatencyMilliseconds) {
             let live = try LivePlayback(fixture, latencyMilliseconds: SuiteLoad.playbackLatencyMilliseconds)
             live.engine.setReference(clip)
             live.engine.seek(toSeconds: 17)
             live.engine.play()
             live.play(for: 2)
+            live.playUntilHeard(44100, after: 0)
             let underrunsBefore = live.engine.snapshot.underruns
             let switchFrame = live.recorder.frameCount
             live.engine.listenToReference(true)
             live.play(for: 4)
+            live.playUntilHeard(22050 + 3 * 44100 + 11025, after: switchFrame)
             let heard = live.engine.snapshot.isReferenceHeard
             let backFrame = live.recorder.frameCount
             live.engine.listenToReference(false)
             live.play(for: 2)
+            live.playUntilHeard(22050 + 44100, after: backFrame)
             let snapshot = live.engine.snapshot
-            return (outcome: (live.finish(), switchFrame, backFrame, heard, snapshot.isReferenceHeard),
+            return (outcome: (live.finish(), switchFrame, backFrame, heard, snapshot.isReferenceHeard, snapshot.underruns),
                     underruns: snapshot.underruns - underrunsBefore)
         }
+        let (recorded, switchFrame, backFrame, heard, after, underrunsToldOf) = played.outcome
+        let spliced = Alignment.splicingOutSilences(recorded)
+        let switchAt = spliced.splicedFrame(switchFrame), backAt = spliced.splicedFrame(backFrame)
+        try #require((backAt + 22050 + 44100) * 2 <= spliced.samples.count, "only \(spliced.samples.count / 2 - backAt) frames heard after the way back")
+        let silences = spliced.gaps(within: switchFrame..<spliced.recordingFrame(backAt + 22050 + 44100))
+        print("server silences: \(silences.count), underruns told of: \(underrunsToldOf)\(played.starved ? " (starved)" : "")")
+        #expect(played.starved ? silences.count <= underrunsToldOf : silences.isEmpty)
 
-        let reference = recorded[((switchFrame + 22050) * 2)..<((switchFrame + 22050 + 3 * 44100) * 2)]
+        let reference = spliced.samples[((switchAt + 22050) * 2)..<((switchAt + 22050 + 3 * 44100) * 2)]
         let referenceLUFS = try PlaybackFixture.loudness(reference)
         print(String(format: "reference A/B: heard %.2f LUFS for a clip matched to -10.00 (gain %+.1f dB)", referenceLUFS, clip.gainDB))
         #expect(heard && !after)
         #expect(abs(referenceLUFS - -10) <= 0.5)
         // Back on the master: the demo's master is music, far from the noise's flat spectrum; at least it is not silence.
-        let master = recorded[((backFrame + 22050) * 2)..<((backFrame + 22050 + 44100) * 2)]
+        let master = spliced.samples[((backAt + 22050) * 2)..<((backAt + 22050 + 44100) * 2)]
         #expect(try PlaybackFixture.loudness(master) > -30)
     }
 }

@@ -213,6 +213,13 @@ public final class MonitorRecorder: @unchecked Sendable {
 
     public var frameCount: Int { lock.lock(); defer { lock.unlock() }; return bytes.count / 8 }
 
+    /// The interleaved stereo samples recorded so far (recording goes on).
+    public func samplesSoFar() -> [Float] {
+        lock.lock(); defer { lock.unlock() }
+        let count = bytes.count / 8 * 2
+        return bytes.withUnsafeBytes { raw in Array(raw.bindMemory(to: Float.self).prefix(count)) }
+    }
+
     /// Stops recording and returns the interleaved stereo samples.
     public func stop() -> [Float] {
         ChildProcess.stop(pid)
