@@ -36,7 +36,7 @@ public enum Alignment {
     /// each later one from the previous lag to `maximumSkip` frames on, since a starved
     /// PulseAudio (15.x, null sink) drops a few milliseconds of the stream at an underrun and
     /// then plays the rest as it came: measured on white noise through `pacat`, 16 underruns in
-    /// 20 s, every stretch identical to the source sample for sample, 0–8 ms further on than the
+    /// 20 s, every stretch identical to the source sample for sample, 0–5 ms further on than the
     /// one before. Stretches shorter than `minimumFrames` are too short to line up and are left
     /// out (the caller sees how much is covered).
     public static func stretchCorrelations(reference: [Float], spliced: Spliced, frames: Range<Int>, expectedLag: Int,

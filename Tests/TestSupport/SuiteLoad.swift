@@ -13,7 +13,7 @@ public enum SuiteLoad {
 /// How long this machine stopped running a thread that only sleeps: one sleeper pinned to each
 /// CPU wakes every 2 ms and keeps the longest time it was away, so a pause of one virtual CPU
 /// (hypervisor steal is per CPU) is seen even when the other runs on. On this VM, idle, such
-/// sleepers were woken 50 ms late 47 times in 30 s and up to 473 ms late; on a quiet machine the
+/// sleepers were woken 50 ms late 47 times in 30 s and up to 490 ms late; on a quiet machine the
 /// longest is a few milliseconds.
 public final class StallWatch: @unchecked Sendable {
     private let lock = NSLock()
@@ -85,8 +85,9 @@ public final class StallWatch: @unchecked Sendable {
 ///
 /// When every attempt was starved (on this VM, hours when `pacat` alone underran 30 times in
 /// 30 s at 200 ms), the last is returned marked `starved`: the tests then judge what was heard
-/// with the server's silences cut out (`Alignment.splicingOutSilences`), since an underrun
-/// delays what follows and loses nothing of it.
+/// with the server's silences cut out (`Alignment.splicingOutSilences`), each stretch between
+/// them lined up on its own, since an underrun loses only a few milliseconds of the stream and
+/// plays the rest as it came (`Alignment.stretchCorrelations`).
 public enum StarvedPlayback {
     /// Five: on this VM two starved attempts in a row are common under the suite's load (at three,
     /// a fresh-clone run failed with all three starved, and a local run with two starved and the
