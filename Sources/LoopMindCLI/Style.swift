@@ -172,6 +172,7 @@ private func readUntrusted(_ file: String) throws -> StyleProfile {
 }
 
 /// Runs `body`, turning its errors into the one line the user sees.
+@discardableResult
 func wrap<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let failure as CommandFailure { throw failure } catch { throw CommandFailure(error) }
 }

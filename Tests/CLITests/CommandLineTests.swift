@@ -194,7 +194,7 @@ import TestSupport
     /// escape does not reach the terminal.
     @Test func aStrangeFileNameStaysOnOneLine() throws {
         let name = folder + "/first\nsecond\u{1B}[2J.wav"
-        FileManager.default.createFile(atPath: name, contents: Data("not audio".utf8))
+        try #require(FileManager.default.createFile(atPath: name, contents: Data("not audio".utf8)))
         let result = try LoopMindExecutable.run(["analyze", name])
         #expect(result.status == 1)
         #expect(result.standardError == "loopmind: cannot read '\(folder)/first?second?[2J.wav': not a sound file (format not recognised)\n",
@@ -217,7 +217,7 @@ import TestSupport
     /// A warning names files as an error does: control characters as "?", one line.
     @Test func aWarningKeepsEscapesFromTheTerminal() throws {
         let profile = folder + "/odd\u{1B}[2Jname.json"
-        FileManager.default.createFile(atPath: profile, contents: Data("{ not json".utf8))
+        try #require(FileManager.default.createFile(atPath: profile, contents: Data("{ not json".utf8)))
         let result = try LoopMindExecutable.run(["master", "demo", "-o", folder + "/out.wav", "--emotion", "calm", "--profile", profile])
         #expect(result.status == 0, "\(result.standardError)")
         let warning = try #require(result.standardError.split(separator: "\n").first { $0.hasPrefix("loopmind: warning: ") })
@@ -397,7 +397,7 @@ import TestSupport
         let path = folder + "/keep.wav"
         try Data("precious".utf8).write(to: URL(fileURLWithPath: path))
         let empty = folder + "/empty.wav"
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        try #require(FileManager.default.createFile(atPath: empty, contents: Data()))
         let attempts: [[String]] = [
             ["master", "demo", "-o", path, "--ceiling", "0.5"],
             ["master", "demo", "-o", path, "--emotion", "angry"],

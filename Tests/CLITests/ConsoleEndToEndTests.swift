@@ -184,7 +184,7 @@ struct ConsoleEndToEndTests {
         }
         try writer.commit()
         let precious = Data("a master made elsewhere".utf8)
-        FileManager.default.createFile(atPath: folder + "/mix-master.wav", contents: precious)
+        try #require(FileManager.default.createFile(atPath: folder + "/mix-master.wav", contents: precious))
         func files() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() }
 
         // Quit during the export: it is finished, under the next free name.

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import TestSupport
 
 /// Runs the built `loopmind` executable, as a user or a script would.
@@ -36,7 +37,7 @@ struct LoopMindExecutable {
         env.merge(environment) { $1 }
         process.environment = env
         let scratch = NSTemporaryDirectory() + "loopmind-shell-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: scratch, contents: nil)
+        try #require(FileManager.default.createFile(atPath: scratch, contents: nil))
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch))
         process.standardOutput = output
@@ -60,8 +61,8 @@ struct LoopMindExecutable {
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         // Output goes to files rather than pipes, so a large output can never block the child.
         let scratch = NSTemporaryDirectory() + "loopmind-run-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: scratch + ".out", contents: nil)
-        FileManager.default.createFile(atPath: scratch + ".err", contents: nil)
+        try #require(FileManager.default.createFile(atPath: scratch + ".out", contents: nil))
+        try #require(FileManager.default.createFile(atPath: scratch + ".err", contents: nil))
         defer {
             try? FileManager.default.removeItem(atPath: scratch + ".out")
             try? FileManager.default.removeItem(atPath: scratch + ".err")

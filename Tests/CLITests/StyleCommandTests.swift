@@ -45,7 +45,7 @@ import TestSupport
         // A log with nothing in it teaches nothing: refused, and the profile is as it was.
         let saved = try Data(contentsOf: URL(fileURLWithPath: profilePath))
         let empty = folder + "/empty.jsonl"
-        FileManager.default.createFile(atPath: empty, contents: Data("\n".utf8))
+        try #require(FileManager.default.createFile(atPath: empty, contents: Data("\n".utf8)))
         let none = try run(["style", "learn", empty])
         #expect(none.status != 0 && none.standardError == "loopmind: bad tweak log '\(empty)': no tweaks in it (one JSON object a line)\n", "\(none.standardError)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: profilePath)) == saved)
