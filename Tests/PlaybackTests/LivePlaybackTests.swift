@@ -16,20 +16,6 @@ struct LivePlaybackTests {
     let fixture: PlaybackFixture
     init() throws { fixture = try PlaybackFixture.shared.get() }
 
-    /// The silences cut from `span` of the recording: none for a clean attempt; at most one for
-    /// each underrun the engine was told of when starved.
-    func expectSilences(_ spliced: Alignment.Spliced, within span: Range<Int>, played: StarvedPlayback.Played<some Any>,
-                        underrunsToldOf: Int, sourceLocation: SourceLocation = #_sourceLocation) {
-        let silences = spliced.gaps(within: span)
-        let silentFrames = silences.reduce(0) { $0 + $1.count }
-        print("server silences in the window: \(silences.count) (\(String(format: "%.0f", Double(silentFrames) / 44.1)) ms), underruns told of: \(underrunsToldOf)")
-        if played.starved {
-            #expect(silences.count <= underrunsToldOf, "a silence the server did not report is the engine's", sourceLocation: sourceLocation)
-        } else {
-            #expect(silences.isEmpty, "a clean attempt plays without a silence", sourceLocation: sourceLocation)
-        }
-    }
-
     @Test func whatIsHeardIsTheOfflineMaster() throws {
         let master = try PlaybackFixture.samples(fixture.masterPath)
         // Cutting silences out relies on the master having none where it is compared.
@@ -59,8 +45,8 @@ struct LivePlaybackTests {
         let start = first + 44100
         let window = 4 * 44100
         try #require((start + window + 4096) * 2 <= heard.count, "only \(heard.count / 2 - first) frames were heard")
-        expectSilences(spliced, within: spliced.recordingFrame(start)..<spliced.recordingFrame(start + window), played: played,
-                       underrunsToldOf: played.outcome.underrunsToldOf)
+        LivePlayback.expectServerSilences(spliced, within: spliced.recordingFrame(start)..<spliced.recordingFrame(start + window),
+                                          played: played, underrunsToldOf: played.outcome.underrunsToldOf)
         let expected = 13 * 44100 + 44100 - start   // where the recording's frame lands in the master, roughly
         let stretches = Alignment.stretchCorrelations(reference: master, spliced: spliced, frames: start..<(start + window),
                                                       expectedLag: expected, firstSearch: 4096, maximumSkip: 4410)
@@ -110,9 +96,9 @@ struct LivePlaybackTests {
         let heardAt = try #require(live.recorder.arrivalTime(ofFrame: heardFrame))
         // A silence the starved server played between the ask and the tweak delayed it by its
         // length: that time was the machine's.
-        let silences = spliced.gaps(within: framesBefore..<heardFrame)
+        let silences = LivePlayback.expectServerSilences(spliced, within: framesBefore..<heardFrame, played: played,
+                                                         underrunsToldOf: underrunsToldOf)
         let silentSeconds = Double(silences.reduce(0) { $0 + $1.count }) / 44100
-        expectSilences(spliced, within: framesBefore..<heardFrame, played: played, underrunsToldOf: underrunsToldOf)
         let delay = (heardAt - asked - silentSeconds) * 1000
         print(String(format: "tweak heard after %.1f ms (output latency reported %.1f ms; steady level %.1f dB; server silences %.1f ms)",
                      delay, latency ?? -1, steady, silentSeconds * 1000))
@@ -147,8 +133,8 @@ struct LivePlaybackTests {
         let switchAt = spliced.splicedFrame(switchFrame)
         try #require(switchAt >= 3 * 44100 && (switchAt + 22050 + 3 * 44100 + 8192) * 2 <= heard.count,
                      "heard \(switchAt) frames before the switch and \(heard.count / 2 - switchAt) after")
-        expectSilences(spliced, within: spliced.recordingFrame(switchAt - 3 * 44100)..<spliced.recordingFrame(switchAt + 22050 + 3 * 44100),
-                       played: played, underrunsToldOf: snapshot.underruns)
+        LivePlayback.expectServerSilences(spliced, within: spliced.recordingFrame(switchAt - 3 * 44100)..<spliced.recordingFrame(switchAt + 22050 + 3 * 44100),
+                                          played: played, underrunsToldOf: snapshot.underruns)
 
         let master = heard[((switchAt - 3 * 44100) * 2)..<((switchAt - 13230) * 2)]
         let original = heard[((switchAt + 22050) * 2)..<((switchAt + 22050 + 3 * 44100) * 2)]

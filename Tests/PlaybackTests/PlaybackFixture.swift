@@ -6,6 +6,7 @@ import MasteringAI
 import MasteringDSP
 @testable import Playback
 import Rendering
+import Testing
 import TestSupport
 
 /// The demo song on disk, its settled plan (what `play` plays) and the offline master of the
@@ -103,6 +104,24 @@ struct LivePlayback {
             if spliced.samples.count / 2 - spliced.splicedFrame(frame) >= frames { return }
             play(for: 0.25)
         }
+    }
+
+    /// The server's silences in `span` of the recording, checked: none for a clean attempt; for
+    /// a starved one, at most one for each underrun the engine was told of (a silence the server
+    /// did not report is the engine's own).
+    @discardableResult
+    static func expectServerSilences(_ spliced: Alignment.Spliced, within span: Range<Int>, played: StarvedPlayback.Played<some Any>,
+                                     underrunsToldOf: Int, sourceLocation: SourceLocation = #_sourceLocation) -> [Range<Int>] {
+        let silences = spliced.gaps(within: span)
+        let silentFrames = silences.reduce(0) { $0 + $1.count }
+        print(String(format: "server silences in the window: %d (%.0f ms), underruns told of: %d", silences.count, Double(silentFrames) / 44.1, underrunsToldOf)
+              + (played.starved ? " (starved)" : ""))
+        if played.starved {
+            #expect(silences.count <= underrunsToldOf, "a silence the server did not report is the engine's", sourceLocation: sourceLocation)
+        } else {
+            #expect(silences.isEmpty, "a clean attempt plays without a silence", sourceLocation: sourceLocation)
+        }
+        return silences
     }
 
     /// Stops everything and returns the recording.

@@ -49,14 +49,14 @@ import TestSupport
 /// alone, since it stops every thread of the runner.
 @Suite(.serialized) struct StallWatchTests {
     @Test func theWatchSeesTheProcessStop() throws {
-        let (_, stall) = try StallWatch.during {
-            usleep(50_000)
-            let child = try ChildProcess.spawn(["/bin/sh", "-c", "kill -STOP $PPID; sleep 0.2; kill -CONT $PPID"],
-                                               environment: ["PATH": "/usr/bin:/bin"])
-            var status: Int32 = 0
-            waitpid(child.pid, &status, 0)
-            usleep(50_000)
-        }
+        let watch = StallWatch()
+        usleep(50_000)
+        let child = try ChildProcess.spawn(["/bin/sh", "-c", "kill -STOP $PPID; sleep 0.2; kill -CONT $PPID"],
+                                           environment: ["PATH": "/usr/bin:/bin"])
+        var status: Int32 = 0
+        waitpid(child.pid, &status, 0)
+        usleep(50_000)
+        let stall = watch.stop()
         print(String(format: "longest stall seen across a 200 ms stop: %.0f ms", stall))
         #expect(stall >= 180)
     }

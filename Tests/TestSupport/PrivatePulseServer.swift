@@ -213,7 +213,7 @@ public final class MonitorRecorder: @unchecked Sendable {
 
     public var frameCount: Int { lock.lock(); defer { lock.unlock() }; return bytes.count / 8 }
 
-    /// The interleaved stereo samples recorded so far (recording goes on).
+    /// The interleaved stereo samples recorded so far, whole frames (recording goes on).
     public func samplesSoFar() -> [Float] {
         lock.lock(); defer { lock.unlock() }
         let count = bytes.count / 8 * 2
@@ -225,9 +225,7 @@ public final class MonitorRecorder: @unchecked Sendable {
         ChildProcess.stop(pid)
         done.wait()
         close(descriptor)
-        lock.lock(); defer { lock.unlock() }
-        let count = bytes.count / 4
-        return bytes.withUnsafeBytes { raw in Array(raw.bindMemory(to: Float.self).prefix(count)) }
+        return samplesSoFar()
     }
 
     /// When frame `frame` had arrived (the first read that contained it), monotonic seconds.

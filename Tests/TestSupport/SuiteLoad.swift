@@ -52,14 +52,6 @@ public final class StallWatch: @unchecked Sendable {
         return longest
     }
 
-    /// Runs `body` under a watch: its result and the longest stall seen meanwhile.
-    public static func during<T>(_ body: () throws -> T) rethrows -> (T, longestStallMilliseconds: Double) {
-        let watch = StallWatch()
-        let result: T
-        do { result = try body() } catch { _ = watch.stop(); throw error }
-        return (result, watch.stop())
-    }
-
     /// Binds the calling thread to one CPU: glibc's `sched_setaffinity` (pid 0 is the calling
     /// thread), looked up at run time since Swift's Glibc module leaves out the GNU extensions.
     private static func pin(toCPU cpu: Int) {
