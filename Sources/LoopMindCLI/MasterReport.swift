@@ -99,14 +99,18 @@ struct MasterReport {
         let shortfall: String?
     }
 
-    private var loop: Loop {
+    /// The loop's figures, rounded to three decimals for JSON. The table rounds the exact ones
+    /// (`rounded: false`): rounded twice, a target just past -9.85 read "-9.8" beside a
+    /// shortfall line that said "-9.9".
+    private func loop(rounded: Bool) -> Loop {
+        let round = rounded ? round3 : { $0 }
         let reached = result.output.integratedLUFS
-        return Loop(target_lufs: round3(result.targetLUFS), reached_lufs: round3(reached),
-                    error_lu: round3(reached - result.targetLUFS), passes: result.passes,
-                    mean_limiting_db: round3(result.meanLimitingDB),
-                    fastest_gain_slew_db_per_s: round3(result.fastestGainSlewDBPerSecond), ceiling_dbtp: result.ceilingDBTP,
-                    limiter_ceiling_dbtp: round3(result.limiterCeilingDBTP),
-                    true_peak_margin_db: round3(result.ceilingDBTP - result.output.truePeakDBTP),
+        return Loop(target_lufs: round(result.targetLUFS), reached_lufs: round(reached),
+                    error_lu: round(reached - result.targetLUFS), passes: result.passes,
+                    mean_limiting_db: round(result.meanLimitingDB),
+                    fastest_gain_slew_db_per_s: round(result.fastestGainSlewDBPerSecond), ceiling_dbtp: result.ceilingDBTP,
+                    limiter_ceiling_dbtp: round(result.limiterCeilingDBTP),
+                    true_peak_margin_db: round(result.ceilingDBTP - result.output.truePeakDBTP),
                     shortfall: result.shortfall)
     }
 
@@ -127,7 +131,7 @@ struct MasterReport {
             sections: sections,
             settings: single.map { SettingValue.settings($0.decision.settings) },
             moves: result.moves.map { var move = $0; move.time = round3(move.time); move.from = round3(move.from); move.to = round3(move.to); return move },
-            output: result.output, loudness_loop: loop, transition_s: result.transitionSeconds,
+            output: result.output, loudness_loop: loop(rounded: true), transition_s: result.transitionSeconds,
             emotion: single?.emotion.rawValue, intensity: single.map { round3($0.intensity) }, reference: reference)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -135,7 +139,7 @@ struct MasterReport {
     }
 
     func table() -> String {
-        let loop = self.loop
+        let loop = loop(rounded: false)
         var lines: [String] = []
         for (index, section) in result.sections.enumerated() {
             lines.append(String(format: "section %d  %6.1f–%6.1f s  %@ %.1f   in %6.1f  → %6.1f LUFS (aim %6.1f)",

@@ -1,3 +1,4 @@
+import AudioIO
 import Foundation
 import Testing
 import TestSupport
@@ -316,6 +317,32 @@ import TestSupport
         let table = try LoopMindExecutable.run(["master", "demo", "-o", folder + "/dark.wav", "--emotion", "dark"])
         let printed = try #require(table.standardOutput.split(separator: "\n").first { $0.contains("exciter.mode") })
         #expect(printed.contains("    tape →     tube   dark"), "\(printed)")
+    }
+
+    /// The summary and the shortfall line name one target. The demo folded to mono is a case
+    /// in point: its emotion graph's target, just past -9.85 LUFS, is out of reach under the ceiling
+    /// (one speaker's loudness is 3 dB under two's for the same peak). The table once read the
+    /// JSON's three-decimal -9.85 and printed it "-9.8" under a shortfall line that said "-9.9".
+    @Test func theSummaryAndTheShortfallNameOneTarget() throws {
+        let stereoPath = folder + "/demo.wav"
+        #expect(try LoopMindExecutable.run(["demo", "-o", stereoPath]).status == 0)
+        let stereo = try SoundFileReader(path: stereoPath)
+        var interleaved = [Float](repeating: 0, count: try #require(stereo.frameCount) * 2)
+        let read = try interleaved.withUnsafeMutableBufferPointer { try stereo.read(into: $0) }
+        let mono: [Float] = (0..<read).map { frame in
+            let left = interleaved[2 * frame], right = interleaved[2 * frame + 1]
+            return (left + right) / 2
+        }
+        let input = folder + "/mono.wav"
+        try CommandLineTests.wavBytes(channels: 1, floatSamples: mono).write(to: URL(fileURLWithPath: input))
+        let result = try LoopMindExecutable.run(["master", input, "-o", folder + "/mono-master.wav"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let shortfall = try #require(result.standardError.split(separator: "\n").first { $0.contains("cannot reach") },
+                                     "\(result.standardError)")
+        let summary = try #require(result.standardOutput.split(separator: "\n").first { $0.hasPrefix("target ") })
+        let aimed = try #require(shortfall.firstMatch(of: /cannot reach (-?[0-9.]+) LUFS/)?.output.1)
+        let printed = try #require(summary.firstMatch(of: /^target +(-?[0-9.]+) LUFS/)?.output.1)
+        #expect(aimed == printed, "summary: \(summary)\nshortfall: \(shortfall)")
     }
 
     /// `--target -16` is how a target is written: a value that starts with a dash is still a value.
