@@ -21,6 +21,11 @@ public enum AudioFileFormat: String, CaseIterable, Sendable {
     /// The extensions accepted, for error messages and help.
     public static let knownExtensions = "wav, aiff, flac, ogg, opus, mp3"
 
+    /// Extensions of files worth offering to open (the console's reference picker): every one
+    /// `init(path:)` knows, and the containers libsndfile also reads whole (W64, CAF, RF64).
+    public static let openableExtensions: Set<String> =
+        ["wav", "wave", "aif", "aiff", "aifc", "flac", "ogg", "oga", "opus", "mp3", "w64", "caf", "rf64"]
+
     /// Lossy codecs: their true peak must be checked on the decoded file.
     public var isLossy: Bool { self == .ogg || self == .opus || self == .mp3 }
 

@@ -102,8 +102,6 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
 
     // MARK: - Reference
 
-    static let audioExtensions: Set<String> = ["wav", "flac", "aif", "aiff", "ogg", "oga", "mp3", "w64", "caf"]
-
     var referenceChoices: [ReferenceChoice] {
         var choices = shared.withLock { $0.profile.references.keys.sorted() }.map {
             ReferenceChoice(source: .saved($0), label: "\($0) (saved target)")
@@ -112,7 +110,7 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
         let folder = inputName == "demo song" ? FileManager.default.currentDirectoryPath
                                               : (inputPath as NSString).deletingLastPathComponent
         let nearby = ((try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? [])
-            .filter { Self.audioExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+            .filter { AudioFileFormat.openableExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
             .sorted()
             .map { folder.isEmpty ? $0 : (folder as NSString).appendingPathComponent($0) }
         for path in referenceFiles + nearby where seen.insert((path as NSString).standardizingPath).inserted {

@@ -58,6 +58,17 @@ import TestSupport
         // Level survives encoding (lossy codecs within 0.5 dB).
         let level = rmsDBFS(samples[...])
         #expect(abs(level - (-12 - 3.01)) < (format.isLossy ? 0.5 : 0.01), "\(format): \(level) dBFS")
+        // What LoopMind writes, the console's reference picker offers (it once left out .opus).
+        #expect(AudioFileFormat.openableExtensions.contains(format.rawValue), "\(format)")
+    }
+
+    /// Every spelling of an extension the formats answer to is offered too.
+    @Test func everyKnownSpellingIsOpenable() {
+        for spelling in ["wav", "wave", "aif", "aiff", "aifc", "flac", "ogg", "oga", "opus", "mp3", "WAV", "Opus"]
+        where AudioFileFormat(path: "song." + spelling) != nil {
+            #expect(AudioFileFormat.openableExtensions.contains(spelling.lowercased()), "\(spelling)")
+        }
+        #expect(AudioFileFormat(path: "song.aifc") == .aiff && AudioFileFormat(path: "song.Opus") == .opus)
     }
 
     @Test(arguments: [1, 2, 3, 6, 8])
