@@ -7,19 +7,17 @@ import MasteringDSP
 /// broadband signal add up to (nearly) its total energy; their shares are what the
 /// AI model reads as "low-end share" and "brightness".
 ///
-/// Channels are processed in pairs with SIMD lanes: the first split runs
-/// (low, high, low, high) of two channels at once, the second split the same on the
-/// upper parts. An odd last channel is paired with silence.
+/// Channels are processed in pairs with SIMD lanes, both splits as one wavefront: lanes 0–3
+/// run the first split on this frame, (lowL, restL, lowR, restR), and lanes 4–7 the second
+/// split on the previous frame's upper parts, (midL, highL, midR, highR). An odd last channel
+/// is paired with silence.
 public final class BandEnergyMeter {
     public static let lowCrossoverHz = 200.0
     public static let highCrossoverHz = 4000.0
 
-    /// Per channel pair: two cascaded sections per split (LR4 = Butterworth²).
-    private var firstSplit: [(Biquad4, Biquad4)]
-    private var secondSplit: [(Biquad4, Biquad4)]
+    /// Per channel pair, the two cascaded sections (LR4 = Butterworth²) of both splits.
+    private var splits: [(Biquad8, Biquad8)]
     private var sums = (low: 0.0, mid: 0.0, high: 0.0)
-    /// The first split's upper parts of one block, (restL, restL, restR, restR): the second split's input.
-    private var upperInput: [SIMD4<Float>] = []
     private var samples = 0
     public let channelCount: Int
 
@@ -29,43 +27,42 @@ public final class BandEnergyMeter {
         let hp200 = BiquadCoefficients.highPass(sampleRate: sampleRate, frequency: Self.lowCrossoverHz)
         let lp4k = BiquadCoefficients.lowPass(sampleRate: sampleRate, frequency: Self.highCrossoverHz)
         let hp4k = BiquadCoefficients.highPass(sampleRate: sampleRate, frequency: Self.highCrossoverHz)
-        let first = Biquad4((lp200, hp200, lp200, hp200))
-        let second = Biquad4((lp4k, hp4k, lp4k, hp4k))
-        let pairs = (channelCount + 1) / 2
-        firstSplit = Array(repeating: (first, first), count: pairs)
-        secondSplit = Array(repeating: (second, second), count: pairs)
+        let section = Biquad8([lp200, hp200, lp200, hp200, lp4k, hp4k, lp4k, hp4k])
+        splits = Array(repeating: (section, section), count: (channelCount + 1) / 2)
     }
 
     public func add(_ interleaved: UnsafeBufferPointer<Float>) {
         let frames = interleaved.count / channelCount
         guard frames > 0, let base = interleaved.baseAddress else { return }
-        if upperInput.count < frames { upperInput = Array(repeating: .zero, count: frames) }
-        for pair in 0..<firstSplit.count {
+        for pair in 0..<splits.count {
             let left = 2 * pair
             let right = left + 1 < channelCount ? left + 1 : -1
-            // One split at a time over the block: each loop keeps its two sections' coefficients
-            // and state in registers (all four at once do not fit, and spill every sample).
-            // Float sums over one block stay accurate; block totals go into Double.
-            var lowSquares = SIMD4<Float>(repeating: 0), upperSquares = SIMD4<Float>(repeating: 0)
-            upperInput.withUnsafeMutableBufferPointer { upperInput in
-                var (first1, first2) = firstSplit[pair]
-                var frameStart = base
-                for frame in 0..<frames {
-                    let l = frameStart[left]
-                    let r: Float = right >= 0 ? frameStart[right] : 0
-                    let split = first2.process(first1.process(SIMD4(l, l, r, r)))   // (lowL, restL, lowR, restR)
-                    lowSquares += split * split
-                    upperInput[frame] = SIMD4(split[1], split[1], split[3], split[3])
-                    frameStart += channelCount
-                }
-                firstSplit[pair] = (first1, first2)
-                var (second1, second2) = secondSplit[pair]
-                for frame in 0..<frames {
-                    let upper = second2.process(second1.process(upperInput[frame]))   // (midL, highL, midR, highR)
-                    upperSquares += upper * upper
-                }
-                secondSplit[pair] = (second1, second2)
+            func channels(_ frame: UnsafePointer<Float>) -> SIMD4<Float> {
+                let l = frame[left]
+                let r: Float = right >= 0 ? frame[right] : 0
+                return SIMD4(l, l, r, r)
             }
+            func upperParts(_ split: SIMD4<Float>) -> SIMD4<Float> { SIMD4(split[1], split[1], split[3], split[3]) }
+            // Float sums over one block stay accurate; block totals go into Double. Each sum
+            // takes the block's frames in order, as two loops one split at a time did.
+            var lowSquares = SIMD4<Float>(repeating: 0), upperSquares = SIMD4<Float>(repeating: 0)
+            var (first, second) = splits[pair]
+            // The block's first frame: the first split alone (the previous block's last upper
+            // parts went through the second split at its end).
+            var frameStart = base
+            var split = second.process(lowHalf: first.process(lowHalf: channels(frameStart)))
+            lowSquares += split * split
+            for _ in 1..<frames {
+                frameStart += channelCount
+                let both = second.process(first.process(SIMD8(lowHalf: channels(frameStart), highHalf: upperParts(split))))
+                split = both.lowHalf
+                lowSquares += split * split
+                upperSquares += both.highHalf * both.highHalf
+            }
+            // The block's last upper parts: the second split alone.
+            let upper = second.process(highHalf: first.process(highHalf: upperParts(split)))
+            upperSquares += upper * upper
+            splits[pair] = (first, second)
             sums.low += Double(lowSquares[0] + lowSquares[2])
             sums.mid += Double(upperSquares[0] + upperSquares[2])
             sums.high += Double(upperSquares[1] + upperSquares[3])

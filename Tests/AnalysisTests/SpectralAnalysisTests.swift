@@ -36,6 +36,47 @@ import TestSupport
         #expect(abs(level - expected) < 0.05, "the band holding the sine reads \(level) dBFS, analytic \(expected)")
     }
 
+    /// The band meter runs both splits as one wavefront (the second a frame behind), so each
+    /// block starts and ends with half a step. Whatever the blocks, it must give what plain
+    /// scalar cascades give sample by sample: a lost or doubled edge frame shows at once with
+    /// blocks of one frame. Three channels: the last pair is one channel and silence.
+    @Test(arguments: [1, 2, 37, 4096, 30_000])
+    func theBandMeterIsScalarCascadesWhateverTheBlocks(blockFrames: Int) throws {
+        let channels = 3, rate = 44100.0, frames = 20_000
+        var noise = TestSignals.Noise(seed: 11)
+        let samples = (0..<frames * channels).map { _ in Float(0.3 * noise.next()) }
+        let meter = BandEnergyMeter(sampleRate: rate, channelCount: channels)
+        var start = 0
+        while start < frames {
+            let end = min(frames, start + blockFrames)
+            samples[start * channels..<end * channels].withUnsafeBufferPointer { meter.add($0) }
+            start = end
+        }
+        let bands = meter.result()
+        // Scalar reference: per channel, LR4 at 200 Hz, then LR4 at 4 kHz on the upper part.
+        func lr4(_ coefficients: BiquadCoefficients) -> (Biquad, Biquad) { (Biquad(coefficients), Biquad(coefficients)) }
+        var squares = (low: 0.0, mid: 0.0, high: 0.0)
+        for channel in 0..<channels {
+            var (low1, low2) = lr4(.lowPass(sampleRate: rate, frequency: 200))
+            var (rest1, rest2) = lr4(.highPass(sampleRate: rate, frequency: 200))
+            var (mid1, mid2) = lr4(.lowPass(sampleRate: rate, frequency: 4000))
+            var (high1, high2) = lr4(.highPass(sampleRate: rate, frequency: 4000))
+            for frame in 0..<frames {
+                let x = samples[frame * channels + channel]
+                let low = Double(low2.process(low1.process(x)))
+                let rest = rest2.process(rest1.process(x))
+                let mid = Double(mid2.process(mid1.process(rest))), high = Double(high2.process(high1.process(rest)))
+                squares.low += low * low; squares.mid += mid * mid; squares.high += high * high
+            }
+        }
+        let count = Double(frames * channels)
+        for (name, measured, expected) in [("low", bands.low.rmsDBFS, squares.low), ("mid", bands.mid.rmsDBFS, squares.mid),
+                                           ("high", bands.high.rmsDBFS, squares.high)] {
+            let reference = Decibels.fromPower(expected / count)
+            #expect(abs(measured - reference) < 0.001, "\(name), blocks of \(blockFrames): \(measured) dBFS, scalar \(reference)")
+        }
+    }
+
     @Test func whiteNoiseSplitsInProportionToBandwidth() throws {
         // Flat spectrum: each band's energy is the integral of its analytic |H(f)|² over 0…Nyquist.
         let report = try Self.analyze(TestSignals.whiteNoise(seconds: 10, rmsDBFS: -20))
