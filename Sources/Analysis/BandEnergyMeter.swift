@@ -15,8 +15,9 @@ public final class BandEnergyMeter {
     public static let lowCrossoverHz = 200.0
     public static let highCrossoverHz = 4000.0
 
-    /// Per channel pair, the two cascaded sections (LR4 = Butterworth²) of both splits.
-    private var splits: [(Biquad8, Biquad8)]
+    /// Per channel pair, both splits' two cascaded Butterworth sections (LR4 = Butterworth²):
+    /// their first sections in one eight-lane biquad, their second in another.
+    private var sections: [(Biquad8, Biquad8)]
     private var sums = (low: 0.0, mid: 0.0, high: 0.0)
     private var samples = 0
     public let channelCount: Int
@@ -28,13 +29,13 @@ public final class BandEnergyMeter {
         let lp4k = BiquadCoefficients.lowPass(sampleRate: sampleRate, frequency: Self.highCrossoverHz)
         let hp4k = BiquadCoefficients.highPass(sampleRate: sampleRate, frequency: Self.highCrossoverHz)
         let section = Biquad8([lp200, hp200, lp200, hp200, lp4k, hp4k, lp4k, hp4k])
-        splits = Array(repeating: (section, section), count: (channelCount + 1) / 2)
+        sections = Array(repeating: (section, section), count: (channelCount + 1) / 2)
     }
 
     public func add(_ interleaved: UnsafeBufferPointer<Float>) {
         let frames = interleaved.count / channelCount
         guard frames > 0, let base = interleaved.baseAddress else { return }
-        for pair in 0..<splits.count {
+        for pair in 0..<sections.count {
             let left = 2 * pair
             let right = left + 1 < channelCount ? left + 1 : -1
             func channels(_ frame: UnsafePointer<Float>) -> SIMD4<Float> {
@@ -46,23 +47,23 @@ public final class BandEnergyMeter {
             // Float sums over one block stay accurate; block totals go into Double. Each sum
             // takes the block's frames in order, as two loops one split at a time did.
             var lowSquares = SIMD4<Float>(repeating: 0), upperSquares = SIMD4<Float>(repeating: 0)
-            var (first, second) = splits[pair]
+            var (firstSection, secondSection) = sections[pair]
             // The block's first frame: the first split alone (the previous block's last upper
             // parts went through the second split at its end).
             var frameStart = base
-            var split = second.process(lowHalf: first.process(lowHalf: channels(frameStart)))
+            var split = secondSection.process(firstSection.process(channels(frameStart), upper: false), upper: false)
             lowSquares += split * split
             for _ in 1..<frames {
                 frameStart += channelCount
-                let both = second.process(first.process(SIMD8(lowHalf: channels(frameStart), highHalf: upperParts(split))))
+                let both = secondSection.process(firstSection.process(SIMD8(lowHalf: channels(frameStart), highHalf: upperParts(split))))
                 split = both.lowHalf
                 lowSquares += split * split
                 upperSquares += both.highHalf * both.highHalf
             }
             // The block's last upper parts: the second split alone.
-            let upper = second.process(highHalf: first.process(highHalf: upperParts(split)))
+            let upper = secondSection.process(firstSection.process(upperParts(split), upper: true), upper: true)
             upperSquares += upper * upper
-            splits[pair] = (first, second)
+            sections[pair] = (firstSection, secondSection)
             sums.low += Double(lowSquares[0] + lowSquares[2])
             sums.mid += Double(upperSquares[0] + upperSquares[2])
             sums.high += Double(upperSquares[1] + upperSquares[3])

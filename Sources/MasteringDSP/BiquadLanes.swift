@@ -40,30 +40,19 @@ public typealias Biquad4 = BiquadLanes<SIMD4<Float>>
 public typealias Biquad8 = BiquadLanes<SIMD8<Float>>
 
 extension BiquadLanes where Lanes == SIMD8<Float> {
-    /// Eight lanes from two sets of four: `low` in lanes 0–3, `high` in lanes 4–7.
-    public init(low: Biquad4, high: Biquad4) {
-        b0 = SIMD8(lowHalf: low.b0, highHalf: high.b0); b1 = SIMD8(lowHalf: low.b1, highHalf: high.b1)
-        b2 = SIMD8(lowHalf: low.b2, highHalf: high.b2)
-        a1 = SIMD8(lowHalf: low.a1, highHalf: high.a1); a2 = SIMD8(lowHalf: low.a2, highHalf: high.a2)
-        z1 = SIMD8(lowHalf: low.z1, highHalf: high.z1); z2 = SIMD8(lowHalf: low.z2, highHalf: high.z2)
-    }
-
-    /// Filters one sample in lanes 0–3 only; lanes 4–7 keep their state. For the edges of a
-    /// wavefront, where one half has a sample and the other has none yet.
+    /// Filters one sample in lanes 0–3 or, with `upper`, 4–7 only; the other half keeps its
+    /// state. For the edges of a wavefront, where one half has a sample and the other has none
+    /// yet. (All eight lanes run and half of the state is put back: the same arithmetic lane
+    /// for lane, and a key path to the half cost a runtime lookup per call.)
     @inlinable @inline(__always)
-    public mutating func process(lowHalf input: SIMD4<Float>) -> SIMD4<Float> {
-        let output = b0.lowHalf * input + z1.lowHalf
-        z1.lowHalf = b1.lowHalf * input - a1.lowHalf * output + z2.lowHalf + antiDenormal.lowHalf
-        z2.lowHalf = b2.lowHalf * input - a2.lowHalf * output - antiDenormal.lowHalf
-        return output
-    }
-
-    /// Filters one sample in lanes 4–7 only; lanes 0–3 keep their state.
-    @inlinable @inline(__always)
-    public mutating func process(highHalf input: SIMD4<Float>) -> SIMD4<Float> {
-        let output = b0.highHalf * input + z1.highHalf
-        z1.highHalf = b1.highHalf * input - a1.highHalf * output + z2.highHalf + antiDenormal.highHalf
-        z2.highHalf = b2.highHalf * input - a2.highHalf * output - antiDenormal.highHalf
-        return output
+    public mutating func process(_ input: SIMD4<Float>, upper: Bool) -> SIMD4<Float> {
+        let kept = (z1, z2)
+        let output = process(upper ? SIMD8(lowHalf: .zero, highHalf: input) : SIMD8(lowHalf: input, highHalf: .zero))
+        if upper {
+            z1.lowHalf = kept.0.lowHalf; z2.lowHalf = kept.1.lowHalf
+            return output.highHalf
+        }
+        z1.highHalf = kept.0.highHalf; z2.highHalf = kept.1.highHalf
+        return output.lowHalf
     }
 }
