@@ -36,15 +36,19 @@ public final class SoundFileReader: AudioSource {
         try Self.checkRegularFile(path)
 
         var info = SF_INFO()
-        guard let handle = sf_open(path, Int32(SFM_READ), &info) else {
+        guard var handle = sf_open(path, Int32(SFM_READ), &info) else {
             throw AudioFileError(.read, path: path, reason: Self.openFailureReason())
+        }
+        var frames = Int(info.frames)
+        if info.frames == sf_count_t.max && Self.channelRange.contains(Int(info.channels)) {
+            (handle, frames) = try Self.decodingToTheEnd(handle, path: path, channelCount: Int(info.channels))
         }
         self.handle = handle
 
         // Everything below may throw; deinit closes the handle.
         sampleRate = Double(info.samplerate)
         channelCount = Int(info.channels)
-        frameCount = Int(info.frames)
+        frameCount = frames
         formatDescription = Self.describe(format: info.format)
         channelLayout = Self.readChannelMap(handle, channelCount: Int(info.channels))
 
@@ -77,11 +81,8 @@ public final class SoundFileReader: AudioSource {
         let capacity = buffer.count / channelCount
         let frames = Int(sf_readf_float(handle, base, sf_count_t(capacity)))
         if frames <= 0 {
-            if sf_error(handle) != 0 {
-                var message = String(cString: sf_strerror(handle))
-                if message.hasPrefix("Error : ") { message.removeFirst(8) }
-                throw AudioFileError(.read, path: path,
-                                     reason: "damaged or truncated audio data after \(framesRead) frames (\(Self.lowercasedFirst(message)))")
+            if let failure = Self.decodingFailure(handle) {
+                throw AudioFileError(.read, path: path, reason: "damaged or truncated audio data after \(framesRead) frames (\(failure))")
             }
             if let frameCount, framesRead < frameCount, !isLossy {
                 throw AudioFileError(.read, path: path, reason: "truncated: the header announces \(frameCount) frames, the file ends after \(framesRead)")
@@ -181,6 +182,41 @@ public final class SoundFileReader: AudioSource {
             return fields.dropFirst().first.flatMap { Int($0) }
         }
         return nil
+    }
+
+    /// What went wrong in the last read, in lower case, when something did.
+    private static func decodingFailure(_ handle: OpaquePointer) -> String? {
+        guard sf_error(handle) != 0 else { return nil }
+        var message = String(cString: sf_strerror(handle))
+        if message.hasPrefix("Error : ") { message.removeFirst(8) }
+        return lowercasedFirst(message)
+    }
+
+    /// For a file whose decoder found no length (libsndfile says `SF_COUNT_MAX`: an Ogg stream
+    /// cut short before its last page): reads it through once to count its frames, and opens it
+    /// again at the start. Every stage sizes its work by the length, and `SF_COUNT_MAX` frames
+    /// overflowed the first sum made from it (`master` and the console trapped). Closes `handle`
+    /// whatever happens; returns the new one.
+    private static func decodingToTheEnd(_ handle: OpaquePointer, path: String,
+                                         channelCount: Int) throws(AudioFileError) -> (OpaquePointer, Int) {
+        let blockFrames = 4096
+        var scratch = [Float](repeating: 0, count: blockFrames * channelCount)
+        var frames = 0
+        while true {
+            let read = Int(scratch.withUnsafeMutableBufferPointer { sf_readf_float(handle, $0.baseAddress, sf_count_t(blockFrames)) })
+            if read <= 0 { break }
+            frames += read
+        }
+        let failure = decodingFailure(handle)
+        sf_close(handle)
+        if let failure {
+            throw AudioFileError(.read, path: path, reason: "damaged or truncated audio data after \(frames) frames (\(failure))")
+        }
+        var info = SF_INFO()
+        guard let reopened = sf_open(path, Int32(SFM_READ), &info) else {
+            throw AudioFileError(.read, path: path, reason: openFailureReason())
+        }
+        return (reopened, frames)
     }
 
     private static func lowercasedFirst(_ text: String) -> String {

@@ -62,6 +62,26 @@ import TestSupport
         #expect(AudioFileFormat.openableExtensions.contains(format.rawValue), "\(format)")
     }
 
+    /// An Ogg stream cut short before its last page (an interrupted download or copy) has no
+    /// length libsndfile can find: it announced `SF_COUNT_MAX` frames, and `master`, `play` and
+    /// the console trapped on the first sum made from it. The reader counts what the stream
+    /// decodes to instead, and the file reads like a shorter one.
+    @Test(arguments: [AudioFileFormat.ogg, .opus])
+    func aCutOggStreamReadsAsTheAudioItHolds(format: AudioFileFormat) throws {
+        let signal = TestSignals.whiteNoise(seconds: 6, channels: 2, rmsDBFS: -20)
+        let path = try write(signal, to: "whole.\(format.rawValue)", channels: 2, sampleRate: 48000)
+        let whole = try #require(FileManager.default.contents(atPath: path))
+        let cutPath = folder + "/cut.\(format.rawValue)"
+        try whole.prefix(whole.count / 2).write(to: URL(fileURLWithPath: cutPath))
+        let (samples, reader) = try readAll(cutPath)
+        let frames = samples.count / 2
+        #expect(reader.frameCount == frames, "announced \(String(describing: reader.frameCount)), decoded \(frames)")
+        #expect(frames > 48000 && frames < 6 * 48000, "\(format): \(frames) frames of a 6 s stream cut in half")
+        var again = try SoundFileReader(path: cutPath)
+        let report = try Analyzer.analyze(&again)
+        #expect(abs(report.durationSeconds - Double(frames) / 48000) < 0.001)
+    }
+
     /// Every spelling of an extension the formats answer to is offered too.
     @Test func everyKnownSpellingIsOpenable() {
         for spelling in ["wav", "wave", "aif", "aiff", "aifc", "flac", "ogg", "oga", "opus", "mp3", "WAV", "Opus"]

@@ -345,6 +345,25 @@ import TestSupport
         #expect(aimed == printed, "summary: \(summary)\nshortfall: \(shortfall)")
     }
 
+    /// An Ogg file cut short (an interrupted download) is mastered and played as the audio it
+    /// holds: its length, which libsndfile could not find, once trapped `master` and `play`.
+    @Test func aCutOggFileIsMasteredAsTheAudioItHolds() throws {
+        let whole = folder + "/whole.ogg"
+        #expect(try LoopMindExecutable.run(["demo", "-o", whole]).status == 0)
+        let bytes = try #require(FileManager.default.contents(atPath: whole))
+        let cut = folder + "/cut.ogg"
+        try bytes.prefix(bytes.count / 4).write(to: URL(fileURLWithPath: cut))
+        let master = try LoopMindExecutable.run(["master", cut, "-o", folder + "/cut-master.wav", "--emotion", "calm", "--json"])
+        #expect(master.status == 0, "\(master.standardError)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(master.standardOutput.utf8)) as? [String: Any])
+        let input = try #require(object["input"] as? [String: Any])
+        let seconds = try #require(input["duration_s"] as? Double)
+        #expect(seconds > 10 && seconds < 30, "a quarter of the 80 s demo: \(seconds) s")
+        #expect(try SoundFileReader(path: folder + "/cut-master.wav").frameCount == Int((seconds * 44100).rounded()))
+        let play = try LoopMindExecutable.run(["play", cut, "--no-audio", "--seconds", "1"])
+        #expect(play.status == 0, "\(play.standardError)")
+    }
+
     /// `--target -16` is how a target is written: a value that starts with a dash is still a value.
     @Test func negativeValuesAreValuesNotOptions() throws {
         let result = try LoopMindExecutable.run(["master", "demo", "-o", folder + "/quiet.wav", "--emotion", "calm",
