@@ -25,6 +25,8 @@ public final class SoundFileReader: AudioSource {
     public let channelLayout: [SpeakerPosition]?
     /// A human description such as "WAV, 24-bit PCM".
     public let formatDescription: String
+    /// Set at the end of a lossy file that held well under the frames its header announced.
+    public private(set) var endedShort: ShortEnding?
 
     private var handle: OpaquePointer?
     private var framesRead = 0
@@ -86,6 +88,9 @@ public final class SoundFileReader: AudioSource {
             }
             if let frameCount, framesRead < frameCount, !isLossy {
                 throw AudioFileError(.read, path: path, reason: "truncated: the header announces \(frameCount) frames, the file ends after \(framesRead)")
+            }
+            if let frameCount, ShortEnding.isShort(announcedFrames: frameCount, heldFrames: framesRead, sampleRate: sampleRate) {
+                endedShort = ShortEnding(announcedFrames: frameCount, heldFrames: framesRead, sampleRate: sampleRate)
             }
             return 0
         }

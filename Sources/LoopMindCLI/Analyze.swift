@@ -35,10 +35,12 @@ struct Analyze: ParsableCommand {
         let name = file ?? "demo song (built-in)"
         let progress = ProgressLine(label: "analyzing \((name as NSString).lastPathComponent)")
         let report: AnalysisReport
+        var endedShort: ShortEnding?
         do {
             if let file {
                 var reader = try SoundFileReader(path: file)
                 report = try Analyzer.analyze(&reader, options: options, progress: progress.update)
+                endedShort = reader.endedShort
             } else {
                 var song = DemoSongSource()
                 report = try Analyzer.analyze(&song, options: options, progress: progress.update)
@@ -48,6 +50,7 @@ struct Analyze: ParsableCommand {
             throw CommandFailure(error)
         }
         progress.clear()
+        StandardError.warnIfCutShort(endedShort, name: name)
         let graph = emotions ? report.features.map { EmotionEstimator().estimate($0) } : nil
         if json {
             let encoder = JSONEncoder()

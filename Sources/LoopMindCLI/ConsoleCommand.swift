@@ -79,7 +79,8 @@ struct ConsoleCommand: ParsableCommand {
                 profile = try store!.load()
             }
             func makeEngine(_ output: PlaybackEngine.Output) throws -> PlaybackEngine {
-                let engine = try PlaybackEngine(path: live.path, automation: plan.automation, moves: plan.plan.moves, output: output)
+                let engine = try PlaybackEngine(path: live.path, automation: plan.automation, moves: plan.plan.moves, output: output,
+                                                heldFrames: plan.heldFrames)
                 try engine.start()
                 return engine
             }

@@ -48,6 +48,9 @@ struct LivePlan {
         if settle { try master.settle(&plan, job: job) }
     }
 
+    /// The frames the input's analysis read: what the engine plays, whatever the header says.
+    var heldFrames: Int { Int((plan.input.durationSeconds * plan.input.sampleRate).rounded()) }
+
     var automation: ChainAutomation {
         plan.automation(ceilingDBTP: job.ceilingDBTP, transitionSeconds: job.transitionSeconds)
     }

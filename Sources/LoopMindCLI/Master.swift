@@ -81,6 +81,7 @@ struct Master: ParsableCommand {
             throw chain.failure(error)
         }
         progress.clear()
+        StandardError.warnIfCutShort(result.inputEndedShort, name: input)
         if let shortfall = result.shortfall {
             StandardError.say(shortfall)
         }

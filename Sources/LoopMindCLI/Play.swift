@@ -55,8 +55,9 @@ struct Play: ParsableCommand {
             live = try LiveInput(input)
             plan = try LivePlan(input: live, options: chain, settle: true, progress: progress.update)
             progress.clear()
+            StandardError.warnIfCutShort(plan.plan.inputEndedShort, name: live.name)
             engine = try PlaybackEngine(path: live.path, automation: plan.automation, moves: plan.plan.moves,
-                                        output: audio.output)
+                                        output: audio.output, heldFrames: plan.heldFrames)
             try engine.start()
         } catch {
             progress.clear()

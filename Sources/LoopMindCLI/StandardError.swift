@@ -1,5 +1,7 @@
 import AudioIO
+import Foundation
 import Glibc
+import MasteringDSP
 
 /// Writes to stderr that never stop the program. Foundation's `FileHandle.write(_:)` traps
 /// when a write fails, so a closed stderr (`2>&-`) turned an error line into a crash (SIGILL,
@@ -14,4 +16,12 @@ enum StandardError {
     /// One message line, "loopmind: …", with every control character shown as "?": a file
     /// name with a newline must not split it, nor an escape sequence reach the terminal.
     static func say(_ message: String) { write("loopmind: \(Main.oneLine(message))\n") }
+
+    /// The warning for an input that ended well before the length its header announced: it is
+    /// worked on as the audio it holds, which may be a fraction of the song.
+    static func warnIfCutShort(_ ending: ShortEnding?, name: String) {
+        guard let ending else { return }
+        say(String(format: "warning: '%@' ends after %.1f s, short of the %.1f s its header announces; it may have been cut short",
+                   name, Double(ending.heldFrames) / ending.sampleRate, Double(ending.announcedFrames) / ending.sampleRate))
+    }
 }

@@ -11,6 +11,8 @@ public protocol AudioSource {
     var frameCount: Int? { get }
     /// Where each channel plays; `nil` means the default layout for the channel count.
     var channelLayout: [SpeakerPosition]? { get }
+    /// Set once the source has ended well before the length it announced (see `ShortEnding`).
+    var endedShort: ShortEnding? { get }
     /// Fills the front of `buffer` with whole interleaved frames (at most
     /// `buffer.count / channelCount`) and returns how many frames it wrote; 0 means the end.
     mutating func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int
@@ -46,10 +48,31 @@ public struct SampleBufferSource: AudioSource {
 
 extension AudioSource {
     public var channelLayout: [SpeakerPosition]? { nil }
+    public var endedShort: ShortEnding? { nil }
 
     /// The layout to measure with: the source's own, or the conventional one for its channel count.
     public var effectiveChannelLayout: [SpeakerPosition] {
         if let layout = channelLayout, layout.count == channelCount { return layout }
         return SpeakerPosition.defaultLayout(channelCount: channelCount)
+    }
+}
+
+/// A source that ended well before the length it announced up front: a lossy file cut short
+/// whose header still gives the whole song's length (an MP3's Xing header). Lossy decoders may
+/// only estimate lengths, so it is a warning's matter, not an error's: the audio held is read.
+public struct ShortEnding: Sendable, Equatable {
+    public var announcedFrames: Int
+    public var heldFrames: Int
+    public var sampleRate: Double
+
+    public init(announcedFrames: Int, heldFrames: Int, sampleRate: Double) {
+        self.announcedFrames = announcedFrames; self.heldFrames = heldFrames; self.sampleRate = sampleRate
+    }
+
+    /// Whether `heldFrames` falls short of `announcedFrames` by more than an estimate's error:
+    /// over a second and over 2 %.
+    public static func isShort(announcedFrames: Int, heldFrames: Int, sampleRate: Double) -> Bool {
+        let missing = announcedFrames - heldFrames
+        return Double(missing) > sampleRate && missing * 50 > announcedFrames
     }
 }

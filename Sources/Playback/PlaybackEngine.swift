@@ -39,8 +39,10 @@ public final class PlaybackEngine: @unchecked Sendable {
     /// - Parameters:
     ///   - automation: what the chain follows (from `OfflineMaster.plan`, settled or not).
     ///   - moves: the plan's AI moves, shown as their sections are played.
+    ///   - heldFrames: the frames the input's analysis read, when known. A lossy file's header
+    ///     may announce more than the file holds (a cut MP3), and the timeline ends with the audio.
     public init(path: String, automation: ChainAutomation, moves: [AIMove], output: Output,
-                streamName: String = "LoopMind Console") throws {
+                streamName: String = "LoopMind Console", heldFrames: Int? = nil) throws {
         let reader = try SoundFileReader(path: path)
         guard reader.channelCount <= 2 else {
             throw PlaybackError("cannot read '\(path)': LoopMind plays mono and stereo files; this one has \(reader.channelCount) channels")
@@ -48,7 +50,7 @@ public final class PlaybackEngine: @unchecked Sendable {
         disk = DiskStreamer(reader: reader)
         control = Mutex(ControlState(automation))
         sampleRate = reader.sampleRate
-        frameCount = reader.frameCount ?? 0
+        frameCount = heldFrames ?? reader.frameCount ?? 0
         renderer = AudioRenderer(disk: disk, automation: automation)
         meters = try MeterCollector(renderer: renderer, durationSeconds: Double(frameCount) / sampleRate, moves: moves,
                                     sectionStarts: automation.sections.map { Double($0.startFrame) / reader.sampleRate },

@@ -103,6 +103,8 @@ public struct OfflineMaster {
         public var shortfall: String?
         /// The reference match, when there was one: its target, curve and measured distances.
         public var reference: ReferenceMatch?
+        /// Set when the input ended well before the length its header announced.
+        public var inputEndedShort: ShortEnding?
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -180,7 +182,9 @@ public struct OfflineMaster {
                 EmotionGraph(sections: estimated.sections.map { var section = $0; section.intensity = value; return section })
             } ?? estimated
         }
-        return MasterPlan(input: input, graph: graph, track: input.features, job: job)
+        var plan = MasterPlan(input: input, graph: graph, track: input.features, job: job)
+        plan.inputEndedShort = analysisSource.endedShort
+        return plan
     }
 
     /// Step 3 without a file: closes the loudness loop (whole passes through the chain, measured)
@@ -237,7 +241,7 @@ public struct OfflineMaster {
                           moves: plan.moves, output: output, targetLUFS: plan.targetLUFS, ceilingDBTP: job.ceilingDBTP,
                           limiterCeilingDBTP: ceiling, transitionSeconds: job.transitionSeconds, passes: passes, frontHalfRuns: frontHalfRuns,
                           meanLimitingDB: outcome.meanLimitingDB, fastestGainSlewDBPerSecond: outcome.fastestGainSlew,
-                          shortfall: outcome.shortfall, reference: outcome.reference)
+                          shortfall: outcome.shortfall, reference: outcome.reference, inputEndedShort: plan.inputEndedShort)
         }
     }
 
@@ -663,6 +667,9 @@ public struct MasterPlan {
     /// Passes `settle` ran (0: the open-loop gains).
     public internal(set) var passes = 0
     public internal(set) var shortfall: String?
+    /// Set when the input ended well before the length its header announced: it is planned
+    /// for the audio it held.
+    public internal(set) var inputEndedShort: ShortEnding?
     /// Each section's output loudness in the last settling pass.
     var sectionLoudness: [Double] = []
     /// The reference match (nil without a reference, or at amount 0: then the plain master).

@@ -82,6 +82,33 @@ import TestSupport
         #expect(abs(report.durationSeconds - Double(frames) / 48000) < 0.001)
     }
 
+    /// A cut MP3 keeps the length its Xing header announces: it is read as the audio it holds
+    /// (a decoder's length may be an estimate), and the reader says it ended short, for a warning.
+    @Test func aCutMP3SaysItEndedShort() throws {
+        let signal = TestSignals.whiteNoise(seconds: 6, channels: 2, rmsDBFS: -20)
+        let path = try write(signal, to: "whole.mp3", channels: 2, sampleRate: 44100)
+        let (_, whole) = try readAll(path)
+        #expect(whole.endedShort == nil, "the whole file holds what it announces")
+        let bytes = try #require(FileManager.default.contents(atPath: path))
+        let cutPath = folder + "/cut.mp3"
+        try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: cutPath))
+        let (samples, cut) = try readAll(cutPath)
+        let ending = try #require(cut.endedShort)
+        #expect(ending.heldFrames == samples.count / 2 && ending.announcedFrames == cut.frameCount, "\(ending)")
+        #expect(abs(Double(ending.announcedFrames) / 44100 - 6) < 0.1 && abs(Double(ending.heldFrames) / 44100 - 3) < 0.5, "\(ending)")
+    }
+
+    /// A decoder's estimate may miss by a little: short by over a second and over 2 % is "short".
+    @Test func endingShortMeansOverASecondAndOverTwoPercent() {
+        let rate = 44100.0
+        func short(_ announcedSeconds: Double, _ heldSeconds: Double) -> Bool {
+            ShortEnding.isShort(announcedFrames: Int(announcedSeconds * rate), heldFrames: Int(heldSeconds * rate), sampleRate: rate)
+        }
+        #expect(!short(10, 9.5) && short(10, 8.9), "a second")
+        #expect(!short(100, 98.5) && short(100, 97.9), "2 %")
+        #expect(!short(80, 80) && short(80, 2.4))
+    }
+
     /// Every spelling of an extension the formats answer to is offered too.
     @Test func everyKnownSpellingIsOpenable() {
         for spelling in ["wav", "wave", "aif", "aiff", "aifc", "flac", "ogg", "oga", "opus", "mp3", "WAV", "Opus"]

@@ -364,6 +364,37 @@ import TestSupport
         #expect(play.status == 0, "\(play.standardError)")
     }
 
+    /// A cut MP3 is read as the audio it holds, and `analyze` and `master` say it ended short of
+    /// the length its header announces: a partial download is not mastered as if it were the song.
+    @Test func aCutMP3IsWorkedOnWithAWarning() throws {
+        let whole = folder + "/whole.mp3"
+        #expect(try LoopMindExecutable.run(["demo", "-o", whole]).status == 0)
+        let bytes = try #require(FileManager.default.contents(atPath: whole))
+        let cut = folder + "/cut.mp3"
+        try bytes.prefix(bytes.count / 4).write(to: URL(fileURLWithPath: cut))
+        for arguments in [["analyze", cut], ["master", cut, "-o", folder + "/cut-master.wav", "--emotion", "calm"]] {
+            let result = try LoopMindExecutable.run(arguments)
+            #expect(result.status == 0, "\(arguments[0]): \(result.standardError)")
+            let warning = result.standardError.split(separator: "\n").first { $0.hasPrefix("loopmind: warning: '\(cut)' ends after ") }
+            #expect(warning?.hasSuffix("short of the 80.0 s its header announces; it may have been cut short") == true,
+                    "\(arguments[0]): \(result.standardError)")
+        }
+        let untouched = try LoopMindExecutable.run(["analyze", whole])
+        #expect(!untouched.standardError.contains("warning"), "\(untouched.standardError)")
+        // `play` (and the console) end where the audio does, not where the header says.
+        let json = try LoopMindExecutable.run(["analyze", cut, "--json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+        let held = try #require(report["duration_s"] as? Double)
+        let past = try LoopMindExecutable.run(["play", cut, "--no-audio", "--from", String(format: "%.1f", held + 2)])
+        // `play` names its input by the file's name, as its summary does.
+        #expect(past.status != 0 && past.standardError.contains(String(format: "is past the end of 'cut.mp3' (%.1f s)", held)),
+                "\(past.standardError)")
+        let last = try LoopMindExecutable.run(["play", cut, "--no-audio", "--from", String(format: "%.1f", held - 1), "--json"])
+        #expect(last.status == 0 && last.standardError.contains("warning: 'cut.mp3' ends after"), "\(last.standardError)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(last.standardOutput.utf8)) as? [String: Any])
+        #expect(summary["stopped_by"] as? String == "end of file", "\(summary)")
+    }
+
     /// `--target -16` is how a target is written: a value that starts with a dash is still a value.
     @Test func negativeValuesAreValuesNotOptions() throws {
         let result = try LoopMindExecutable.run(["master", "demo", "-o", folder + "/quiet.wav", "--emotion", "calm",
