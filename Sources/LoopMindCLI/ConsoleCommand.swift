@@ -125,7 +125,12 @@ struct ConsoleCommand: ParsableCommand {
             terminal.apply(theme)
             return theme.problemSummary
         }
-        if let message = startMessage ?? startingTheme.problemSummary { controller.announce(message) }
+        // A cut file's warning would be wiped by the screen on stderr: it is the first message instead.
+        let cutShort = plan.plan.inputEndedShort.map { ending in
+            String(format: "'%@' holds %.1f s of the %.1f s its header announces: it may have been cut short", live.name,
+                   Double(ending.heldFrames) / ending.sampleRate, Double(ending.announcedFrames) / ending.sampleRate)
+        }
+        if let message = startMessage ?? cutShort ?? startingTheme.problemSummary { controller.announce(message) }
         var last: Frame?
         var quit = false
         while !quit && !StopSignals.isRequested {

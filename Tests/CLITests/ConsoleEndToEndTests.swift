@@ -162,6 +162,28 @@ struct ConsoleEndToEndTests {
         #expect(!ended.contains("LOUDNESS"), "the console's screen is gone (terminal restored)")
     }
 
+    /// A cut MP3 (its Xing header still announces the whole song): the timeline ends where the
+    /// audio does, and the first message says the file may have been cut short (on stderr the
+    /// screen would wipe it). Before, the header read `0:02.4 / 1:20.0`.
+    @Test func aCutMP3ShowsItsOwnLengthAndSaysItWasCut() throws {
+        let scratch = try ScratchFolder("console-cut")
+        defer { withExtendedLifetime(scratch) {} }
+        let whole = scratch.path + "/whole.mp3"
+        #expect(try LoopMindExecutable.run(["demo", "-o", whole]).status == 0)
+        let bytes = try #require(FileManager.default.contents(atPath: whole))
+        try bytes.prefix(bytes.count / 4).write(to: URL(fileURLWithPath: scratch.path + "/cut.mp3"))
+        let session = try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: "cut.mp3 --no-audio",
+                                  directory: scratch.path)
+        defer { session.close() }
+        let screen = session.wait(for: "it may have been cut short")
+        #expect(screen.contains("'cut.mp3' holds ") && screen.contains(" s of the 80.0 s its header announces"), "\(screen)")
+        let header = String(screen.split(separator: "\n").first ?? "")
+        let length = header.firstMatch(of: /\/ (\d+):(\d\d\.\d)/).map { Double($0.output.1)! * 60 + Double($0.output.2)! }
+        #expect(length.map { $0 > 10 && $0 < 30 } == true, "a quarter of the 80 s demo: \(header)")
+        try session.keys("q")
+        #expect(session.wait(for: "EXIT=").contains("EXIT=0"))
+    }
+
     /// `w` exports beside the mix and never replaces a file: a master already called
     /// `mix-master.wav` stays, and each export takes the next free name. Quitting during an
     /// export finishes it; a signal (or Ctrl-C while it finishes) stops it and leaves nothing:
