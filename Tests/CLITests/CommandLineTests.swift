@@ -15,6 +15,17 @@ import TestSupport
     }
 
     /// A WAV file built byte by byte, so damaged and unusual files can be made on purpose.
+    /// The demo song written as `whole.EXT` in `folder`, and its first quarter of bytes as
+    /// `cut.EXT` (an interrupted download): returns the cut file's path.
+    static func cutDemo(in folder: String, extension ext: String) throws -> String {
+        let whole = folder + "/whole." + ext
+        #expect(try LoopMindExecutable.run(["demo", "-o", whole]).status == 0)
+        let bytes = try #require(FileManager.default.contents(atPath: whole))
+        let cut = folder + "/cut." + ext
+        try bytes.prefix(bytes.count / 4).write(to: URL(fileURLWithPath: cut))
+        return cut
+    }
+
     static func wavBytes(channels: Int, sampleRate: Int = 44100, floatSamples: [Float]) -> Data {
         var data = Data()
         func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
@@ -348,11 +359,7 @@ import TestSupport
     /// An Ogg file cut short (an interrupted download) is mastered and played as the audio it
     /// holds: its length, which libsndfile could not find, once trapped `master` and `play`.
     @Test func aCutOggFileIsMasteredAsTheAudioItHolds() throws {
-        let whole = folder + "/whole.ogg"
-        #expect(try LoopMindExecutable.run(["demo", "-o", whole]).status == 0)
-        let bytes = try #require(FileManager.default.contents(atPath: whole))
-        let cut = folder + "/cut.ogg"
-        try bytes.prefix(bytes.count / 4).write(to: URL(fileURLWithPath: cut))
+        let cut = try CommandLineTests.cutDemo(in: folder, extension: "ogg")
         let master = try LoopMindExecutable.run(["master", cut, "-o", folder + "/cut-master.wav", "--emotion", "calm", "--json"])
         #expect(master.status == 0, "\(master.standardError)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(master.standardOutput.utf8)) as? [String: Any])
@@ -367,11 +374,8 @@ import TestSupport
     /// A cut MP3 is read as the audio it holds, and `analyze` and `master` say it ended short of
     /// the length its header announces: a partial download is not mastered as if it were the song.
     @Test func aCutMP3IsWorkedOnWithAWarning() throws {
+        let cut = try CommandLineTests.cutDemo(in: folder, extension: "mp3")
         let whole = folder + "/whole.mp3"
-        #expect(try LoopMindExecutable.run(["demo", "-o", whole]).status == 0)
-        let bytes = try #require(FileManager.default.contents(atPath: whole))
-        let cut = folder + "/cut.mp3"
-        try bytes.prefix(bytes.count / 4).write(to: URL(fileURLWithPath: cut))
         for arguments in [["analyze", cut], ["master", cut, "-o", folder + "/cut-master.wav", "--emotion", "calm"]] {
             let result = try LoopMindExecutable.run(arguments)
             #expect(result.status == 0, "\(arguments[0]): \(result.standardError)")

@@ -168,10 +168,7 @@ struct ConsoleEndToEndTests {
     @Test func aCutMP3ShowsItsOwnLengthAndSaysItWasCut() throws {
         let scratch = try ScratchFolder("console-cut")
         defer { withExtendedLifetime(scratch) {} }
-        let whole = scratch.path + "/whole.mp3"
-        #expect(try LoopMindExecutable.run(["demo", "-o", whole]).status == 0)
-        let bytes = try #require(FileManager.default.contents(atPath: whole))
-        try bytes.prefix(bytes.count / 4).write(to: URL(fileURLWithPath: scratch.path + "/cut.mp3"))
+        _ = try CommandLineTests.cutDemo(in: scratch.path, extension: "mp3")
         let session = try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: "cut.mp3 --no-audio",
                                   directory: scratch.path)
         defer { session.close() }
