@@ -89,8 +89,9 @@ public final class SoundFileReader: AudioSource {
             if let frameCount, framesRead < frameCount, !isLossy {
                 throw AudioFileError(.read, path: path, reason: "truncated: the header announces \(frameCount) frames, the file ends after \(framesRead)")
             }
-            if let frameCount, ShortEnding.isShort(announcedFrames: frameCount, heldFrames: framesRead, sampleRate: sampleRate) {
-                endedShort = ShortEnding(announcedFrames: frameCount, heldFrames: framesRead, sampleRate: sampleRate)
+            if let frameCount {
+                let ending = ShortEnding(announcedFrames: frameCount, heldFrames: framesRead, sampleRate: sampleRate)
+                if ending.isShort { endedShort = ending }
             }
             return 0
         }

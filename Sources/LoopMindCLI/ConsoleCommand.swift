@@ -127,8 +127,8 @@ struct ConsoleCommand: ParsableCommand {
         }
         // A cut file's warning would be wiped by the screen on stderr: it is the first message instead.
         let cutShort = plan.plan.inputEndedShort.map { ending in
-            String(format: "'%@' holds %.1f s of the %.1f s its header announces: it may have been cut short", live.name,
-                   Double(ending.heldFrames) / ending.sampleRate, Double(ending.announcedFrames) / ending.sampleRate)
+            String(format: "'%@' holds %.1f s of the %.1f s its header announces: it may have been cut short",
+                   live.name, ending.heldSeconds, ending.announcedSeconds)
         }
         if let message = startMessage ?? cutShort ?? startingTheme.problemSummary { controller.announce(message) }
         var last: Frame?

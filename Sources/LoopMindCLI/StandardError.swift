@@ -22,6 +22,6 @@ enum StandardError {
     static func warnIfCutShort(_ ending: ShortEnding?, name: String) {
         guard let ending else { return }
         say(String(format: "warning: '%@' ends after %.1f s, short of the %.1f s its header announces; it may have been cut short",
-                   name, Double(ending.heldFrames) / ending.sampleRate, Double(ending.announcedFrames) / ending.sampleRate))
+                   name, ending.heldSeconds, ending.announcedSeconds))
     }
 }

@@ -69,9 +69,12 @@ public struct ShortEnding: Sendable, Equatable {
         self.announcedFrames = announcedFrames; self.heldFrames = heldFrames; self.sampleRate = sampleRate
     }
 
+    public var heldSeconds: Double { Double(heldFrames) / sampleRate }
+    public var announcedSeconds: Double { Double(announcedFrames) / sampleRate }
+
     /// Whether `heldFrames` falls short of `announcedFrames` by more than an estimate's error:
     /// over a second and over 2 %.
-    public static func isShort(announcedFrames: Int, heldFrames: Int, sampleRate: Double) -> Bool {
+    public var isShort: Bool {
         let missing = announcedFrames - heldFrames
         return Double(missing) > sampleRate && missing * 50 > announcedFrames
     }

@@ -102,7 +102,7 @@ import TestSupport
     @Test func endingShortMeansOverASecondAndOverTwoPercent() {
         let rate = 44100.0
         func short(_ announcedSeconds: Double, _ heldSeconds: Double) -> Bool {
-            ShortEnding.isShort(announcedFrames: Int(announcedSeconds * rate), heldFrames: Int(heldSeconds * rate), sampleRate: rate)
+            ShortEnding(announcedFrames: Int(announcedSeconds * rate), heldFrames: Int(heldSeconds * rate), sampleRate: rate).isShort
         }
         #expect(!short(10, 9.5) && short(10, 8.9), "a second")
         #expect(!short(100, 98.5) && short(100, 97.9), "2 %")
