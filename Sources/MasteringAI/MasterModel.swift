@@ -49,7 +49,7 @@ public struct MasterModel: Sendable {
     public static let loudnessGainReachDB = 30.0
 
     /// The input trim for a mix too far from its target or too hot to master as it is, within
-    /// the trim's ±24 dB; nil for every usual mix (nothing changes for them):
+    /// the trim's +24 dB up and `stagingFloorDB` down; nil for every usual mix (nothing changes for them):
     /// - more than `loudnessGainReachDB` under its target (a quiet field recording, a float file
     ///   at −60 LUFS): the excess, so the loudness gain can land it;
     /// - above 0 LUFS (a floating-point bounce over full scale): down to its target, since the
@@ -68,6 +68,17 @@ public struct MasterModel: Sendable {
         }
         trim = ChainParameter.inputTrim.spec.clamped(trim)
         return trim == 0 ? nil : Staging(trimDB: trim, inputLUFS: inputLUFS, targetLUFS: targetLUFS)
+    }
+
+    /// How far down the trim stages a floating-point mix over full scale, dB: its range's floor
+    /// (an integer file's samples stored as floats sit about 90 dB over).
+    public static var stagingFloorDB: Double { ChainParameter.inputTrim.spec.range.lowerBound }
+
+    /// Whether a mix at `inputLUFS` can be staged to a usual level (0 LUFS or under) by the
+    /// trim. Past that the compressor would meet a level no threshold reaches and the loudness
+    /// gain could not land it: a file that hot is refused, not crushed.
+    public static func canStage(inputLUFS: Double) -> Bool {
+        inputLUFS + stagingFloorDB <= 0
     }
 
     /// The model's answer.

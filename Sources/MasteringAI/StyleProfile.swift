@@ -72,12 +72,12 @@ public struct StyleProfile: Sendable, Equatable {
     /// emotion with no evidence of its own.
     public static let emotionsForOverall = 3
 
-    /// The largest offset learned or applied for a parameter: a quarter of its range, so no
+    /// The largest offset learned or applied for a parameter: a quarter of its usual range, so no
     /// taste swings a number far. A choice (exciter.mode) may move across its whole range: its
     /// offset is a vote that switches the choice once it reaches half a step, and a quarter
     /// could never get there.
     public static func bound(_ parameter: ChainParameter) -> Double {
-        let range = parameter.spec.range
+        let range = parameter.spec.usualRange
         return (range.upperBound - range.lowerBound) / (parameter.spec.unit == .choice ? 1 : 4)
     }
 

@@ -11,6 +11,10 @@ public struct ParameterSpec: Sendable, Hashable {
     public let label: String
     public let unit: Unit
     public let range: ClosedRange<Double>
+    /// The span a person works the parameter through, for the bounds of a learned taste; the
+    /// range may reach past it for the model's own use (the trim stages a float file far over
+    /// full scale down to −96 dB, a level no one dials in).
+    public let usualRange: ClosedRange<Double>
     public let defaultValue: Double
     /// The normal key step; fine is a fifth of it, coarse five times.
     public let step: Double
@@ -18,8 +22,9 @@ public struct ParameterSpec: Sendable, Hashable {
     public let choices: [String]
 
     public init(_ name: String, _ label: String, _ unit: Unit, _ range: ClosedRange<Double>,
-                default defaultValue: Double, step: Double, choices: [String] = []) {
+                default defaultValue: Double, step: Double, choices: [String] = [], usualRange: ClosedRange<Double>? = nil) {
         self.name = name; self.label = label; self.unit = unit; self.range = range
+        self.usualRange = usualRange ?? range
         self.defaultValue = defaultValue; self.step = step; self.choices = choices
     }
 
@@ -63,7 +68,7 @@ public enum ChainParameter: Int, CaseIterable, Sendable {
     }
 
     static let specs: [ParameterSpec] = [
-        ParameterSpec("input.trim_db", "input trim", .decibels, -24...24, default: 0, step: 0.5),
+        ParameterSpec("input.trim_db", "input trim", .decibels, -96...24, default: 0, step: 0.5, usualRange: -24...24),
         ParameterSpec("eq.low_shelf_db", "low shelf", .decibels, -12...12, default: 0, step: 0.5),
         ParameterSpec("eq.low_freq_hz", "low corner", .hertz, 20...500, default: 120, step: 10),
         ParameterSpec("eq.high_shelf_db", "high shelf", .decibels, -12...12, default: 0, step: 0.5),

@@ -168,6 +168,11 @@ public struct OfflineMaster {
         guard input.integratedLUFS.isFinite else {
             throw Failure(description: "cannot read '\(job.inputName)': " + Self.whyNoLoudness(input))
         }
+        guard MasterModel.canStage(inputLUFS: input.integratedLUFS) else {
+            throw Failure(description: String(
+                format: "cannot read '%@': it sits at %+.1f LUFS (samples up to %+.1f dBFS), further over full scale than the input trim's %.0f dB can bring it; a file this hot is most likely mis-scaled (integer samples stored as floats, say)",
+                job.inputName, input.integratedLUFS, input.samplePeakDBFS, -MasterModel.stagingFloorDB))
+        }
         progress?(0.1)
         let graph: EmotionGraph
         switch job.emotions {
@@ -348,7 +353,7 @@ public struct OfflineMaster {
             let limited = error > 0 && rendered.meanLimitingDB >= budget && !crushed && toneSettled
             if done || limited || pass >= Self.maximumPasses {
                 var shortfall: String?
-                if (limited || crushed) && abs(error) > Self.toleranceLU * 0.75 {
+                if (limited || crushed) && error > Self.toleranceLU * 0.75 {
                     // Under a lossy encoder the limiter works lower than the ceiling: say so, it is the reason.
                     let encoder = ceiling < job.ceilingDBTP - 0.05
                         ? AudioFileFormat(path: job.outputPath).map {

@@ -439,6 +439,25 @@ import TestSupport
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "precious")
     }
 
+    /// A float file so far over full scale that the trim cannot stage it (a sine at +109.5 dBFS)
+    /// is refused with the reason, and an existing output is kept. It was mastered through a
+    /// compressor pinned at 0 dBFS and said it "cannot reach" a target it was 5 LU over.
+    @Test func aFloatFilePastTheTrimsReachIsRefused() throws {
+        let samples = (0..<(3 * 44100)).flatMap { index in
+            [Float](repeating: Float(3e5 * sin(Double(index) * 2 * .pi * 440 / 44100)), count: 2) }
+        let input = folder + "/past-reach.wav"
+        try CommandLineTests.wavBytes(channels: 2, floatSamples: samples).write(to: URL(fileURLWithPath: input))
+        let analyzed = try LoopMindExecutable.run(["analyze", input])
+        #expect(analyzed.status == 0, "analyze measures it: \(analyzed.standardError)")
+        let path = folder + "/kept-past-reach.wav"
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: path))
+        let result = try LoopMindExecutable.run(["master", input, "-o", path])
+        #expect(result.status == 1)
+        #expect(result.standardError == "loopmind: cannot read '\(input)': it sits at +108.9 LUFS (samples up to +109.5 dBFS), further over full scale than the input trim's 96 dB can bring it; a file this hot is most likely mis-scaled (integer samples stored as floats, say)\n",
+                "\(result.standardError)")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "precious")
+    }
+
     @Test(arguments: CommandLineTests.badInputs)
     func everyBadInputOfAnalyzeIsRefusedByMasterToo(kind: String) throws {
         let helper = try CommandLineTests()

@@ -289,13 +289,34 @@ extension MasterTests {
     }
 
     /// The demo 30 dB over (a float bounce at about +16 LUFS, its RMS over 0 dBFS where no
-    /// threshold reaches) is trimmed down by the trim's whole range, lands on target and stays
-    /// under the ceiling, its compressor threshold in range again.
-    @Test func aFloatMixOverFullScaleIsStagedDown() throws {
-        let hot = try Self.master(demoAt: 30, to: "hot.wav")
-        try Self.check(hot, "30 dB over", file: "hot.wav")
+    /// threshold reaches) and 70 dB over (about +56 LUFS, as an integer file's samples stored as
+    /// floats would sit) are trimmed down to their target, land on it and stay under the ceiling,
+    /// their compressor threshold where it would be for the same mix delivered at that level.
+    /// The trim stopped at −24 dB: at 70 dB over, the threshold was pinned at 0 dBFS.
+    @Test(arguments: [30.0, 70.0])
+    func aFloatMixOverFullScaleIsStagedDown(decibels: Double) throws {
+        let usual = try Self.master(demoAt: 0, to: "usual-\(Int(decibels)).wav")
+        let hot = try Self.master(demoAt: decibels, to: "hot-\(Int(decibels)).wav")
+        try Self.check(hot, "\(decibels) dB over", file: "hot-\(Int(decibels)).wav")
         #expect(hot.shortfall == nil, "\(hot.shortfall ?? "")")
-        #expect(hot.sections[0].decision.settings[.inputTrim] == -24)
-        #expect(hot.sections[0].decision.settings[.compThreshold] < 0, "the threshold is in range again")
+        let trim = hot.sections[0].decision.settings[.inputTrim]
+        #expect(abs(trim - (hot.targetLUFS - hot.input.integratedLUFS)) < 1e-9, "\(trim) dB for a mix at \(hot.input.integratedLUFS) LUFS")
+        let threshold = { (result: OfflineMaster.Result) in result.sections[0].decision.settings[.compThreshold] }
+        let expected = threshold(usual) + (hot.input.integratedLUFS + trim) - usual.input.integratedLUFS
+        #expect(threshold(hot) < 0 && abs(threshold(hot) - expected) < 0.05, "\(threshold(hot)) dB against \(expected)")
+    }
+
+    /// A mix the trim cannot bring down to a usual level is refused with the reason, before any
+    /// pass; it was mastered through a compressor pinned at 0 dBFS and reported as "cannot
+    /// reach" a target it was over.
+    @Test func aMixPastTheTrimsReachIsRefused() throws {
+        #expect(MasterModel.canStage(inputLUFS: -MasterModel.stagingFloorDB))
+        #expect(!MasterModel.canStage(inputLUFS: -MasterModel.stagingFloorDB + 0.1))
+        #expect {
+            try Self.master(demoAt: 110, to: "past-reach.wav")
+        } throws: { error in
+            "\(error)".contains("further over full scale than the input trim's 96 dB can bring it")
+        }
+        #expect(!FileManager.default.fileExists(atPath: Self.folder + "/past-reach.wav"))
     }
 }

@@ -59,6 +59,10 @@ import TestSupport
         profile.learn(session: [TweakRecord(session: "a", parameter: .highShelfGain, old: 0, new: 12, suggested: -12,
                                             emotion: .bright, intensity: 0.5, time: 0)])
         #expect(profile.emotions[.bright]![.highShelfGain]!.offset == 6)
+        // The trim reaches −96 dB to stage float files, but a taste is a quarter of the ±24 dB a person turns it through.
+        profile.learn(session: [TweakRecord(session: "t", parameter: .inputTrim, old: 0, new: -40, suggested: 0,
+                                            emotion: .bright, intensity: 0.5, time: 0)])
+        #expect(profile.emotions[.bright]![.inputTrim]!.offset == -12)
         // Then the user settles on −2: the first sessions average, later ones move 30 % of the way.
         for index in 0..<12 {
             profile.learn(session: [TweakRecord(session: "b\(index)", parameter: .highShelfGain, old: 0, new: -2, suggested: 0,
