@@ -33,9 +33,14 @@ public enum AtomicFile {
             throw AudioFileError(.write, path: path, reason: "no such folder")
         }
         guard access(folder, W_OK) == 0 else { throw AudioFileError(.write, path: path, reason: "permission denied") }
-        if stat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR {
-            throw AudioFileError(.write, path: path, reason: "is a folder")
-        }
+        if isFolder(path) { throw AudioFileError(.write, path: path, reason: "is a folder") }
+    }
+
+    /// Whether `path` names an existing folder: every writer says so in those words before
+    /// anything else (an extension, a rename's "Is a directory").
+    public static func isFolder(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
     }
 
     /// Whether two paths name one file: the same inode when both exist (so `./a.wav`, a symlink

@@ -41,6 +41,9 @@ struct Master: ParsableCommand {
     var json = false
 
     func validate() throws {
+        if AtomicFile.isFolder(output) {
+            throw ValidationError("cannot write '\(output)': is a folder; name the master's file, e.g. '\(output)/master.wav'")
+        }
         if AudioFileFormat(path: output) == nil {
             throw ValidationError("cannot write '\(output)': unknown extension; use one of \(AudioFileFormat.knownExtensions)")
         }

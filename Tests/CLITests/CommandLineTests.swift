@@ -226,6 +226,28 @@ import TestSupport
         #expect(closed == "loopmind: cannot write to standard output: Bad file descriptor\nstatus=1\n", "\(closed)")
     }
 
+    /// A folder given where a file is written is called a folder by every writer. `master -o`
+    /// and `demo -o` said "unknown extension" (a folder has none) and `style export` the
+    /// rename's "Is a directory".
+    @Test func aFolderGivenAsTheOutputIsCalledOne() throws {
+        let tone = (0..<44100).flatMap { index in [Float](repeating: Float(0.3 * sin(Double(index) * 2 * .pi * 440 / 44100)), count: 2) }
+        let input = try make("tone.wav", Self.wavBytes(channels: 2, floatSamples: tone))
+        let target = folder + "/out"
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        let runs: [([String], String)] = [
+            (["master", input, "-o", target], "loopmind: cannot write '\(target)': is a folder; name the master's file, e.g. '\(target)/master.wav' (see 'loopmind master --help')\n"),
+            (["master", input, "-o", folder + "/m.wav", "--moves", target], "loopmind: cannot write '\(target)': is a folder\n"),
+            (["demo", "-o", target], "loopmind: cannot write '\(target)': is a folder\n"),
+            (["style", "export", target], "loopmind: cannot write '\(target)': is a folder\n"),
+        ]
+        for (arguments, message) in runs {
+            let result = try LoopMindExecutable.run(arguments)
+            #expect(result.status != 0 && result.standardError == message, "\(arguments): \(result.standardError)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: target).isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: folder + "/m.wav"), "the moves' folder is refused before the master is written")
+    }
+
     /// A warning names files as an error does: control characters as "?", one line.
     @Test func aWarningKeepsEscapesFromTheTerminal() throws {
         let profile = folder + "/odd\u{1B}[2Jname.json"
