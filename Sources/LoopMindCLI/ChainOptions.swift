@@ -146,7 +146,9 @@ struct ChainOptions: ParsableArguments {
     /// What to match: the `--reference` files learned now (averaged), or a saved target.
     func referenceChoice() throws -> ReferenceTarget? {
         if !references.isEmpty {
-            do { return try ReferenceLearner.learn(paths: references) } catch { throw CommandFailure(error) }
+            do {
+                return try ReferenceLearner.learn(paths: references) { StandardError.warnIfCutShort($1, name: $0) }
+            } catch { throw CommandFailure(error) }
         }
         guard let referenceTarget else { return nil }
         let saved = try store().load().references

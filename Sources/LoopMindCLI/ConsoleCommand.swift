@@ -113,6 +113,9 @@ struct ConsoleCommand: ParsableCommand {
         StopSignals.install()
 
         let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
+        // Lines libraries write to stderr would land on the screen: held until it is gone.
+        let heldErrors = HeldStandardError()
+        defer { heldErrors.release() }
         let terminal = CursesTerminal(noColor: noColor)
         defer { terminal.restore() }
         let startingTheme = loadTheme(theme)
@@ -160,6 +163,7 @@ struct ConsoleCommand: ParsableCommand {
             usleep(700_000)
         }
         terminal.restore()
+        heldErrors.release()
         engine.stop()
         if let farewell { print("loopmind: \(farewell)") }
         // An export still running is finished (the user asked for that file) unless a signal

@@ -37,6 +37,8 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
         var name: String
         var target: ReferenceTarget?
         var clip: ReferenceClip?
+        /// Set when the file ended well before its header's length (learned from what it holds).
+        var cutShort: ShortEnding?
     }
 
     private let shared: Locked<Shared>
@@ -154,7 +156,7 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
                     learned.target = target
                     learned.name = name
                 case .file(let path):
-                    learned.target = try ReferenceLearner.learn(path: path)
+                    learned.target = try ReferenceLearner.learn(path: path) { learned.cutShort = $1 }
                     // The A/B clip, level-matched to the loudness the new master will aim at.
                     var matched = job
                     matched.reference = learned.target
@@ -188,7 +190,12 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
             state.referenceName = learned.name
             state.referenceHasAudio = learned.clip != nil
             let gain = learned.clip.map { String(format: "; A/B (a) plays its loudest %.0f s at %+.1f dB", Double($0.frameCount) / (self.engine?.sampleRate ?? 44100), $0.gainDB) } ?? ""
-            state.referenceStatus = "matching \(learned.name) (amount \(String(format: "%.2f", self.job.matchAmount)))\(gain)"
+            // On stderr, the warning would be under the screen: the status says it.
+            // First, so that a narrow status line still shows it.
+            let cut = learned.cutShort.map {
+                String(format: ": it may have been cut short, holding %.1f s of the %.1f s its header announces", $0.heldSeconds, $0.announcedSeconds)
+            } ?? ""
+            state.referenceStatus = "matching \(learned.name) (amount \(String(format: "%.2f", self.job.matchAmount)))\(cut)\(gain)"
         }
         let move = AIMove(time: engine?.playheadSeconds ?? 0, parameter: .loudnessTarget, from: 0, to: 0,
                           reason: "you: match \(learned.name); the AI re-planned toward its tone, loudness, width and dynamics")

@@ -32,7 +32,7 @@ extension Style {
             func run() throws {
                 let store = try options.store()
                 // Learned before the profile is touched: a bad file changes nothing.
-                let target = try wrap { try ReferenceLearner.learn(paths: files) }
+                let target = try wrap { try ReferenceLearner.learn(paths: files) { StandardError.warnIfCutShort($1, name: $0) } }
                 var replaced = false
                 try wrap {
                     try store.update { profile in

@@ -17,14 +17,19 @@ public enum ReferenceLearner {
     /// Shorter than this, a reference says little about a long-term tone.
     public static let minimumSeconds = 3.0
 
-    public static func learn(paths: [String]) throws -> ReferenceTarget {
+    /// `cutShort` hears of each lossy reference that ended well before the length its header
+    /// announced (a cut download, say): it is learned from the audio it holds, and the person
+    /// should know that may not be the whole master.
+    public static func learn(paths: [String], cutShort: (String, ShortEnding) -> Void = { _, _ in }) throws -> ReferenceTarget {
         precondition(!paths.isEmpty, "at least one reference")
-        return ReferenceTarget.average(try paths.map { try learn(path: $0) })
+        return ReferenceTarget.average(try paths.map { try learn(path: $0, cutShort: cutShort) })
     }
 
-    public static func learn(path: String) throws -> ReferenceTarget {
+    public static func learn(path: String, cutShort: (String, ShortEnding) -> Void = { _, _ in }) throws -> ReferenceTarget {
         var reader = try SoundFileReader(path: path)
-        return try learn(&reader, name: path)
+        let target = try learn(&reader, name: path)
+        if let ending = reader.endedShort { cutShort(path, ending) }
+        return target
     }
 
     public static func learn(_ source: inout some AudioSource, name: String) throws -> ReferenceTarget {

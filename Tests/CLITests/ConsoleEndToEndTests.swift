@@ -181,6 +181,30 @@ struct ConsoleEndToEndTests {
         #expect(session.wait(for: "EXIT=").contains("EXIT=0"))
     }
 
+    /// A cut MP3 chosen with r is matched from the audio it holds, and the status says it may
+    /// have been cut short (a warning on stderr would be under the screen).
+    @Test func aCutReferenceChosenWithRSaysItWasCut() throws {
+        let scratch = try ScratchFolder("console-cut-ref")
+        defer { withExtendedLifetime(scratch) {} }
+        _ = try CommandLineTests.cutDemo(in: scratch.path, extension: "mp3")
+        let session = try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: "demo --no-audio",
+                                  directory: scratch.path)
+        defer { session.close() }
+        _ = session.wait(for: "▶")
+        try session.keys("r")
+        let panel = session.wait(for: "cut.mp3")
+        #expect(panel.contains("REFERENCE"), "\(panel)")
+        try session.keys("j", "Enter")
+        let screen = session.wait(for: "it may have been cut short")
+        #expect(screen.contains("matching cut.mp3 (amount 1.00): it may have been cut short, holding "), "\(screen)")
+        // libmpg123's own line about the Xing header is held until the screen is gone, not drawn over it.
+        #expect(!screen.contains("Xing"), "\(screen)")
+        try session.keys("q")
+        let after = session.wait(for: "EXIT=")
+        #expect(after.contains("EXIT=0"))
+        #expect(after.contains("Xing"), "what was held is written out once the terminal is restored: \(after)")
+    }
+
     /// `w` exports beside the mix and never replaces a file: a master already called
     /// `mix-master.wav` stays, and each export takes the next free name. Quitting during an
     /// export finishes it; a signal (or Ctrl-C while it finishes) stops it and leaves nothing:

@@ -125,4 +125,20 @@ import TestSupport
         let again = try run(["master", dark, "-o", folder + "/again.wav", "--reference-target", "airy"])
         #expect(again.status == 1 && again.standardError.contains("no saved reference target 'airy'"))
     }
+
+    /// A cut MP3 (its Xing header still announces the whole song) is learned from the audio it
+    /// holds, with the warning an input gets: `master --reference` and `style reference add`
+    /// said nothing.
+    @Test func aCutReferenceIsLearnedWithAWarning() throws {
+        let cut = try CommandLineTests.cutDemo(in: folder, extension: "mp3")
+        let mix = try noise("mix.wav", seconds: 6, coefficient: 0.3)
+        // libmpg123 writes its own line about the Xing header too; ours is the one that says what it means.
+        let warning = /loopmind: warning: '.*\/cut\.mp3' ends after \d+\.\d s, short of the 80\.0 s its header announces; it may have been cut short\n/
+        let master = try run(["master", mix, "-o", folder + "/matched.wav", "--emotion", "calm", "--reference", cut])
+        #expect(master.status == 0 && master.standardError.firstMatch(of: warning) != nil, "\(master.standardError)")
+        let add = try run(["style", "reference", "add", "cut", cut])
+        #expect(add.status == 0 && add.standardError.firstMatch(of: warning) != nil, "\(add.standardError)")
+        let whole = try run(["style", "reference", "add", "whole", folder + "/whole.mp3"])
+        #expect(whole.status == 0 && !whole.standardError.contains("loopmind:"), "\(whole.standardError)")
+    }
 }
