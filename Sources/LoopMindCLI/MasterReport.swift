@@ -60,9 +60,13 @@ struct MasterReport {
     }
 
     private struct Section: Encodable {
-        let start: Double, end: Double, emotion: String, intensity: Double, reason: String?
+        let start: Double, end: Double, emotion: String, intensity: Double
+        @NullWhenAbsent var reason: String?
         let settings: [String: SettingValue]
-        let input_lufs: Double?, target_lufs: Double, output_lufs: Double?, gain_db: Double
+        @NullWhenAbsent var input_lufs: Double?
+        let target_lufs: Double
+        @NullWhenAbsent var output_lufs: Double?
+        let gain_db: Double
     }
 
     /// A setting as JSON gives it: a number, or a choice's name (exciter.mode "tube").
@@ -96,7 +100,7 @@ struct MasterReport {
         /// Under the ceiling by the room a lossy encoder's overshoot needed; the ceiling otherwise.
         let limiter_ceiling_dbtp: Double
         let true_peak_margin_db: Double
-        let shortfall: String?
+        @NullWhenAbsent var shortfall: String?
     }
 
     /// The loop's figures, rounded to three decimals for JSON. The table rounds the exact ones

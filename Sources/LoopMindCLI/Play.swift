@@ -142,15 +142,15 @@ struct PlaySummary: Encodable {
     var wall_s: Double
     /// CPU time (user + system, all threads: disk, audio, meters) while playing.
     var cpu_s: Double
-    var heard_integrated_lufs: Double?
-    var heard_true_peak_dbtp: Double?
-    var master_integrated_lufs: Double?
-    var master_true_peak_dbtp: Double?
+    @NullWhenAbsent var heard_integrated_lufs: Double?
+    @NullWhenAbsent var heard_true_peak_dbtp: Double?
+    @NullWhenAbsent var master_integrated_lufs: Double?
+    @NullWhenAbsent var master_true_peak_dbtp: Double?
     var target_lufs: Double
     var underruns: Int
     var disk_underruns: Int
     var dropped_meter_records: Int
-    var output_latency_ms: Double?
+    @NullWhenAbsent var output_latency_ms: Double?
     var requested_latency_ms: Double
     var chain_latency_ms: Double
     /// The audio thread ran with real-time scheduling (root, or an `RLIMIT_RTPRIO`).

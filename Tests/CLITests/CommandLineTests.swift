@@ -329,6 +329,11 @@ import TestSupport
         // A WAV's limiter works at the ceiling itself (a lossy encoder's would work under it).
         let loop = try #require(object["loudness_loop"] as? [String: Any])
         #expect(loop["ceiling_dbtp"] as? Double == -1 && loop["limiter_ceiling_dbtp"] as? Double == -1, "\(loop)")
+        // Every key every time: no shortfall is null, not a missing key (it was left out).
+        #expect(loop["shortfall"] is NSNull, "\(loop)")
+        let sections = try #require(object["sections"] as? [[String: Any]])
+        let sectionKeys = ["emotion", "end", "gain_db", "input_lufs", "intensity", "output_lufs", "reason", "settings", "start", "target_lufs"]
+        #expect(sections.allSatisfy { $0.keys.sorted() == sectionKeys }, "\(sections.map { $0.keys.sorted() })")
     }
 
     /// The exciter's mode is a choice: every report gives it by name (SPEC: tape/tube), in the

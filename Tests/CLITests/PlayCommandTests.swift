@@ -116,6 +116,24 @@ struct PlayCommandTests {
         #expect(heard > -15, "the powerful chorus was metered")
     }
 
+    /// A play too short for an integrated loudness (0.2 s, under BS.1770's 0.4 s block), without
+    /// audio, still has every key: the unmeasured ones are null, as in `analyze --json`. They were
+    /// left out, and a script reading `heard_integrated_lufs` failed on the missing key.
+    @Test func theSummaryHasEveryKeyEvenUnmeasured() throws {
+        let result = try LoopMindExecutable.run(["play", "demo", "--no-audio", "--seconds", "0.2", "--json"],
+                                                environment: ["PULSE_SERVER": "unix:/nonexistent/loopmind/native"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let json = try summary(result.standardOutput)
+        let keys = ["audio", "chain_latency_ms", "cpu_s", "disk_underruns", "dropped_meter_records", "heard_integrated_lufs",
+                    "heard_true_peak_dbtp", "input", "master_integrated_lufs", "master_true_peak_dbtp", "output_latency_ms",
+                    "played_s", "realtime_audio_thread", "requested_latency_ms", "stopped_by", "target_lufs", "underruns", "wall_s"]
+        #expect(json.keys.sorted() == keys, "\(json.keys.sorted())")
+        for key in ["heard_integrated_lufs", "master_integrated_lufs", "output_latency_ms"] {
+            #expect(json[key] is NSNull, "\(key): \(json[key] ?? "missing")")
+        }
+        #expect((json["heard_true_peak_dbtp"] as? NSNumber) != nil, "a true peak is measured at once")
+    }
+
     @Test(arguments: [
         (["play", "demo", "--latency", "1"], "--latency"),
         (["play", "demo", "--seconds", "0"], "--seconds"),
