@@ -32,3 +32,15 @@ static inline const char *lm_tiparm1(const char *capability, int first) {
 static inline const char *lm_tiparm2(const char *capability, int first, int second) {
     return tiparm(capability, first, second);
 }
+
+/// term.h declares setupterm, with macros by the hundred; this is the one declaration we need.
+extern int setupterm(const char *term, int filedes, int *errret);
+
+/// What terminfo says of $TERM for the terminal on `descriptor`, before initscr, which prints
+/// its own message and exits on a terminal it cannot find: 1 known (its capabilities can then be
+/// read with lm_tigetstr), 0 not in the database (or TERM unset), -1 no database.
+static inline int lm_terminal_status(int descriptor) {
+    int status = 0;
+    if (setupterm(0, descriptor, &status) != OK) return status;
+    return 1;
+}

@@ -38,6 +38,23 @@ public final class CursesTerminal {
 
     deinit { restore() }
 
+    /// Why this terminal cannot show the console, or nil when it can. initscr prints its own
+    /// line and exits the process on a TERM terminfo does not know (no "loopmind:", no clean-up),
+    /// and on one that cannot place the cursor (TERM=dumb) every frame ran together.
+    public static func whyUnusable(term: String?) -> String? {
+        let name = term ?? ""
+        switch lm_terminal_status(STDOUT_FILENO) {
+        case 1:
+            return lm_tigetstr("cup") == nil
+                ? "the console needs a terminal that can place the cursor, and TERM='\(name)' cannot" : nil
+        case -1:
+            return "the console cannot read the terminfo database (TERM='\(name)'); is ncurses-base installed?"
+        default:
+            return name.isEmpty ? "the console needs TERM set to the terminal's name (xterm-256color, say)"
+                : "the console cannot find TERM='\(name)' in the terminfo database; set TERM to the terminal's name (xterm-256color, say)"
+        }
+    }
+
     /// Gives the terminal back as it was. Safe to call more than once (and from any way out).
     public func restore() {
         guard active else { return }
@@ -96,7 +113,7 @@ public final class CursesTerminal {
 
     private static func bytes(_ text: UnsafePointer<CChar>?) -> [UInt8] {
         guard let text else { return [] }
-        return Array(UnsafeBufferPointer(start: text, count: strlen(text))).map { UInt8(bitPattern: $0) }
+        return FrameEncoder.withoutPadding(Array(UnsafeBufferPointer(start: text, count: strlen(text))).map { UInt8(bitPattern: $0) })
     }
 
     /// Reads one key (waiting at most a frame); nil when none came.

@@ -54,6 +54,9 @@ struct ConsoleCommand: ParsableCommand {
             throw CommandFailure("the console needs a terminal (its input or output is not one); 'loopmind play' plays without one")
         }
         let environment = ProcessInfo.processInfo.environment
+        if let why = CursesTerminal.whyUnusable(term: environment["TERM"]) {
+            throw CommandFailure(why + "; 'loopmind play' plays without a screen")
+        }
         let available = Theme.available(shippedFolder: Self.shippedThemesFolder(), environment: environment)
         guard theme == "midnight" || available[theme] != nil else {
             throw CommandFailure("unknown theme '\(theme)'; available: \((Set(available.keys).union(["midnight"])).sorted().joined(separator: ", "))")
@@ -113,11 +116,14 @@ struct ConsoleCommand: ParsableCommand {
         StopSignals.install()
 
         let noColor = !(environment["NO_COLOR"] ?? "").isEmpty
-        // Lines libraries write to stderr would land on the screen: held until it is gone.
-        let heldErrors = HeldStandardError()
-        defer { heldErrors.release() }
         let terminal = CursesTerminal(noColor: noColor)
-        defer { terminal.restore() }
+        // Lines libraries write to stderr would land on the screen: held until it is gone (from
+        // after initscr, which may still print its own line and exit).
+        let heldErrors = HeldStandardError()
+        defer {
+            terminal.restore()
+            heldErrors.release()
+        }
         let startingTheme = loadTheme(theme)
         terminal.apply(startingTheme)
         let themeNames = (Set(available.keys).union(["midnight"])).sorted()

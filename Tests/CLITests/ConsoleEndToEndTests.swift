@@ -13,10 +13,11 @@ struct ConsoleEndToEndTests {
         let name = "console"
         let dataHome = NSTemporaryDirectory() + "loopmind-console-\(UUID().uuidString)"
 
-        /// `environment`: extra `NAME=value` words for the console (NO_COLOR is unset unless given).
+        /// `environment`: extra `NAME=value` words for the console (NO_COLOR is unset and TERM is
+        /// xterm-256color unless given).
         init(pulseServer: String, arguments: String = "", directory: String? = nil, environment: String = "") throws {
             try FileManager.default.createDirectory(atPath: dataHome, withIntermediateDirectories: true)
-            let command = (directory.map { "cd '\($0)' && " } ?? "") + "env -u NO_COLOR \(environment) PULSE_SERVER='\(pulseServer)' XDG_DATA_HOME='\(dataHome)' TERM=xterm-256color '\(LoopMindExecutable.path)' console \(arguments); echo EXIT=$?; sleep 60"
+            let command = (directory.map { "cd '\($0)' && " } ?? "") + "env -u NO_COLOR TERM=xterm-256color \(environment) PULSE_SERVER='\(pulseServer)' XDG_DATA_HOME='\(dataHome)' '\(LoopMindExecutable.path)' console \(arguments); echo EXIT=$?; sleep 60"
             // The server this starts keeps running: its output must not be a pipe we wait on.
             _ = try tmux(["new-session", "-d", "-s", name, "-x", "100", "-y", "30", command], capture: false)
         }
@@ -179,6 +180,26 @@ struct ConsoleEndToEndTests {
         #expect(length.map { $0 > 10 && $0 < 30 } == true, "a quarter of the 80 s demo: \(header)")
         try session.keys("q")
         #expect(session.wait(for: "EXIT=").contains("EXIT=0"))
+    }
+
+    /// vt100's terminfo pads its strings with delays ("$<5>", for terminals of the 1980s): the
+    /// frames, written as bytes and not through tputs, put them on the screen. A TERM that
+    /// cannot place the cursor (dumb: every frame ran together) or that terminfo does not know
+    /// (initscr printed its own line and exited, with no "loopmind:") is refused in one line.
+    @Test func aPaddedTerminalIsDrawnCleanAndOneThatCannotBeDrivenIsRefused() throws {
+        let padded = try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: "demo --no-audio", environment: "TERM=vt100")
+        defer { padded.close() }
+        let screen = padded.wait(for: "LOUDNESS")
+        #expect(screen.contains("LOUDNESS") && screen.contains("PARAMETERS") && !screen.contains("$<"), "\(screen)")
+        try padded.keys("q")
+        #expect(padded.wait(for: "EXIT=").contains("EXIT=0"))
+        for (term, reason) in [("dumb", "the console needs a terminal that can place the cursor, and TERM='dumb' cannot"),
+                               ("no-such-terminal", "the console cannot find TERM='no-such-terminal' in the terminfo database")] {
+            let session = try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: "demo --no-audio", environment: "TERM=\(term)")
+            defer { session.close() }
+            let refused = session.wait(for: "EXIT=")
+            #expect(refused.contains("loopmind: " + reason) && refused.contains("EXIT=1"), "\(term): \(refused)")
+        }
     }
 
     /// A cut MP3 chosen with r is matched from the audio it holds, and the status says it may
