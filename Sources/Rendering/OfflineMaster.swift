@@ -918,17 +918,31 @@ struct Plan {
     /// bias moves by the part of the whole's error that the sections' own errors do not explain
     /// (gating and the crossfades make the whole differ slightly from its sections' energy mean).
     ///
+    /// A section short of its aim with its slope at the floor is held by the limiter and does
+    /// not move up; the others carry its share of the whole's error (`spread`). It was pushed by
+    /// five times its error, and its steps spent the limiting budget for a few tenths of a LU.
+    ///
     /// The steps up are held to `limitingHeadroomDB`: a section `slope` follows its gain loses
     /// (1 − slope) dB to the limiter per dB of gain, and the whole's average limiting grows by
     /// those losses weighted by the sections' durations. A steep guess (a slope at its floor
     /// would multiply the gain by five) could otherwise crush a pass far past the budget.
     mutating func correct(sectionErrors: [Double], sectionLoudness: [Double], wholeError: Double,
                           limitingHeadroomDB: Double = .infinity) {
-        let explained = wholeChange(sectionLoudness: sectionLoudness, sectionChanges: sectionErrors) ?? wholeError
-        bias += wholeError - explained
         let slopes = sections.indices.map { slope($0, sectionLoudness: sectionLoudness) }
+        // A section the limiter holds (its slope at the floor) is not pushed up: its gain would go
+        // to the limiter, not to its loudness. The others carry its share of the whole's error.
+        // When every section is held, none can carry the others: all move, and the limiting
+        // budget below decides how far.
+        var held = sections.indices.map { index in
+            sections[index].inputLUFS.isFinite && sectionErrors[index] > 0 && slopes[index] <= Self.limitedSlope
+        }
+        if !sections.indices.contains(where: { !held[$0] && sectionLoudness[$0].isFinite }) {
+            held = held.map { _ in false }
+        }
+        let spread = spread(wholeError: wholeError, sectionErrors: sectionErrors, held: held, sectionLoudness: sectionLoudness)
+        bias += spread
         var steps = sections.indices.map { index in
-            ((sections[index].inputLUFS.isFinite ? sectionErrors[index] : wholeError) + (wholeError - explained)) / slopes[index]
+            held[index] ? 0 : ((sections[index].inputLUFS.isFinite ? sectionErrors[index] : wholeError) + spread) / slopes[index]
         }
         let durations = self.durations
         let total = durations.reduce(0, +)
@@ -947,6 +961,27 @@ struct Plan {
             lastMeasurement[index] = (sections[index].gainDB, sectionLoudness[index])
             sections[index].gainDB += steps[index]
         }
+    }
+
+    /// How far every section that moves must aim past its own error for the whole to land on its
+    /// target, dB: the part of the whole's error the sections' errors do not explain (gating and
+    /// the crossfades make the whole differ slightly from its sections' energy mean), and the
+    /// share of `held` sections, which stay where they are. The same for every moving section,
+    /// so it is also how far the aims move (the bias).
+    func spread(wholeError: Double, sectionErrors: [Double], held: [Bool], sectionLoudness: [Double]) -> Double {
+        let fallback = wholeError - (wholeChange(sectionLoudness: sectionLoudness, sectionChanges: sectionErrors) ?? wholeError)
+        guard held.contains(true) else { return fallback }
+        // Energy weights as `wholeChange`: the whole's energy must grow by 10^(error/10), the held
+        // sections' stays, the others' grows by 10^((their error + spread)/10).
+        let energies = zip(durations, sectionLoudness).map { duration, loudness in
+            loudness.isFinite ? duration * pow(10, loudness / 10) : 0
+        }
+        let total = energies.reduce(0, +)
+        let heldEnergy = sections.indices.filter { held[$0] }.map { energies[$0] }.reduce(0, +)
+        let moving = sections.indices.filter { !held[$0] }.map { energies[$0] * pow(10, sectionErrors[$0] / 10) }.reduce(0, +)
+        let wanted = total * pow(10, wholeError / 10) - heldEnergy
+        guard total > 0, moving > 0, wanted > 0 else { return fallback }
+        return 10 * log10(wanted / moving)
     }
 
     /// How far section `index`'s loudness followed its gain from the last pass to this one: a
