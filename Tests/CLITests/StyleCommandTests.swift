@@ -210,7 +210,7 @@ import TestSupport
         // How long an undisturbed run takes here, so the kills land while it is saving.
         let started = Date()
         _ = try run(["style", "learn", tweaks, "--profile", folder + "/timing.json"])
-        let full = Date().timeIntervalSince(started)
+        var full = Date().timeIntervalSince(started)
         var generator = SystemRandomNumberGenerator()
         var lastSessions = 0
         var killedWhileWriting = 0
@@ -224,7 +224,13 @@ import TestSupport
             usleep(UInt32(full * 1e6 * Double.random(in: 0.05...0.75, using: &generator)))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
-            if process.terminationReason == .uncaughtSignal { killedWhileWriting += 1 }
+            if process.terminationReason == .uncaughtSignal {
+                killedWhileWriting += 1
+            } else {
+                // Finished before its kill: the timing run was slower than the machine is now
+                // (the other suites load it unevenly; one CI run killed only 32 of 70). Aim earlier.
+                full *= 0.85
+            }
             guard FileManager.default.fileExists(atPath: profile) else { continue }
             let check = try run(["style", "show", "--json", "--profile", profile])
             #expect(check.status == 0 && !check.standardError.contains("warning"), "attempt \(attempt): \(check.standardError)")
