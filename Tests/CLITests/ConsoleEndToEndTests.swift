@@ -163,16 +163,20 @@ struct ConsoleEndToEndTests {
         #expect(!ended.contains("LOUDNESS"), "the console's screen is gone (terminal restored)")
     }
 
+    /// A console without a sound server, run in a scratch folder holding the demo as `whole.mp3`
+    /// and cut to a quarter as `cut.mp3`.
+    static func besideACutDemo(_ name: String, arguments: String) throws -> (ScratchFolder, Session) {
+        let scratch = try ScratchFolder(name)
+        _ = try CommandLineTests.cutDemo(in: scratch.path, extension: "mp3")
+        return (scratch, try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: arguments, directory: scratch.path))
+    }
+
     /// A cut MP3 (its Xing header still announces the whole song): the timeline ends where the
     /// audio does, and the first message says the file may have been cut short (on stderr the
     /// screen would wipe it). Before, the header read `0:02.4 / 1:20.0`.
     @Test func aCutMP3ShowsItsOwnLengthAndSaysItWasCut() throws {
-        let scratch = try ScratchFolder("console-cut")
-        defer { withExtendedLifetime(scratch) {} }
-        _ = try CommandLineTests.cutDemo(in: scratch.path, extension: "mp3")
-        let session = try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: "cut.mp3 --no-audio",
-                                  directory: scratch.path)
-        defer { session.close() }
+        let (scratch, session) = try Self.besideACutDemo("console-cut", arguments: "cut.mp3 --no-audio")
+        defer { session.close(); withExtendedLifetime(scratch) {} }
         let screen = session.wait(for: "it may have been cut short")
         #expect(screen.contains("'cut.mp3' holds ") && screen.contains(" s of the 80.0 s its header announces"), "\(screen)")
         let header = String(screen.split(separator: "\n").first ?? "")
@@ -205,12 +209,8 @@ struct ConsoleEndToEndTests {
     /// A cut MP3 chosen with r is matched from the audio it holds, and the status says it may
     /// have been cut short (a warning on stderr would be under the screen).
     @Test func aCutReferenceChosenWithRSaysItWasCut() throws {
-        let scratch = try ScratchFolder("console-cut-ref")
-        defer { withExtendedLifetime(scratch) {} }
-        _ = try CommandLineTests.cutDemo(in: scratch.path, extension: "mp3")
-        let session = try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: "demo --no-audio",
-                                  directory: scratch.path)
-        defer { session.close() }
+        let (scratch, session) = try Self.besideACutDemo("console-cut-ref", arguments: "demo --no-audio")
+        defer { session.close(); withExtendedLifetime(scratch) {} }
         _ = session.wait(for: "▶")
         try session.keys("r")
         let panel = session.wait(for: "cut.mp3")
