@@ -33,11 +33,16 @@ public enum AtomicFile {
             throw AudioFileError(.write, path: path, reason: "no such folder")
         }
         guard access(folder, W_OK) == 0 else { throw AudioFileError(.write, path: path, reason: "permission denied") }
+        try refuseFolder(path)
+    }
+
+    /// Refuses a `path` that names an existing folder: every writer says so in these words
+    /// before anything else (an unknown extension, a rename's "Is a directory").
+    static func refuseFolder(_ path: String) throws(AudioFileError) {
         if isFolder(path) { throw AudioFileError(.write, path: path, reason: "is a folder") }
     }
 
-    /// Whether `path` names an existing folder: every writer says so in those words before
-    /// anything else (an extension, a rename's "Is a directory").
+    /// Whether `path` names an existing folder.
     public static func isFolder(_ path: String) -> Bool {
         var status = stat()
         return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR

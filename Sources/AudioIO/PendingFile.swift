@@ -23,7 +23,7 @@ final class PendingFile {
 
     init(path: String) throws(AudioFileError) {
         self.path = path
-        guard !AtomicFile.isFolder(path) else { throw AudioFileError(.write, path: path, reason: "is a folder") }
+        try AtomicFile.refuseFolder(path)
         var existing = stat()
         replacedMode = stat(path, &existing) == 0 && (existing.st_mode & S_IFMT) == S_IFREG ? existing.st_mode & 0o7777 : nil
         let directory = (path as NSString).deletingLastPathComponent

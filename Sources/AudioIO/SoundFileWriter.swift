@@ -32,7 +32,7 @@ public final class SoundFileWriter {
     public init(path: String, sampleRate: Int, channelCount: Int,
                 encoding requested: SampleEncoding? = nil) throws(AudioFileError) {
         self.path = path
-        guard !AtomicFile.isFolder(path) else { throw AudioFileError(.write, path: path, reason: "is a folder") }
+        try AtomicFile.refuseFolder(path)
         guard let format = AudioFileFormat(path: path) else {
             throw AudioFileError(.write, path: path,
                                  reason: "unknown extension; use one of \(AudioFileFormat.knownExtensions)")

@@ -34,39 +34,6 @@ public struct FrameEncoder {
         looks = Role.allCases.flatMap { role in [capabilities.look(role, false), capabilities.look(role, true)] }
     }
 
-    /// `sequence` without terminfo's delay padding: `$<5>`, `$<2*>`, `$<100/>` (milliseconds a
-    /// terminal of the 1980s needed; `tputs` turns them into pad characters or a wait). Frames go
-    /// out as bytes, not through `tputs`, and vt100's strings put "$<5>" on the screen. Today's
-    /// terminals need no delay: it is taken out. Anything else, `$` included, is kept as it is.
-    public static func withoutPadding(_ sequence: [UInt8]) -> [UInt8] {
-        let dollar = UInt8(ascii: "$"), open = UInt8(ascii: "<"), close = UInt8(ascii: ">")
-        var result: [UInt8] = []
-        result.reserveCapacity(sequence.count)
-        var index = 0
-        while index < sequence.count {
-            if sequence[index] == dollar, index + 1 < sequence.count, sequence[index + 1] == open {
-                // Digits, at most one decimal point, then the flags * and /, then ">".
-                var end = index + 2
-                var digits = 0, points = 0
-                while end < sequence.count {
-                    let byte = sequence[end]
-                    if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") { digits += 1 }
-                    else if byte == UInt8(ascii: ".") && points == 0 { points += 1 }
-                    else { break }
-                    end += 1
-                }
-                while end < sequence.count, sequence[end] == UInt8(ascii: "*") || sequence[end] == UInt8(ascii: "/") { end += 1 }
-                if digits > 0, end < sequence.count, sequence[end] == close {
-                    index = end + 1
-                    continue
-                }
-            }
-            result.append(sequence[index])
-            index += 1
-        }
-        return result
-    }
-
     /// Forgets what is on screen: the next frame is drawn whole (after a resize, a theme change,
     /// or anything else that drew over it).
     public mutating func invalidate() { shown = nil }

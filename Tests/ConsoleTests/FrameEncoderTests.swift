@@ -99,7 +99,7 @@ struct FrameEncoderTests {
     /// terminfo's delay padding is taken out of a capability (vt100's clear is "\E[H\E[J$<50>"),
     /// in every form terminfo allows, and nothing else is.
     @Test func terminfoPaddingIsTakenOut() {
-        func stripped(_ text: String) -> String { String(decoding: FrameEncoder.withoutPadding(Array(text.utf8)), as: UTF8.self) }
+        func stripped(_ text: String) -> String { String(decoding: CursesTerminal.withoutPadding(Array(text.utf8)), as: UTF8.self) }
         #expect(stripped("\u{1B}[H\u{1B}[J$<50>") == "\u{1B}[H\u{1B}[J")
         #expect(stripped("\u{1B}[%i%p1%d;%p2%dH$<5>") == "\u{1B}[%i%p1%d;%p2%dH")
         #expect(stripped("a$<2*>b$<100/>c$<1.5*/>d") == "abcd")
