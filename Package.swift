@@ -54,6 +54,8 @@ let package = Package(
         .systemLibrary(name: "CNcursesw", pkgConfig: "ncursesw", providers: [aptNcurses]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [aptFFTW]),
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [aptSoxr]),
+        /// Gives the terminal and stderr back when the console dies of a signal (a C signal handler).
+        .target(name: "CCrashGuard"),
 
         // MARK: - Signal processing (no I/O, no Foundation)
         .target(name: "MasteringDSP", swiftSettings: numericSettings),
@@ -77,7 +79,7 @@ let package = Package(
                 swiftSettings: numericSettings),
 
         // MARK: - The console: screen model and drawing (off-screen frames), keys, themes, curses driver
-        .target(name: "Console", dependencies: ["Playback", "MasteringAI", "MasteringDSP", "Analysis", "CNcursesw"]),
+        .target(name: "Console", dependencies: ["Playback", "MasteringAI", "MasteringDSP", "Analysis", "CNcursesw", "CCrashGuard"]),
 
         // MARK: - The learned style profile on disk (locking, atomic saves, untrusted reads)
         .target(name: "StyleStore", dependencies: ["MasteringAI", "AudioIO"]),
@@ -89,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "LoopMindCLI",
             dependencies: [
-                "AudioIO", "Analysis", "Console", "DemoSong", "MasteringDSP", "MasteringAI", "Playback", "Rendering", "StyleStore", "CNcursesw",
+                "AudioIO", "Analysis", "Console", "DemoSong", "MasteringDSP", "MasteringAI", "Playback", "Rendering", "StyleStore", "CNcursesw", "CCrashGuard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -110,7 +112,7 @@ let package = Package(
         .testTarget(name: "PlaybackTests",
                     dependencies: ["Playback", "Rendering", "AudioIO", "Analysis", "DemoSong", "MasteringAI", "MasteringDSP",
                                    "TestSupport", "CAllocationCounter"]),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Playback", "MasteringAI", "MasteringDSP"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Playback", "MasteringAI", "MasteringDSP", "CCrashGuard"]),
         .testTarget(name: "CLITests", dependencies: ["LoopMindCLI", "AudioIO", "MasteringDSP", "TestSupport"]),
     ]
 )

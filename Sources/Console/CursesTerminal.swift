@@ -1,3 +1,4 @@
+import CCrashGuard
 import CNcursesw
 import Glibc
 import Synchronization
@@ -17,6 +18,8 @@ public final class CursesTerminal {
     public init(noColor: Bool) {
         var depth = Depth.none
         setlocale(LC_ALL, "")
+        var shellMode = termios()
+        let hasShellMode = tcgetattr(STDOUT_FILENO, &shellMode) == 0
         initscr()
         active = true
         cbreak()
@@ -32,6 +35,12 @@ public final class CursesTerminal {
         // redraw stdscr over our frames: stdscr is not touched again.
         refresh()
         ContinueSignal.install()
+        if hasShellMode {
+            // A crash would leave the screen up and the terminal not echoing: the guard undoes
+            // both before the crash goes on (and its report is printed where it can be read).
+            let undo = Self.leavingSequence
+            lm_crash_guard_terminal(STDOUT_FILENO, &shellMode, undo, undo.count)
+        }
         self.depth = depth
         encoder = FrameEncoder(Self.capabilities(Theme.builtIn, depth: depth))
     }
@@ -59,6 +68,7 @@ public final class CursesTerminal {
     public func restore() {
         guard active else { return }
         active = false
+        lm_crash_guard_terminal_off()
         if let reset = Self.string("sgr0") { send(reset) }
         endwin()
     }
@@ -110,6 +120,13 @@ public final class CursesTerminal {
     }
 
     private static func string(_ name: String) -> [UInt8]? { lm_tigetstr(name).map { bytes($0) } }
+
+    /// What leaves the screen without curses, as endwin would: plain attributes, the cursor shown,
+    /// the keypad's own mode off, the alternate screen left (or, without one, a new line).
+    static var leavingSequence: [UInt8] {
+        let leave = string("rmcup") ?? Array("\r\n".utf8)
+        return ["sgr0", "cnorm", "rmkx"].flatMap { string($0) ?? [] } + leave
+    }
 
     /// `sequence` without terminfo's delay padding: `$<5>`, `$<2*>`, `$<100/>` (milliseconds a
     /// terminal of the 1980s needed; `tputs` turns them into pad characters or a wait). Frames go

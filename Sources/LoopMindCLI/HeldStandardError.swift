@@ -1,4 +1,5 @@
 import AudioIO
+import CCrashGuard
 import Glibc
 
 /// Holds what is written to stderr while the console's screen is up, and writes it out once
@@ -8,8 +9,9 @@ import Glibc
 /// changed, left them. Only a terminal is held: a stderr sent to a file or a pipe is already out
 /// of the way, and gets every line as it comes.
 ///
-/// Held in an unlinked temporary file, so nothing is left behind; what is held is lost only
-/// if the process dies before `release`.
+/// Held in an unlinked temporary file, so nothing is left behind. A crash writes it out too
+/// (`lm_crash_guard_stderr`): the runtime's "Fatal error: …" line is held like any other, and it
+/// is the one line that says why. Only SIGKILL loses it.
 final class HeldStandardError {
     private var saved: Int32 = -1
     private var holder: Int32 = -1
@@ -28,6 +30,7 @@ final class HeldStandardError {
         }
         saved = original
         holder = file
+        lm_crash_guard_stderr(file, original)
     }
 
     deinit { release() }
@@ -35,6 +38,7 @@ final class HeldStandardError {
     /// Gives stderr back and writes out what was held. Safe to call more than once.
     func release() {
         guard saved >= 0 else { return }
+        lm_crash_guard_stderr_off()
         dup2(saved, STDERR_FILENO)
         close(saved)
         saved = -1

@@ -14,8 +14,8 @@ struct Play: ParsableCommand {
         settings and closed loudness loop) and the engine plays it through PulseAudio (or PipeWire's \
         pulse server), the chain following the emotion graph at the playhead. While playing, a one-line \
         meter is shown on stderr when it is a terminal; at the end a summary says what was heard: \
-        duration, integrated loudness, true peak, underruns, latency. Ctrl-C or SIGTERM stops cleanly \
-        (with the summary). Without a sound server, --no-audio runs the same engine on a clock. \
+        duration, integrated loudness, true peak, underruns, latency. Ctrl-C, Ctrl-\\ or SIGTERM stops \
+        cleanly (with the summary). Without a sound server, --no-audio runs the same engine on a clock. \
         FILE may be 'demo' for the built-in song.
         """
     )

@@ -14,10 +14,10 @@ struct ConsoleEndToEndTests {
         let dataHome = NSTemporaryDirectory() + "loopmind-console-\(UUID().uuidString)"
 
         /// `environment`: extra `NAME=value` words for the console (NO_COLOR is unset and TERM is
-        /// xterm-256color unless given).
-        init(pulseServer: String, arguments: String = "", directory: String? = nil, environment: String = "") throws {
+        /// xterm-256color unless given). `then`: a shell command run in the terminal after it.
+        init(pulseServer: String, arguments: String = "", directory: String? = nil, environment: String = "", then: String = "") throws {
             try FileManager.default.createDirectory(atPath: dataHome, withIntermediateDirectories: true)
-            let command = (directory.map { "cd '\($0)' && " } ?? "") + "env -u NO_COLOR TERM=xterm-256color \(environment) PULSE_SERVER='\(pulseServer)' XDG_DATA_HOME='\(dataHome)' '\(LoopMindExecutable.path)' console \(arguments); echo EXIT=$?; sleep 60"
+            let command = (directory.map { "cd '\($0)' && " } ?? "") + "env -u NO_COLOR TERM=xterm-256color \(environment) PULSE_SERVER='\(pulseServer)' XDG_DATA_HOME='\(dataHome)' '\(LoopMindExecutable.path)' console \(arguments); echo EXIT=$?; \(then.isEmpty ? "" : then + "; ")sleep 60"
             // The server this starts keeps running: its output must not be a pipe we wait on.
             _ = try tmux(["new-session", "-d", "-s", name, "-x", "100", "-y", "30", command], capture: false)
         }
@@ -65,6 +65,19 @@ struct ConsoleEndToEndTests {
             for key in keys {
                 _ = try tmux(["send-keys", "-t", name, key])
                 usleep(150_000)
+            }
+        }
+
+        /// The console's process: the child of the shell tmux started in the pane.
+        func consoleProcess() -> pid_t? {
+            guard let shell = pid_t((try? tmux("display -p -t \(name) #{pane_pid}"))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") else { return nil }
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return entries.compactMap(pid_t.init).first { pid in
+                // /proc/PID/stat: "PID (name) state PPID …"; the name may hold spaces, so read after the last ')'.
+                guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                      let close = stat.lastIndex(of: ")") else { return false }
+                let fields = stat[stat.index(after: close)...].split(separator: " ")
+                return fields.count > 1 && pid_t(fields[1]) == shell
             }
         }
 
@@ -165,10 +178,11 @@ struct ConsoleEndToEndTests {
 
     /// A console without a sound server, run in a scratch folder holding the demo as `whole.mp3`
     /// and cut to a quarter as `cut.mp3`.
-    static func besideACutDemo(_ name: String, arguments: String) throws -> (ScratchFolder, Session) {
+    static func besideACutDemo(_ name: String, arguments: String, environment: String = "", then: String = "") throws -> (ScratchFolder, Session) {
         let scratch = try ScratchFolder(name)
         _ = try CommandLineTests.cutDemo(in: scratch.path, extension: "mp3")
-        return (scratch, try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: arguments, directory: scratch.path))
+        return (scratch, try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: arguments, directory: scratch.path,
+                                     environment: environment, then: then))
     }
 
     /// A cut MP3 (its Xing header still announces the whole song): the timeline ends where the
@@ -224,6 +238,42 @@ struct ConsoleEndToEndTests {
         let after = session.wait(for: "EXIT=")
         #expect(after.contains("EXIT=0"))
         #expect(after.contains("Xing"), "what was held is written out once the terminal is restored: \(after)")
+    }
+
+    /// A crash while the screen is up (here a SIGSEGV sent to it; a fault or a Swift trap takes
+    /// the same path) gives the terminal back before the process dies: the screen is left, the
+    /// terminal echoes and reads lines again, and what stderr held (libmpg123's line about the
+    /// cut reference) is written out, where a crash's own reason would be too. Before, the shell
+    /// came back on the console's frozen screen with echo off, and the held lines were lost.
+    /// (Swift's crash reporter is turned off: the default action ends the process, and the test
+    /// need not wait on the reporter's prompt.)
+    @Test func aCrashGivesTheTerminalBackWithWhatStderrHeld() throws {
+        let (scratch, session) = try Self.besideACutDemo("console-crash", arguments: "demo --no-audio", environment: "SWIFT_BACKTRACE=enable=no",
+                                                          then: "stty -a | tr ' ;' '\\n\\n' | grep -xE -- '-?(echo|icanon)' | tr '\\n' ' '")
+        defer { session.close(); withExtendedLifetime(scratch) {} }
+        _ = session.wait(for: "▶")
+        try session.keys("r")
+        _ = session.wait(for: "cut.mp3")
+        try session.keys("j", "Enter")
+        _ = session.wait(for: "it may have been cut short")
+        let console = try #require(session.consoleProcess())
+        #expect(kill(console, SIGSEGV) == 0)
+        let after = session.wait { $0.contains("EXIT=") && $0.contains("echo") }
+        #expect(after.contains("EXIT=139"), "ended by the signal: \(after)")
+        #expect((try? session.tmux("display -p -t \(session.name) #{alternate_on}"))?.hasPrefix("0") == true, "the console's screen is left")
+        #expect(after.contains("icanon echo") , "the terminal's own mode is back (not -icanon -echo): \(after)")
+        #expect(after.contains("Xing"), "what was held is written out: \(after)")
+    }
+
+    /// Ctrl-\ (SIGQUIT) quits like q and Ctrl-C. Swift's runtime took it for a backtrace, printed
+    /// over the screen while every thread stood still for its 30 s prompt, and the console ran on.
+    @Test func ctrlBackslashQuitsCleanly() throws {
+        let session = try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: "demo --no-audio")
+        defer { session.close() }
+        _ = session.wait(for: "▶")
+        try session.keys("C-\\")
+        let after = session.wait(for: "EXIT=", seconds: 15)
+        #expect(after.contains("EXIT=0") && !after.contains("LOUDNESS") && !after.contains("crashed"), "\(after)")
     }
 
     /// `w` exports beside the mix and never replaces a file: a master already called

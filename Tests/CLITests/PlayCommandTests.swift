@@ -53,11 +53,13 @@ struct PlayCommandTests {
         return child
     }
 
-    @Test func stopsCleanlyOnSIGTERM() throws {
+    /// SIGQUIT (`Ctrl-\`) too: Swift's runtime took it for a backtrace, and play ran on.
+    @Test(arguments: [SIGTERM, SIGQUIT])
+    func stopsCleanlyOnASignal(_ signalNumber: Int32) throws {
         let server = try PrivatePulseServer()
         defer { server.stop() }
         let child = try playingDemo(on: server)
-        kill(child.pid, SIGTERM)
+        kill(child.pid, signalNumber)
         let output = ChildProcess.readToEnd(child.output!)
         var status: Int32 = 0
         waitpid(child.pid, &status, 0)

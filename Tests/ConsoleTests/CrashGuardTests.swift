@@ -1,0 +1,71 @@
+import CCrashGuard
+import Glibc
+import Testing
+
+/// The crash guard in a child process that really crashes: a store to an unmapped address is a
+/// fault the kernel raises (not a signal sent), so the guard's handler must hand it on by
+/// returning and letting the instruction fault again under the previous action.
+struct CrashGuardTests {
+    /// What a child that armed the guard (or not) and then crashed left: the bytes written to
+    /// the "terminal" and to the "real stderr" (two pipes), and how it ended.
+    struct Crash { var terminal: String; var standardError: String; var signal: Int32? }
+
+    static func crash(armed: Bool) throws -> Crash {
+        var terminalPipe: [Int32] = [0, 0], errorPipe: [Int32] = [0, 0]
+        try #require(pipe(&terminalPipe) == 0 && pipe(&errorPipe) == 0)
+        // What stderr held while "the screen was up": an unlinked file, as HeldStandardError keeps it.
+        var template = Array("/tmp/loopmind-guard-test-XXXXXX".utf8CString)
+        let held = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        try #require(held >= 0)
+        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        let line = Array("libfoo: a line held while the screen was up\n".utf8)
+        try #require(line.withUnsafeBytes { write(held, $0.baseAddress, $0.count) } == line.count)
+        let undo = Array("\u{1B}[?1049l".utf8)
+        var mode = termios()
+        // Everything the child touches is made before fork: it only calls the guard and faults.
+        let child = fork()
+        if child == 0 {
+            var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+            setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
+            signal(SIGSEGV, SIG_DFL)    // the previous action: the default (no runtime reporter)
+            if armed {
+                lm_crash_guard_terminal(terminalPipe[1], &mode, undo, undo.count)
+                lm_crash_guard_stderr(held, errorPipe[1])
+            }
+            UnsafeMutablePointer<UInt8>(bitPattern: 16)!.pointee = 1
+            _exit(0)
+        }
+        try #require(child > 0)
+        close(terminalPipe[1]); close(errorPipe[1]); close(held)
+        func drain(_ descriptor: Int32) -> String {
+            var bytes: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count > 0 { bytes += buffer[0..<count]; continue }
+                if count < 0 && errno == EINTR { continue }
+                break
+            }
+            close(descriptor)
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        let terminal = drain(terminalPipe[0]), standardError = drain(errorPipe[0])
+        var status: Int32 = 0
+        waitpid(child, &status, 0)
+        // WIFSIGNALED / WTERMSIG are macros: the low seven bits, 0 for a normal exit.
+        let signal = status & 0x7F
+        return Crash(terminal: terminal, standardError: standardError, signal: signal != 0 && signal != 0x7F ? signal : nil)
+    }
+
+    @Test func aFaultGivesTheTerminalAndHeldStderrBackThenStillKills() throws {
+        let crash = try Self.crash(armed: true)
+        #expect(crash.signal == SIGSEGV, "the fault still ends the process, by its own signal")
+        #expect(crash.terminal == "\u{1B}[?1049l", "the screen is left")
+        #expect(crash.standardError == "libfoo: a line held while the screen was up\n", "what was held is written out")
+    }
+
+    @Test func unarmedItWritesNothing() throws {
+        let crash = try Self.crash(armed: false)
+        #expect(crash.signal == SIGSEGV)
+        #expect(crash.terminal.isEmpty && crash.standardError.isEmpty)
+    }
+}
