@@ -295,9 +295,13 @@ public final class ConsoleController {
             say(result)
         } catch {
             say("could not save the style profile: \(error)")
+            saveFailure = state.message
         }
         return state.message!
     }
+
+    /// What the last learning session that could not be saved said (the console then exits 1).
+    public private(set) var saveFailure: String?
 
     /// On quit: ends a learning session (saving it). Returns what was said, if anything.
     public func finish() -> String? {

@@ -171,7 +171,10 @@ struct ConsoleCommand: ParsableCommand {
         terminal.restore()
         heldErrors.release()
         engine.stop()
-        if let farewell { print("loopmind: \(farewell)") }
+        // A learning session that could not be saved is a failure: its line goes to stderr (once,
+        // after any export), and the exit is 1.
+        let failure = controller.saveFailure
+        if let farewell, farewell != failure { print("loopmind: \(farewell)") }
         // An export still running is finished (the user asked for that file) unless a signal
         // ended the console: then, or at Ctrl-C while waiting, it stops and leaves nothing.
         let signalled = StopSignals.isRequested
@@ -179,5 +182,6 @@ struct ConsoleCommand: ParsableCommand {
         let exported = session.waitForExport(announce: { StandardError.say($0) },
                                              cancel: { signalled || StopSignals.isRequested })
         if let exported { print("loopmind: \(exported)") }
+        if let failure { throw CommandFailure(failure) }
     }
 }

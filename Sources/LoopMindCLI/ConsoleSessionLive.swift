@@ -288,12 +288,44 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
 
     func saveLearning(_ records: [TweakRecord]) throws -> String {
         guard let store else { return "learning: \(records.count) tweak\(records.count == 1 ? "" : "s") not saved (--no-style)" }
-        let updated = try store.update { profile in profile.learn(session: records) }
+        let updated: StyleProfile
+        do {
+            updated = try store.update { profile in profile.learn(session: records) }
+        } catch {
+            throw LearningNotSaved(reason: "\(error)", count: records.count, keptAt: Self.keep(records))
+        }
         shared.withLock { $0.profile = updated }
         // The AI now suggests with the new style.
         replan(shared.withLock { $0.plan.graph })
         let parameters = Set(records.map(\.parameter)).count
         return "style saved: \(records.count) tweak\(records.count == 1 ? "" : "s") on \(parameters) parameter\(parameters == 1 ? "" : "s") → \(store.path)"
+    }
+
+    /// A learning session the profile could not take (its folder cannot be made or written, say):
+    /// the tweaks are not lost with it, but kept where `style learn` can feed them in later.
+    struct LearningNotSaved: Error, CustomStringConvertible {
+        let reason: String
+        let count: Int
+        let keptAt: String?
+        var description: String {
+            let tweaks = "\(count) tweak\(count == 1 ? "" : "s")"
+            guard let keptAt else { return "\(reason); its \(tweaks) could not be kept either" }
+            return "\(reason); its \(tweaks) are kept in \(keptAt), for 'loopmind style learn' once the profile can be written"
+        }
+    }
+
+    /// Writes `records` as `style learn`'s JSON lines, `loopmind-tweaks-<session>.jsonl` in the
+    /// current folder (where `w` exports) or, when that cannot be written, the temporary folder.
+    /// Returns the path, or nil when neither could be written.
+    static func keep(_ records: [TweakRecord], folders: [String] = [FileManager.default.currentDirectoryPath, NSTemporaryDirectory()]) -> String? {
+        let session = String((records.first?.session ?? "session").map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
+        let name = "loopmind-tweaks-\(session).jsonl"
+        let data = TweakRecord.jsonLines(records)
+        for folder in folders {
+            let path = (folder.hasSuffix("/") ? folder : folder + "/") + name
+            if (try? AtomicFile.write(data, to: path)) != nil { return path }
+        }
+        return nil
     }
 
     /// Where `w` writes: `<input name>-master.wav` in the current folder (`demo-master.wav` for

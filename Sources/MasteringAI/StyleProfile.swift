@@ -368,6 +368,25 @@ extension TweakRecord {
         return records
     }
 
+    /// The records as `style learn` reads them: one JSON object a line, in SPEC.md's field order,
+    /// a choice by its name. `parseLines` gives the same records back.
+    public static func jsonLines(_ records: [TweakRecord]) -> Data {
+        func quoted(_ text: String) -> String {
+            String(decoding: (try? JSONEncoder().encode(text)) ?? Data("\"\"".utf8), as: UTF8.self)
+        }
+        let lines = records.map { record -> String in
+            let spec = record.parameter.spec
+            func value(_ number: Double) -> String {
+                spec.unit == .choice && spec.choices.indices.contains(Int(number)) && number == number.rounded()
+                    ? quoted(spec.choices[Int(number)]) : "\(number)"
+            }
+            return "{\"session\":\(quoted(record.session)),\"parameter\":\(quoted(spec.name)),\"old\":\(value(record.old)),"
+                + "\"new\":\(value(record.new)),\"suggested\":\(value(record.suggested)),\"emotion\":\(quoted(record.emotion.rawValue)),"
+                + "\"intensity\":\(record.intensity),\"time\":\(record.time)}\n"
+        }
+        return Data(lines.joined().utf8)
+    }
+
     /// Records grouped into sessions in order of first appearance.
     public static func sessions(_ records: [TweakRecord]) -> [[TweakRecord]] {
         var order: [String] = []

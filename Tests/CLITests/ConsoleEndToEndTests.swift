@@ -13,11 +13,11 @@ struct ConsoleEndToEndTests {
         let name = "console"
         let dataHome = NSTemporaryDirectory() + "loopmind-console-\(UUID().uuidString)"
 
-        /// `environment`: extra `NAME=value` words for the console (NO_COLOR is unset and TERM is
-        /// xterm-256color unless given). `then`: a shell command run in the terminal after it.
+        /// `environment`: extra `NAME=value` words for the console, which win over the session's
+        /// own (NO_COLOR is unset, TERM is xterm-256color, XDG_DATA_HOME is `dataHome`). `then`: a shell command run in the terminal after it.
         init(pulseServer: String, arguments: String = "", directory: String? = nil, environment: String = "", then: String = "") throws {
             try FileManager.default.createDirectory(atPath: dataHome, withIntermediateDirectories: true)
-            let command = (directory.map { "cd '\($0)' && " } ?? "") + "env -u NO_COLOR TERM=xterm-256color \(environment) PULSE_SERVER='\(pulseServer)' XDG_DATA_HOME='\(dataHome)' '\(LoopMindExecutable.path)' console \(arguments); echo EXIT=$?; \(then.isEmpty ? "" : then + "; ")sleep 60"
+            let command = (directory.map { "cd '\($0)' && " } ?? "") + "env -u NO_COLOR TERM=xterm-256color PULSE_SERVER='\(pulseServer)' XDG_DATA_HOME='\(dataHome)' \(environment) '\(LoopMindExecutable.path)' console \(arguments); echo EXIT=$?; \(then.isEmpty ? "" : then + "; ")sleep 60"
             // The server this starts keeps running: its output must not be a pipe we wait on.
             _ = try tmux(["new-session", "-d", "-s", name, "-x", "100", "-y", "30", command], capture: false)
         }
@@ -274,6 +274,32 @@ struct ConsoleEndToEndTests {
         try session.keys("C-\\")
         let after = session.wait(for: "EXIT=", seconds: 15)
         #expect(after.contains("EXIT=0") && !after.contains("LOUDNESS") && !after.contains("crashed"), "\(after)")
+    }
+
+    /// A learning session the profile cannot take (here its folder cannot be made: XDG_DATA_HOME
+    /// is under a file) is not lost: its tweaks are kept beside the mix in `style learn`'s format,
+    /// the line says where, and the exit is 1. Before, the tweaks were gone and the exit was 0.
+    @Test func learningThatCannotBeSavedIsKeptForStyleLearn() throws {
+        let scratch = try ScratchFolder("console-unsaved")
+        defer { withExtendedLifetime(scratch) {} }
+        let blocked = scratch.path + "/a-file"
+        try Data("not a folder".utf8).write(to: URL(fileURLWithPath: blocked))
+        let session = try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: "demo --no-audio", directory: scratch.path,
+                                  environment: "XDG_DATA_HOME='\(blocked)/data'")
+        defer { session.close() }
+        _ = session.wait(for: "▶")
+        try session.keys("L", "j", "+", "+", "q")
+        let after = session.wait(for: "EXIT=")
+        #expect(after.contains("EXIT=1"), "\(after)")
+        let joined = after.replacingOccurrences(of: "\n", with: "")    // the line is folded at the pane's width
+        #expect(joined.contains("loopmind: could not save the style profile: ") && joined.contains("its 2 tweaks are kept in "), "\(after)")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.hasPrefix("loopmind-tweaks-console-") && $0.hasSuffix(".jsonl") }
+        try #require(kept.count == 1, "\(kept)")
+        #expect(joined.contains(scratch.path + "/" + kept[0]))
+        // What was kept is what style learn reads: fed in once there is a profile to write.
+        let learned = try LoopMindExecutable.run(["style", "learn", scratch.path + "/" + kept[0]],
+                                                 environment: ["XDG_DATA_HOME": scratch.path + "/data"])
+        #expect(learned.status == 0 && learned.standardOutput.contains("learned 2 tweaks in 1 session"), "\(learned.standardOutput)\(learned.standardError)")
     }
 
     /// `w` exports beside the mix and never replaces a file: a master already called

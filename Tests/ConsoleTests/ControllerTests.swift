@@ -38,7 +38,12 @@ final class FakeSession: ConsoleSession {
     }
     func styleOffsets(for emotion: Emotion) -> StyleOffsets { StyleOffsets([.highShelfGain: .init(value: 0.5, evidence: 3)]) }
     func setEmotion(_ emotion: Emotion?, section: Int) { emotions.append((emotion, section)) }
-    func saveLearning(_ records: [TweakRecord]) throws -> String { saved.append(records); profile.learn(session: records); return "saved \(records.count)" }
+    struct SaveFailed: Error, CustomStringConvertible { var description: String { "the disk is full" } }
+    var failsToSave = false
+    func saveLearning(_ records: [TweakRecord]) throws -> String {
+        if failsToSave { throw SaveFailed() }
+        saved.append(records); profile.learn(session: records); return "saved \(records.count)"
+    }
     func startExport(adjustments: [ChainParameter: Double]) -> String { exports.append(adjustments); return "x-master.wav" }
     var referenceChoices = [ReferenceChoice(source: .saved("warm"), label: "warm (saved target)"),
                             ReferenceChoice(source: .file("/music/hit.wav"), label: "hit.wav")]
@@ -87,6 +92,24 @@ struct ControllerTests {
         let (other, _, otherSession) = make()
         _ = other.handle(.character("+"))
         #expect(other.finish() == nil && otherSession.saved.isEmpty)
+    }
+
+    /// A session that could not be saved is said, and remembered for the exit status, even when
+    /// a later one saves.
+    @Test func aSessionThatCouldNotBeSavedIsRemembered() {
+        let (controller, _, session) = make(learning: true)
+        session.failsToSave = true
+        _ = controller.handle(.character("+"))
+        _ = controller.handle(.character("L"))
+        #expect(controller.state.message == "could not save the style profile: the disk is full")
+        #expect(controller.saveFailure == controller.state.message)
+        session.failsToSave = false
+        _ = controller.handle(.character("L"))
+        _ = controller.handle(.character("+"))
+        #expect(controller.finish() == "saved 1" && controller.saveFailure == "could not save the style profile: the disk is full")
+        let (clean, _, _) = make(learning: true)
+        _ = clean.handle(.character("+"))
+        #expect(clean.finish() == "saved 1" && clean.saveFailure == nil)
     }
 
     /// The sound server went away mid-session: the header says "no audio" and a message says why.

@@ -133,4 +133,21 @@ import TestSupport
             }
         }
     }
+
+    /// What the console keeps when it cannot save: `style learn`'s own format, read back to the
+    /// same records (a session name that needs escaping, a choice by name, every field).
+    @Test func tweaksWrittenAsJSONLinesReadBackTheSame() throws {
+        let records = [
+            TweakRecord(session: "console-\"quoted\"\\1", parameter: .highShelfGain, old: 0, new: 1.5, suggested: 0.25,
+                        emotion: .dark, intensity: 0.625, time: 12.3),
+            TweakRecord(session: "console-\"quoted\"\\1", parameter: .exciterMode, old: 0, new: 1, suggested: 0,
+                        emotion: .powerful, intensity: 1, time: 0),
+            TweakRecord(session: "s2", parameter: .compThreshold, old: -18, new: -21.5, suggested: -17.3,
+                        emotion: .calm, intensity: 0, time: 79.95),
+        ]
+        let text = String(decoding: TweakRecord.jsonLines(records), as: UTF8.self)
+        #expect(text.split(separator: "\n").count == 3 && text.hasSuffix("\n"))
+        #expect(text.contains(#""parameter":"exciter.mode","old":"tape","new":"tube","suggested":"tape""#), "\(text)")
+        #expect(try TweakRecord.parseLines(Data(text.utf8)) == records)
+    }
 }
