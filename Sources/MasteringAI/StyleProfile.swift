@@ -377,8 +377,8 @@ extension TweakRecord {
         let lines = records.map { record -> String in
             let spec = record.parameter.spec
             func value(_ number: Double) -> String {
-                spec.unit == .choice && spec.choices.indices.contains(Int(number)) && number == number.rounded()
-                    ? quoted(spec.choices[Int(number)]) : "\(number)"
+                guard spec.unit == .choice, let index = Int(exactly: number), spec.choices.indices.contains(index) else { return "\(number)" }
+                return quoted(spec.choices[index])
             }
             return "{\"session\":\(quoted(record.session)),\"parameter\":\(quoted(spec.name)),\"old\":\(value(record.old)),"
                 + "\"new\":\(value(record.new)),\"suggested\":\(value(record.suggested)),\"emotion\":\(quoted(record.emotion.rawValue)),"
