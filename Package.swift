@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "PlaybackTests",
                     dependencies: ["Playback", "Rendering", "AudioIO", "Analysis", "DemoSong", "MasteringAI", "MasteringDSP",
                                    "TestSupport", "CAllocationCounter"]),
-        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Playback", "MasteringAI", "MasteringDSP", "CCrashGuard"]),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console", "Playback", "MasteringAI", "MasteringDSP", "CCrashGuard", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["LoopMindCLI", "AudioIO", "MasteringDSP", "TestSupport"]),
     ]
 )

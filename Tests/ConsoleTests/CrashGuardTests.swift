@@ -1,6 +1,7 @@
 import CCrashGuard
 import Glibc
 import Testing
+import TestSupport
 
 /// The crash guard in a child process that really crashes: a store to an unmapped address is a
 /// fault the kernel raises (not a signal sent), so the guard's handler must hand it on by
@@ -37,18 +38,8 @@ struct CrashGuardTests {
         }
         try #require(child > 0)
         close(terminalPipe[1]); close(errorPipe[1]); close(held)
-        func drain(_ descriptor: Int32) -> String {
-            var bytes: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-                if count > 0 { bytes += buffer[0..<count]; continue }
-                if count < 0 && errno == EINTR { continue }
-                break
-            }
-            close(descriptor)
-            return String(decoding: bytes, as: UTF8.self)
-        }
-        let terminal = drain(terminalPipe[0]), standardError = drain(errorPipe[0])
+        let terminal = String(decoding: ChildProcess.readToEnd(terminalPipe[0]), as: UTF8.self)
+        let standardError = String(decoding: ChildProcess.readToEnd(errorPipe[0]), as: UTF8.self)
         var status: Int32 = 0
         waitpid(child, &status, 0)
         // WIFSIGNALED / WTERMSIG are macros: the low seven bits, 0 for a normal exit.
