@@ -138,7 +138,7 @@ struct JSONLevel: Encodable {
         var container = encoder.singleValueContainer()
         if value.isFinite {
             let scale = pow(10.0, Double(places))
-            try container.encode((value * scale).rounded() / scale)
+            try container.encode((value * scale).rounded() / scale + 0)   // + 0: a negative zero is written 0, not -0
         } else {
             try container.encodeNil()
         }

@@ -8,8 +8,10 @@ public struct EmotionSection: Sendable, Equatable {
     /// Why auto estimation chose this (nil for sections given by the user).
     public var reason: String?
 
+    /// A negative zero intensity (`--intensity -0`) is kept as zero: it is the same setting, and
+    /// it would print as "-0.0" in every section's line and reason.
     public init(start: Double, emotion: Emotion, intensity: Double, reason: String? = nil) {
-        self.start = start; self.emotion = emotion; self.intensity = intensity; self.reason = reason
+        self.start = start; self.emotion = emotion; self.intensity = intensity == 0 ? 0 : intensity; self.reason = reason
     }
 }
 
@@ -154,4 +156,4 @@ public struct EmotionGraphDocument: Encodable, Sendable {
     }
 }
 
-func round3(_ value: Double) -> Double { value.isFinite ? (value * 1000).rounded() / 1000 : 0 }
+func round3(_ value: Double) -> Double { value.isFinite ? (value * 1000).rounded() / 1000 + 0 : 0 }

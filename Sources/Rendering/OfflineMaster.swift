@@ -184,7 +184,9 @@ public struct OfflineMaster {
         case .auto(let intensity):
             let estimated = EmotionEstimator().estimate(input.features!)
             graph = intensity.map { value in
-                EmotionGraph(sections: estimated.sections.map { var section = $0; section.intensity = value; return section })
+                EmotionGraph(sections: estimated.sections.map {
+                    EmotionSection(start: $0.start, emotion: $0.emotion, intensity: value, reason: $0.reason)
+                })
             } ?? estimated
         }
         var plan = MasterPlan(input: input, graph: graph, track: input.features, job: job)

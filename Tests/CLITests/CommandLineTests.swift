@@ -336,6 +336,20 @@ import TestSupport
         #expect(sections.allSatisfy { $0.keys.sorted() == sectionKeys }, "\(sections.map { $0.keys.sorted() })")
     }
 
+    /// `--intensity -0` is intensity 0, and no figure is a negative zero: the sections' lines and
+    /// reasons said "calm -0.0" and "(-0.0)", and the JSON `"intensity" : -0` and settings such as
+    /// `"eq.high_shelf_db" : -0` (a hair under zero, rounded).
+    @Test func noFigureIsANegativeZero() throws {
+        for extra in [["--json"], []] {
+            let result = try LoopMindExecutable.run(["master", "demo", "-o", folder + "/zero.wav", "--intensity", "-0"] + extra)
+            #expect(result.status == 0, "\(result.standardError)")
+            let negativeZeros = result.standardOutput.split(separator: "\n").filter {
+                $0.contains(/-0\.0\)|: -0(\.0+)?,?$|\s-0\.0\s/)
+            }
+            #expect(negativeZeros.isEmpty, "\(extra): \(negativeZeros)")
+        }
+    }
+
     /// The exciter's mode is a choice: every report gives it by name (SPEC: tape/tube), in the
     /// JSON's settings and moves, the printed moves and the CSV, never as "0.00 → 1.00".
     @Test func aChoiceIsReportedByName() throws {

@@ -207,6 +207,24 @@ import TestSupport
         #expect(fromMap.moves == fromEmotion.moves)
     }
 
+    /// `--intensity -0` (or `"intensity": -0.0` in a map) is intensity 0: printed as it came,
+    /// every section's line and every reason said "(-0.0)", and the JSON `-0`.
+    @Test func aNegativeZeroIntensityIsZero() throws {
+        let map = try EmotionGraph.parseMap(Data(#"{"sections":[{"start":0,"emotion":"calm","intensity":-0.0}]}"#.utf8))
+        #expect(map.sections[0].intensity.sign == .plus)
+        #expect(EmotionGraph(whole: .bright, intensity: -0.0).sections[0].intensity.sign == .plus)
+        let samples = SectionSignals.render([
+            .init(seconds: 8, levelDBFS: -24, highShelfDB: -6, burstsPerSecond: 1, width: 0.5),
+            .init(seconds: 8, levelDBFS: -18, highShelfDB: 2, burstsPerSecond: 6, width: 0.2),
+        ])
+        let job = OfflineMaster.Job(openSource: { SampleBufferSource(samples: samples, channelCount: 2, sampleRate: 44100) },
+                                    inputName: "zero", outputPath: Self.folder + "/zero.wav", emotions: .auto(intensity: -0.0))
+        let plan = try OfflineMaster().plan(job)
+        #expect(plan.graph.sections.allSatisfy { $0.intensity == 0 && $0.intensity.sign == .plus })
+        let negative = plan.moves.filter { $0.reason.contains("-0.0") }.map(\.reason)
+        #expect(negative.isEmpty, "\(negative)")
+    }
+
     @Test func withATargetSectionsAreStillNudgedTowardTheirEmotionsPlaces() throws {
         // Two sections about as loud as each other: calm's place in the table is 6 LU under
         // powerful's, so calm is nudged down and powerful up, whether or not a target is named
