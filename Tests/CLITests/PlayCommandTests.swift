@@ -106,6 +106,59 @@ struct PlayCommandTests {
         #expect(result.standardError.contains("--no-audio"))
     }
 
+    /// However `play demo` ends, its 28 MB temporary file is not left behind. It was removed on a
+    /// clean stop only: every crash or SIGKILL (the console's crash test, a test's timeout) left
+    /// one in the temporary folder. Now it is unlinked as soon as it is written and read through
+    /// the descriptor that holds it.
+    @Test func aKilledPlayLeavesNoDemoFile() throws {
+        let scratch = try ScratchFolder("killed-play")
+        var environment = ProcessInfo.processInfo.environment
+        environment["PULSE_SERVER"] = "unix:/nonexistent/loopmind/native"
+        environment["XDG_DATA_HOME"] = LoopMindExecutable.isolatedDataHome
+        environment["TMPDIR"] = scratch.path
+        let child = try ChildProcess.spawn([LoopMindExecutable.path, "play", "demo", "--no-audio", "--json"],
+                                           environment: environment, captureOutput: true)
+        let file = scratch.path + "/loopmind-demo-\(child.pid).wav"
+        // Playing: the song is written and the engine reads it (the writer's temporary file is another name).
+        func readsTheSong() -> Bool {
+            let folder = "/proc/\(child.pid)/fd"
+            return ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).contains {
+                let target = try? FileManager.default.destinationOfSymbolicLink(atPath: folder + "/" + $0)
+                return target == file || target == file + " (deleted)"
+            }
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline && !readsTheSong() { usleep(100_000) }
+        #expect(readsTheSong(), "play never opened the demo")
+        kill(child.pid, SIGKILL)
+        _ = ChildProcess.readToEnd(child.output!)
+        var status: Int32 = 0
+        waitpid(child.pid, &status, 0)
+        let left = (try? FileManager.default.contentsOfDirectory(atPath: scratch.path)) ?? []
+        #expect(left.isEmpty, "left behind: \(left)")
+    }
+
+    /// A demo session killed while its song was being written leaves the writer's temporary file
+    /// (and older versions left the whole song on any crash): the next one removes what belongs
+    /// to processes that are gone, and keeps what belongs to a live one.
+    @Test func theNextDemoSessionRemovesWhatGoneOnesLeft() throws {
+        let scratch = try ScratchFolder("gone-sessions")
+        let gone = try ChildProcess.spawn(["/bin/true"], environment: [:])
+        var status: Int32 = 0
+        waitpid(gone.pid, &status, 0)
+        let alive = getpid()
+        let names = ["loopmind-demo-\(gone.pid).wav", ".loopmind-demo-\(gone.pid).wav.loopmind-Ab12Cd",
+                     "loopmind-demo-\(alive).wav", ".loopmind-demo-\(alive).wav.loopmind-Ab12Cd",
+                     "loopmind-demo-\(gone.pid).wav.bak", "loopmind-demo-x.wav", "song.wav"]
+        for name in names { #expect(FileManager.default.createFile(atPath: scratch.path + "/" + name, contents: Data([1]))) }
+        let result = try LoopMindExecutable.run(["play", "demo", "--no-audio", "--seconds", "0.2", "--json"],
+                                                environment: ["PULSE_SERVER": "unix:/nonexistent/loopmind/native",
+                                                              "TMPDIR": scratch.path])
+        #expect(result.status == 0, "\(result.standardError)")
+        let left = Set((try? FileManager.default.contentsOfDirectory(atPath: scratch.path)) ?? [])
+        #expect(left == Set(names.dropFirst(2)), "\(left.sorted())")
+    }
+
     @Test func noAudioRunsTheEngineOnTheClock() throws {
         let result = try LoopMindExecutable.run(["play", "demo", "--no-audio", "--seconds", "1.5", "--from", "16", "--json"],
                                                 environment: ["PULSE_SERVER": "unix:/nonexistent/loopmind/native"])
