@@ -56,6 +56,8 @@ let package = Package(
         .systemLibrary(name: "CSoxr", pkgConfig: "soxr", providers: [aptSoxr]),
         /// Gives the terminal and stderr back when the console dies of a signal (a C signal handler).
         .target(name: "CCrashGuard"),
+        /// Opens a file with no name (O_TMPFILE) for outputs a kill must not leave half-written.
+        .target(name: "CUnnamedFile"),
 
         // MARK: - Signal processing (no I/O, no Foundation)
         .target(name: "MasteringDSP", swiftSettings: numericSettings),
@@ -72,7 +74,7 @@ let package = Package(
         .target(name: "MasteringAI", dependencies: ["MasteringDSP", "Analysis"]),
 
         // MARK: - Files and the sound server
-        .target(name: "AudioIO", dependencies: ["CSndFile", "CSoxr", "CPulse", "MasteringDSP"]),
+        .target(name: "AudioIO", dependencies: ["CSndFile", "CSoxr", "CPulse", "CUnnamedFile", "MasteringDSP"]),
 
         // MARK: - Real-time playback (disk, audio and metering threads; PulseAudio)
         .target(name: "Playback", dependencies: ["AudioIO", "Analysis", "MasteringAI", "MasteringDSP", "CPulse"],

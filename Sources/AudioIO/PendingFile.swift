@@ -1,3 +1,4 @@
+import CUnnamedFile
 import Foundation
 import Glibc
 
@@ -5,14 +6,21 @@ import Glibc
 /// mechanism behind every output (audio, CSV, profiles), so a failure or an interrupt never
 /// leaves a partial file or harms an existing one.
 ///
-/// `init` creates `.<name>.loopmind-XXXXXX` in the destination's folder (registered with
-/// `TemporaryFiles` so SIGINT/SIGTERM/SIGHUP remove it); the caller writes to `descriptor`;
-/// `commit` sets the permissions (the replaced file's, if any), fsyncs, closes, renames over the
-/// destination and fsyncs the folder. Released without `commit`, it removes the temporary file.
+/// `init` opens a file with no name in the destination's folder (`O_TMPFILE`), so even a
+/// SIGKILL, an out-of-memory kill or a power cut mid-write leaves nothing behind: a killed
+/// 60-minute master left a hidden 100 MB partial beside its output. The caller writes to
+/// `descriptor`; `commit` sets the permissions (the replaced file's, if any) and fsyncs, names
+/// the file `.<name>.loopmind-XXXXXX` (a link through `/proc/self/fd`, registered with
+/// `TemporaryFiles` for the moment until the rename), renames that over the destination and
+/// fsyncs the folder. Where the folder's file system has no unnamed files (or `/proc` is not
+/// there), `init` makes the named file at once, registered so SIGINT/SIGTERM/SIGHUP remove it;
+/// only a kill then leaves it. Released without `commit`, the file is removed.
 final class PendingFile {
     let path: String
-    let temporaryPath: String
     private(set) var descriptor: Int32
+    /// The named temporary file: from `init` when the file system has no unnamed files, else
+    /// from `commit`'s link until its rename; nil otherwise.
+    private var temporaryPath: String?
     private var interruptSlot: Int?
     private var committed = false
     /// The permissions of the file being replaced: a master written over a 0600 file stays private.
@@ -21,17 +29,24 @@ final class PendingFile {
     /// The prefix of the temporary files made for `path` (to find those of killed writers).
     static func temporaryPrefix(for path: String) -> String { ".\((path as NSString).lastPathComponent).loopmind-" }
 
-    init(path: String) throws(AudioFileError) {
+    /// `unnamed` false: a named file from the start, as on a file system without unnamed files (tests).
+    init(path: String, unnamed: Bool = true) throws(AudioFileError) {
         self.path = path
         try AtomicFile.refuseFolder(path)
         var existing = stat()
         replacedMode = stat(path, &existing) == 0 && (existing.st_mode & S_IFMT) == S_IFREG ? existing.st_mode & 0o7777 : nil
-        let directory = (path as NSString).deletingLastPathComponent
-        var template = Array(((directory.isEmpty ? "." : directory) + "/" + Self.temporaryPrefix(for: path) + "XXXXXX").utf8CString)
+        let unnamed = unnamed ? lm_open_unnamed_file(Self.folder(of: path), 0o600) : -1
+        if unnamed >= 0 && access(Self.procPath(unnamed), F_OK) == 0 {
+            descriptor = unnamed
+            return
+        }
+        if unnamed >= 0 { close(unnamed) }
+        var template = Array((Self.folder(of: path) + "/" + Self.temporaryPrefix(for: path) + "XXXXXX").utf8CString)
         descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else { throw AudioFileError(.write, path: path, reason: String(cString: strerror(errno))) }
-        temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        interruptSlot = TemporaryFiles.register(temporaryPath)
+        let named = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        temporaryPath = named
+        interruptSlot = TemporaryFiles.register(named)
     }
 
     deinit { discard() }
@@ -48,21 +63,42 @@ final class PendingFile {
             fchmod(descriptor, 0o666 & ~mask)
         }
         guard fsync(descriptor) == 0 else { throw fail() }
+        if temporaryPath == nil { try name() }
         close(descriptor)
         descriptor = -1
-        guard rename(temporaryPath, path) == 0 else { throw fail() }
+        guard rename(temporaryPath!, path) == 0 else { throw fail() }
         committed = true
         TemporaryFiles.forget(interruptSlot)
         interruptSlot = nil
-        let directory = (path as NSString).deletingLastPathComponent
-        let folder = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)
+        let folder = open(Self.folder(of: path), O_RDONLY | O_DIRECTORY)
         if folder >= 0 { fsync(folder); close(folder) }
     }
 
-    /// Closes and removes the temporary file (a failed or abandoned write); safe to repeat.
+    /// Gives the unnamed file a temporary name beside the destination, for `rename` to move over
+    /// it atomically (a link cannot replace an existing file).
+    private func name() throws(AudioFileError) {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        for _ in 0..<100 {
+            let suffix = String((0..<6).map { _ in alphabet.randomElement()! })
+            let named = Self.folder(of: path) + "/" + Self.temporaryPrefix(for: path) + suffix
+            let slot = TemporaryFiles.register(named)
+            if linkat(AT_FDCWD, Self.procPath(descriptor), AT_FDCWD, named, AT_SYMLINK_FOLLOW) == 0 {
+                temporaryPath = named
+                interruptSlot = slot
+                return
+            }
+            let failure = errno
+            TemporaryFiles.forget(slot)
+            guard failure == EEXIST else { errno = failure; throw fail() }
+        }
+        errno = EEXIST
+        throw fail()
+    }
+
+    /// Closes and removes the file (a failed or abandoned write); safe to repeat.
     func discard() {
         if descriptor >= 0 { close(descriptor); descriptor = -1 }
-        if !committed { unlink(temporaryPath) }
+        if !committed, let temporaryPath { unlink(temporaryPath) }
         TemporaryFiles.forget(interruptSlot)
         interruptSlot = nil
     }
@@ -73,4 +109,11 @@ final class PendingFile {
         discard()
         return AudioFileError(.write, path: path, reason: reason)
     }
+
+    private static func folder(of path: String) -> String {
+        let directory = (path as NSString).deletingLastPathComponent
+        return directory.isEmpty ? "." : directory
+    }
+
+    private static func procPath(_ descriptor: Int32) -> String { "/proc/self/fd/\(descriptor)" }
 }

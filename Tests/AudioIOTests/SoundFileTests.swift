@@ -149,6 +149,21 @@ import TestSupport
         #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
     }
 
+    /// A file being written has no name until it is complete (`O_TMPFILE`), so a writer killed at
+    /// any moment (SIGKILL, out of memory, a power cut) leaves nothing in the folder. A named
+    /// temporary file was removed on a failure or a SIGINT, but a kill left it: a killed
+    /// 60-minute master left a hidden 100 MB partial beside its output.
+    @Test func aFileBeingWrittenHasNoNameUntilItIsCommitted() throws {
+        let path = folder + "/unnamed.wav"
+        let writer = try SoundFileWriter(path: path, sampleRate: 44100, channelCount: 2)
+        let samples = [Float](repeating: 0.5, count: 44100 * 2)
+        try samples.withUnsafeBufferPointer { try writer.write($0) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains("unnamed") }.isEmpty)
+        try writer.commit()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains("unnamed") } == ["unnamed.wav"])
+        #expect(try readAll(path).samples.count == samples.count)
+    }
+
     @Test func committingReplacesTheOldFile() throws {
         let path = try write([0.25, 0.25], to: "replace.wav", channels: 2, sampleRate: 44100, encoding: .float32)
         _ = try write([0.5, 0.5, 0.5, 0.5], to: "replace.wav", channels: 2, sampleRate: 44100, encoding: .float32)

@@ -269,9 +269,10 @@ import TestSupport
     }
 }
 
-/// An interrupted write leaves either nothing or, if it had finished, the whole file.
+/// An interrupted write leaves either nothing or, if it had finished, the whole file. SIGKILL
+/// too: the file has no name until it is complete (a kill left a hidden partial file).
 @Suite struct InterruptTests {
-    @Test(arguments: [SIGINT, SIGTERM])
+    @Test(arguments: [SIGINT, SIGTERM, SIGKILL])
     func interruptedDemoWriteLeavesNoPartialFile(signalNumber: Int32) throws {
         let scratch = try ScratchFolder("signal")
         defer { withExtendedLifetime(scratch) {} }   // removed at the end of the test, not after its last use

@@ -1,0 +1,56 @@
+import Foundation
+import Glibc
+import Testing
+import TestSupport
+@testable import AudioIO
+
+/// The file behind every output, both ways it can be made: with no name until it is committed
+/// (the usual case), and named from the start (file systems without `O_TMPFILE`).
+@Suite struct PendingFileTests {
+    let scratch: ScratchFolder
+    var folder: String { scratch.path }
+
+    init() throws { scratch = try ScratchFolder("pending") }
+
+    var entries: [String] { ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() }
+
+    static func write(_ text: String, to file: PendingFile) {
+        let bytes = Array(text.utf8)
+        #expect(Glibc.write(file.descriptor, bytes, bytes.count) == bytes.count)
+    }
+
+    @Test(arguments: [true, false])
+    func committedReplacesKeepingTheOldPermissionsAndAbandonedLeavesNothing(unnamed: Bool) throws {
+        let path = folder + "/out.txt"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data("old".utf8), attributes: [.posixPermissions: 0o640]))
+        do {
+            let abandoned = try PendingFile(path: path, unnamed: unnamed)
+            Self.write("partial", to: abandoned)
+            #expect(entries.count == (unnamed ? 1 : 2), "\(entries)")   // named: the temporary file is visible
+        }
+        #expect(entries == ["out.txt"])
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "old")
+
+        let file = try PendingFile(path: path, unnamed: unnamed)
+        Self.write("new", to: file)
+        try file.commit()
+        #expect(entries == ["out.txt"], "\(entries)")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "new")
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        #expect(mode == 0o640)
+    }
+
+    /// The temporary name `commit` links an unnamed file under must not take an existing file's:
+    /// a stale temporary file of the same prefix is left alone, and the new file still lands.
+    @Test func aNewFileLandsWhateverTemporaryFilesAreThere() throws {
+        let path = folder + "/song.wav.txt"
+        let stale = PendingFile.temporaryPrefix(for: path) + "Ab12Cd"
+        #expect(FileManager.default.createFile(atPath: folder + "/" + stale, contents: Data("stale".utf8)))
+        let file = try PendingFile(path: path)
+        Self.write("whole", to: file)
+        try file.commit()
+        #expect(entries == [stale, "song.wav.txt"].sorted(), "\(entries)")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "whole")
+        #expect(try String(contentsOfFile: folder + "/" + stale, encoding: .utf8) == "stale")
+    }
+}
