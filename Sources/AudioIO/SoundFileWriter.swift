@@ -4,9 +4,9 @@ import MasteringDSP
 
 /// Writes an audio file so that a failure never leaves a partial file or harms an existing one.
 ///
-/// Samples go to a temporary file in the destination's folder; `commit()` closes it,
-/// flushes it to disk (`fsync`) and renames it over the destination. A writer released
-/// without `commit()` removes its temporary file. Codecs that accept only some sample
+/// Samples go to a file with no name in the destination's folder (`PendingFile`); `commit()`
+/// flushes it to disk (`fsync`), names it and renames it over the destination. A writer released
+/// without `commit()`, or killed, leaves nothing. Codecs that accept only some sample
 /// rates (Opus, MP3) get the audio resampled with libsoxr to the nearest rate they take.
 /// Wraps `sf_open_fd`, `sf_writef_float`, `sf_close`.
 public final class SoundFileWriter {
