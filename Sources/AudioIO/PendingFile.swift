@@ -52,10 +52,12 @@ final class PendingFile {
     deinit { discard() }
 
     /// Moves the finished file into place. `mode` nil: the replaced file's permissions, or
-    /// 0666 less the umask for a new file.
-    func commit(mode: mode_t? = nil) throws(AudioFileError) {
+    /// 0666 less the umask for a new file. `replacing` false: the file only lands under a name
+    /// nobody has taken (a link, which fails on an existing file, instead of a rename); if
+    /// one has appeared, the commit fails with "exists" and nothing is replaced or left.
+    func commit(mode: mode_t? = nil, replacing: Bool = true) throws(AudioFileError) {
         precondition(!committed, "commit twice")
-        if let mode = mode ?? replacedMode {
+        if let mode = mode ?? (replacing ? replacedMode : nil) {
             fchmod(descriptor, mode)
         } else {
             let mask = umask(0)
@@ -63,10 +65,23 @@ final class PendingFile {
             fchmod(descriptor, 0o666 & ~mask)
         }
         guard fsync(descriptor) == 0 else { throw fail() }
-        if temporaryPath == nil { try name() }
-        close(descriptor)
-        descriptor = -1
-        guard rename(temporaryPath!, path) == 0 else { throw fail() }
+        if replacing {
+            if temporaryPath == nil { try name() }
+            close(descriptor)
+            descriptor = -1
+            guard rename(temporaryPath!, path) == 0 else { throw fail() }
+        } else {
+            let linked = temporaryPath.map { linkat(AT_FDCWD, $0, AT_FDCWD, path, 0) }
+                ?? linkat(AT_FDCWD, Self.procPath(descriptor), AT_FDCWD, path, AT_SYMLINK_FOLLOW)
+            guard linked == 0 else {
+                let exists = errno == EEXIST
+                let failure = fail()
+                throw exists ? AudioFileError(.write, path: path, reason: "it exists (made while this was written); nothing replaced") : failure
+            }
+            close(descriptor)
+            descriptor = -1
+            if let temporaryPath { unlink(temporaryPath) }
+        }
         committed = true
         TemporaryFiles.forget(interruptSlot)
         interruptSlot = nil

@@ -132,7 +132,8 @@ public final class SoundFileWriter {
     }
 
     /// Finishes the file and moves it into place: close, fsync, rename, fsync the folder.
-    public func commit() throws(AudioFileError) {
+    /// `replacing` false: only under a name nobody has taken (see `PendingFile.commit`).
+    public func commit(replacing: Bool = true) throws(AudioFileError) {
         precondition(!committed, "commit twice")
         if let resampler {
             do {
@@ -152,7 +153,7 @@ public final class SoundFileWriter {
                 throw AudioFileError(.write, path: path, reason: reason)
             }
         }
-        try file.commit()
+        try file.commit(replacing: replacing)
         committed = true
     }
 

@@ -330,25 +330,25 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
 
     /// Where `w` writes: `<input name>-master.wav` in the current folder (`demo-master.wav` for
     /// the demo), or `-master-2.wav`, `-3`, … when that name is taken, so an export never replaces a
-    /// file: not a master made elsewhere under that name, nor an earlier export. The name is
-    /// claimed with an empty file (O_EXCL) that the export then replaces; `claimed` says so.
-    static func exportPath(base: String) -> (path: String, claimed: Bool) {
+    /// file: not a master made elsewhere under that name, nor an earlier export. The name is not
+    /// claimed while the export runs (an empty file claimed it, and a console killed meanwhile
+    /// left it); the export lands only if the name is still free (`Job.replacesOutput`).
+    static func exportPath(base: String) -> String {
         for number in 1...999 {
             let path = base + (number == 1 ? "-master.wav" : "-master-\(number).wav")
-            let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-            if descriptor >= 0 { close(descriptor); return (path, true) }
-            // Taken: try the next. Any other failure (a folder that cannot be written) is
-            // the export's to report, with its reason.
-            if errno != EEXIST { return (path, false) }
+            var status = stat()
+            // Taken (a file, a folder, even a dangling link): try the next. Any other answer
+            // (a folder that cannot be read) is the export's to report, with its reason.
+            if lstat(path, &status) != 0 { return path }
         }
-        return (base + "-master-1000.wav", false)
+        return base + "-master-1000.wav"
     }
 
     func startExport(adjustments: [ChainParameter: Double]) -> String {
         // One export at a time: `w` during one names the file it is writing.
         if let running = shared.withLock({ $0.exporting }) { return running }
         let base = inputName == "demo song" ? "demo" : ((inputName as NSString).deletingPathExtension)
-        let (output, claimed) = Self.exportPath(base: base)
+        let output = Self.exportPath(base: base)
         let cancelled = CancelFlag()
         shared.withLock { $0.exporting = output; $0.exportStop = cancelled; $0.exportStatus = "exporting \(output) 0 %" }
         var job = self.job
@@ -356,6 +356,7 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
         let path = inputPath
         job.openSource = { CancellableSource(try SoundFileReader(path: path), cancelled: cancelled) }
         job.outputPath = output
+        job.replacesOutput = false
         job.emotions = .map(graph)
         job.encoding = nil
         let learned = job.style
@@ -387,8 +388,6 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
                                              result.output.integratedLUFS, result.output.truePeakDBTP)
                 }
             } catch {
-                // The claimed name goes back: nothing is left behind by a failed export.
-                if claimed { unlink(output) }
                 let words = error is CancellableSource.Cancelled ? "export of \(output) stopped; nothing written" : "export failed: \(error)"
                 shared.withLock { $0.exporting = nil; $0.exportStop = nil; $0.exportStatus = words }
             }

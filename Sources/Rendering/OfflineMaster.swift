@@ -52,6 +52,9 @@ public struct OfflineMaster {
         /// Whether a pass may read back the front half an earlier pass recorded (`FrontHalfCache`);
         /// false: every pass runs it (to compare, or to measure what the cache saves).
         public var reusesFrontHalf = true
+        /// False: the master only lands if `outputPath` is still free when it is done (the
+        /// console's export, which never replaces a file); else it fails with "exists".
+        public var replacesOutput = true
 
         public init(openSource: @escaping () throws -> any AudioSource, inputName: String, outputPath: String,
                     emotions: EmotionChoice = .auto(intensity: nil), targetLUFS: Double? = nil, ceilingDBTP: Double = -1,
@@ -220,6 +223,7 @@ public struct OfflineMaster {
         var passes = 0
         let cache = Self.frontHalfCache(for: job)
         var frontHalfRuns = 0
+        var committedOnce = false
         while true {
             var writer: SoundFileWriter?
             let outcome = try closeLoop(&plan, job: job, ceilingDBTP: ceiling, ditherBits: ditherBits, firstPass: passes + 1,
@@ -230,7 +234,9 @@ public struct OfflineMaster {
                 return made
             }
             passes = outcome.passes
-            try writer!.commit()
+            // A lossy retry replaces this run's own file.
+            try writer!.commit(replacing: job.replacesOutput || committedOnce)
+            committedOnce = true
             // 4. What was written, measured: as it was written, or else decoded (lossy codecs
             // can overshoot their input's peaks).
             let output = try outcome.output ?? {

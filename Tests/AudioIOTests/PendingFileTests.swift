@@ -53,4 +53,27 @@ import TestSupport
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "whole")
         #expect(try String(contentsOfFile: folder + "/" + stale, encoding: .utf8) == "stale")
     }
+
+    /// A commit that must not replace (the console's export): the file lands under a free name,
+    /// and where one has appeared meanwhile it fails with "exists", leaving that file and the
+    /// folder as they were.
+    @Test(arguments: [true, false])
+    func aCommitThatMustNotReplaceLandsOnlyUnderAFreeName(unnamed: Bool) throws {
+        let path = folder + "/export.txt"
+        let free = try PendingFile(path: path, unnamed: unnamed)
+        Self.write("first", to: free)
+        try free.commit(replacing: false)
+        #expect(entries == ["export.txt"], "\(entries)")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "first")
+
+        let late = try PendingFile(path: path, unnamed: unnamed)
+        Self.write("second", to: late)
+        #expect {
+            try late.commit(replacing: false)
+        } throws: { error in
+            (error as? AudioFileError)?.description.contains("exists") == true
+        }
+        #expect(entries == ["export.txt"], "\(entries)")
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "first")
+    }
 }

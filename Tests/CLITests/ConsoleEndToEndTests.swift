@@ -353,6 +353,19 @@ struct ConsoleEndToEndTests {
         #expect(ended.contains("loopmind: stopping the export of mix-master-3.wav"), "\(ended)")
         #expect(ended.contains("loopmind: export of mix-master-3.wav stopped; nothing written") && ended.contains("EXIT=0"), "\(ended)")
         #expect(files() == ["mix-master-2.wav", "mix-master.wav", "mix.wav"], "\(files())")
+
+        // A console killed during an export leaves nothing either: the name was claimed with an
+        // empty file until the export replaced it, and a kill left that empty mix-master-3.wav.
+        session = try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: "mix.wav", directory: folder)
+        #expect(session.wait(for: "no audio").contains("LOUDNESS"))
+        try session.keys("w")
+        #expect(session.wait(for: "exporting mix-master-3.wav").contains("exporting mix-master-3.wav"))
+        let console = try #require(session.consoleProcess())
+        kill(console, SIGKILL)
+        ended = session.wait(for: "EXIT=", seconds: 30)
+        session.close()
+        #expect(ended.contains("EXIT=137"), "\(ended)")
+        #expect(files() == ["mix-master-2.wav", "mix-master.wav", "mix.wav"], "\(files())")
     }
 
     /// r lists the audio files next to the mix; choosing one re-plans toward it, and a plays it
