@@ -137,8 +137,7 @@ struct JSONLevel: Encodable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         if value.isFinite {
-            let scale = pow(10.0, Double(places))
-            try container.encode((value * scale).rounded() / scale + 0)   // + 0: a negative zero is written 0, not -0
+            try container.encode(value.asPrinted(places: places))
         } else {
             try container.encodeNil()
         }
@@ -148,5 +147,14 @@ struct JSONLevel: Encodable {
 extension KeyedEncodingContainer {
     mutating func encodeLevel(_ value: Double, forKey key: Key, places: Int = 3) throws {
         try encode(JSONLevel(value, places: places), forKey: key)
+    }
+}
+
+extension Double {
+    /// Rounded to `places` decimals as a reason or a JSON report prints it, with a negative zero
+    /// made 0, so a hair under zero reads "+0.0" and `0`, not "-0.0" and `-0`.
+    public func asPrinted(places: Int) -> Double {
+        let scale = pow(10, Double(places))
+        return (self * scale).rounded() / scale + 0
     }
 }

@@ -35,12 +35,12 @@ final class PendingFile {
         try AtomicFile.refuseFolder(path)
         var existing = stat()
         replacedMode = stat(path, &existing) == 0 && (existing.st_mode & S_IFMT) == S_IFREG ? existing.st_mode & 0o7777 : nil
-        let unnamed = unnamed ? lm_open_unnamed_file(Self.folder(of: path), 0o600) : -1
-        if unnamed >= 0 && access(Self.procPath(unnamed), F_OK) == 0 {
-            descriptor = unnamed
+        let unnamedFile = unnamed ? lm_open_unnamed_file(Self.folder(of: path), 0o600) : -1
+        if unnamedFile >= 0 && access(Self.procPath(unnamedFile), F_OK) == 0 {
+            descriptor = unnamedFile
             return
         }
-        if unnamed >= 0 { close(unnamed) }
+        if unnamedFile >= 0 { close(unnamedFile) }
         var template = Array((Self.folder(of: path) + "/" + Self.temporaryPrefix(for: path) + "XXXXXX").utf8CString)
         descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else { throw AudioFileError(.write, path: path, reason: String(cString: strerror(errno))) }
@@ -67,8 +67,6 @@ final class PendingFile {
         guard fsync(descriptor) == 0 else { throw fail() }
         if replacing {
             if temporaryPath == nil { try name() }
-            close(descriptor)
-            descriptor = -1
             guard rename(temporaryPath!, path) == 0 else { throw fail() }
         } else {
             let linked = temporaryPath.map { linkat(AT_FDCWD, $0, AT_FDCWD, path, 0) }
@@ -78,10 +76,10 @@ final class PendingFile {
                 let failure = fail()
                 throw exists ? AudioFileError(.write, path: path, reason: "it exists (made while this was written); nothing replaced") : failure
             }
-            close(descriptor)
-            descriptor = -1
             if let temporaryPath { unlink(temporaryPath) }
         }
+        close(descriptor)
+        descriptor = -1
         committed = true
         TemporaryFiles.forget(interruptSlot)
         interruptSlot = nil

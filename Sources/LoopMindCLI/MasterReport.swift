@@ -180,5 +180,4 @@ struct MasterReport {
     }
 }
 
-/// Three decimals for the JSON; `+ 0` makes a negative zero 0, so a hair under zero is `0`, not `-0`.
-private func round3(_ value: Double) -> Double { value.isFinite ? (value * 1000).rounded() / 1000 + 0 : 0 }
+private func round3(_ value: Double) -> Double { value.isFinite ? value.asPrinted(places: 3) : 0 }

@@ -1,3 +1,4 @@
+import Analysis
 import ArgumentParser
 import Console
 import Foundation
@@ -158,24 +159,24 @@ struct PlaySummary: Encodable {
 
     init(input: String, snapshot: MeterSnapshot, stoppedBy: String, noAudio: Bool, wallSeconds: Double, cpuSeconds: Double, requestedLatencyMilliseconds: Double,
          chainLatencyMilliseconds: Double, targetLUFS: Double, realtime: Bool) {
-        func finite(_ value: Double) -> Double? { value.isFinite ? (value * 100).rounded() / 100 : nil }
+        func finite(_ value: Double) -> Double? { value.isFinite ? value.asPrinted(places: 2) : nil }
         self.input = input
         stopped_by = stoppedBy
         audio = !noAudio
-        played_s = (snapshot.playedSeconds * 100).rounded() / 100
-        wall_s = (wallSeconds * 100).rounded() / 100
-        cpu_s = (cpuSeconds * 1000).rounded() / 1000
+        played_s = snapshot.playedSeconds.asPrinted(places: 2)
+        wall_s = wallSeconds.asPrinted(places: 2)
+        cpu_s = cpuSeconds.asPrinted(places: 3)
         heard_integrated_lufs = finite(snapshot.heardIntegratedLUFS)
         heard_true_peak_dbtp = finite(snapshot.heardTruePeakDBTP)
         master_integrated_lufs = finite(snapshot.integratedLUFS)
         master_true_peak_dbtp = finite(snapshot.truePeakDBTP)
-        target_lufs = (targetLUFS * 100).rounded() / 100
+        target_lufs = targetLUFS.asPrinted(places: 2)
         underruns = snapshot.underruns
         disk_underruns = snapshot.diskUnderruns
         dropped_meter_records = snapshot.droppedMeterRecords
-        output_latency_ms = snapshot.outputLatencyMilliseconds.map { ($0 * 10).rounded() / 10 }
+        output_latency_ms = snapshot.outputLatencyMilliseconds.map { $0.asPrinted(places: 1) }
         requested_latency_ms = requestedLatencyMilliseconds
-        chain_latency_ms = (chainLatencyMilliseconds * 100).rounded() / 100
+        chain_latency_ms = chainLatencyMilliseconds.asPrinted(places: 2)
         realtime_audio_thread = realtime
     }
 

@@ -45,12 +45,3 @@ public struct AIMove: Sendable, Equatable, Encodable {
         try container.encode(reason, forKey: .reason)
     }
 }
-
-extension Double {
-    /// Rounded to `places` decimals as a reason prints it, with a negative zero made 0, so a
-    /// hair under zero reads "+0.0", not "-0.0".
-    func asPrinted(places: Int) -> Double {
-        let scale = pow(10, Double(places))
-        return (self * scale).rounded() / scale + 0
-    }
-}

@@ -1,3 +1,4 @@
+import Analysis
 import Foundation
 
 /// One section of the emotion graph: from `start` (seconds) until the next section.
@@ -156,4 +157,4 @@ public struct EmotionGraphDocument: Encodable, Sendable {
     }
 }
 
-func round3(_ value: Double) -> Double { value.isFinite ? (value * 1000).rounded() / 1000 + 0 : 0 }
+func round3(_ value: Double) -> Double { value.isFinite ? value.asPrinted(places: 3) : 0 }
