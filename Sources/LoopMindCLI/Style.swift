@@ -100,7 +100,7 @@ struct Style: ParsableCommand {
     struct Merge: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Blend another producer's profile into yours, weighted by evidence.",
-            discussion: "Each learned offset becomes the evidence-weighted mean of both (their sessions times --weight); counts add up.")
+            discussion: "Their evidence counts --weight times yours: each learned offset becomes the mean of both weighted by sessions (theirs times --weight), and their sessions join yours times --weight, so a light merge is applied lightly and 0 changes nothing. Tweak counts add up.")
         @OptionGroup var options: ProfileOption
         @Argument(help: "A profile exported by 'style export'.") var file: String
         @Option(parsing: .unconditional, help: "How much the other profile's evidence counts, relative to yours (0…100).") var weight: Double = 1

@@ -71,6 +71,13 @@ public struct StyleProfile: Sendable, Equatable {
     /// Emotions that must show a parameter's trend before the overall average stands in for an
     /// emotion with no evidence of its own.
     public static let emotionsForOverall = 3
+    /// The most any count (sessions, tweaks, up, down) may hold. No producer runs a billion
+    /// sessions; a larger count is a broken or hostile file, and the bound keeps every sum of two
+    /// counts (even one weighted by a merge's 100) inside `Int`. Sums stop at it, so what is
+    /// written always reads back.
+    public static let countLimit = 1_000_000_000
+
+    static func count(_ a: Int, plus b: Int) -> Int { min(a + b, countLimit) }
 
     /// The largest offset learned or applied for a parameter: a quarter of its usual range, so no
     /// taste swings a number far. A choice (exciter.mode) may move across its whole range: its
@@ -111,16 +118,16 @@ public struct StyleProfile: Sendable, Equatable {
             overall[parameter] = Self.update(overall[parameter], with: value.sum / Double(value.count),
                                              tweaks: value.tweaks, stamp: stamp)
         }
-        sessions += 1
+        sessions = Self.count(sessions, plus: 1)
     }
 
     private static func update(_ learned: LearnedOffset?, with choice: Double, tweaks: Int, stamp: String) -> LearnedOffset {
         var result = learned ?? LearnedOffset(offset: 0, tweaks: 0, sessions: 0, up: 0, down: 0, lastUsed: stamp)
-        result.sessions += 1
-        result.tweaks += tweaks
+        result.sessions = count(result.sessions, plus: 1)
+        result.tweaks = count(result.tweaks, plus: tweaks)
         let rate = max(1 / Double(result.sessions), minimumRate)
         result.offset += rate * (choice - result.offset)
-        if choice > 1e-9 { result.up += 1 } else if choice < -1e-9 { result.down += 1 }
+        if choice > 1e-9 { result.up = count(result.up, plus: 1) } else if choice < -1e-9 { result.down = count(result.down, plus: 1) }
         result.lastUsed = stamp
         return result
     }
@@ -155,27 +162,42 @@ public struct StyleProfile: Sendable, Equatable {
 
     // MARK: - Merging
 
-    /// Combines another producer's profile, each learned offset weighted by its evidence
-    /// (sessions; the other's times `weight`). Counts add up.
+    /// Combines another producer's profile, their evidence counting `weight` times yours.
+    ///
+    /// Each learned offset becomes the mean of both weighted by sessions (theirs × `weight`), and
+    /// their sessions join yours × `weight` (rounded). Sessions are the evidence the AI weighs an
+    /// offset by, so a light merge stays light everywhere, also where only they have an offset,
+    /// and a weight of 0 changes nothing. What they did (tweaks, up, down) adds up wherever their
+    /// evidence counts at all.
     public mutating func merge(_ other: StyleProfile, weight: Double = 1) {
-        func combine(_ mine: LearnedOffset?, _ theirs: LearnedOffset) -> LearnedOffset {
-            guard var result = mine else { return theirs }
-            let a = Double(result.sessions), b = Double(theirs.sessions) * weight
-            result.offset = a + b > 0 ? (a * result.offset + b * theirs.offset) / (a + b) : result.offset
-            result.tweaks += theirs.tweaks
-            result.sessions += theirs.sessions
-            result.up += theirs.up
-            result.down += theirs.down
+        func weighted(_ sessions: Int) -> Int { Int((Double(sessions) * weight).rounded()) }
+        func combine(_ mine: LearnedOffset?, _ theirs: LearnedOffset) -> LearnedOffset? {
+            let b = Double(theirs.sessions) * weight
+            guard var result = mine else {
+                guard weighted(theirs.sessions) > 0 else { return nil }
+                var taken = theirs
+                taken.sessions = Self.count(0, plus: weighted(theirs.sessions))
+                return taken
+            }
+            guard b > 0 else { return result }
+            let a = Double(result.sessions)
+            result.offset = (a * result.offset + b * theirs.offset) / (a + b)
+            result.tweaks = Self.count(result.tweaks, plus: theirs.tweaks)
+            result.sessions = Self.count(result.sessions, plus: weighted(theirs.sessions))
+            result.up = Self.count(result.up, plus: theirs.up)
+            result.down = Self.count(result.down, plus: theirs.down)
             result.lastUsed = max(result.lastUsed, theirs.lastUsed)
             return result
         }
-        for (parameter, learned) in other.overall { overall[parameter] = combine(overall[parameter], learned) }
+        for (parameter, learned) in other.overall {
+            if let combined = combine(overall[parameter], learned) { overall[parameter] = combined }
+        }
         for (emotion, parameters) in other.emotions {
             for (parameter, learned) in parameters {
-                emotions[emotion, default: [:]][parameter] = combine(emotions[emotion]?[parameter], learned)
+                if let combined = combine(emotions[emotion]?[parameter], learned) { emotions[emotion, default: [:]][parameter] = combined }
             }
         }
-        sessions += other.sessions
+        sessions = Self.count(sessions, plus: weighted(other.sessions))
         for (name, target) in other.references where references[name] == nil { references[name] = target }
     }
 
@@ -217,7 +239,9 @@ extension StyleProfile: Codable {
         }
         guard version >= 1 else { throw FormatError(description: "schema_version \(version) is not a version", isFutureVersion: false) }
         sessions = try container.decode(Int.self, forKey: .sessions)
-        guard sessions >= 0 else { throw FormatError(description: "sessions is negative", isFutureVersion: false) }
+        guard (0...Self.countLimit).contains(sessions) else {
+            throw FormatError(description: "sessions \(sessions) is outside 0…\(Self.countLimit)", isFutureVersion: false)
+        }
         overall = try Self.parameters(try container.decode([String: LearnedOffset].self, forKey: .overall), field: "overall")
         emotions = [:]
         for (name, parameters) in try container.decode([String: [String: LearnedOffset]].self, forKey: .emotions) {
@@ -254,8 +278,8 @@ extension StyleProfile: Codable {
             guard learned.offset.isFinite, abs(learned.offset) <= bound + 1e-9 else {
                 throw FormatError(description: "\(field).\(name).offset \(learned.offset) is outside ±\(bound)", isFutureVersion: false)
             }
-            guard learned.tweaks >= 0, learned.sessions >= 0, learned.up >= 0, learned.down >= 0 else {
-                throw FormatError(description: "\(field).\(name): counts must not be negative", isFutureVersion: false)
+            guard [learned.tweaks, learned.sessions, learned.up, learned.down].allSatisfy({ (0...Self.countLimit).contains($0) }) else {
+                throw FormatError(description: "\(field).\(name): counts must be within 0…\(Self.countLimit)", isFutureVersion: false)
             }
             result[parameter] = learned
         }
@@ -310,7 +334,7 @@ extension TweakRecord {
 
     /// Parses `style learn`'s file: one JSON object a line (blank lines skipped), each field
     /// checked: known parameter and emotion, finite numbers, values within the parameter's range,
-    /// intensity 0…1; a choice may be given by name. Errors name the line and the field; a log with
+    /// intensity 0…1; a choice is given by name or by its whole index. Errors name the line and the field; a log with
     /// no tweak at all is refused (learning nothing is never what was meant).
     public static func parseLines(_ data: Data) throws -> [TweakRecord] {
         guard let text = String(data: data, encoding: .utf8) else { throw FormatError(description: "not UTF-8 text") }
@@ -319,8 +343,11 @@ extension TweakRecord {
             let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else { continue }
             let where_ = "line \(index + 1)"
-            guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(trimmed.utf8)),
-                  case .object(let fields) = value else {
+            guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(trimmed.utf8)) else {
+                // Includes a number no Double holds (1e999): the line is an object, but not one we can read.
+                throw FormatError(description: "\(where_): not valid JSON (or a number out of range)")
+            }
+            guard case .object(let fields) = value else {
                 throw FormatError(description: "\(where_): not a JSON object")
             }
             func number(_ key: String) throws -> Double {
@@ -354,6 +381,12 @@ extension TweakRecord {
                 let value = try number(key)
                 guard range.contains(value) else {
                     throw FormatError(description: "\(where_): \"\(key)\" \(value) is outside \(parameterName)'s range \(range.lowerBound)…\(range.upperBound)")
+                }
+                // A choice's number is its index: 0.5 is neither tape nor tube, and would be learned
+                // as half a vote the console could never have recorded.
+                if spec.unit == .choice, value != value.rounded() {
+                    let indices = spec.choices.enumerated().map { "\($0.offset) (\($0.element))" }.joined(separator: ", ")
+                    throw FormatError(description: "\(where_): \"\(key)\" \(value) is not one of \(parameterName)'s choices: \(indices)")
                 }
                 values.append(value)
             }

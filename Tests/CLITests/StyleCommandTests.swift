@@ -117,6 +117,8 @@ import TestSupport
             ("type", Data(#"{"schema_version":"one","sessions":1,"overall":{},"emotions":{}}"#.utf8), "schema_version: wrong type"),
             ("huge", Data(repeating: 0x20, count: 3 << 20), "too big for a style profile"),
             ("future", Data(#"{"schema_version":2,"sessions":1,"overall":{},"emotions":{}}"#.utf8), "newer than this loopmind reads"),
+            // Once a trap: merging it overflowed, and imported, it broke every later session.
+            ("overflow", Data(#"{"schema_version":1,"sessions":9223372036854775807,"overall":{},"emotions":{}}"#.utf8), "sessions 9223372036854775807 is outside 0…1000000000"),
         ]
         for (name, contents, message) in hostile {
             let path = folder + "/\(name).json"
@@ -134,6 +136,11 @@ import TestSupport
             .write(toFile: badLog, atomically: true, encoding: .utf8)
         let learn = try run(["style", "learn", badLog])
         #expect(learn.status == 1 && learn.standardError.contains("line 1: \"intensity\" 2.0 is outside 0…1"), "\(learn.standardError)")
+        try "{\"session\":\"s\",\"parameter\":\"exciter.mode\",\"old\":0,\"new\":0.5,\"suggested\":0,\"emotion\":\"dark\",\"intensity\":0.5,\"time\":0}"
+            .write(toFile: badLog, atomically: true, encoding: .utf8)
+        let half = try run(["style", "learn", badLog])
+        #expect(half.status == 1 && half.standardError == "loopmind: bad tweak log '\(badLog)': line 1: \"new\" 0.5 is not one of exciter.mode's choices: 0 (tape), 1 (tube)\n",
+                "\(half.standardError)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: profilePath)) == before)
         // The profile merged into itself would double its evidence; a link to it is the same file.
         let link = folder + "/mine.json"

@@ -98,6 +98,62 @@ import TestSupport
         var weighted = mine
         weighted.merge(theirs, weight: 2)
         #expect(abs(weighted.emotions[.calm]![.tilt]!.offset - 0.8) < 1e-9)  // (3·2 + 2·(−1)) / 5
+        #expect(weighted.emotions[.calm]![.tilt]!.sessions == 5 && weighted.sessions == 5, "their one session counts as two")
+    }
+
+    /// The weight is how much their evidence counts, so it holds for everything of theirs: an
+    /// offset only they have comes in with their sessions × weight (it once came in whole, so a
+    /// friend's taste at --weight 0.1 was applied as strongly as at 1), and a weight of 0 leaves
+    /// what master applies as it was (it once added their sessions, making mine weigh more).
+    @Test func aMergeWeighsTheirEvidenceEverywhere() {
+        var mine = StyleProfile(), theirs = StyleProfile()
+        for index in 0..<2 {
+            mine.learn(session: [TweakRecord(session: "m\(index)", parameter: .tilt, old: 0, new: 1, suggested: 0,
+                                             emotion: .calm, intensity: 0.5, time: 0)])
+        }
+        for index in 0..<8 {
+            theirs.learn(session: [TweakRecord(session: "t\(index)", parameter: .tilt, old: 0, new: -1, suggested: 0,
+                                               emotion: .calm, intensity: 0.5, time: 0),
+                                   TweakRecord(session: "t\(index)", parameter: .highShelfGain, old: 0, new: 2, suggested: 0,
+                                               emotion: .dark, intensity: 0.5, time: 0)])
+        }
+        let applied = { (profile: StyleProfile) in
+            Emotion.allCases.map { profile.offsets(for: $0).offsets.mapValues(\.value) }
+        }
+        var none = mine
+        none.merge(theirs, weight: 0)
+        #expect(none == mine, "a weight of 0 changes nothing")
+        #expect(applied(none) == applied(mine))
+
+        var light = mine
+        light.merge(theirs, weight: 0.25)
+        let shelf = light.emotions[.dark]![.highShelfGain]!, theirShelf = theirs.emotions[.dark]![.highShelfGain]!
+        #expect(shelf.sessions == 2 && shelf.tweaks == 8 && shelf.offset == theirShelf.offset && theirShelf.offset > 1, "\(shelf)")
+        // Two sessions of evidence apply it at half weight; their eight, whole, gave 8/10.
+        let darkShelf = light.offsets(for: .dark).offsets[.highShelfGain]!.value
+        #expect(abs(darkShelf - theirShelf.offset / 2) < 1e-9, "\(darkShelf)")
+        let tilt = light.emotions[.calm]![.tilt]!
+        #expect(tilt.sessions == 4 && abs(tilt.offset - 0) < 1e-9, "(2·1 + 2·(−1)) / 4: \(tilt)")
+        #expect(light.sessions == 4)
+    }
+
+    /// Counts stop at `countLimit` instead of overflowing (a trap that ended the process) and the
+    /// profile still reads back.
+    @Test func countsStopAtTheirLimit() throws {
+        var profile = StyleProfile(), other = StyleProfile()
+        let tweak = TweakRecord(session: "s", parameter: .tilt, old: 0, new: 1, suggested: 0, emotion: .calm, intensity: 0.5, time: 0)
+        profile.learn(session: [tweak])
+        other.learn(session: [tweak])
+        let limit = StyleProfile.countLimit
+        other.sessions = limit
+        other.emotions[.calm]![.tilt]!.sessions = limit
+        other.emotions[.calm]![.tilt]!.tweaks = limit
+        other.overall[.tilt]!.up = limit
+        profile.merge(other, weight: 100)
+        profile.learn(session: [tweak])
+        #expect(profile.sessions == limit && profile.emotions[.calm]![.tilt]!.sessions == limit
+                && profile.emotions[.calm]![.tilt]!.tweaks == limit && profile.overall[.tilt]!.up == limit)
+        #expect(try StyleProfile.decode(profile.encoded()) == profile)
     }
 
     /// The exciter's mode is a choice: what the user picks is a vote, and enough votes switch
