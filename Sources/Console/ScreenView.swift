@@ -426,11 +426,22 @@ public enum ScreenView {
     }
 
     /// The trainer's heatmap (parameters × emotions: tweaks and direction) and its sentences.
+    ///
+    /// The sentences keep up to three lines under the table; what does not fit is counted on a
+    /// last line that names the command showing it all, never cut off without a word.
     static func myStyle(_ frame: inout Frame, _ state: ConsoleState) {
         let profile = state.styleProfile
         frame.put(2, 4, "MY STYLE  \(profile.sessions) learning session\(profile.sessions == 1 ? "" : "s")", .accent, bold: true)
         let touched = ChainParameter.allCases.filter { parameter in
             Emotion.allCases.contains { profile.emotions[$0]?[parameter] != nil }
+        }
+        let sentences = StyleTrends(profile).sentences()
+        let footer = frame.height - 3
+        /// As many of `items` as fit in `slots` lines, the last slot saying how many more there are
+        /// (with no slot at all, a screen too small to say anything, nothing).
+        func fitted<T>(_ items: [T], _ slots: Int) -> (shown: ArraySlice<T>, more: Int) {
+            if items.count <= slots { return (items[...], 0) }
+            return slots < 1 ? (items.prefix(0), 0) : (items.prefix(slots - 1), items.count - (slots - 1))
         }
         var y = 6
         if touched.isEmpty {
@@ -441,7 +452,9 @@ public enum ScreenView {
             frame.put(2, y, "parameter".rightPadded(20)
                       + Emotion.allCases.map { $0.rawValue.rightPadded(cell) }.joined(), .dim)
             let most = max(1, touched.flatMap { p in Emotion.allCases.compactMap { profile.emotions[$0]?[p]?.tweaks } }.max() ?? 1)
-            for parameter in touched where y < frame.height - 8 {
+            let trendLines = min(sentences.count, 3)
+            let rows = fitted(touched, footer - (trendLines > 0 ? trendLines + 1 : 0) - (y + 1))
+            for parameter in rows.shown {
                 y += 1
                 frame.put(2, y, parameter.spec.name, .text, limit: 19)
                 for (column, emotion) in Emotion.allCases.enumerated() {
@@ -452,13 +465,22 @@ public enum ScreenView {
                     frame.put(x, y, "\(arrow) \(learned.tweaks)", learned.offset >= 0 ? .styleUp : .styleDown, bold: strong)
                 }
             }
+            if rows.more > 0 {
+                y += 1
+                frame.put(2, y, "… \(rows.more) more parameter\(rows.more == 1 ? "" : "s"): 'loopmind style heatmap' shows them all",
+                          .dim, limit: frame.width - 4)
+            }
             y += 2
         }
-        for sentence in StyleTrends(profile).sentences() where y < frame.height - 3 {
+        let trends = fitted(sentences, footer - y)
+        for sentence in trends.shown {
             frame.put(2, y, "• " + sentence, .text, limit: frame.width - 4)
             y += 1
         }
-        frame.put(2, frame.height - 3, "↑ n / ↓ n: n tweaks above / below the AI's suggestion · m or any key returns", .dim)
+        if trends.more > 0 {
+            frame.put(2, y, "… \(trends.more) more trend\(trends.more == 1 ? "" : "s"): 'loopmind style show' tells them all", .dim, limit: frame.width - 4)
+        }
+        frame.put(2, footer, "↑ n / ↓ n: n tweaks above / below the AI's suggestion · m or any key returns", .dim)
     }
 }
 

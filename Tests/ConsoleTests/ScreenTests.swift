@@ -259,6 +259,46 @@ struct ScreenTests {
         }
     }
 
+    /// A profile that touched every parameter in every emotion has more rows and trends than 80×24
+    /// holds: what is hidden is counted, naming the command that shows it (the page once ended at
+    /// its tenth row and third sentence without a word). A big screen shows it all.
+    @Test func myStyleSaysWhatItCannotShow() {
+        var profile = StyleProfile()
+        let parameters: [ChainParameter] = [.lowShelfGain, .highShelfGain, .tilt, .compThreshold, .compRatio, .compAttack,
+                                            .compRelease, .compKnee, .exciterDrive, .exciterMix, .exciterMode, .stereoWidth]
+        for session in 0..<3 {
+            profile.learn(session: Emotion.allCases.flatMap { emotion in
+                parameters.map { parameter in
+                    let spec = parameter.spec, start = spec.defaultValue
+                    let chosen = spec.unit == .choice ? 1 : min(spec.range.upperBound, start + spec.step * 2)
+                    return TweakRecord(session: "s\(session)", parameter: parameter, old: start, new: chosen, suggested: start,
+                                       emotion: emotion, intensity: 0.5, time: 1)
+                }
+            })
+        }
+        let sentences = StyleTrends(profile).sentences()
+        #expect(sentences.count > 12, "\(sentences.count)")
+        var state = Self.state()
+        state.styleProfile = profile
+        state.view = .myStyle
+        let big = ScreenView.draw(state, width: 150, height: 50).text
+        #expect(parameters.allSatisfy { big.contains($0.spec.name) } && !big.contains("more parameter"), "\(big)")
+        for (width, height, expectedRows, expectedTrends) in [(80, 24, 9, 2), (100, 30, 12, 6)] {
+            let small = ScreenView.draw(state, width: width, height: height).lines
+            let rows = parameters.filter { parameter in small.contains { $0.hasPrefix("  \(parameter.spec.name) ") } }.count
+            let trends = small.filter { $0.hasPrefix("  • ") }.count
+            func hidden(_ tail: String) -> Int {
+                guard let line = small.first(where: { $0.contains(tail) }) else { return 0 }
+                return Int(line.split(separator: " ").dropFirst(1).first ?? "") ?? -1
+            }
+            #expect(rows == expectedRows && rows + hidden("more parameters: 'loopmind style heatmap' shows them all") == parameters.count,
+                    "\(width)×\(height): \(rows) rows\n\(small.joined(separator: "\n"))")
+            #expect(trends == expectedTrends && trends + hidden("more trends: 'loopmind style show' tells them all") == sentences.count,
+                    "\(width)×\(height): \(trends) of \(sentences.count) trends\n\(small.joined(separator: "\n"))")
+            #expect(small[height - 3].contains("m or any key returns"))
+        }
+    }
+
     @Test func myStyleDrawsTheHeatmapAndTrends() {
         var state = Self.state()
         state.styleProfile = Self.learnedProfile()
