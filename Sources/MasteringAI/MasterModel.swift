@@ -294,7 +294,7 @@ public struct MasterModel: Sendable {
                     "your style: \(spec.label) \(name) in \(emotion.rawValue) sections, \(evidence)", naming: false)
                 continue
             }
-            let amount = String(format: "%+.1f", offset.value) + (spec.unit.rawValue.isEmpty ? "" : " \(spec.unit.rawValue)")
+            let amount = spec.signedAmount(offset.value)
             set(parameter, settings[parameter] + offset.value,
                 "your style: \(amount) \(spec.label) in \(emotion.rawValue) sections, \(evidence)", naming: false)
         }

@@ -34,10 +34,7 @@ public struct StyleTrends {
         let tweaks = "\(learned.tweaks) tweak\(learned.tweaks == 1 ? "" : "s")"
         // A choice's offset is a vote, not an amount: "+1.0 exciter mode" would mean nothing.
         if spec.unit == .choice { return "\(spec.label), \(tweaks)" }
-        let value = String(format: spec.unit == .fraction || spec.unit == .ratio ? "%+.2f" : "%+.1f", learned.offset)
-            .replacingOccurrences(of: "-", with: "−")
-        let unit = spec.unit == .fraction ? "" : (spec.unit == .ratio ? "" : " \(spec.unit.rawValue)")
-        return "\(value)\(unit) \(spec.label), \(tweaks)"
+        return "\(spec.signedAmount(learned.offset).replacingOccurrences(of: "-", with: "−")) \(spec.label), \(tweaks)"
     }
 
     /// What more or less of a parameter sounds like, in a producer's words.

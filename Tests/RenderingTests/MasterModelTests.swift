@@ -177,4 +177,25 @@ import TestSupport
         #expect(styled.settings[.stereoWidth] == 2, "clamped to the parameter's range")
         #expect(styled.moves.contains { $0.reason == "your style: +1.5 dB high shelf in powerful sections, from 12 tweaks" })
     }
+
+    /// A style move says what it adds in the parameter's own precision, and never prints a real
+    /// offset as zero (the console listed "your style: +0.0 width" and "+0.0 :1 ratio").
+    @Test func aStyleMoveSaysItsAmountInThePrecisionItNeeds() throws {
+        let styled = MasterModel().decide(for: try Self.mix(highShelfDB: -6), .init(emotion: .calm, style: StyleOffsets([
+            .highShelfGain: .init(value: -1.5, evidence: 12),
+            .stereoWidth: .init(value: 0.004, evidence: 3),
+            .compRatio: .init(value: 0.03, evidence: 3),
+            .exciterDrive: .init(value: 0.02, evidence: 3),
+            .compRelease: .init(value: -2.84, evidence: 3),
+        ])))
+        let reasons = styled.moves.map(\.reason).filter { $0.hasPrefix("your style") }
+        for expected in ["your style: -1.5 dB high shelf in calm sections, from 12 tweaks",
+                         "your style: +0.004 width in calm sections, from 3 tweaks",
+                         "your style: +0.03 ratio in calm sections, from 3 tweaks",
+                         "your style: +0.02 drive in calm sections, from 3 tweaks",
+                         "your style: -2.8 ms release in calm sections, from 3 tweaks"] {
+            #expect(reasons.contains(expected), "\(reasons)")
+        }
+        #expect(ChainParameter.stereoWidth.spec.signedAmount(0) == "+0.00" && ChainParameter.tilt.spec.signedAmount(-0.0001) == "-0.0001 dB")
+    }
 }
