@@ -68,7 +68,9 @@ struct Play: ParsableCommand {
         if from > 0 {
             guard from < engine.durationSeconds else {
                 engine.stop()
-                throw CommandFailure(String(format: "--from %.1f s is past the end of '%@' (%.1f s)", from, live.name, engine.durationSeconds))
+                // A huge --from as "1e+300", not its 300 digits.
+                let given = from < 1e6 ? String(format: "%.1f", from) : String(format: "%.3g", from)
+                throw CommandFailure(String(format: "--from %@ s is past the end of '%@' (%.1f s)", given, live.name, engine.durationSeconds))
             }
             engine.seek(toSeconds: from)
         }

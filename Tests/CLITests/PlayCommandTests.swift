@@ -197,6 +197,8 @@ struct PlayCommandTests {
         (["play", "demo", "--no-audio", "--from", "-3"], "--from must be 0 or more seconds (got -3.0)"),
         (["play", "demo", "--no-audio", "--latency", "-5"], "--latency must be between 5 and 2000 ms (got -5.0)"),
         (["play", "demo", "--no-audio", "--from", "500"], "past the end"),
+        // Once its 301 digits.
+        (["play", "demo", "--no-audio", "--from", "1e300"], "loopmind: --from 1e+300 s is past the end of 'demo song' (80.0 s)\n"),
         (["play", "/nonexistent/song.wav", "--no-audio"], "cannot read"),
         (["play", "demo", "--emotion", "sleepy"], "unknown emotion"),
     ])
