@@ -9,9 +9,14 @@ import MasteringAI
 /// `$XDG_DATA_HOME/loopmind/profiles/<name>_style.json` (`~/.local/share/…` when unset),
 /// mode 0600, pretty-printed with sorted keys. A corrupt, truncated or future-version file is
 /// never overwritten: it is renamed aside (`….corrupt-<time>` / `….future-<time>`), a warning says
-/// where, and the run goes on with a fresh profile.
+/// where, and the run goes on with a fresh profile. A file given by its path is the user's, not
+/// the store's: if it is not a profile it is refused and left exactly as it is.
 public struct StyleStore {
     public let path: String
+    /// Whether `path` was given as a path rather than made from a name in the profiles folder.
+    /// (`--profile ../notes.txt` once had the user's file renamed to `notes.txt.corrupt-…` by a
+    /// mere `style show`, with a `notes.txt.lock` left beside it.)
+    public let isGivenPath: Bool
     /// Called with one line for the user when a bad profile was kept aside.
     public var warn: (String) -> Void
 
@@ -29,8 +34,10 @@ public struct StyleStore {
         let choice = profile ?? "default"
         if choice.contains("/") || choice.hasSuffix(".json") {
             path = choice
+            isGivenPath = true
             return
         }
+        isGivenPath = false
         guard !choice.isEmpty, choice.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }),
               !choice.hasPrefix(".") else {
             throw Failure(description: "bad profile name '\(choice)': use letters, digits, '-', '_' or '.', or a path")
@@ -46,17 +53,21 @@ public struct StyleStore {
         return home + "/.local/share/loopmind/profiles"
     }
 
-    /// The profile as it is now (fresh when there is none; a bad one is kept aside). Creates
-    /// nothing when there is no profile yet.
+    /// The profile as it is now (fresh when there is none; a bad one in the profiles folder is
+    /// kept aside, a bad given file refused). Creates nothing when there is no profile yet.
     public func load() throws -> StyleProfile {
         guard access(path, F_OK) == 0 else { return StyleProfile() }
+        // A profile is only ever replaced by a rename, so a read sees a whole file without the
+        // lock: reading a given file leaves nothing beside it.
+        if isGivenPath { return try readGiven() }
         return try withLock { try read() }
     }
 
     /// Reads, changes and writes the profile under the lock; returns what was written.
     @discardableResult
     public func update(_ change: (inout StyleProfile) throws -> Void) throws -> StyleProfile {
-        try withLock {
+        try refuseAGivenFileThatIsNoProfile()
+        return try withLock {
             var profile = try read()
             try change(&profile)
             try write(profile)
@@ -67,7 +78,8 @@ public struct StyleStore {
     /// Replaces the profile, keeping the current one as `….backup-<time>` when there is one.
     @discardableResult
     public func replace(with profile: StyleProfile) throws -> String? {
-        try withLock {
+        try refuseAGivenFileThatIsNoProfile()
+        return try withLock {
             var backup: String?
             if access(path, F_OK) == 0 {
                 let aside = path + ".backup-" + Self.stamp()
@@ -83,6 +95,7 @@ public struct StyleStore {
 
     private func read() throws -> StyleProfile {
         guard access(path, F_OK) == 0 else { return StyleProfile() }
+        if isGivenPath { return try readGiven() }
         let data = try Self.readFile(path)
         do {
             return try StyleProfile.decode(data)
@@ -93,6 +106,22 @@ public struct StyleStore {
             }
             warn("style profile '\(path)' \(error.isFutureVersion ? "is from a newer loopmind" : "is unreadable") (\(error.description)); kept it as '\(aside)' and started a fresh one")
             return StyleProfile()
+        }
+    }
+
+    /// A given file that exists and is not a profile is refused before anything is created
+    /// beside it (the lock file) or done to it (a backup is a rename).
+    private func refuseAGivenFileThatIsNoProfile() throws {
+        if isGivenPath, access(path, F_OK) == 0 { _ = try readGiven() }
+    }
+
+    /// A given file's profile, or a refusal that names it and leaves it alone.
+    private func readGiven() throws -> StyleProfile {
+        let data = try Self.readFile(path)
+        do {
+            return try StyleProfile.decode(data)
+        } catch let error as StyleProfile.FormatError {
+            throw Failure(description: "cannot read style profile '\(path)': \(error.description); the file was left as it is")
         }
     }
 

@@ -192,6 +192,31 @@ import TestSupport
         #expect(names.contains { $0.hasPrefix("default_style.json.corrupt-") })
     }
 
+    /// `--profile` given a file that is not a profile: every command refuses it in one line and
+    /// leaves it and its folder as they were. (`style show --profile ../../etc/passwd`, run as
+    /// root, renamed /etc/passwd to `passwd.corrupt-…` and left a `passwd.lock` beside it.)
+    @Test func aGivenFileThatIsNoProfileIsNeverMovedByAnyCommand() throws {
+        let mine = folder + "/mine"
+        try FileManager.default.createDirectory(atPath: mine, withIntermediateDirectories: false)
+        let notes = mine + "/notes.txt"
+        try Data("remember the bass".utf8).write(to: URL(fileURLWithPath: notes))
+        let tweaks = try log(sessions: 1)
+        let dna = folder + "/dna.json"
+        #expect(try run(["style", "learn", tweaks, "--profile", folder + "/other.json"]).status == 0)
+        #expect(try run(["style", "export", dna, "--profile", folder + "/other.json"]).status == 0)
+        for command in [["style", "show"], ["style", "heatmap"], ["style", "export", folder + "/out.json"], ["style", "learn", tweaks],
+                        ["style", "import", dna], ["style", "merge", dna], ["style", "reset"],
+                        ["master", "demo", "-o", folder + "/m.wav"]] {
+            let result = try run(command + ["--profile", notes])
+            #expect(result.status == 1 && result.standardError
+                        == "loopmind: cannot read style profile '\(notes)': not JSON (or truncated); the file was left as it is\n",
+                    "\(command): \(result.standardError)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: mine) == ["notes.txt"], "\(command)")
+            #expect(try String(contentsOfFile: notes, encoding: .utf8) == "remember the bass")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder + "/out.json") && !FileManager.default.fileExists(atPath: folder + "/m.wav"))
+    }
+
     @Test func twoWritersAtOnceLoseNoUpdates() throws {
         let tweaks = try log(sessions: 150, name: "both.jsonl")
         let profile = folder + "/shared.json"

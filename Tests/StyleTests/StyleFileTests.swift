@@ -53,28 +53,72 @@ import TestSupport
         ("future", Data(#"{"schema_version": 7, "whatever": []}"#.utf8), ".future-"),
     ])
     func aBadProfileIsKeptAsideNeverOverwritten(name: String, contents: Data, suffix: String) throws {
-        let path = folder + "/\(name).json"
+        let profiles = folder + "/loopmind/profiles"
+        try FileManager.default.createDirectory(atPath: profiles, withIntermediateDirectories: true)
+        let path = profiles + "/\(name)_style.json"
         try contents.write(to: URL(fileURLWithPath: path))
         var warnings: [String] = []
-        let store = try StyleStore(profile: path) { warnings.append($0) }
+        let store = try StyleStore(profile: name, environment: ["XDG_DATA_HOME": folder]) { warnings.append($0) }
+        #expect(store.path == path)
         #expect(try store.load() == StyleProfile())
         #expect(warnings.count == 1 && warnings[0].contains(suffix), "\(warnings)")
-        let aside = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix("\(name).json\(suffix)") }
+        let aside = try FileManager.default.contentsOfDirectory(atPath: profiles).filter { $0.hasPrefix("\(name)_style.json\(suffix)") }
         #expect(aside.count == 1)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + aside[0])) == contents)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: profiles + "/" + aside[0])) == contents)
         // Learning goes on in a fresh profile; the kept file stays as it was.
-        try store.update { $0.learn(session: Self.learned().sessions > 0 ? [TweakRecord(session: "x", parameter: .tilt, old: 0, new: 1, suggested: 0, emotion: .dark, intensity: 0.5, time: 0)] : []) }
+        try store.update { $0.learn(session: [TweakRecord(session: "x", parameter: .tilt, old: 0, new: 1, suggested: 0, emotion: .dark, intensity: 0.5, time: 0)]) }
         #expect(try store.load().sessions == 1)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + aside[0])) == contents)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: profiles + "/" + aside[0])) == contents)
     }
 
     @Test func aTruncatedProfileIsKeptAside() throws {
         let data = Self.learned().encoded()
-        let path = folder + "/cut.json"
-        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: path))
+        let profiles = folder + "/loopmind/profiles"
+        try FileManager.default.createDirectory(atPath: profiles, withIntermediateDirectories: true)
+        try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: profiles + "/cut_style.json"))
         var warned = false
-        #expect(try StyleStore(profile: path) { _ in warned = true }.load() == StyleProfile())
+        #expect(try StyleStore(profile: "cut", environment: ["XDG_DATA_HOME": folder]) { _ in warned = true }.load() == StyleProfile())
         #expect(warned)
+    }
+
+    /// A file given by its path is the user's: if it is not a profile (a mix, notes, a profile
+    /// from a newer loopmind), reading, learning into and importing over it are refused in one
+    /// line, and the file and its folder stay exactly as they were: no rename, no lock file.
+    @Test(arguments: [
+        ("notes.txt", Data("remember the bass".utf8), "not JSON (or truncated)"),
+        ("mix.wav", Data([0x52, 0x49, 0x46, 0x46, 0x24, 0, 0, 0, 0x57, 0x41, 0x56, 0x45]), "not JSON (or truncated)"),
+        ("newer.json", Data(#"{"schema_version": 7, "whatever": []}"#.utf8), "newer than this loopmind reads"),
+        ("cut.json", Self.learned().encoded().prefix(40), "not JSON (or truncated)"),
+    ])
+    func aGivenFileThatIsNoProfileIsRefusedAndLeftAsItIs(name: String, contents: Data, reason: String) throws {
+        let path = folder + "/" + name
+        try contents.write(to: URL(fileURLWithPath: path))
+        let before = try FileManager.default.contentsOfDirectory(atPath: folder)
+        var warnings: [String] = []
+        let store = try StyleStore(profile: path) { warnings.append($0) }
+        let tweak = TweakRecord(session: "x", parameter: .tilt, old: 0, new: 1, suggested: 0, emotion: .dark, intensity: 0.5, time: 0)
+        let attempts: [(String, () throws -> Void)] = [
+            ("load", { _ = try store.load() }),
+            ("update", { try store.update { $0.learn(session: [tweak]) } }),
+            ("replace", { _ = try store.replace(with: Self.learned()) }),
+        ]
+        for (what, attempt) in attempts {
+            do {
+                try attempt()
+                Issue.record("\(what) accepted \(name)")
+            } catch let failure as StyleStore.Failure {
+                #expect(failure.description.hasPrefix("cannot read style profile '\(path)': ")
+                        && failure.description.contains(reason) && failure.description.hasSuffix("; the file was left as it is"),
+                        "\(what): \(failure.description)")
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == before, "\(what) left something beside \(name)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == contents, "\(what) changed \(name)")
+        }
+        #expect(warnings.isEmpty, "\(warnings)")
+        // A given file that is a profile is used as ever.
+        let good = try StyleStore(profile: folder + "/good.json") { _ in }
+        try good.update { $0.learn(session: [tweak]) }
+        #expect(try good.load().sessions == 1)
     }
 
     @Test(arguments: [
