@@ -33,13 +33,21 @@ public enum AtomicFile {
             throw AudioFileError(.write, path: path, reason: "no such folder")
         }
         guard access(folder, W_OK) == 0 else { throw AudioFileError(.write, path: path, reason: "permission denied") }
-        try refuseFolder(path)
+        try refuseAnythingButAFile(path)
     }
 
-    /// Refuses a `path` that names an existing folder: every writer says so in these words
-    /// before anything else (an unknown extension, a rename's "Is a directory").
-    static func refuseFolder(_ path: String) throws(AudioFileError) {
-        if isFolder(path) { throw AudioFileError(.write, path: path, reason: "is a folder") }
+    /// Refuses a `path` that names anything but a regular file (or nothing yet), before anything
+    /// else is said (an unknown extension, a rename's "Is a directory"). A folder, in these words;
+    /// a device, pipe or socket (through a link too) because the rename would put a file in its
+    /// place: `style export /dev/full`, run as root, replaced the device with a 14 kB profile.
+    static func refuseAnythingButAFile(_ path: String) throws(AudioFileError) {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFDIR: throw AudioFileError(.write, path: path, reason: "is a folder")
+        default: throw AudioFileError(.write, path: path, reason: "is a device, pipe or socket, not a file; nothing was written")
+        }
     }
 
     /// Whether `path` names an existing folder.

@@ -32,7 +32,7 @@ final class PendingFile {
     /// `unnamed` false: a named file from the start, as on a file system without unnamed files (tests).
     init(path: String, unnamed: Bool = true) throws(AudioFileError) {
         self.path = path
-        try AtomicFile.refuseFolder(path)
+        try AtomicFile.refuseAnythingButAFile(path)
         var existing = stat()
         replacedMode = stat(path, &existing) == 0 && (existing.st_mode & S_IFMT) == S_IFREG ? existing.st_mode & 0o7777 : nil
         let unnamedFile = unnamed ? lm_open_unnamed_file(Self.folder(of: path), 0o600) : -1

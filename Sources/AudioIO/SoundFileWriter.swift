@@ -32,7 +32,7 @@ public final class SoundFileWriter {
     public init(path: String, sampleRate: Int, channelCount: Int,
                 encoding requested: SampleEncoding? = nil) throws(AudioFileError) {
         self.path = path
-        try AtomicFile.refuseFolder(path)
+        try AtomicFile.refuseAnythingButAFile(path)
         guard let format = AudioFileFormat(path: path) else {
             throw AudioFileError(.write, path: path,
                                  reason: "unknown extension; use one of \(AudioFileFormat.knownExtensions)")

@@ -248,14 +248,43 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: folder + "/m.wav"), "the moves' folder is refused before the master is written")
     }
 
-    /// A warning names files as an error does: control characters as "?", one line.
-    @Test func aWarningKeepsEscapesFromTheTerminal() throws {
+    /// A device, pipe or socket where a file is written (directly or through a link) is refused
+    /// by every writer and left as it is: the write is a rename, which put a file in its place
+    /// (`style export /dev/full`, run as root, replaced the device with a profile).
+    @Test func aDevicePipeOrSocketIsNeverReplaced() throws {
+        let tone = (0..<44100).flatMap { index in [Float](repeating: Float(0.3 * sin(Double(index) * 2 * .pi * 440 / 44100)), count: 2) }
+        let input = try make("tone.wav", Self.wavBytes(channels: 2, floatSamples: tone))
+        let pipe = folder + "/pipe.wav", pipeJSON = folder + "/pipe.json", device = folder + "/null.wav", deviceJSON = folder + "/null.json"
+        #expect(mkfifo(pipe, 0o644) == 0 && mkfifo(pipeJSON, 0o644) == 0)
+        try FileManager.default.createSymbolicLink(atPath: device, withDestinationPath: "/dev/null")
+        try FileManager.default.createSymbolicLink(atPath: deviceJSON, withDestinationPath: "/dev/null")
+        let runs: [([String], String)] = [
+            (["master", input, "-o", pipe], pipe), (["master", input, "-o", device], device),
+            (["master", input, "-o", folder + "/m.wav", "--moves", pipeJSON], pipeJSON),
+            (["demo", "-o", pipe], pipe), (["demo", "-o", device], device),
+            (["style", "export", pipeJSON], pipeJSON), (["style", "export", deviceJSON], deviceJSON),
+        ]
+        for (arguments, target) in runs {
+            let result = try LoopMindExecutable.run(arguments, environment: ["XDG_DATA_HOME": folder + "/data"])
+            #expect(result.status == 1 && result.standardError == "loopmind: cannot write '\(target)': is a device, pipe or socket, not a file; nothing was written\n",
+                    "\(arguments): \(result.standardError)")
+        }
+        var status = stat()
+        #expect(lstat(pipe, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO && lstat(pipeJSON, &status) == 0 && status.st_mode & S_IFMT == S_IFIFO)
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: device) == "/dev/null")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: deviceJSON) == "/dev/null")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/m.wav"), "the moves' pipe is refused before the master is written")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["null.json", "null.wav", "pipe.json", "pipe.wav", "tone.wav"])
+    }
+
+    /// A file's name in an error is printed as in a warning: control characters as "?", one line.
+    @Test func anErrorKeepsEscapesFromTheTerminal() throws {
         let profile = folder + "/odd\u{1B}[2Jname.json"
         try #require(FileManager.default.createFile(atPath: profile, contents: Data("{ not json".utf8)))
         let result = try LoopMindExecutable.run(["master", "demo", "-o", folder + "/out.wav", "--emotion", "calm", "--profile", profile])
-        #expect(result.status == 0, "\(result.standardError)")
-        let warning = try #require(result.standardError.split(separator: "\n").first { $0.hasPrefix("loopmind: warning: ") })
-        #expect(warning.contains("odd?[2Jname.json") && !result.standardError.contains("\u{1B}"), "\(result.standardError.debugDescription)")
+        #expect(result.status == 1, "\(result.standardError)")
+        #expect(result.standardError.split(separator: "\n").count == 1 && result.standardError.contains("odd?[2Jname.json")
+                && !result.standardError.contains("\u{1B}"), "\(result.standardError.debugDescription)")
     }
 
     @Test func impossibleOptionsGetOneLine() throws {
