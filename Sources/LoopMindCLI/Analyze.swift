@@ -59,8 +59,8 @@ struct Analyze: ParsableCommand {
                                            emotions: graph.map { EmotionGraphDocument(graph: $0, duration: report.durationSeconds) })
             print(String(decoding: try encoder.encode(document), as: UTF8.self))
         } else {
-            print(ReportTable(report: report, name: name).render(), terminator: "")
-            if let graph { print(Self.graphTable(graph, duration: report.durationSeconds), terminator: "") }
+            StandardOutput.show(ReportTable(report: report, name: name).render(), terminator: "")
+            if let graph { StandardOutput.show(Self.graphTable(graph, duration: report.durationSeconds), terminator: "") }
         }
     }
 }

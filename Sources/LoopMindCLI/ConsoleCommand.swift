@@ -174,14 +174,14 @@ struct ConsoleCommand: ParsableCommand {
         // A learning session that could not be saved is a failure: its line goes to stderr (once,
         // after any export), and the exit is 1.
         let failure = controller.saveFailure
-        if let farewell, farewell != failure { print("loopmind: \(farewell)") }
+        if let farewell, farewell != failure { StandardOutput.show("loopmind: \(farewell)") }
         // An export still running is finished (the user asked for that file) unless a signal
         // ended the console: then, or at Ctrl-C while waiting, it stops and leaves nothing.
         let signalled = StopSignals.isRequested
         StopSignals.clear()
         let exported = session.waitForExport(announce: { StandardError.say($0) },
                                              cancel: { signalled || StopSignals.isRequested })
-        if let exported { print("loopmind: \(exported)") }
+        if let exported { StandardOutput.show("loopmind: \(exported)") }
         if let failure { throw CommandFailure(failure) }
     }
 }

@@ -91,7 +91,7 @@ struct Master: ParsableCommand {
         if json {
             print(MasterReport(result: result).json())
         } else {
-            print(MasterReport(result: result).table(), terminator: "")
+            StandardOutput.show(MasterReport(result: result).table(), terminator: "")
         }
     }
 }

@@ -1,7 +1,16 @@
+import Console
 @preconcurrency import Glibc
 
 /// C's stdout, for the one check at exit (Swift's `print` writes through it).
 enum StandardOutput {
+    /// Prints text for people (tables, messages) with every control character but the line
+    /// breaks shown as "?", as errors and warnings are: a file name, or a reference's source
+    /// name from an imported profile, must not send an escape sequence to the terminal.
+    static func show(_ text: String, terminator: String = "\n") {
+        print(String(String.UnicodeScalarView(text.unicodeScalars.map { $0 != "\n" && Frame.isControl($0) ? "?" : $0 })),
+              terminator: terminator)
+    }
+
     /// Flushes stdout; the reason when something written there was lost, nil when all of it went.
     static func flush() -> String? {
         errno = 0

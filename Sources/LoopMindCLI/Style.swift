@@ -45,14 +45,14 @@ struct Style: ParsableCommand {
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 print(String(decoding: data, as: UTF8.self))
             } else {
-                print("My Style (\(store.path)): \(profile.sessions) learning session\(profile.sessions == 1 ? "" : "s")")
+                StandardOutput.show("My Style (\(store.path)): \(profile.sessions) learning session\(profile.sessions == 1 ? "" : "s")")
                 if trends.isEmpty && profile.emotions.isEmpty {
                     print("Nothing learned yet: turn on learning mode (L) in the console, or use 'loopmind style learn'.")
                 } else if trends.isEmpty {
                     // Learned, but nothing strong enough to put in words: say so, and where to look.
                     print("No clear trend yet: what you chose stays within half a key step of the AI's suggestions ('loopmind style heatmap' shows every tweak).")
                 }
-                for sentence in trends { print("  \(sentence)") }
+                for sentence in trends { StandardOutput.show("  \(sentence)") }
             }
         }
     }
@@ -80,7 +80,7 @@ struct Style: ParsableCommand {
             let store = try options.store()
             let profile = try wrap { try store.load() }
             try wrap { try AtomicFile.write(profile.encoded(), to: file) }
-            print("exported \(profile.sessions) session\(profile.sessions == 1 ? "" : "s") to \(file)")
+            StandardOutput.show("exported \(profile.sessions) session\(profile.sessions == 1 ? "" : "s") to \(file)")
         }
     }
 
@@ -93,7 +93,7 @@ struct Style: ParsableCommand {
             let store = try options.store()
             let incoming = try readUntrusted(file)
             let backup = try wrap { try store.replace(with: incoming) }
-            print("imported \(file) into \(store.path)" + (backup.map { " (previous profile kept as \($0))" } ?? ""))
+            StandardOutput.show("imported \(file) into \(store.path)" + (backup.map { " (previous profile kept as \($0))" } ?? ""))
         }
     }
 
@@ -117,7 +117,7 @@ struct Style: ParsableCommand {
             }
             let incoming = try readUntrusted(file)
             let merged = try wrap { try store.update { $0.merge(incoming, weight: weight) } }
-            print("merged \(file) into \(store.path): \(merged.sessions) sessions in all")
+            StandardOutput.show("merged \(file) into \(store.path): \(merged.sessions) sessions in all")
         }
     }
 
@@ -128,7 +128,7 @@ struct Style: ParsableCommand {
         func run() throws {
             let store = try options.store()
             let backup = try wrap { try store.replace(with: StyleProfile()) }
-            print("reset \(store.path)" + (backup.map { "; previous profile kept as \($0)" } ?? ""))
+            StandardOutput.show("reset \(store.path)" + (backup.map { "; previous profile kept as \($0)" } ?? ""))
         }
     }
 
@@ -156,7 +156,7 @@ struct Style: ParsableCommand {
             for session in sessions {
                 profile = try wrap { try store.update { $0.learn(session: session) } }
             }
-            print("learned \(records.count) tweak\(records.count == 1 ? "" : "s") in \(sessions.count) session\(sessions.count == 1 ? "" : "s"); \(store.path) now holds \(profile.sessions) session\(profile.sessions == 1 ? "" : "s")")
+            StandardOutput.show("learned \(records.count) tweak\(records.count == 1 ? "" : "s") in \(sessions.count) session\(sessions.count == 1 ? "" : "s"); \(store.path) now holds \(profile.sessions) session\(profile.sessions == 1 ? "" : "s")")
         }
     }
 }

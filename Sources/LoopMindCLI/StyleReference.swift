@@ -40,7 +40,7 @@ extension Style {
                         profile.references[name] = target
                     }
                 }
-                print(String(format: "%@ reference target '%@' from %d file%@: %.1f LUFS, crest %.1f dB, LRA %.1f LU; in %@",
+                StandardOutput.show(String(format: "%@ reference target '%@' from %d file%@: %.1f LUFS, crest %.1f dB, LRA %.1f LU; in %@",
                              replaced ? "replaced" : "saved", name, files.count, files.count == 1 ? "" : "s",
                              target.integratedLUFS, target.crestDB, target.loudnessRangeLU, store.path))
             }
@@ -60,9 +60,9 @@ extension Style {
                     print(String(decoding: try encoder.encode(references), as: UTF8.self))
                     return
                 }
-                if references.isEmpty { print("No reference targets saved; add one with 'loopmind style reference add NAME FILE…'.") }
+                if references.isEmpty { StandardOutput.show("No reference targets saved; add one with 'loopmind style reference add NAME FILE…'.") }
                 for (name, target) in references.sorted(by: { $0.key < $1.key }) {
-                    print(String(format: "%@  %.1f LUFS  crest %.1f dB  LRA %.1f LU  from %@", name as NSString,
+                    StandardOutput.show(String(format: "%@  %.1f LUFS  crest %.1f dB  LRA %.1f LU  from %@", name as NSString,
                                  target.integratedLUFS, target.crestDB, target.loudnessRangeLU,
                                  target.sources.map(\.name).joined(separator: ", ") as NSString))
                 }
@@ -79,7 +79,7 @@ extension Style {
                 var found = false
                 try wrap { try store.update { profile in found = profile.references.removeValue(forKey: name) != nil } }
                 guard found else { throw CommandFailure("no saved reference target '\(name)'") }
-                print("removed reference target '\(name)' from \(store.path)")
+                StandardOutput.show("removed reference target '\(name)' from \(store.path)")
             }
         }
     }

@@ -277,6 +277,28 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["null.json", "null.wav", "pipe.json", "pipe.wav", "tone.wav"])
     }
 
+    /// Names in what is printed for people on stdout (tables, messages) show control characters
+    /// as "?", as errors do: `analyze` printed a name's escape sequence to the terminal as it was,
+    /// and `style reference list` the source names of an imported profile.
+    @Test func namesOnStandardOutputKeepEscapesFromTheTerminal() throws {
+        let tone = (0..<(4 * 44100)).flatMap { index in [Float](repeating: Float(0.3 * sin(Double(index) * 2 * .pi * 440 / 44100)), count: 2) }
+        let input = try make("x\u{1B}[31mred.wav", Self.wavBytes(channels: 2, floatSamples: tone))
+        let environment = ["XDG_DATA_HOME": folder + "/data", "PULSE_SERVER": "unix:/nonexistent/loopmind/native"]
+        let runs: [([String], String?)] = [
+            (["analyze", input], "x?[31mred.wav"), (["master", input, "-o", folder + "/m.wav"], nil),
+            (["play", input, "--no-audio", "--seconds", "0.2"], "x?[31mred.wav"),
+            (["style", "reference", "add", "red", input], nil), (["style", "reference", "list"], "from x?[31mred.wav"),
+            (["style", "export", folder + "/dna\u{1B}]0;title\u{07}.json"], "dna?]0;title?.json"),
+        ]
+        for (arguments, shown) in runs {
+            let result = try LoopMindExecutable.run(arguments, environment: environment)
+            #expect(result.status == 0, "\(arguments): \(result.standardError)")
+            #expect(!result.standardOutput.unicodeScalars.contains { $0 != "\n" && $0.properties.generalCategory == .control },
+                    "\(arguments): \(result.standardOutput.debugDescription)")
+            if let shown { #expect(result.standardOutput.contains(shown), "\(arguments): \(result.standardOutput)") }
+        }
+    }
+
     /// A file's name in an error is printed as in a warning: control characters as "?", one line.
     @Test func anErrorKeepsEscapesFromTheTerminal() throws {
         let profile = folder + "/odd\u{1B}[2Jname.json"
