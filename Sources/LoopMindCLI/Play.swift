@@ -113,7 +113,7 @@ struct Play: ParsableCommand {
         let summary = PlaySummary(input: live.name, snapshot: final, stoppedBy: stoppedBy, noAudio: audio.noAudio, wallSeconds: wall, cpuSeconds: cpu,
                                   requestedLatencyMilliseconds: audio.latency, chainLatencyMilliseconds: Double(engine.chainLatencyFrames) / engine.sampleRate * 1000,
                                   targetLUFS: plan.plan.targetLUFS, realtime: engine.audioThreadIsRealtime)
-        StandardOutput.show(json ? summary.json() : summary.table(), terminator: json ? "\n" : "")
+        if json { print(summary.json()) } else { StandardOutput.show(summary.table(), terminator: "") }
     }
 
     /// User + system time of every thread of this process so far (getrusage).

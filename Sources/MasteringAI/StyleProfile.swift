@@ -334,8 +334,8 @@ extension TweakRecord {
 
     /// Parses `style learn`'s file: one JSON object a line (blank lines skipped), each field
     /// checked: known parameter and emotion, finite numbers, values within the parameter's range,
-    /// intensity 0…1; a choice is given by name or by its whole index. Errors name the line and the field; a log with
-    /// no tweak at all is refused (learning nothing is never what was meant).
+    /// intensity 0…1; a choice is given by name or by its whole index. Errors name the line and
+    /// the field; a log with no tweak at all is refused (learning nothing is never what was meant).
     public static func parseLines(_ data: Data) throws -> [TweakRecord] {
         guard let text = String(data: data, encoding: .utf8) else { throw FormatError(description: "not UTF-8 text") }
         var records: [TweakRecord] = []
