@@ -139,9 +139,16 @@ public struct StyleStore {
     }
 
     /// Runs `body` holding an exclusive `flock` on `<profile>.lock` (created 0600 next to it).
+    /// The profiles folder is made when missing; a given path's folder must exist, as an
+    /// output's must (a mistyped `--profile ~/Dcouments/p.json` once made `~/Dcouments`).
     private func withLock<T>(_ body: () throws -> T) throws -> T {
         let folder = (path as NSString).deletingLastPathComponent
-        if !folder.isEmpty {
+        if isGivenPath {
+            var status = stat()
+            guard stat(folder.isEmpty ? "." : folder, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else {
+                throw Failure(description: "cannot write '\(path)': no such folder")
+            }
+        } else if !folder.isEmpty {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
                                                         attributes: [.posixPermissions: 0o700])

@@ -121,6 +121,27 @@ import TestSupport
         #expect(try good.load().sessions == 1)
     }
 
+    /// A given path's folder must exist, as an output's must: a mistyped folder is said, not made.
+    /// The profiles folder (of a name) is still made when missing.
+    @Test func aGivenPathInAMissingFolderIsRefusedNotMade() throws {
+        let missing = folder + "/Dcouments/deeper/p.json"
+        let store = try StyleStore(profile: missing) { _ in }
+        let tweak = TweakRecord(session: "x", parameter: .tilt, old: 0, new: 1, suggested: 0, emotion: .dark, intensity: 0.5, time: 0)
+        #expect(try store.load() == StyleProfile(), "nothing to read is a fresh profile")
+        for attempt in [{ try store.update { $0.learn(session: [tweak]) } }, { _ = try store.replace(with: StyleProfile()) }] as [() throws -> Void] {
+            do {
+                try attempt()
+                Issue.record("wrote \(missing)")
+            } catch let failure as StyleStore.Failure {
+                #expect(failure.description == "cannot write '\(missing)': no such folder")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder + "/Dcouments"))
+        let named = try StyleStore(profile: "fresh", environment: ["XDG_DATA_HOME": folder + "/new-data"]) { _ in }
+        try named.update { $0.learn(session: [tweak]) }
+        #expect(try named.load().sessions == 1)
+    }
+
     @Test(arguments: [
         (#"{"schema_version":1,"sessions":1,"overall":{"eq.bass_boost":{"offset":1,"tweaks":1,"sessions":1,"up":1,"down":0,"last_used":"x"}},"emotions":{}}"#, "overall.eq.bass_boost: unknown parameter"),
         (#"{"schema_version":1,"sessions":1,"overall":{},"emotions":{"angry":{}}}"#, "emotions.angry: unknown emotion"),
