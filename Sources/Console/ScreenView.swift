@@ -220,8 +220,9 @@ public enum ScreenView {
         bar(&frame, x: x + 3, y: y + 3, width: barWidth - 1, value: m.recentTruePeakDBTP, range: -24...3,
             warnAt: state.ceilingDBTP - 1, overAt: state.ceilingDBTP, marker: state.ceilingDBTP)
         frame.put(x + 3 + barWidth, y + 3, number(m.recentTruePeakDBTP) + " dBTP", m.truePeakDBTP > state.ceilingDBTP + 0.05 ? .meterOver : .text)
-        let comp = FixedText.format(m.compressorReductionDB, digits: 1, width: 5)
-        let lim = FixedText.format(m.limiterReductionDB, digits: 1, width: 5)
+        // Rounded first: a reduction under 0.05 dB reads "0.0", as the limiter's does, not "-0.0".
+        let comp = FixedText.format(m.compressorReductionDB.asPrinted(places: 1), digits: 1, width: 5)
+        let lim = FixedText.format(m.limiterReductionDB.asPrinted(places: 1), digits: 1, width: 5)
         let peak = number(m.truePeakDBTP)
         // At 80 columns the full line lost the highest true peak's digits: fewer spaces instead.
         frame.put(x, y + 4, fitting(width, "GR comp \(comp)  lim \(lim) dB  TP max \(peak)", "GR comp\(comp) lim\(lim) dB  TP max\(peak)"),

@@ -259,6 +259,18 @@ struct ScreenTests {
         }
     }
 
+    /// A gain reduction too small to show reads 0.0, not -0.0 beside the limiter's 0.0.
+    @Test func aReductionUnderTheLastDigitReadsZero() {
+        var state = Self.state()
+        state.meters.compressorReductionDB = -0.04
+        state.meters.limiterReductionDB = 0
+        let line = ScreenView.draw(state, width: 100, height: 30).lines.first { $0.contains("GR comp") } ?? ""
+        #expect(line.contains("GR comp   0.0  lim   0.0 dB"), "\(line)")
+        state.meters.compressorReductionDB = -2.46
+        let reducing = ScreenView.draw(state, width: 100, height: 30).lines.first { $0.contains("GR comp") } ?? ""
+        #expect(reducing.contains("GR comp  -2.5"), "\(reducing)")
+    }
+
     /// A profile that touched every parameter in every emotion has more rows and trends than 80×24
     /// holds: what is hidden is counted, naming the command that shows it (the page once ended at
     /// its tenth row and third sentence without a word). A big screen shows it all.
