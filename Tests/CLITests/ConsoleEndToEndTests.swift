@@ -191,7 +191,12 @@ struct ConsoleEndToEndTests {
     @Test func aCutMP3ShowsItsOwnLengthAndSaysItWasCut() throws {
         let (scratch, session) = try Self.besideACutDemo("console-cut", arguments: "cut.mp3 --no-audio")
         defer { session.close(); withExtendedLifetime(scratch) {} }
-        let screen = session.wait(for: "it may have been cut short")
+        // A whole frame: the message, and the header line with its time (a capture taken while
+        // tmux still reads a frame can hold the new message under an old or half-drawn header).
+        let screen = session.wait { screen in
+            screen.contains("it may have been cut short")
+                && String(screen.split(separator: "\n").first ?? "").firstMatch(of: /\/ (\d+):(\d\d\.\d)/) != nil
+        }
         #expect(screen.contains("'cut.mp3' holds ") && screen.contains(" s of the 80.0 s its header announces"), "\(screen)")
         let header = String(screen.split(separator: "\n").first ?? "")
         let length = header.firstMatch(of: /\/ (\d+):(\d\d\.\d)/).map { Double($0.output.1)! * 60 + Double($0.output.2)! }
