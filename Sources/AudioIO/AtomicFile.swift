@@ -13,9 +13,16 @@ public enum AtomicFile {
         try file.commit(mode: mode)
     }
 
+    /// The file a write to `path` lands in: `path`, or the file it names when it is a link
+    /// (unchanged when that is missing; the write then refuses it).
+    public static func landing(_ path: String) -> String {
+        (try? PendingFile.destination(of: path)) ?? path
+    }
+
     /// Removes temporary files left by writers of `path` that were killed mid-write. Call only
     /// while holding a lock that every writer of `path` takes (so none of them is alive).
     public static func removeAbandonedTemporaries(of path: String) {
+        let path = landing(path)    // they are made beside the file a link names
         let folder = (path as NSString).deletingLastPathComponent
         let prefix = PendingFile.temporaryPrefix(for: path)
         for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []

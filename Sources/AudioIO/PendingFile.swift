@@ -15,8 +15,16 @@ import Glibc
 /// fsyncs the folder. Where the folder's file system has no unnamed files (or `/proc` is not
 /// there), `init` makes the named file at once, registered so SIGINT/SIGTERM/SIGHUP remove it;
 /// only a kill then leaves it. Released without `commit`, the file is removed.
+///
+/// A destination that is a link is written through: the file it names is replaced and the link
+/// kept, as `cp` or a shell's `>` would (`-o latest.wav`, a link to `v3.wav`, once had the link
+/// replaced by a file and `v3.wav` left as it was; a profile reached through a link stopped
+/// being the one its name reads).
 final class PendingFile {
+    /// The destination as given (for messages).
     let path: String
+    /// Where the file lands: `path`, or the file a link at `path` names.
+    let destination: String
     private(set) var descriptor: Int32
     /// The named temporary file: from `init` when the file system has no unnamed files, else
     /// from `commit`'s link until its rename; nil otherwise.
@@ -29,19 +37,32 @@ final class PendingFile {
     /// The prefix of the temporary files made for `path` (to find those of killed writers).
     static func temporaryPrefix(for path: String) -> String { ".\((path as NSString).lastPathComponent).loopmind-" }
 
+    /// `path` itself, or, when it is a link, the file it leads to (through any chain of links).
+    /// A link to nothing is refused: which file was meant is not known (GNU cp refuses it too).
+    static func destination(of path: String) throws(AudioFileError) -> String {
+        var status = stat()
+        guard lstat(path, &status) == 0, (status.st_mode & S_IFMT) == S_IFLNK else { return path }
+        guard let real = realpath(path, nil) else {
+            throw AudioFileError(.write, path: path, reason: "is a link to a file that does not exist; nothing was written")
+        }
+        defer { free(real) }
+        return String(cString: real)
+    }
+
     /// `unnamed` false: a named file from the start, as on a file system without unnamed files (tests).
     init(path: String, unnamed: Bool = true) throws(AudioFileError) {
         self.path = path
         try AtomicFile.refuseAnythingButAFile(path)
+        destination = try Self.destination(of: path)
         var existing = stat()
-        replacedMode = stat(path, &existing) == 0 && (existing.st_mode & S_IFMT) == S_IFREG ? existing.st_mode & 0o7777 : nil
-        let unnamedFile = unnamed ? lm_open_unnamed_file(Self.folder(of: path), 0o600) : -1
+        replacedMode = stat(destination, &existing) == 0 && (existing.st_mode & S_IFMT) == S_IFREG ? existing.st_mode & 0o7777 : nil
+        let unnamedFile = unnamed ? lm_open_unnamed_file(Self.folder(of: destination), 0o600) : -1
         if unnamedFile >= 0 && access(Self.procPath(unnamedFile), F_OK) == 0 {
             descriptor = unnamedFile
             return
         }
         if unnamedFile >= 0 { close(unnamedFile) }
-        var template = Array((Self.folder(of: path) + "/" + Self.temporaryPrefix(for: path) + "XXXXXX").utf8CString)
+        var template = Array((Self.folder(of: destination) + "/" + Self.temporaryPrefix(for: destination) + "XXXXXX").utf8CString)
         descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard descriptor >= 0 else { throw AudioFileError(.write, path: path, reason: String(cString: strerror(errno))) }
         let named = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
@@ -67,10 +88,10 @@ final class PendingFile {
         guard fsync(descriptor) == 0 else { throw fail() }
         if replacing {
             if temporaryPath == nil { try name() }
-            guard rename(temporaryPath!, path) == 0 else { throw fail() }
+            guard rename(temporaryPath!, destination) == 0 else { throw fail() }
         } else {
-            let linked = temporaryPath.map { linkat(AT_FDCWD, $0, AT_FDCWD, path, 0) }
-                ?? linkat(AT_FDCWD, Self.procPath(descriptor), AT_FDCWD, path, AT_SYMLINK_FOLLOW)
+            let linked = temporaryPath.map { linkat(AT_FDCWD, $0, AT_FDCWD, destination, 0) }
+                ?? linkat(AT_FDCWD, Self.procPath(descriptor), AT_FDCWD, destination, AT_SYMLINK_FOLLOW)
             guard linked == 0 else {
                 let exists = errno == EEXIST
                 let failure = fail()
@@ -83,7 +104,7 @@ final class PendingFile {
         committed = true
         TemporaryFiles.forget(interruptSlot)
         interruptSlot = nil
-        let folder = open(Self.folder(of: path), O_RDONLY | O_DIRECTORY)
+        let folder = open(Self.folder(of: destination), O_RDONLY | O_DIRECTORY)
         if folder >= 0 { fsync(folder); close(folder) }
     }
 
@@ -93,7 +114,7 @@ final class PendingFile {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
         for _ in 0..<100 {
             let suffix = String((0..<6).map { _ in alphabet.randomElement()! })
-            let named = Self.folder(of: path) + "/" + Self.temporaryPrefix(for: path) + suffix
+            let named = Self.folder(of: destination) + "/" + Self.temporaryPrefix(for: destination) + suffix
             let slot = TemporaryFiles.register(named)
             if linkat(AT_FDCWD, Self.procPath(descriptor), AT_FDCWD, named, AT_SYMLINK_FOLLOW) == 0 {
                 temporaryPath = named

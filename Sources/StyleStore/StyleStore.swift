@@ -32,8 +32,10 @@ public struct StyleStore {
                 warn: @escaping (String) -> Void) throws {
         self.warn = warn
         let choice = profile ?? "default"
+        // A profile reached through a link is the file it names: its lock, its writes and its
+        // backups go there, so the link and the file's own name share one lock and one profile.
         if choice.contains("/") || choice.hasSuffix(".json") {
-            path = choice
+            path = AtomicFile.landing(choice)
             isGivenPath = true
             return
         }
@@ -42,7 +44,7 @@ public struct StyleStore {
               !choice.hasPrefix(".") else {
             throw Failure(description: "bad profile name '\(choice)': use letters, digits, '-', '_' or '.', or a path")
         }
-        path = Self.folder(environment: environment) + "/\(choice)_style.json"
+        path = AtomicFile.landing(Self.folder(environment: environment) + "/\(choice)_style.json")
     }
 
     /// `$XDG_DATA_HOME/loopmind/profiles`, or `$HOME/.local/share/loopmind/profiles` when it is

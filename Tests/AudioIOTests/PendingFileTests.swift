@@ -40,6 +40,37 @@ import TestSupport
         #expect(mode == 0o640)
     }
 
+    /// A destination that is a link (here a chain of two) is written through: the file it names
+    /// gets the new contents, keeping its permissions, and the links stay links. A link to
+    /// nothing is refused and left as it is.
+    @Test(arguments: [true, false])
+    func aLinkIsWrittenThroughAndKept(unnamed: Bool) throws {
+        try FileManager.default.createDirectory(atPath: folder + "/versions", withIntermediateDirectories: false)
+        let target = folder + "/versions/v3.txt"
+        #expect(FileManager.default.createFile(atPath: target, contents: Data("old".utf8), attributes: [.posixPermissions: 0o640]))
+        try FileManager.default.createSymbolicLink(atPath: folder + "/current.txt", withDestinationPath: "versions/v3.txt")
+        try FileManager.default.createSymbolicLink(atPath: folder + "/latest.txt", withDestinationPath: folder + "/current.txt")
+        let file = try PendingFile(path: folder + "/latest.txt", unnamed: unnamed)
+        Self.write("new", to: file)
+        try file.commit()
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "new")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: folder + "/latest.txt") == folder + "/current.txt")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: folder + "/current.txt") == "versions/v3.txt")
+        #expect(try FileManager.default.attributesOfItem(atPath: target)[.posixPermissions] as? Int == 0o640)
+        #expect(entries == ["current.txt", "latest.txt", "versions"], "\(entries)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/versions") == ["v3.txt"])
+
+        try FileManager.default.createSymbolicLink(atPath: folder + "/nowhere.txt", withDestinationPath: "versions/v4.txt")
+        do {
+            _ = try PendingFile(path: folder + "/nowhere.txt", unnamed: unnamed)
+            Issue.record("wrote through a link to nothing")
+        } catch {
+            #expect(error.description.contains("is a link to a file that does not exist; nothing was written"), "\(error)")
+        }
+        #expect(entries == ["current.txt", "latest.txt", "nowhere.txt", "versions"], "\(entries)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/versions") == ["v3.txt"])
+    }
+
     /// The temporary name `commit` links an unnamed file under must not take an existing file's:
     /// a stale temporary file of the same prefix is left alone, and the new file still lands.
     @Test func aNewFileLandsWhateverTemporaryFilesAreThere() throws {

@@ -299,6 +299,24 @@ import TestSupport
         }
     }
 
+    /// `-o` on a link writes the master into the file the link names and keeps the link, as cp or
+    /// a shell's `>` would; it used to replace the link with a file and leave the linked one old.
+    @Test func aMasterThroughALinkLandsInTheLinkedFile() throws {
+        let tone = (0..<(2 * 44100)).flatMap { index in [Float](repeating: Float(0.3 * sin(Double(index) * 2 * .pi * 440 / 44100)), count: 2) }
+        let input = try make("tone.wav", Self.wavBytes(channels: 2, floatSamples: tone))
+        try FileManager.default.createDirectory(atPath: folder + "/versions", withIntermediateDirectories: false)
+        let v3 = try make("versions/v3.wav", Data("an old master".utf8))
+        let latest = folder + "/latest.wav"
+        try FileManager.default.createSymbolicLink(atPath: latest, withDestinationPath: "versions/v3.wav")
+        let result = try LoopMindExecutable.run(["master", input, "-o", latest])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: latest) == "versions/v3.wav")
+        let written = try Data(contentsOf: URL(fileURLWithPath: v3))
+        #expect(written.count > 100_000 && written.prefix(4) == Data("RIFF".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["latest.wav", "tone.wav", "versions"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/versions") == ["v3.wav"])
+    }
+
     /// A file's name in an error is printed as in a warning: control characters as "?", one line.
     @Test func anErrorKeepsEscapesFromTheTerminal() throws {
         let profile = folder + "/odd\u{1B}[2Jname.json"

@@ -217,6 +217,21 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: folder + "/out.json") && !FileManager.default.fileExists(atPath: folder + "/m.wav"))
     }
 
+    /// A profile reached through a link is the file it names: learning through the link updates
+    /// that file (the link stays), and its lock is that file's, so the link and the file's own
+    /// name share one profile. (The link was replaced by a file, and the two locked apart.)
+    @Test func aProfileThroughALinkIsTheFileItNames() throws {
+        let real = folder + "/real.json", link = folder + "/link.json"
+        #expect(try run(["style", "learn", try log(sessions: 1), "--profile", real]).status == 0)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: real)
+        let learned = try run(["style", "learn", try log(sessions: 2, name: "more.jsonl"), "--profile", link])
+        #expect(learned.status == 0, "\(learned.standardError)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == real)
+        let shown = try Self.object(try run(["style", "show", "--json", "--profile", real]).standardOutput)
+        #expect((shown["profile"] as? [String: Any])?["sessions"] as? Int == 3, "\(shown)")
+        #expect(!FileManager.default.fileExists(atPath: link + ".lock") && FileManager.default.fileExists(atPath: real + ".lock"))
+    }
+
     @Test func twoWritersAtOnceLoseNoUpdates() throws {
         let tweaks = try log(sessions: 150, name: "both.jsonl")
         let profile = folder + "/shared.json"
