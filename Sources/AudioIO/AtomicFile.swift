@@ -31,16 +31,17 @@ public enum AtomicFile {
         }
     }
 
-    /// Checks that `path` could be written (its folder exists and is writable), before long work.
+    /// Checks that `path` could be written (its folder exists and is writable; through a link,
+    /// the linked file's folder), before long work.
     public static func checkWritable(_ path: String) throws(AudioFileError) {
         let directory = (path as NSString).deletingLastPathComponent
-        let folder = directory.isEmpty ? "." : directory
         var status = stat()
-        guard stat(folder, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else {
+        guard stat(directory.isEmpty ? "." : directory, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else {
             throw AudioFileError(.write, path: path, reason: "no such folder")
         }
-        guard access(folder, W_OK) == 0 else { throw AudioFileError(.write, path: path, reason: "permission denied") }
         try refuseAnythingButAFile(path)
+        let landing = (try PendingFile.destination(of: path) as NSString).deletingLastPathComponent
+        guard access(landing.isEmpty ? "." : landing, W_OK) == 0 else { throw AudioFileError(.write, path: path, reason: "permission denied") }
     }
 
     /// Refuses a `path` that names anything but a regular file (or nothing yet), before anything

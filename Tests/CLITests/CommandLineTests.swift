@@ -315,6 +315,13 @@ import TestSupport
         #expect(written.count > 100_000 && written.prefix(4) == Data("RIFF".utf8))
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["latest.wav", "tone.wav", "versions"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/versions") == ["v3.wav"])
+        // A link to nothing is refused before any work, even before the input is opened (it was
+        // refused only once the master was made; /dev/null as the input would be refused first).
+        try FileManager.default.createSymbolicLink(atPath: folder + "/next.wav", withDestinationPath: "versions/v4.wav")
+        let dangling = try LoopMindExecutable.run(["master", "/dev/null", "-o", folder + "/next.wav"])
+        #expect(dangling.status == 1
+                && dangling.standardError == "loopmind: cannot write '\(folder)/next.wav': is a link to a file that does not exist; nothing was written\n",
+                "\(dangling.standardError)")
     }
 
     /// A file's name in an error is printed as in a warning: control characters as "?", one line.
