@@ -68,8 +68,11 @@ enum Main {
 
     /// The message with every control character as "?": a file name may hold a newline (the
     /// error must stay one line) or an escape sequence (it must not reach the terminal).
-    static func oneLine(_ message: String) -> String {
-        String(String.UnicodeScalarView(message.unicodeScalars.map { Frame.isControl($0) ? "?" : $0 }))
+    static func oneLine(_ message: String) -> String { printable(message, keepingLineBreaks: false) }
+
+    /// `text` with every control character as "?" (line breaks kept, when asked, for tables).
+    static func printable(_ text: String, keepingLineBreaks: Bool) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { Frame.isControl($0) && !(keepingLineBreaks && $0 == "\n") ? "?" : $0 }))
     }
 }
 

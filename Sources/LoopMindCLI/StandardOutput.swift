@@ -1,4 +1,3 @@
-import Console
 @preconcurrency import Glibc
 
 /// C's stdout, for the one check at exit (Swift's `print` writes through it).
@@ -7,8 +6,7 @@ enum StandardOutput {
     /// breaks shown as "?", as errors and warnings are: a file name, or a reference's source
     /// name from an imported profile, must not send an escape sequence to the terminal.
     static func show(_ text: String, terminator: String = "\n") {
-        print(String(String.UnicodeScalarView(text.unicodeScalars.map { $0 != "\n" && Frame.isControl($0) ? "?" : $0 })),
-              terminator: terminator)
+        print(Main.printable(text, keepingLineBreaks: true), terminator: terminator)
     }
 
     /// Flushes stdout; the reason when something written there was lost, nil when all of it went.

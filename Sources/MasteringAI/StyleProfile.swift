@@ -172,18 +172,18 @@ public struct StyleProfile: Sendable, Equatable {
     public mutating func merge(_ other: StyleProfile, weight: Double = 1) {
         func weighted(_ sessions: Int) -> Int { Int((Double(sessions) * weight).rounded()) }
         func combine(_ mine: LearnedOffset?, _ theirs: LearnedOffset) -> LearnedOffset? {
-            let b = Double(theirs.sessions) * weight
+            let b = Double(theirs.sessions) * weight, sessions = weighted(theirs.sessions)
             guard var result = mine else {
-                guard weighted(theirs.sessions) > 0 else { return nil }
+                guard sessions > 0 else { return nil }
                 var taken = theirs
-                taken.sessions = Self.count(0, plus: weighted(theirs.sessions))
+                taken.sessions = Self.count(0, plus: sessions)
                 return taken
             }
             guard b > 0 else { return result }
             let a = Double(result.sessions)
             result.offset = (a * result.offset + b * theirs.offset) / (a + b)
             result.tweaks = Self.count(result.tweaks, plus: theirs.tweaks)
-            result.sessions = Self.count(result.sessions, plus: weighted(theirs.sessions))
+            result.sessions = Self.count(result.sessions, plus: sessions)
             result.up = Self.count(result.up, plus: theirs.up)
             result.down = Self.count(result.down, plus: theirs.down)
             result.lastUsed = max(result.lastUsed, theirs.lastUsed)

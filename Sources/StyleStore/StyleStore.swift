@@ -146,10 +146,7 @@ public struct StyleStore {
     private func withLock<T>(_ body: () throws -> T) throws -> T {
         let folder = (path as NSString).deletingLastPathComponent
         if isGivenPath {
-            var status = stat()
-            guard stat(folder.isEmpty ? "." : folder, &status) == 0, (status.st_mode & S_IFMT) == S_IFDIR else {
-                throw Failure(description: "cannot write '\(path)': no such folder")
-            }
+            do { try AtomicFile.checkWritable(path) } catch { throw Failure(description: error.description) }
         } else if !folder.isEmpty {
             do {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
