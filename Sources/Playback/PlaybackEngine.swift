@@ -99,7 +99,12 @@ public final class PlaybackEngine: @unchecked Sendable {
     public func play() { send(.play) }
     /// Plays `seconds` of the song from the playhead, then pauses by itself: the frame count is
     /// kept by the audio thread, so exactly that much is played whatever the output's buffer.
-    public func play(forSeconds seconds: Double) { send(.playFor(frames: max(1, Int((seconds * sampleRate).rounded())))) }
+    /// A span past what `Int` holds plays until paused: converting it would be undefined in this
+    /// `-Ounchecked` module (`--seconds 1e300` played nothing).
+    public func play(forSeconds seconds: Double) {
+        let frames = (seconds * sampleRate).rounded()
+        send(.playFor(frames: !(frames >= 1) ? 1 : frames < 9e18 ? Int(frames) : .max))
+    }
     public func pause() { send(.pause) }
     public func togglePlay() { snapshot.isPlaying ? pause() : play() }
 

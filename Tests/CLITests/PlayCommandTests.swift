@@ -171,6 +171,18 @@ struct PlayCommandTests {
         #expect(heard > -15, "the powerful chorus was metered")
     }
 
+    /// A span longer than any song plays to the end: `--seconds 1e300` overflowed its frame count
+    /// and played nothing ("played 0.0 s (--seconds)").
+    @Test func anEndlessSpanPlaysToTheEnd() throws {
+        let result = try LoopMindExecutable.run(["play", "demo", "--no-audio", "--seconds", "1e300", "--from", "78.8", "--json"],
+                                                environment: ["PULSE_SERVER": "unix:/nonexistent/loopmind/native"])
+        #expect(result.status == 0, "\(result.standardError)")
+        let json = try summary(result.standardOutput)
+        #expect(json["stopped_by"] as? String == "end of file", "\(json)")
+        let played = try #require((json["played_s"] as? NSNumber)?.doubleValue)
+        #expect(played > 1.1, "the last 1.2 s were played (\(played) s)")
+    }
+
     /// A play too short for an integrated loudness (0.2 s, under BS.1770's 0.4 s block), without
     /// audio, still has every key: the unmeasured ones are null, as in `analyze --json`. They were
     /// left out, and a script reading `heard_integrated_lufs` failed on the missing key.
