@@ -83,7 +83,7 @@ public struct Frame: Equatable, Sendable {
     /// Colours a run of cells without changing their characters.
     public mutating func paint(_ x: Int, _ y: Int, count: Int, _ role: Role) {
         guard y >= 0, y < height else { return }
-        for column in max(0, x)..<min(width, x + count) { cells[y * width + column].role = role }
+        for column in max(0, x)..<max(max(0, x), min(width, x + count)) { cells[y * width + column].role = role }
     }
 
     /// Fills a row with a role's background (spaces).

@@ -412,10 +412,12 @@ public enum ScreenView {
         for (offset, label) in state.referenceChoices.dropFirst(first).prefix(rows).enumerated() {
             let index = first + offset
             let inForce = index == 0 ? state.referenceName == nil : label == state.referenceName
-            let line = (index == state.referenceSelected ? "› " : "  ") + (inForce ? "● " : "  ") + label
-            frame.put(2, 6 + offset, line, index == state.referenceSelected ? .selected : .text, limit: frame.width - 4)
+            // A name too long for the row keeps its start and its extension, "…" between.
+            let room = frame.width - 4
+            let line = (index == state.referenceSelected ? "› " : "  ") + (inForce ? "● " : "  ") + shortened(label, to: room - 4)
+            frame.put(2, 6 + offset, line, index == state.referenceSelected ? .selected : .text, limit: room)
             if index == state.referenceSelected {
-                frame.paint(2 + line.count, 6 + offset, count: max(0, frame.width - 4 - line.count), .selected)
+                frame.paint(2 + Frame.columns(line), 6 + offset, count: room - Frame.columns(line), .selected)
             }
         }
         if state.referenceChoices.count <= 1 {

@@ -259,6 +259,29 @@ struct ScreenTests {
         }
     }
 
+    /// A reference whose name is longer than its row keeps its start and extension, and the
+    /// highlight of the chosen row ends at the row's end. Choosing one crashed the console: the
+    /// highlight began past the screen's edge (a range whose start passed its end).
+    @Test func aLongReferenceNameIsShortenedAndCanBeChosen() {
+        let long = "ref001-" + String(repeating: "and-on-", count: 20) + "end.flac"
+        let wide = String(repeating: "参考", count: 40) + ".wav"
+        for (width, height) in [(100, 30), (80, 24), (200, 40)] {
+            for selected in 1...2 {
+                var state = Self.state()
+                state.view = .reference
+                state.referenceChoices = ["none: the AI's own master", long, wide]
+                state.referenceSelected = selected
+                let frame = ScreenView.draw(state, width: width, height: height)
+                let row = frame.lines[6 + selected]
+                #expect(row.contains("…") == (width < 200), "\(width)×\(height): '\(row)'")
+                #expect(row.trimmingCharacters(in: .whitespaces).hasSuffix(selected == 1 ? "end.flac" : ".wav"), "\(width)×\(height): '\(row)'")
+                #expect(Frame.columns(row.trimmingCharacters(in: .whitespaces)) <= width - 4, "\(width)×\(height): '\(row)'")
+                #expect((2..<(width - 2)).allSatisfy { frame[$0, 6 + selected].role == .selected }, "\(width)×\(height): the chosen row is highlighted to its end")
+                #expect(frame[width - 1, 6 + selected].role != .selected)
+            }
+        }
+    }
+
     /// A gain reduction too small to show reads 0.0, not -0.0 beside the limiter's 0.0.
     @Test func aReductionUnderTheLastDigitReadsZero() {
         var state = Self.state()
