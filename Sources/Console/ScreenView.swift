@@ -420,6 +420,10 @@ public enum ScreenView {
                 frame.paint(2 + Frame.columns(line), 6 + offset, count: room - Frame.columns(line), .selected)
             }
         }
+        // Where the list scrolls, how much is out of sight on either side.
+        let below = state.referenceChoices.count - first - rows
+        if first > 0 { frame.put(6, 5, "↑ \(first) more", .dim, limit: frame.width - 8) }
+        if below > 0 { frame.put(6, 6 + rows, "↓ \(below) more", .dim, limit: frame.width - 8) }
         if state.referenceChoices.count <= 1 {
             frame.put(2, 7, "No saved targets or audio files found: pass --reference FILE,", .dim, limit: frame.width - 4)
             frame.put(2, 8, "or save one with 'loopmind style reference add NAME FILE…'.", .dim, limit: frame.width - 4)

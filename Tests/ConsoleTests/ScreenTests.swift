@@ -282,6 +282,21 @@ struct ScreenTests {
         }
     }
 
+    /// A list of references longer than the screen says how many are out of sight above and below.
+    @Test func aLongReferenceListCountsWhatIsOutOfSight() {
+        var state = Self.state()
+        state.view = .reference
+        state.referenceChoices = ["none: the AI's own master"] + (1...40).map { "ref\($0).flac" }
+        for (selected, above, below) in [(0, 0, 29), (20, 14, 15), (40, 29, 0)] {
+            state.referenceSelected = selected
+            let lines = ScreenView.draw(state, width: 80, height: 24).lines
+            #expect(lines[5].contains("↑ \(above) more") == (above > 0) && (above > 0 || !lines[5].contains("more")), "\(lines[5])")
+            #expect(lines[18].contains("↓ \(below) more") == (below > 0) && (below > 0 || !lines[18].contains("more")), "\(lines[18])")
+            let shown = lines[6..<18].filter { $0.contains(".flac") || $0.contains("none:") }.count
+            #expect(shown == 12 && above + shown + below == 41, "\(above) + \(shown) + \(below)")
+        }
+    }
+
     /// A gain reduction too small to show reads 0.0, not -0.0 beside the limiter's 0.0.
     @Test func aReductionUnderTheLastDigitReadsZero() {
         var state = Self.state()
