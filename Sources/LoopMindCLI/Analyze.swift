@@ -13,7 +13,7 @@ struct Analyze: ParsableCommand {
         discussion: """
         Integrated loudness, loudness range, momentary and short-term maxima and true peak follow \
         ITU-R BS.1770-4 / EBU R128 (measured by libebur128). Band energies come from Linkwitz-Riley \
-        crossovers at 200 Hz and 4 kHz; the tone curve is a 31-band 1/3-octave spectrum (KissFFT). \
+        crossovers at 200 Hz and 4 kHz; the tone curve is a 31-band 1/3-octave spectrum (FFTW). \
         A mono file is measured as one front loudspeaker. Without FILE the built-in demo song is measured.
         """
     )

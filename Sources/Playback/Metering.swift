@@ -88,7 +88,7 @@ struct WindowedLoudness {
 /// The metering thread: takes the audio thread's records from their ring, measures them
 /// (libebur128 for loudness; true peak with libebur128's interpolation filter through
 /// `TruePeakInterpolator`, the same values at a fraction of libebur128's true-peak mode's cost;
-/// KissFFT for the tone curves), works out the bypass's matching gain and hands it back through
+/// FFTW for the tone curves), works out the bypass's matching gain and hands it back through
 /// an atomic, and publishes snapshots.
 final class MeterCollector: @unchecked Sendable {
     static let period = 1.0 / 30
