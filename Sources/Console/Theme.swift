@@ -133,14 +133,17 @@ public struct Theme: Sendable, Equatable {
         return "theme '\(name)': \(first)\(more); default kept"
     }
 
-    /// Themes by name: the user's (`$XDG_CONFIG_HOME/loopmind/themes/`) over the shipped ones.
+    /// Themes by name: the user's (`$XDG_CONFIG_HOME/loopmind/themes/`, or `~/.config/…` when it
+    /// is unset, empty or relative, as the XDG spec says) over the shipped ones.
     public static func available(shippedFolder: String?, environment: [String: String]) -> [String: String] {
         var found: [String: String] = [:]
         var folders: [String] = []
         if let shippedFolder { folders.append(shippedFolder) }
-        let config = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (environment["HOME"].map { $0 + "/.config" } ?? "")
-        if !config.isEmpty { folders.append(config + "/loopmind/themes") }
+        if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") {
+            folders.append(config + "/loopmind/themes")
+        } else {
+            folders.append((environment["HOME"] ?? NSHomeDirectory()) + "/.config/loopmind/themes")
+        }
         for folder in folders {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { continue }
             for name in names where name.hasSuffix(".theme") {

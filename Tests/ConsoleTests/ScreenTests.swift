@@ -444,6 +444,26 @@ struct ThemeTests {
         try Data(repeating: 0x23, count: 70_000).write(to: URL(fileURLWithPath: huge))
         #expect(Theme.load(path: huge, name: "huge").problems == ["\(huge) is larger than 64 KiB, too big for a theme"])
     }
+
+    /// A relative or empty XDG_CONFIG_HOME is ignored, as the XDG spec says, for ~/.config (a
+    /// relative one was read from the current folder, so the themes changed with `cd`).
+    @Test func aRelativeConfigHomeIsIgnoredForHome() throws {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("loopmind-home-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let mine = home.appendingPathComponent(".config/loopmind/themes")
+        let stray = home.appendingPathComponent("rel/loopmind/themes")
+        for folder in [mine, stray] { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) }
+        try "text = \"#ABCDEF\"\n".write(to: mine.appendingPathComponent("mine.theme"), atomically: true, encoding: .utf8)
+        try "text = \"#123456\"\n".write(to: stray.appendingPathComponent("stray.theme"), atomically: true, encoding: .utf8)
+        // Relative, yet naming the stray folder from any working folder (".." stops at the root).
+        let relative = String(repeating: "../", count: 64) + home.appendingPathComponent("rel").path.dropFirst()
+        for config in [relative, "", nil] {
+            var environment = ["HOME": home.path]
+            environment["XDG_CONFIG_HOME"] = config
+            let found = Theme.available(shippedFolder: nil, environment: environment)
+            #expect(Set(found.keys) == ["mine"], "XDG_CONFIG_HOME=\(config ?? "unset"): \(found)")
+        }
+    }
 }
 
 /// The console's own number formatting against printf, which it replaces on the drawing path.
