@@ -14,4 +14,13 @@ public struct AudioFileError: Error, CustomStringConvertible, Equatable, Sendabl
     }
 
     public var description: String { "cannot \(operation.rawValue) '\(path)': \(reason)" }
+
+    /// libsndfile's message without its decoration: "System error : No space left on device."
+    /// reads "No space left on device", as the other writers say it.
+    public static func libsndfileReason(_ message: String) -> String {
+        var reason = Substring(message)
+        for prefix in ["System error : ", "Error : "] where reason.hasPrefix(prefix) { reason = reason.dropFirst(prefix.count) }
+        while reason.hasSuffix(".") || reason.hasSuffix(" ") { reason = reason.dropLast() }
+        return reason.isEmpty ? message : String(reason)
+    }
 }

@@ -71,7 +71,7 @@ public final class SoundFileWriter {
                                  reason: "libsndfile cannot write \(format.rawValue) at \(fileSampleRate) Hz with \(channelCount) channels")
         }
         guard let handle = sf_open_fd(file.descriptor, Int32(SFM_WRITE), &info, Int32(SF_FALSE)) else {
-            let reason = String(cString: sf_strerror(nil))
+            let reason = AudioFileError.libsndfileReason(String(cString: sf_strerror(nil)))
             discard()
             throw AudioFileError(.write, path: path, reason: reason)
         }
@@ -88,7 +88,7 @@ public final class SoundFileWriter {
             }
             var level = settings.compressionLevel
             guard modeTaken, sf_command(handle, Int32(SFC_SET_COMPRESSION_LEVEL), &level, Int32(MemoryLayout<Double>.size)) == SF_TRUE else {
-                let reason = String(cString: sf_strerror(handle))
+                let reason = AudioFileError.libsndfileReason(String(cString: sf_strerror(handle)))
                 discard()
                 throw AudioFileError(.write, path: path, reason: "cannot set the \(format.rawValue) encoder's quality: \(reason)")
             }
@@ -127,7 +127,7 @@ public final class SoundFileWriter {
         let frames = samples.count / channelCount
         let written = Int(sf_writef_float(handle, base, sf_count_t(frames)))
         guard written == frames else {
-            throw AudioFileError(.write, path: path, reason: String(cString: sf_strerror(handle)))
+            throw AudioFileError(.write, path: path, reason: AudioFileError.libsndfileReason(String(cString: sf_strerror(handle))))
         }
     }
 
@@ -148,7 +148,7 @@ public final class SoundFileWriter {
             let status = sf_close(handle)
             self.handle = nil
             guard status == 0 else {
-                let reason = String(cString: sf_error_number(status))
+                let reason = AudioFileError.libsndfileReason(String(cString: sf_error_number(status)))
                 discard()
                 throw AudioFileError(.write, path: path, reason: reason)
             }

@@ -135,6 +135,15 @@ import TestSupport
         #expect(zip(samples, signal).allSatisfy { abs($0 - $1) < 1e-6 }, "24-bit keeps every sample within 2^-23")
     }
 
+    /// A full disk read "cannot write 'o.wav': System error : No space left on device." (libsndfile's
+    /// words); it reads as the other writers say it.
+    @Test func libsndfilesWordsLoseTheirDecoration() {
+        #expect(AudioFileError.libsndfileReason("System error : No space left on device.") == "No space left on device")
+        #expect(AudioFileError.libsndfileReason("Error : bad format.") == "bad format")
+        #expect(AudioFileError.libsndfileReason("Unspecified internal error.") == "Unspecified internal error")
+        #expect(AudioFileError.libsndfileReason("...") == "...")
+    }
+
     @Test func anAbandonedWriteLeavesNothingAndKeepsTheOldFile() throws {
         let path = try write([0.25, 0.25], to: "keep.wav", channels: 2, sampleRate: 44100, encoding: .float32)
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
