@@ -51,6 +51,8 @@ public protocol ConsoleSession: AnyObject {
     var canListenToReference: Bool { get }
     /// "learning x.wav …", "matching x.wav: …", or an error, while there is something to say.
     var referenceStatus: String? { get }
+    /// A chosen reference is still being learned: an export started now would be made without it.
+    var isLearningReference: Bool { get }
     /// Applies background work that has finished (a learned reference), on the console's thread.
     func update()
 }
@@ -205,8 +207,13 @@ public final class ConsoleController {
         case .character("w"):
             var adjustments: [ChainParameter: Double] = [:]
             for parameter in ChainParameter.allCases where engine.adjustment(parameter) != 0 { adjustments[parameter] = engine.adjustment(parameter) }
-            let name = session.startExport(adjustments: adjustments)
-            say("exporting \(name) in the background")
+            // The master the user chose: not the one before the reference they have just picked.
+            if session.isLearningReference {
+                say("the reference is still being learned: press w once it is matched")
+            } else {
+                let name = session.startExport(adjustments: adjustments)
+                say("exporting \(name) in the background")
+            }
         case .character("q"): return .quit
         default: return .none
         }

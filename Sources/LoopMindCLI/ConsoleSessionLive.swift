@@ -30,6 +30,8 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
         var learned: LearnedReference?
         /// Bumped by every choice: a learning thread whose choice is stale throws its work away.
         var referenceGeneration = 0
+        /// From a choice until `update` applies it (or its learning fails).
+        var learningReference = false
     }
 
     /// What a learning thread hands back.
@@ -126,13 +128,14 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
     var referenceName: String? { shared.withLock { $0.referenceName } }
     var canListenToReference: Bool { shared.withLock { $0.referenceHasAudio } }
     var referenceStatus: String? { shared.withLock { $0.referenceStatus } }
+    var isLearningReference: Bool { shared.withLock { $0.learningReference } }
 
     func chooseReference(_ choice: ReferenceChoice?) {
         guard let choice else {
             shared.withLock { state in
                 state.referenceGeneration += 1
                 state.referenceName = nil; state.referenceHasAudio = false; state.referenceStatus = nil
-                state.learned = nil
+                state.learned = nil; state.learningReference = false
             }
             job.reference = nil
             engine?.setReference(nil)
@@ -142,6 +145,7 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
         let generation = shared.withLock { state -> Int in
             state.referenceGeneration += 1
             state.referenceStatus = "learning \(choice.label) …"
+            state.learningReference = true
             return state.referenceGeneration
         }
         let saved = shared.withLock { $0.profile.references }
@@ -173,6 +177,7 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
                 shared.withLock { state in
                     guard state.referenceGeneration == generation else { return }
                     state.referenceStatus = "\(error)"
+                    state.learningReference = false
                 }
             }
         }
@@ -187,6 +192,7 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
         // No clip (a saved target) also ends listening: the renderer never plays a missing clip.
         engine?.setReference(learned.clip)
         shared.withLock { state in
+            state.learningReference = false
             state.referenceName = learned.name
             state.referenceHasAudio = learned.clip != nil
             let gain = learned.clip.map { String(format: "; A/B (a) plays its loudest %.0f s at %+.1f dB", Double($0.frameCount) / (self.engine?.sampleRate ?? 44100), $0.gainDB) } ?? ""

@@ -51,6 +51,7 @@ final class FakeSession: ConsoleSession {
     var referenceName: String?
     var canListenToReference = false
     var referenceStatus: String?
+    var isLearningReference = false
     var updates = 0
     func chooseReference(_ choice: ReferenceChoice?) { chosen.append(choice) }
     func update() { updates += 1 }
@@ -123,6 +124,19 @@ struct ControllerTests {
         #expect(controller.state.message?.contains("q saves and quits") == true)
         let header = String(ScreenView.draw(controller.state, width: 100, height: 30).text.split(separator: "\n")[0])
         #expect(header.contains("■ stopped") && !header.contains("playing"), "\(header)")
+    }
+
+    /// `w` while a chosen reference is still being learned would export the master without it,
+    /// while the console goes on to play it with: it says to wait instead, and exports once matched.
+    @Test func anExportWaitsForTheReferenceBeingLearned() {
+        let (controller, _, session) = make()
+        session.isLearningReference = true
+        _ = controller.handle(.character("w"))
+        #expect(session.exports.isEmpty)
+        #expect(controller.state.message == "the reference is still being learned: press w once it is matched", "\(controller.state.message ?? "")")
+        session.isLearningReference = false
+        _ = controller.handle(.character("w"))
+        #expect(session.exports.count == 1 && controller.state.message == "exporting x-master.wav in the background")
     }
 
     @Test func keysReachTheEngineAndTheSession() {
