@@ -108,8 +108,9 @@ struct ChainOptions: ParsableArguments {
 
     /// The offline master's job for `input` ('demo': the built-in song). Reads the emotion map
     /// and the style profile (a bad map is a `CommandFailure` naming it; a bad profile is kept
-    /// aside with a warning).
-    func job(input: String, outputPath: String, encoding: SampleEncoding? = nil) throws -> OfflineMaster.Job {
+    /// aside with a warning). `profileMayBeNew`: a `--profile` path not made yet is a fresh
+    /// profile (the console's learning makes it), not a "no such file".
+    func job(input: String, outputPath: String, encoding: SampleEncoding? = nil, profileMayBeNew: Bool = false) throws -> OfflineMaster.Job {
         let openSource: () throws -> any AudioSource = {
             input == "demo" ? DemoSongSource() : try SoundFileReader(path: input)
         }
@@ -128,13 +129,13 @@ struct ChainOptions: ParsableArguments {
         }
         var style: StyleProfile?
         if !noStyle {
-            style = try store().load()
+            style = try store().load(givenFileMayBeNew: profileMayBeNew)
         }
         return OfflineMaster.Job(openSource: openSource, inputName: input, outputPath: outputPath, emotions: choice,
                                  targetLUFS: target ?? platformChoice?.targetLUFS, ceilingDBTP: ceilingDBTP,
                                  style: { emotion in style?.offsets(for: emotion) ?? StyleOffsets() },
                                  encoding: encoding, transitionSeconds: transition,
-                                 reference: try referenceChoice(), matchAmount: matchAmount ?? 1)
+                                 reference: try referenceChoice(profileMayBeNew: profileMayBeNew), matchAmount: matchAmount ?? 1)
     }
 
     private func store() throws -> StyleStore {
@@ -144,14 +145,14 @@ struct ChainOptions: ParsableArguments {
     }
 
     /// What to match: the `--reference` files learned now (averaged), or a saved target.
-    func referenceChoice() throws -> ReferenceTarget? {
+    func referenceChoice(profileMayBeNew: Bool = false) throws -> ReferenceTarget? {
         if !references.isEmpty {
             do {
                 return try ReferenceLearner.learn(paths: references) { StandardError.warnIfCutShort($1, name: $0) }
             } catch { throw CommandFailure(error) }
         }
         guard let referenceTarget else { return nil }
-        let saved = try store().load().references
+        let saved = try store().load(givenFileMayBeNew: profileMayBeNew).references
         guard let target = saved[referenceTarget] else {
             let known = saved.keys.sorted()
             throw CommandFailure("no saved reference target '\(referenceTarget)'" +

@@ -74,12 +74,13 @@ struct ConsoleCommand: ParsableCommand {
         var startMessage: String?
         do {
             live = try LiveInput(input)
-            plan = try LivePlan(input: live, options: chain, settle: false, progress: progress.update)
+            // Learning mode makes a --profile file that is not there yet.
+            plan = try LivePlan(input: live, options: chain, settle: false, profileMayBeNew: true, progress: progress.update)
             if !chain.noStyle {
                 store = try StyleStore(profile: chain.profile) { warning in
                     StandardError.say("warning: \(warning)")
                 }
-                profile = try store!.load()
+                profile = try store!.load(givenFileMayBeNew: true)
             }
             func makeEngine(_ output: PlaybackEngine.Output) throws -> PlaybackEngine {
                 let engine = try PlaybackEngine(path: live.path, automation: plan.automation, moves: plan.plan.moves, output: output,

@@ -75,8 +75,8 @@ struct LivePlan {
     var plan: MasterPlan
     var job: OfflineMaster.Job
 
-    init(input: LiveInput, options: ChainOptions, settle: Bool, progress: ((Double) -> Void)? = nil) throws {
-        job = try options.job(input: input.path, outputPath: "")
+    init(input: LiveInput, options: ChainOptions, settle: Bool, profileMayBeNew: Bool = false, progress: ((Double) -> Void)? = nil) throws {
+        job = try options.job(input: input.path, outputPath: "", profileMayBeNew: profileMayBeNew)
         job.inputName = input.name == "demo song" ? "demo" : input.path
         var master = OfflineMaster()
         master.progress = progress

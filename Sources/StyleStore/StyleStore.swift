@@ -57,8 +57,18 @@ public struct StyleStore {
 
     /// The profile as it is now (fresh when there is none; a bad one in the profiles folder is
     /// kept aside, a bad given file refused). Creates nothing when there is no profile yet.
-    public func load() throws -> StyleProfile {
-        guard access(path, F_OK) == 0 else { return StyleProfile() }
+    ///
+    /// A file given by its path must exist: `master --profile ~/studio.jsn` (a typo) mastered
+    /// without the style the user asked for, without a word. `givenFileMayBeNew` is for the
+    /// console, whose learning mode makes the file; its folder must be there to make it in (a
+    /// session's tweaks once met "no such folder" only at the end).
+    public func load(givenFileMayBeNew: Bool = false) throws -> StyleProfile {
+        guard access(path, F_OK) == 0 else {
+            guard isGivenPath else { return StyleProfile() }
+            guard givenFileMayBeNew else { throw Failure(description: "cannot read style profile '\(path)': no such file") }
+            try AtomicFile.checkWritable(path)
+            return StyleProfile()
+        }
         // A profile is only ever replaced by a rename, so a read sees a whole file without the
         // lock: reading a given file leaves nothing beside it.
         if isGivenPath { return try readGiven() }

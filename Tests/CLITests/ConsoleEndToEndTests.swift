@@ -308,6 +308,29 @@ struct ConsoleEndToEndTests {
         #expect(learned.status == 0 && learned.standardOutput.contains("learned 2 tweaks in 1 session"), "\(learned.standardOutput)\(learned.standardError)")
     }
 
+    /// A profile given by its path in a folder that is not there is refused as the console starts,
+    /// in one line: a learning session met "no such folder" only when it ended. One not made yet,
+    /// in a folder that is there, is made by learning.
+    @Test func aProfilePathIsCheckedAsTheConsoleStarts() throws {
+        let scratch = try ScratchFolder("console-profile")
+        defer { withExtendedLifetime(scratch) {} }
+        let lost = try Session(pulseServer: "unix:/nonexistent/loopmind/native",
+                               arguments: "demo --no-audio --profile '\(scratch.path)/Dcouments/p.json'")
+        let refused = lost.wait(for: "EXIT=", seconds: 30).replacingOccurrences(of: "\n", with: "")   // folded at the pane's width
+        lost.close()
+        #expect(refused.contains("loopmind: cannot write '\(scratch.path)/Dcouments/p.json': no such folder") && refused.contains("EXIT=1")
+                && !refused.contains("LOUDNESS"), "\(refused)")
+        let fresh = try Session(pulseServer: "unix:/nonexistent/loopmind/native",
+                                arguments: "demo --no-audio --learn --profile '\(scratch.path)/new.json'")
+        defer { fresh.close() }
+        _ = fresh.wait(for: "▶")
+        try fresh.keys("j", "+", "q")
+        let after = fresh.wait(for: "EXIT=")
+        #expect(after.contains("EXIT=0"), "\(after)")
+        let made = try LoopMindExecutable.run(["style", "show", "--json", "--profile", scratch.path + "/new.json"])
+        #expect(made.status == 0 && made.standardOutput.contains("\"sessions\" : 1"), "\(made.standardOutput)\(made.standardError)")
+    }
+
     /// `w` exports beside the mix and never replaces a file: a master already called
     /// `mix-master.wav` stays, and each export takes the next free name. Quitting during an
     /// export finishes it; a signal (or Ctrl-C while it finishes) stops it and leaves nothing:

@@ -217,6 +217,24 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: folder + "/out.json") && !FileManager.default.fileExists(atPath: folder + "/m.wav"))
     }
 
+    /// A profile path that names nothing is refused by every command that only reads it, in
+    /// one line, before any work: `master --profile ~/studio.jsn.json` mastered without the style
+    /// asked for and said nothing. The commands that write a profile make it.
+    @Test func aGivenProfileThatIsNotThereIsRefusedByEveryReader() throws {
+        let typo = folder + "/studio.jsn.json"
+        for command in [["style", "show"], ["style", "heatmap"], ["style", "export", folder + "/out.json"], ["style", "reference", "list"],
+                        ["master", "demo", "-o", folder + "/m.wav"], ["master", "demo", "-o", folder + "/m.wav", "--reference-target", "airy"],
+                        ["play", "demo", "--no-audio", "--seconds", "0.2"]] {
+            let result = try run(command + ["--profile", typo])
+            #expect(result.status == 1 && result.standardError == "loopmind: cannot read style profile '\(typo)': no such file\n",
+                    "\(command): \(result.standardError)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty, "nothing written, no lock")
+        #expect(try run(["master", "demo", "-o", folder + "/m.wav", "--profile", typo, "--no-style"]).status != 0, "--no-style with --profile is refused as before")
+        #expect(try run(["style", "learn", try log(sessions: 1), "--profile", typo]).status == 0, "learning makes it")
+        #expect(try run(["style", "show", "--profile", typo]).status == 0)
+    }
+
     /// A profile reached through a link is the file it names: learning through the link updates
     /// that file (the link stays), and its lock is that file's, so the link and the file's own
     /// name share one profile. (The link was replaced by a file, and the two locked apart.)

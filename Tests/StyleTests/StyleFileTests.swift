@@ -123,11 +123,36 @@ import TestSupport
 
     /// A given path's folder must exist, as an output's must: a mistyped folder is said, not made.
     /// The profiles folder (of a name) is still made when missing.
+    /// A file given by its path that is not there is refused for a read (a typo mastered without
+    /// the style asked for, in silence); the console, whose learning makes it, may start without
+    /// it, if its folder is there. A store name with no profile yet is a fresh one.
+    @Test func aGivenFileThatIsNotThereIsRefusedForAReading() throws {
+        let typo = folder + "/studio.jsn.json"
+        let store = try StyleStore(profile: typo) { _ in }
+        do {
+            _ = try store.load()
+            Issue.record("read a fresh profile from \(typo)")
+        } catch let failure as StyleStore.Failure {
+            #expect(failure.description == "cannot read style profile '\(typo)': no such file")
+        }
+        #expect(try store.load(givenFileMayBeNew: true) == StyleProfile())
+        let lost = try StyleStore(profile: folder + "/Dcouments/p.json") { _ in }
+        do {
+            _ = try lost.load(givenFileMayBeNew: true)
+            Issue.record("a console could start learning into a folder that is not there")
+        } catch {
+            #expect("\(error)" == "cannot write '\(folder)/Dcouments/p.json': no such folder")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty, "nothing made")
+        let named = try StyleStore(profile: "fresh", environment: ["XDG_DATA_HOME": folder + "/data"]) { _ in }
+        #expect(try named.load() == StyleProfile())
+    }
+
     @Test func aGivenPathInAMissingFolderIsRefusedNotMade() throws {
         let missing = folder + "/Dcouments/deeper/p.json"
         let store = try StyleStore(profile: missing) { _ in }
         let tweak = TweakRecord(session: "x", parameter: .tilt, old: 0, new: 1, suggested: 0, emotion: .dark, intensity: 0.5, time: 0)
-        #expect(try store.load() == StyleProfile(), "nothing to read is a fresh profile")
+        #expect(throws: StyleStore.Failure.self) { try store.load() }
         for attempt in [{ try store.update { $0.learn(session: [tweak]) } }, { _ = try store.replace(with: StyleProfile()) }] as [() throws -> Void] {
             do {
                 try attempt()
