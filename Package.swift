@@ -103,7 +103,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["MasteringDSP"], path: "Tests/TestSupport",
                 swiftSettings: numericSettings),
         .testTarget(name: "MasteringDSPTests", dependencies: ["MasteringDSP", "TestSupport"]),
-        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "DemoSong", "MasteringDSP", "TestSupport"]),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "AudioIO", "DemoSong", "MasteringDSP", "TestSupport"]),
         .testTarget(name: "AudioIOTests", dependencies: ["AudioIO", "Analysis", "MasteringDSP", "TestSupport"]),
         .testTarget(name: "ChainTests", dependencies: ["MasteringDSP", "Analysis", "DemoSong", "TestSupport"]),
         .testTarget(name: "RenderingTests",

@@ -54,8 +54,16 @@ final class FeatureTracker {
     private let bandBins: [[(bin: Int, weight: Float)]]
     private var ringPosition = 0
 
-    // Onsets: spectral flux of log magnitudes on 1024-sample frames, hop 512.
-    private let onsetSize = 1024, onsetHop = 512
+    // Onsets: spectral flux of log magnitudes on frames of about 23 ms (1024 samples at 44.1 kHz,
+    // a power of two at any rate), hop half a frame, over the bins up to 22.05 kHz. In samples,
+    // the same 1024 were 5 ms at 192 kHz: the picker's windows and its 50 ms spacing, counted in
+    // hops, shrank with them, and a 192 kHz copy of a song counted seven times its onsets (its
+    // chorus read "bright", not "powerful").
+    private let onsetSize: Int, onsetHop: Int
+    /// The last bin that counts: below Nyquist, and at most 22.05 kHz (what a 44.1 kHz file holds).
+    private let onsetLastBin: Int
+    /// γ = 10 for a 1024-point frame, scaled by 1024 / size: a bin's magnitude grows with the frame.
+    private let onsetGain: Float
     private let onsetFFT: RealFFT
     private var onsetFilled = 0
     private var flux: [Float] = []
@@ -100,8 +108,12 @@ final class FeatureTracker {
             }
             return pairs
         }
+        let onsetSize = 1 << Int(log2(1024 * sampleRate / 44100).rounded())
+        self.onsetSize = onsetSize
+        onsetHop = onsetSize / 2
+        onsetGain = 10 * 1024 / Float(onsetSize)
+        onsetLastBin = min(onsetSize / 2 - 1, Int(22050 / (sampleRate / Double(onsetSize))))
         onsetFFT = RealFFT(size: onsetSize)
-        let onsetSize = self.onsetSize
         onsetWindow = .allocate(capacity: onsetSize)
         onsetWindow.initialize(from: (0..<onsetSize).map { Float(0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(onsetSize))) },
                                count: onsetSize)
@@ -220,14 +232,15 @@ final class FeatureTracker {
         let input = onsetFFT.input
         for index in 0..<onsetSize { input[index] = onsetBuffer[index] * onsetWindow[index] }
         onsetFFT.transform()
-        // Bins 1 to size/2 − 1, eight at a time: the last eight reach the Nyquist bin, which
-        // does not count.
+        // Bins 1 to `onsetLastBin`, eight at a time: those past it in the last eight do not count
+        // (at 44.1 kHz, the Nyquist bin).
         var total = SIMD8<Float>(), level = SIMD8<Float>()
-        let lastBin = onsetSize / 2 - 1
+        let lastBin = onsetLastBin
         var first = 1
         while first <= lastBin {
-            // log(1 + γ|X|) compresses the dynamic range so soft and loud onsets both count.
-            var magnitudes = logOnePlus(10 * onsetFFT.powers(ofEightBinsFrom: first).squareRoot())
+            // log(1 + γ|X|) compresses the dynamic range so soft and loud onsets both count. |X|
+            // is scaled to a 1024-point frame's, so the same music compresses alike at any rate.
+            var magnitudes = logOnePlus(onsetGain * onsetFFT.powers(ofEightBinsFrom: first).squareRoot())
             if first + 7 > lastBin {
                 magnitudes.replace(with: 0, where: SIMD8<Int32>(0, 1, 2, 3, 4, 5, 6, 7) .> Int32(lastBin - first))
             }

@@ -1,4 +1,5 @@
 import Analysis
+import AudioIO
 import DemoSong
 import Glibc
 import MasteringDSP
@@ -70,6 +71,52 @@ import TestSupport
         #expect(loud.stereoWidth < 0.01 && abs(soft.stereoWidth - 0.5) < 0.05)
         #expect(abs(soft.onsetsPerSecond - 1) <= 0.3, "\(soft.onsetsPerSecond) onsets/s for 1")
         #expect(abs(loud.onsetsPerSecond - 5) <= 0.5, "\(loud.onsetsPerSecond) onsets/s for 5")
+    }
+
+    /// `samples` (stereo, 44.1 kHz) as another copy at `rate` would be: resampled by libsoxr.
+    static func resampled(_ samples: [Float], to rate: Double) throws -> [Float] {
+        let resampler = try Resampler(from: 44100, to: rate, channelCount: 2)
+        var result: [Float] = []
+        try samples.withUnsafeBufferPointer { try resampler.process($0) { result.append(contentsOf: $0) } }
+        try resampler.flush { result.append(contentsOf: $0) }
+        return result
+    }
+
+    /// Onsets per second in each of `spans` (seconds) of stereo `samples` at `rate`.
+    static func onsetDensities(_ samples: [Float], rate: Double, spans: [Range<Double>]) throws -> [Double] {
+        var source = SampleBufferSource(samples: samples, channelCount: 2, sampleRate: rate)
+        let track = try #require(try Analyzer.analyze(&source, options: .init(features: true)).features)
+        return spans.map { SectionMeasurement(track, frames: track.frame(at: $0.lowerBound)..<track.frame(at: $0.upperBound)).onsetsPerSecond }
+    }
+
+    /// Onsets are counted in seconds, not samples: the same music at another rate (resampled, as
+    /// a user's other copy would be) has the same density. The flux frames were 1024 samples at
+    /// any rate: at 192 kHz, 5 ms frames, and the picker's windows and 50 ms spacing (counted in
+    /// frames) shrank with them, so the demo's powerful chorus read 13.5 onsets a second at
+    /// 96 kHz and 31.8 at 192 kHz, where it has 3.8 at 44.1 kHz.
+    @Test func theDemoSongHasItsOnsetsAtAnyRate() throws {
+        let song = try DemoSongTests.render(from: 0, to: 32)
+        let spans = [0.0..<16, 16.0..<32]
+        let there = try Self.onsetDensities(song, rate: 44100, spans: spans)
+        for rate in [48000.0, 96000, 192000] {
+            let here = try Self.onsetDensities(try Self.resampled(song, to: rate), rate: rate, spans: spans)
+            for (found, expected) in zip(here, there) {
+                #expect(abs(found - expected) <= max(0.3, 0.1 * expected), "\(rate) Hz: \(here) onsets/s; \(there) at 44.1 kHz")
+            }
+        }
+    }
+
+    /// Sharp bursts at 1 and 5 a second are counted alike at 22.05 to 192 kHz. (At 22.05 kHz the
+    /// 1024-sample frames were 46 ms: 0.7 and 4.0 a second.)
+    @Test(arguments: [22050.0, 48000, 96000, 192000])
+    func burstsAreCountedAlikeAtAnyRate(sampleRate: Double) throws {
+        let original = SectionSignals.render([.init(seconds: 10, levelDBFS: -18, burstsPerSecond: 1),
+                                              .init(seconds: 10, levelDBFS: -18, burstsPerSecond: 5)])
+        let spans = [0.0..<10, 10.0..<20]
+        let here = try Self.onsetDensities(try Self.resampled(original, to: sampleRate), rate: sampleRate, spans: spans)
+        let there = try Self.onsetDensities(original, rate: 44100, spans: spans)
+        #expect(abs(here[0] - there[0]) <= 0.2 && abs(here[0] - 1) <= 0.3, "\(sampleRate) Hz: \(here); \(there) at 44.1 kHz")
+        #expect(abs(here[1] - there[1]) <= 0.3 && abs(here[1] - 5) <= 0.5, "\(sampleRate) Hz: \(here); \(there) at 44.1 kHz")
     }
 
     /// A held tone has no onsets, at any level: its flux is only the jitter of its own bins,
