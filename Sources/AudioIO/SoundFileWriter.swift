@@ -29,16 +29,16 @@ public final class SoundFileWriter {
         format.supports(.pcm24) ? .pcm24 : .float32
     }
 
-    public init(path: String, sampleRate: Int, channelCount: Int,
-                encoding requested: SampleEncoding? = nil) throws(AudioFileError) {
-        self.path = path
-        try AtomicFile.refuseAnythingButAFile(path)
+    /// The format `path`'s extension names and the encoding to write it in, or why not: what a
+    /// command checks before any work (a bit depth for an MP3 was refused only once the master
+    /// was made, 4 s into a 10-minute file). A lossy codec takes no bit depth, not even 32f.
+    public static func format(of path: String, encoding requested: SampleEncoding?) throws(AudioFileError) -> (AudioFileFormat, SampleEncoding) {
         guard let format = AudioFileFormat(path: path) else {
             throw AudioFileError(.write, path: path,
                                  reason: "unknown extension; use one of \(AudioFileFormat.knownExtensions)")
         }
         let encoding = requested ?? Self.defaultEncoding(for: format)
-        guard !format.isLossy || requested == nil || requested == .float32 || format.supports(encoding) else {
+        guard !format.isLossy || requested == nil else {
             throw AudioFileError(.write, path: path,
                                  reason: "\(format.rawValue) is a lossy format; a bit depth applies to wav, aiff and flac")
         }
@@ -47,6 +47,14 @@ public final class SoundFileWriter {
                                  reason: "\(format.rawValue) cannot store \(encoding == .float32 ? "32-bit float" : "\(encoding.rawValue)-bit") samples; use --bit-depth "
                                      + SampleEncoding.allCases.filter(format.supports).map(\.rawValue).joined(separator: " or "))
         }
+        return (format, encoding)
+    }
+
+    public init(path: String, sampleRate: Int, channelCount: Int,
+                encoding requested: SampleEncoding? = nil) throws(AudioFileError) {
+        self.path = path
+        try AtomicFile.refuseAnythingButAFile(path)
+        let (format, encoding) = try Self.format(of: path, encoding: requested)
         guard (1...8).contains(channelCount) else {
             throw AudioFileError(.write, path: path, reason: "\(channelCount) channels; LoopMind writes 1 to 8")
         }

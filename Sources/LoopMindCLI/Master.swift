@@ -73,6 +73,7 @@ struct Master: ParsableCommand {
             // Everything that can be refused is refused before any work.
             try refuseToReplaceWhatIsRead()
             try AtomicFile.checkWritable(output)
+            _ = try SoundFileWriter.format(of: output, encoding: bitDepth)
             if let moves { try AtomicFile.checkWritable(moves) }
             let job = try chain.job(input: input, outputPath: output, encoding: bitDepth)
             var engine = OfflineMaster()

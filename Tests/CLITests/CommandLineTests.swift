@@ -608,6 +608,17 @@ import TestSupport
                 "\(flac.standardError)")
         let ogg = try LoopMindExecutable.run(["master", "demo", "-o", folder + "/x.ogg", "--bit-depth", "24"])
         #expect(ogg.status == 1 && ogg.standardError.hasSuffix("ogg is a lossy format; a bit depth applies to wav, aiff and flac\n"), "\(ogg.standardError)")
+        // Any bit depth, 32f too (it was taken, and ignored), for master and demo alike, before any
+        // work: the input is not even opened (/dev/null would be refused first; an MP3's bit depth
+        // was refused only once the master was made).
+        for command in [["master", "/dev/null", "-o", folder + "/x.ogg"], ["master", "/dev/null", "-o", folder + "/x.mp3"],
+                        ["demo", "-o", folder + "/x.opus"]] {
+            for depth in ["16", "32f"] {
+                let lossy = try LoopMindExecutable.run(command + ["--bit-depth", depth])
+                #expect(lossy.status == 1 && lossy.standardError.hasSuffix("is a lossy format; a bit depth applies to wav, aiff and flac\n"),
+                        "\(command) \(depth): \(lossy.standardError)")
+            }
+        }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
     }
 
