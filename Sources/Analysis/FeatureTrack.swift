@@ -57,8 +57,8 @@ final class FeatureTracker {
     // Onsets: spectral flux of log magnitudes on frames of about 23 ms (1024 samples at 44.1 kHz,
     // a power of two at any rate), hop half a frame, over the bins up to 22.05 kHz. In samples,
     // the same 1024 were 5 ms at 192 kHz: the picker's windows and its 50 ms spacing, counted in
-    // hops, shrank with them, and a 192 kHz copy of a song counted seven times its onsets (its
-    // chorus read "bright", not "powerful").
+    // hops, shrank with them, and a 192 kHz copy of a song counted eight times its onsets (the
+    // demo's chorus: 31.8 a second against 3.8 at 44.1 kHz).
     private let onsetSize: Int, onsetHop: Int
     /// The last bin that counts: below Nyquist, and at most 22.05 kHz (what a 44.1 kHz file holds).
     private let onsetLastBin: Int

@@ -1,4 +1,5 @@
 import CSndFile
+import Foundation
 
 /// A container and codec LoopMind writes, chosen from the output file's extension.
 public enum AudioFileFormat: String, CaseIterable, Sendable {
@@ -93,5 +94,18 @@ public enum SampleEncoding: String, CaseIterable, Sendable {
         case .pcm24: 24
         case .float32: 32
         }
+    }
+}
+
+extension AudioFileFormat {
+    /// The files in `folder` worth offering to open (the console's reference picker), by name,
+    /// sorted: an extension LoopMind reads, and not hidden. A dot file is left out: `._mix.wav`,
+    /// the resource fork macOS leaves beside every file on a shared drive, has an audio
+    /// extension and is no sound file. At most `limit` (a folder of a hundred versions of a mix
+    /// once showed its first sixty, and the rest could not be reached).
+    public static func openableFiles(inFolder folder: String, limit: Int = 1000) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? []
+        return Array(names.filter { !$0.hasPrefix(".") && openableExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+            .sorted().prefix(limit))
     }
 }

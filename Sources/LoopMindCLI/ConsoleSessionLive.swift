@@ -113,14 +113,11 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
         var seen = Set<String>()
         let folder = inputName == "demo song" ? FileManager.default.currentDirectoryPath
                                               : (inputPath as NSString).deletingLastPathComponent
-        let nearby = ((try? FileManager.default.contentsOfDirectory(atPath: folder.isEmpty ? "." : folder)) ?? [])
-            .filter { AudioFileFormat.openableExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
-            .sorted()
+        let nearby = AudioFileFormat.openableFiles(inFolder: folder)
             .map { folder.isEmpty ? $0 : (folder as NSString).appendingPathComponent($0) }
         for path in referenceFiles + nearby where seen.insert((path as NSString).standardizingPath).inserted {
             guard !AtomicFile.isSameFile(path, inputPath) else { continue }
             choices.append(ReferenceChoice(source: .file(path), label: (path as NSString).lastPathComponent))
-            if choices.count >= 60 { break }
         }
         return choices
     }

@@ -135,6 +135,21 @@ import TestSupport
         #expect(zip(samples, signal).allSatisfy { abs($0 - $1) < 1e-6 }, "24-bit keeps every sample within 2^-23")
     }
 
+    /// The picker offers every audio file in a folder, sorted, and no hidden one (macOS's `._x.wav`
+    /// resource forks are no sound files); sixty were offered and the rest could not be reached.
+    @Test func aFolderOffersEveryAudioFileButHiddenOnes() throws {
+        let folder = NSTemporaryDirectory() + "loopmind-offer-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let mixes = (1...120).map { String(format: "mix-v%03d.wav", $0) }
+        for name in mixes + ["._mix-v001.wav", ".hidden.flac", "notes.txt", "Take.MP3", "cover.jpg"] {
+            #expect(FileManager.default.createFile(atPath: folder + "/" + name, contents: Data([0])))
+        }
+        #expect(AudioFileFormat.openableFiles(inFolder: folder) == ["Take.MP3"] + mixes)
+        #expect(AudioFileFormat.openableFiles(inFolder: folder, limit: 3) == ["Take.MP3", "mix-v001.wav", "mix-v002.wav"])
+        #expect(AudioFileFormat.openableFiles(inFolder: folder + "/missing").isEmpty)
+    }
+
     /// A full disk read "cannot write 'o.wav': System error : No space left on device." (libsndfile's
     /// words); it reads as the other writers say it.
     @Test func libsndfilesWordsLoseTheirDecoration() {
