@@ -153,11 +153,7 @@ struct ChainOptions: ParsableArguments {
         }
         guard let referenceTarget else { return nil }
         let saved = try store().load(givenFileMayBeNew: profileMayBeNew).references
-        guard let target = saved[referenceTarget] else {
-            let known = saved.keys.sorted()
-            throw CommandFailure("no saved reference target '\(referenceTarget)'" +
-                                 (known.isEmpty ? "; add one with 'loopmind style reference add NAME FILE…'" : "; saved: \(known.joined(separator: ", "))"))
-        }
+        guard let target = saved[referenceTarget] else { throw Style.Reference.notSaved(referenceTarget, among: saved.keys) }
         return target
     }
 }

@@ -74,13 +74,25 @@ extension Style {
             @OptionGroup var options: ProfileOption
             @Argument(help: "The target's name.") var name: String
 
+            /// A name that is not there changes nothing: the profile was written anyway (made, when
+            /// there was none, by a command that failed).
             func run() throws {
                 let store = try options.store()
-                var found = false
-                try wrap { try store.update { profile in found = profile.references.removeValue(forKey: name) != nil } }
-                guard found else { throw CommandFailure("no saved reference target '\(name)'") }
+                let saved = try wrap { try store.load() }.references
+                guard saved[name] != nil else { throw Reference.notSaved(name, among: saved.keys) }
+                try wrap {
+                    try store.update { profile in
+                        guard profile.references.removeValue(forKey: name) != nil else { throw Reference.notSaved(name, among: profile.references.keys) }
+                    }
+                }
                 StandardOutput.show("removed reference target '\(name)' from \(store.path)")
             }
+        }
+
+        /// "no saved reference target 'X'", and what is saved, or how to save one.
+        static func notSaved(_ name: String, among saved: some Collection<String>) -> CommandFailure {
+            CommandFailure("no saved reference target '\(name)'" +
+                           (saved.isEmpty ? "; add one with 'loopmind style reference add NAME FILE…'" : "; saved: \(saved.sorted().joined(separator: ", "))"))
         }
     }
 }

@@ -97,6 +97,24 @@ import TestSupport
         #expect(try String(contentsOfFile: output, encoding: .utf8) == "precious")
     }
 
+    /// Removing a name that is not saved fails and writes nothing: it made a profile where there
+    /// was none, and rewrote one that was there.
+    @Test func removingATargetThatIsNotSavedWritesNothing() throws {
+        let profiles = folder + "/data/loopmind/profiles"
+        let none = try run(["style", "reference", "remove", "airy"])
+        #expect(none.status == 1 && none.standardError == "loopmind: no saved reference target 'airy'; add one with 'loopmind style reference add NAME FILE…'\n",
+                "\(none.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: profiles + "/default_style.json"), "no profile made")
+        #expect(try run(["style", "reference", "add", "airy", try noise("bright.wav", seconds: 5)]).status == 0)
+        let before = try FileManager.default.attributesOfItem(atPath: profiles + "/default_style.json")[.modificationDate] as? Date
+        usleep(20_000)
+        let typo = try run(["style", "reference", "remove", "airx"])
+        #expect(typo.status == 1 && typo.standardError == "loopmind: no saved reference target 'airx'; saved: airy\n", "\(typo.standardError)")
+        let after = try FileManager.default.attributesOfItem(atPath: profiles + "/default_style.json")[.modificationDate] as? Date
+        #expect(before != nil && before == after, "the profile was not rewritten")
+        #expect(try run(["style", "reference", "remove", "airy"]).status == 0)
+    }
+
     @Test func aSavedTargetMastersWithoutTheFiles() throws {
         let bright = try noise("bright.wav", seconds: 5)
         let dark = try noise("dark.wav", seconds: 6, coefficient: 0.3)
