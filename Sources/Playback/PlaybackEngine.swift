@@ -111,8 +111,13 @@ public final class PlaybackEngine: @unchecked Sendable {
     public var durationSeconds: Double { Double(frameCount) / sampleRate }
     public var playheadSeconds: Double { Double(renderer.status.playheadFrame.load(ordering: .relaxed)) / sampleRate }
 
+    /// While a section loops, the loop goes where the playhead goes: `n`, `p` or a seek into
+    /// another section loops that one. (The loop stayed on the section left behind, which was
+    /// never heard again, while the header went on showing ⟲ beside the section playing.)
     public func seek(toSeconds seconds: Double) {
-        disk.requestSeek(toFrame: Int((min(max(seconds, 0), durationSeconds) * sampleRate).rounded()))
+        let frame = Int((min(max(seconds, 0), durationSeconds) * sampleRate).rounded())
+        if isLooping { disk.setLoop(sectionRange(containing: frame)) }
+        disk.requestSeek(toFrame: frame)
     }
 
     public func seek(bySeconds seconds: Double) { seek(toSeconds: playheadSeconds + seconds) }
@@ -139,14 +144,19 @@ public final class PlaybackEngine: @unchecked Sendable {
     /// Loops the section under the playhead (true) or stops looping (false).
     public func loopSection(_ on: Bool) {
         guard on else { disk.setLoop(nil); return }
+        let loop = sectionRange(containing: renderer.status.playheadFrame.load(ordering: .relaxed))
+        disk.setLoop(loop)
+        // If the disk already read past the loop's end (or the file ended), go back for it.
+        if disk.readPosition.load(ordering: .acquiring) >= loop.upperBound || snapshot.isFinished { seek(toSeconds: playheadSeconds) }
+    }
+
+    /// The frames of the section that holds `frame` (the last one runs to the end of the file).
+    private func sectionRange(containing frame: Int) -> Range<Int> {
         let automation = control.withLock { $0.automation }
-        let frame = renderer.status.playheadFrame.load(ordering: .relaxed)
         let index = automation.sectionIndex(at: frame)
         let start = automation.sections[index].startFrame
         let end = index + 1 < automation.sections.count ? automation.sections[index + 1].startFrame : frameCount
-        disk.setLoop(start..<end)
-        // If the disk already read past the loop's end (or the file ended), go back for it.
-        if disk.readPosition.load(ordering: .acquiring) >= end || snapshot.isFinished { seek(toSeconds: playheadSeconds) }
+        return start..<end
     }
 
     public var isLooping: Bool { disk.loop != nil }

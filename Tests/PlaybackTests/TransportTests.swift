@@ -1,0 +1,59 @@
+import AudioIO
+import Foundation
+import MasteringDSP
+import Playback
+import Testing
+import TestSupport
+
+/// Moving about the song on the engine's clock (no sound server): where a section loop goes.
+@Suite struct TransportTests {
+    /// 30 s of quiet noise in three 10 s sections.
+    static func engine(in scratch: ScratchFolder) throws -> PlaybackEngine {
+        let path = scratch.file("song.wav")
+        let writer = try SoundFileWriter(path: path, sampleRate: 44100, channelCount: 2, encoding: .float32)
+        var noise = TestSignals.Noise(seed: 3)
+        let block = (0..<(2 * 44100)).map { _ in Float(0.05 * noise.next()) }
+        for _ in 0..<30 { try block.withUnsafeBufferPointer { try writer.write($0) } }
+        try writer.commit()
+        let sections = [0, 10, 20].map { ChainAutomation.Section(startFrame: $0 * 44100, settings: ChainSettings(), gainDB: 0) }
+        let engine = try PlaybackEngine(path: path, automation: ChainAutomation(sections: sections, transitionFrames: 4410),
+                                        moves: [], output: .clock)
+        try engine.start()
+        return engine
+    }
+
+    /// Waits (up to 3 s) until the engine's meters show `loop`, in whole seconds.
+    static func loop(of engine: PlaybackEngine, becomes loop: Range<Int>?) -> Range<Int>? {
+        func shown() -> Range<Int>? {
+            engine.snapshot.loop.map { Int($0.lowerBound.rounded())..<Int($0.upperBound.rounded()) }
+        }
+        let deadline = Date().addingTimeInterval(3)
+        while shown() != loop && Date() < deadline { usleep(10_000) }
+        return shown()
+    }
+
+    /// While a section loops, the loop goes where the playhead goes: next, previous and seeks
+    /// into another section loop that one. The loop stayed on the section left behind (never
+    /// heard again) while the console's header showed ⟲ beside the section playing.
+    @Test func aSectionLoopFollowsThePlayhead() throws {
+        let scratch = try ScratchFolder("transport")
+        let engine = try Self.engine(in: scratch)
+        defer { engine.stop() }
+        engine.seek(toSeconds: 2)
+        engine.play()
+        usleep(300_000)
+        engine.loopSection(true)
+        #expect(Self.loop(of: engine, becomes: 0..<10) == 0..<10)
+        engine.nextSection()
+        #expect(Self.loop(of: engine, becomes: 10..<20) == 10..<20, "n loops the next section")
+        engine.seek(toSeconds: 25)
+        #expect(Self.loop(of: engine, becomes: 20..<30) == 20..<30, "a seek into the last section loops it, to the end")
+        engine.seek(bySeconds: -12)
+        #expect(Self.loop(of: engine, becomes: 10..<20) == 10..<20, "so does a seek back")
+        usleep(300_000)
+        #expect((10..<20).contains(engine.playheadSeconds), "\(engine.playheadSeconds)")
+        engine.loopSection(false)
+        engine.seek(toSeconds: 5)
+        #expect(Self.loop(of: engine, becomes: nil) == nil, "no loop is made by a seek")
+    }
+}
