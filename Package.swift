@@ -81,7 +81,7 @@ let package = Package(
                 swiftSettings: numericSettings),
 
         // MARK: - The console: screen model and drawing (off-screen frames), keys, themes, curses driver
-        .target(name: "Console", dependencies: ["Playback", "MasteringAI", "MasteringDSP", "Analysis", "CNcursesw", "CCrashGuard"]),
+        .target(name: "Console", dependencies: ["Playback", "AudioIO", "MasteringAI", "MasteringDSP", "Analysis", "CNcursesw", "CCrashGuard"]),
 
         // MARK: - The learned style profile on disk (locking, atomic saves, untrusted reads)
         .target(name: "StyleStore", dependencies: ["MasteringAI", "AudioIO"]),

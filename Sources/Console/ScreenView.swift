@@ -417,7 +417,8 @@ public enum ScreenView {
             let line = (index == state.referenceSelected ? "› " : "  ") + (inForce ? "● " : "  ") + shortened(label, to: room - 4)
             frame.put(2, 6 + offset, line, index == state.referenceSelected ? .selected : .text, limit: room)
             if index == state.referenceSelected {
-                frame.paint(2 + Frame.columns(line), 6 + offset, count: room - Frame.columns(line), .selected)
+                let used = Frame.columns(line)
+                frame.paint(2 + used, 6 + offset, count: room - used, .selected)
             }
         }
         // Where the list scrolls, how much is out of sight on either side.

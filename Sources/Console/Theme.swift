@@ -1,3 +1,4 @@
+import AudioIO
 import Foundation
 
 /// What a colour is for. Views name roles; only the theme knows colours.
@@ -139,11 +140,7 @@ public struct Theme: Sendable, Equatable {
         var found: [String: String] = [:]
         var folders: [String] = []
         if let shippedFolder { folders.append(shippedFolder) }
-        if let config = environment["XDG_CONFIG_HOME"], config.hasPrefix("/") {
-            folders.append(config + "/loopmind/themes")
-        } else {
-            folders.append((environment["HOME"] ?? NSHomeDirectory()) + "/.config/loopmind/themes")
-        }
+        folders.append(UserFolders.config(environment: environment) + "/loopmind/themes")
         for folder in folders {
             guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { continue }
             for name in names where name.hasSuffix(".theme") {

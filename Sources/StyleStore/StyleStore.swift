@@ -50,9 +50,7 @@ public struct StyleStore {
     /// `$XDG_DATA_HOME/loopmind/profiles`, or `$HOME/.local/share/loopmind/profiles` when it is
     /// unset, empty or relative (as the XDG spec says).
     public static func folder(environment: [String: String]) -> String {
-        if let data = environment["XDG_DATA_HOME"], data.hasPrefix("/") { return data + "/loopmind/profiles" }
-        let home = environment["HOME"] ?? NSHomeDirectory()
-        return home + "/.local/share/loopmind/profiles"
+        UserFolders.data(environment: environment) + "/loopmind/profiles"
     }
 
     /// The profile as it is now (fresh when there is none; a bad one in the profiles folder is
