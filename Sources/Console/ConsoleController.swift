@@ -297,7 +297,18 @@ public final class ConsoleController {
             return state.message!
         }
         do {
+            // The profile now holds these tweaks, so the AI's suggestion moves toward them; the
+            // offsets shrink by as much, or ending the session would add them a second time and
+            // change what is heard (and exported) without a key being pressed.
+            let seconds = state.meters.playheadSeconds
+            let before = session.suggestion(atSeconds: seconds)
             let result = try session.saveLearning(records)
+            let after = session.suggestion(atSeconds: seconds)
+            for parameter in Set(records.map(\.parameter)) {
+                let offset = engine.adjustment(parameter)
+                guard offset != 0 else { continue }
+                engine.setAdjustment(parameter, offset: offset - (after[parameter] - before[parameter]))
+            }
             state.styleProfile = session.profile
             say(result)
         } catch {

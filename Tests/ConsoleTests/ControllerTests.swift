@@ -31,9 +31,11 @@ final class FakeSession: ConsoleSession {
     var profile = StyleProfile()
     var exportStatus: String?
     var exports: [[ChainParameter: Double]] = []
+    /// Where a save moves the AI's high shelf (the real session re-plans with the learned style).
+    var highShelfSuggestion = -1.5, highShelfAfterSave: Double?
     func suggestion(atSeconds seconds: Double) -> ChainSettings {
         var settings = ChainSettings()
-        settings[.highShelfGain] = -1.5
+        settings[.highShelfGain] = highShelfSuggestion
         return settings
     }
     func styleOffsets(for emotion: Emotion) -> StyleOffsets { StyleOffsets([.highShelfGain: .init(value: 0.5, evidence: 3)]) }
@@ -42,7 +44,9 @@ final class FakeSession: ConsoleSession {
     var failsToSave = false
     func saveLearning(_ records: [TweakRecord]) throws -> String {
         if failsToSave { throw SaveFailed() }
-        saved.append(records); profile.learn(session: records); return "saved \(records.count)"
+        saved.append(records); profile.learn(session: records)
+        if let highShelfAfterSave { highShelfSuggestion = highShelfAfterSave }
+        return "saved \(records.count)"
     }
     func startExport(adjustments: [ChainParameter: Double]) -> String { exports.append(adjustments); return "x-master.wav" }
     var referenceChoices = [ReferenceChoice(source: .saved("warm"), label: "warm (saved target)"),
@@ -82,6 +86,23 @@ struct ControllerTests {
         #expect(records.allSatisfy { $0.parameter == .highShelfGain && $0.suggested == -1.5 && $0.emotion == .dark && $0.time == 12 })
         #expect(records.map(\.new) == [-1.0, -0.5, 0.0])
         #expect(controller.state.message == "saved 3")
+    }
+
+    /// The saved tweaks move the AI's suggestion toward them; what is heard must not move too.
+    @Test func endingASessionKeepsWhatIsHeardAsTheStyleMovesTheSuggestion() {
+        let (controller, engine, session) = make()
+        session.highShelfAfterSave = -0.5   // the style learned +1 dB of the +2 dB chosen
+        _ = controller.handle(.character("L"))
+        for _ in 0..<3 { _ = controller.handle(.down) }
+        for _ in 0..<4 { _ = controller.handle(.character("+")) }
+        #expect(controller.state.parameters[controller.state.selected].value == 0.5)
+        _ = controller.handle(.character("L"))
+        #expect(controller.state.message == "saved 4")
+        let row = controller.state.parameters[controller.state.selected]
+        #expect(row.suggestion == -0.5)
+        #expect(row.value == 0.5, "the high shelf stays where the user put it: \(row.value) dB")
+        #expect(abs(engine.offsets[.highShelfGain]! - 1.0) < 1e-9, "the offset is what is left over the new suggestion")
+        #expect(engine.offsets[.lowShelfGain, default: 0] == 0, "a parameter not tweaked keeps no offset")
     }
 
     @Test func quittingEndsTheSessionAndTweaksOutsideLearningAreNotRecorded() {
