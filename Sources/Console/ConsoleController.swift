@@ -30,6 +30,9 @@ public protocol ConsoleSession: AnyObject {
     func suggestion(atSeconds seconds: Double) -> ChainSettings
     /// The learned style's offsets for one emotion (as the AI applies them).
     func styleOffsets(for emotion: Emotion) -> StyleOffsets
+    /// What the learned style added to the AI's settings at a time (after clamping; nothing
+    /// where it added nothing): tweaks are recorded against the suggestion before it.
+    func styleShift(atSeconds seconds: Double) -> [ChainParameter: Double]
     /// A section's emotion from the user (nil: back to the estimate); the plan is remade.
     func setEmotion(_ emotion: Emotion?, section: Int)
     /// Ends a learning session: the tweaks go to the trainer and the profile is saved.
@@ -272,9 +275,13 @@ public final class ConsoleController {
         let new = parameter.spec.clamped(row.suggestion + offset)
         if state.learning, new != row.value, !state.sections.isEmpty {
             let section = state.sections[state.currentSection]
+            let seconds = state.meters.playheadSeconds
+            // The trainer learns what the user chose over the AI's own suggestion, the style not
+            // included (`MasterModel.Decision.styleShift` says why).
+            let suggested = row.suggestion - session.styleShift(atSeconds: seconds)[parameter, default: 0]
             records.append(TweakRecord(session: sessionID, parameter: parameter, old: row.value, new: new,
-                                       suggested: row.suggestion, emotion: section.emotion, intensity: section.intensity,
-                                       time: state.meters.playheadSeconds))
+                                       suggested: suggested, emotion: section.emotion, intensity: section.intensity,
+                                       time: seconds))
             state.tweaksThisSession = records.count
         }
     }

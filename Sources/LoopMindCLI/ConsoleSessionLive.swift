@@ -104,6 +104,13 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
 
     func styleOffsets(for emotion: Emotion) -> StyleOffsets { job.style(emotion) }
 
+    func styleShift(atSeconds seconds: Double) -> [ChainParameter: Double] {
+        shared.withLock { state in
+            let sections = state.plan.sections
+            return (sections.last { $0.span.lowerBound <= seconds } ?? sections.first)?.decision.styleShift ?? [:]
+        }
+    }
+
     // MARK: - Reference
 
     var referenceChoices: [ReferenceChoice] {
@@ -362,8 +369,22 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
         job.replacesOutput = false
         job.emotions = .map(graph)
         job.encoding = nil
+        // The ceiling, and a target the plan holds fixed (asked for, or a reference's), are the
+        // job's, not the model's (the style leaves them alone): the user's offsets move them
+        // here, as the engine plays them. The export came out at -1 dBTP after a -2 dBTP was set.
+        var adjustments = adjustments
+        if let lift = adjustments.removeValue(forKey: .limiterCeiling) {
+            job.ceilingDBTP = ChainParameter.limiterCeiling.spec.clamped(job.ceilingDBTP + lift)
+        }
+        if job.targetLUFS != nil || (job.reference != nil && job.matchAmount > 0),
+           let louder = adjustments.removeValue(forKey: .loudnessTarget) {
+            let planned = shared.withLock { $0.plan.targetLUFS }
+            job.targetLUFS = ChainParameter.loudnessTarget.spec.clamped(planned + louder)
+            job.targetReason = String(format: "your offset in the console: %.1f LUFS, %+.1f LU on the plan's %.1f",
+                                      job.targetLUFS!, louder, planned)
+        }
         let learned = job.style
-        // The user's offsets ride on the style's, so the offline model applies both.
+        // The user's other offsets ride on the style's, so the offline model applies both.
         job.style = { emotion in
             var offsets = learned(emotion)
             for (parameter, value) in adjustments {

@@ -88,6 +88,11 @@ public struct MasterModel: Sendable {
         /// Why each parameter the rules decided has its value, moved or not: a later section
         /// that returns a parameter to where the rules put it says why, not "left at the default".
         public var reasons: [ChainParameter: String] = [:]
+        /// What the learned style added to each parameter it moved (after the range's clamp; a
+        /// choice by whole steps). A tweak is recorded against the suggestion before it, as the
+        /// trainer learns: against the styled one, each session would learn only what the style
+        /// had not yet given, and the offset would settle at about half of a steady taste.
+        public var styleShift: [ChainParameter: Double] = [:]
         public var targetLUFS: Double { settings[.loudnessTarget] }
     }
 
@@ -283,10 +288,16 @@ public struct MasterModel: Sendable {
         set(.limiterCeiling, request.ceilingDBTP, String(format: "true-peak ceiling %.1f dBTP", request.ceilingDBTP), naming: false)
         set(.limiterRelease, dynamics.limiterReleaseMilliseconds, "\(label): \(dynamics.limiterReleaseWords)")
 
-        // Learned style, last: the user's own taste on top of the AI's suggestion.
+        // Learned style, last: the user's own taste on top of the AI's suggestion. Not on what
+        // the request fixes: the ceiling is a limit (`--ceiling`, a platform's), and a target
+        // asked for is the whole's (a move there would claim a loudness the master never had).
+        var styleShift: [ChainParameter: Double] = [:]
         for parameter in ChainParameter.allCases {
             guard let offset = request.style.offsets[parameter], offset.value != 0 else { continue }
+            if parameter == .limiterCeiling || (parameter == .loudnessTarget && request.targetLUFS != nil) { continue }
             let spec = parameter.spec
+            let unstyled = settings[parameter]
+            defer { if settings[parameter] != unstyled { styleShift[parameter] = settings[parameter] - unstyled } }
             let evidence = "from \(offset.evidence) tweak\(offset.evidence == 1 ? "" : "s")"
             if let name = spec.choiceName(spec.choice(settings[parameter], movedBy: offset.value)) {
                 // A choice switches only when the weighted vote reaches half a step; else no move.
@@ -298,7 +309,7 @@ public struct MasterModel: Sendable {
             set(parameter, settings[parameter] + offset.value,
                 "your style: \(amount) \(spec.label) in \(emotion.rawValue) sections, \(evidence)", naming: false)
         }
-        return Decision(settings: settings, moves: moves, reasons: reasons)
+        return Decision(settings: settings, moves: moves, reasons: reasons, styleShift: styleShift)
     }
 
     /// "label: high shelf −1.5 dB, why": the reason with the value it led to.

@@ -47,8 +47,9 @@ public struct OfflineMaster {
         /// Reference mastering: what to match (nil: no reference) and how far (0…1).
         public var reference: ReferenceTarget?
         public var matchAmount: Double
-        /// Why `targetLUFS` is what it is, when not the user's request (a reference's loudness).
-        var targetReason: String?
+        /// Why `targetLUFS` is what it is, when not the user's request (a reference's loudness, a
+        /// console offset on a fixed target).
+        public var targetReason: String?
         /// Whether a pass may read back the front half an earlier pass recorded (`FrontHalfCache`);
         /// false: every pass runs it (to compare, or to measure what the cache saves).
         public var reusesFrontHalf = true

@@ -397,6 +397,70 @@ struct ConsoleEndToEndTests {
         #expect(files() == ["mix-master-2.wav", "mix-master.wav", "mix.wav"], "\(files())")
     }
 
+    /// The value and the AI's suggestion in a parameter row ("›high shelf  2.0  0.7  +0.7 dB").
+    static func row(_ label: String, in screen: String) -> (value: String, suggestion: Double)? {
+        // The panel's rows start with the selection mark or a space, then the label.
+        guard let line = screen.split(separator: "\n").first(where: { $0.dropFirst(2).hasPrefix(label + "  ") }),
+              let match = line.range(of: #"(-?\d+(\.\d+)?) +(-?\d+(\.\d+)?)"#, options: .regularExpression) else { return nil }
+        let numbers = line[match].split(separator: " ")
+        return (String(numbers[0]), Double(numbers[1]) ?? .nan)
+    }
+
+    /// A taste shown twice is learned whole, and ending a session changes nothing heard. Before:
+    /// a tweak was recorded against the AI's suggestion with the style already in it, so each
+    /// session learned only what the style had not yet given (a steady +2 dB settled near +1),
+    /// and ending a session added the learned part on top of the user's offset (+2 became +2.7).
+    @Test func aTasteShownTwiceIsLearnedWholeAndEndingASessionMovesNothing() throws {
+        let session = try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: "--no-audio --emotion powerful")
+        defer { session.close() }
+        #expect(session.wait(for: "no audio").contains("LOUDNESS"))
+        try session.keys("L", "j", "j", "j", "+", "+", "+", "+")
+        let tweaked = session.wait(for: "● REC 4")
+        let chosen = try #require(Self.row("high shelf", in: tweaked), "\(tweaked)")
+        try session.keys("L")
+        let saved = session.wait(for: "style saved: 4 tweaks")
+        let after = try #require(Self.row("high shelf", in: saved), "\(saved)")
+        #expect(after.value == chosen.value, "the high shelf stays at \(chosen.value) dB as the session ends:\n\(saved)")
+        #expect(abs(after.suggestion - (chosen.suggestion + 2.0 / 3)) < 0.06, "the AI now suggests a third of +2 dB more (one session)")
+        // The same choice again: up a step and back.
+        try session.keys("L", "+", "-")
+        #expect(session.wait(for: "● REC 2").contains("● REC 2"))
+        try session.keys("L")
+        #expect(session.wait(for: "style saved: 2 tweaks").contains("style saved: 2 tweaks"))
+        let profile = try Data(contentsOf: URL(fileURLWithPath: session.dataHome + "/loopmind/profiles/default_style.json"))
+        let json = try #require(JSONSerialization.jsonObject(with: profile) as? [String: Any])
+        let shelf = try #require(((json["emotions"] as? [String: Any])?["powerful"] as? [String: Any])?["eq.high_shelf_db"] as? [String: Any])
+        let offset = try #require((shelf["offset"] as? NSNumber)?.doubleValue)
+        #expect(abs(offset - 2.0) < 1e-6, "two sessions that chose +2 dB over the AI learn +2 dB, not \(offset)")
+        #expect((shelf["sessions"] as? NSNumber)?.intValue == 2)
+    }
+
+    /// `w` exports what is heard, also where the job fixes the value: a ceiling set to -2 dBTP
+    /// and a target asked for with --target, moved 2.5 LU. Before, the export came out at the
+    /// job's -1 dBTP and -14 LUFS.
+    @Test func wExportsTheCeilingAndTheTargetAsSet() throws {
+        let scratch = try ScratchFolder("console-export-fixed")
+        defer { withExtendedLifetime(scratch) {} }
+        let session = try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: "--no-audio --emotion powerful --target -14",
+                                  directory: scratch.path)
+        defer { session.close() }
+        #expect(session.wait(for: "no audio").contains("LOUDNESS"))
+        for _ in 0..<16 { try session.keys("j") }
+        try session.keys("{", "{")
+        #expect(Self.row("ceiling", in: session.wait(for: "›ceiling"))?.value == "-2.0", "\(session.screen())")
+        try session.keys("k", "}")
+        #expect(Self.row("target", in: session.wait(for: "-11.5"))?.value == "-11.5", "\(session.screen())")
+        try session.keys("w")
+        let exported = session.wait(for: "exported demo-master.wav", seconds: 120)
+        #expect(exported.contains("exported demo-master.wav"), "\(exported)")
+        let result = try LoopMindExecutable.run(["analyze", scratch.file("demo-master.wav"), "--json"])
+        let json = try #require(JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
+        let peak = try #require((json["true_peak_dbtp"] as? NSNumber)?.doubleValue)
+        let loudness = try #require((json["integrated_lufs"] as? NSNumber)?.doubleValue)
+        #expect(peak <= -2.0 + 1e-3 && peak > -2.5, "true peak \(peak) dBTP under the -2 dBTP set")
+        #expect(abs(loudness - -11.5) <= 0.2, "\(loudness) LUFS for the -11.5 set")
+    }
+
     /// r lists the audio files next to the mix; choosing one re-plans toward it, and a plays it
     /// (level-matched) instead of the master, and back.
     @Test func rMatchesAReferenceFileAndAPlaysIt() throws {

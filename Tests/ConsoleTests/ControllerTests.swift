@@ -39,6 +39,8 @@ final class FakeSession: ConsoleSession {
         return settings
     }
     func styleOffsets(for emotion: Emotion) -> StyleOffsets { StyleOffsets([.highShelfGain: .init(value: 0.5, evidence: 3)]) }
+    /// The style's part of `suggestion` (its high shelf is the AI's -2.0 dB plus the style's 0.5).
+    func styleShift(atSeconds seconds: Double) -> [ChainParameter: Double] { [.highShelfGain: 0.5] }
     func setEmotion(_ emotion: Emotion?, section: Int) { emotions.append((emotion, section)) }
     struct SaveFailed: Error, CustomStringConvertible { var description: String { "the disk is full" } }
     var failsToSave = false
@@ -83,7 +85,9 @@ struct ControllerTests {
         #expect(!controller.state.learning)
         let records = try! #require(session.saved.first)
         #expect(records.count == 3)
-        #expect(records.allSatisfy { $0.parameter == .highShelfGain && $0.suggested == -1.5 && $0.emotion == .dark && $0.time == 12 })
+        // Against the AI's own suggestion, the style's +0.5 dB not included: the trainer learns
+        // the whole of the user's taste, not what the style has not yet given.
+        #expect(records.allSatisfy { $0.parameter == .highShelfGain && $0.suggested == -2.0 && $0.emotion == .dark && $0.time == 12 })
         #expect(records.map(\.new) == [-1.0, -0.5, 0.0])
         #expect(controller.state.message == "saved 3")
     }

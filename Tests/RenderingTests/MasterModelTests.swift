@@ -178,6 +178,43 @@ import TestSupport
         #expect(styled.moves.contains { $0.reason == "your style: +1.5 dB high shelf in powerful sections, from 12 tweaks" })
     }
 
+    /// The console records a tweak against the suggestion before the style, so the decision
+    /// says exactly what the style added: after the range's clamp, and a choice by whole steps.
+    @Test func theStylesShiftIsWhatItAddedAfterTheClamp() throws {
+        let model = MasterModel(), input = try Self.mix(highShelfDB: -6)
+        let plain = model.decide(for: input, .init(emotion: .powerful))
+        let styled = model.decide(for: input, .init(emotion: .powerful, style: StyleOffsets([
+            .highShelfGain: .init(value: 1.5, evidence: 12),
+            .stereoWidth: .init(value: 5, evidence: 3),
+            .exciterMode: .init(value: 0.7, evidence: 3),
+            .compRatio: .init(value: 0.2, evidence: 0),
+        ])))
+        #expect(plain.styleShift.isEmpty)
+        for parameter in ChainParameter.allCases {
+            let added = styled.settings[parameter] - plain.settings[parameter]
+            #expect(abs(styled.styleShift[parameter, default: 0] - added) < 1e-12, "\(parameter.spec.name)")
+        }
+        #expect(abs(styled.styleShift[.highShelfGain]! - 1.5) < 1e-9)
+        #expect(styled.styleShift[.stereoWidth]! < 5 && styled.settings[.stereoWidth] == 2, "what the clamp let through")
+        #expect(plain.settings[.exciterMode] == 0 && styled.styleShift[.exciterMode] == 1, "tape to tube, one whole step")
+    }
+
+    /// What the request fixes is not the style's to move: the ceiling always (a limit, not a
+    /// taste), the target when one is asked for. The moves claimed -14 -> -12.8 LUFS for a master
+    /// made at -14, and a ceiling of -0.4 dBTP for one limited at -1.
+    @Test func theStyleLeavesTheCeilingAndAnAskedForTargetAlone() throws {
+        let model = MasterModel(), input = try Self.mix(highShelfDB: -6)
+        let style = StyleOffsets([.loudnessTarget: .init(value: 1.2, evidence: 3), .limiterCeiling: .init(value: -0.6, evidence: 3)])
+        let asked = model.decide(for: input, .init(emotion: .powerful, targetLUFS: -14, style: style))
+        #expect(asked.settings[.loudnessTarget] == -14 && asked.settings[.limiterCeiling] == -1)
+        #expect(asked.styleShift.isEmpty)
+        #expect(!asked.moves.contains { $0.reason.hasPrefix("your style") })
+        let own = model.decide(for: input, .init(emotion: .powerful, style: style))
+        #expect(abs(own.settings[.loudnessTarget] - (model.decide(for: input, .init(emotion: .powerful)).targetLUFS + 1.2)) < 1e-9,
+                "the emotion's own target takes the style")
+        #expect(own.settings[.limiterCeiling] == -1 && own.styleShift[.limiterCeiling] == nil)
+    }
+
     /// A style move says what it adds in the parameter's own precision, and never prints a real
     /// offset as zero (the console listed "your style: +0.0 width" and "+0.0 :1 ratio").
     @Test func aStyleMoveSaysItsAmountInThePrecisionItNeeds() throws {
