@@ -63,6 +63,8 @@ enum MeterFeed {
 final class EngineStatus: @unchecked Sendable {
     /// The file frame being heard (latency of the chain taken off).
     let playheadFrame = Atomic<Int>(0)
+    /// The seek generation `playheadFrame` was played from (stored after it, releasing).
+    let playheadGeneration = Atomic<Int>(0)
     let section = Atomic<Int>(0)
     let isPlaying = Atomic<Bool>(false)
     let isBypassed = Atomic<Bool>(false)
@@ -183,6 +185,16 @@ final class AudioRenderer: @unchecked Sendable {
     // MARK: - The audio thread
 
     /// Fills `frames` interleaved stereo frames at `output`.
+    /// For the control side: the frame being heard or, while a seek is on its way (asked for,
+    /// not yet played: paused, or before the disk has read there), the frame it goes to. What
+    /// the header shows and where the next relative seek starts: read from the frame last heard,
+    /// → → moved 5 s, n n one section, and a seek while paused showed nothing until play.
+    var playheadOrSeekFrame: Int {
+        let seek = disk.requestedSeek
+        if status.playheadGeneration.load(ordering: .acquiring) < seek.generation { return seek.frame }
+        return status.playheadFrame.load(ordering: .relaxed)
+    }
+
     func render(_ output: UnsafeMutablePointer<Float>, frames: Int) {
         drainCommands()
         let requested = disk.requestedGeneration
@@ -384,6 +396,7 @@ final class AudioRenderer: @unchecked Sendable {
         }
         let fileFrame = max(0, nextFrame - count - latency)
         status.playheadFrame.store(fileFrame, ordering: .relaxed)
+        status.playheadGeneration.store(generation, ordering: .releasing)
         status.playedFrames.add(count, ordering: .relaxed)
         if let record {
             let processed = MeterFeed.processed(record.samples), dry = MeterFeed.dry(record.samples)

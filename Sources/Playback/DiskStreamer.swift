@@ -72,6 +72,12 @@ final class DiskStreamer: @unchecked Sendable {
     /// The generation the audio thread must play (chunks of older ones are stale).
     var requestedGeneration: Int { seekRequest.load(ordering: .acquiring) >> Self.frameBits }
 
+    /// The last seek asked for: its generation and the frame it goes to.
+    var requestedSeek: (generation: Int, frame: Int) {
+        let request = seekRequest.load(ordering: .acquiring)
+        return (request >> Self.frameBits, request & ((1 << Self.frameBits) - 1))
+    }
+
     /// Asks the disk thread to continue from `frame`. Safe from any thread (the audio thread
     /// uses it when a loop was set too late for the read-ahead).
     func requestSeek(toFrame frame: Int) {

@@ -225,7 +225,7 @@ final class MeterCollector: @unchecked Sendable {
             snapshot.movesHeard.insert(contentsOf: context.pending.reversed(), at: 0)
             if snapshot.movesHeard.count > Self.movesKept { snapshot.movesHeard.removeLast(snapshot.movesHeard.count - Self.movesKept) }
         }
-        snapshot.playheadSeconds = Double(status.playheadFrame.load(ordering: .relaxed)) / sampleRate
+        snapshot.playheadSeconds = Double(renderer.playheadOrSeekFrame) / sampleRate
         snapshot.isPlaying = status.isPlaying.load(ordering: .relaxed)
         snapshot.isBypassed = status.isBypassed.load(ordering: .relaxed)
         snapshot.isReferenceHeard = status.isReferenceHeard.load(ordering: .relaxed)

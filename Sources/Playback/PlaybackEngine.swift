@@ -109,7 +109,8 @@ public final class PlaybackEngine: @unchecked Sendable {
     public func togglePlay() { snapshot.isPlaying ? pause() : play() }
 
     public var durationSeconds: Double { Double(frameCount) / sampleRate }
-    public var playheadSeconds: Double { Double(renderer.status.playheadFrame.load(ordering: .relaxed)) / sampleRate }
+    /// Where the playhead is, or goes to when a seek is on its way (`AudioRenderer.playheadOrSeekFrame`).
+    public var playheadSeconds: Double { Double(renderer.playheadOrSeekFrame) / sampleRate }
 
     /// While a section loops, the loop goes where the playhead goes: `n`, `p` or a seek into
     /// another section loops that one. (The loop stayed on the section left behind, which was
@@ -144,7 +145,7 @@ public final class PlaybackEngine: @unchecked Sendable {
     /// Loops the section under the playhead (true) or stops looping (false).
     public func loopSection(_ on: Bool) {
         guard on else { disk.setLoop(nil); return }
-        let loop = sectionRange(containing: renderer.status.playheadFrame.load(ordering: .relaxed))
+        let loop = sectionRange(containing: renderer.playheadOrSeekFrame)
         disk.setLoop(loop)
         // If the disk already read past the loop's end (or the file ended), go back for it.
         if disk.readPosition.load(ordering: .acquiring) >= loop.upperBound || snapshot.isFinished { seek(toSeconds: playheadSeconds) }

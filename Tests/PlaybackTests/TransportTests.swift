@@ -32,6 +32,39 @@ import TestSupport
         return shown()
     }
 
+    /// Waits (up to 3 s) until the engine's meters show the playhead in `range`; returns it.
+    static func playhead(of engine: PlaybackEngine, reaches range: Range<Double>) -> Double {
+        let deadline = Date().addingTimeInterval(3)
+        while !range.contains(engine.snapshot.playheadSeconds) && Date() < deadline { usleep(10_000) }
+        return engine.snapshot.playheadSeconds
+    }
+
+    /// Keys pressed faster than the audio thread plays the seek they asked for add up, and a
+    /// seek while paused shows at once. A relative seek started from the frame last heard: → →
+    /// moved 5 s, n n one section, and while paused the header stood still until play.
+    @Test func seeksInQuickSuccessionAddUpPlayingOrPaused() throws {
+        let scratch = try ScratchFolder("transport-quick")
+        let engine = try Self.engine(in: scratch)
+        defer { engine.stop() }
+        engine.seek(toSeconds: 2)
+        #expect(abs(Self.playhead(of: engine, reaches: 1.99..<2.01) - 2) < 0.01, "a seek while paused is shown at once")
+        engine.seek(bySeconds: 5)
+        engine.seek(bySeconds: 5)
+        #expect(abs(engine.playheadSeconds - 12) < 1e-9, "\(engine.playheadSeconds)")
+        #expect(abs(Self.playhead(of: engine, reaches: 11.99..<12.01) - 12) < 0.01)
+        engine.play()
+        // Played from 12: the two seeks were not one.
+        #expect((12..<13.5).contains(Self.playhead(of: engine, reaches: 12.05..<13.5)))
+        engine.seek(toSeconds: 1)
+        engine.nextSection()
+        engine.nextSection()
+        #expect(engine.playheadSeconds == 20, "n n from the first section goes to the third: \(engine.playheadSeconds)")
+        #expect((20..<21.5).contains(Self.playhead(of: engine, reaches: 20.05..<21.5)))
+        engine.seek(bySeconds: -15)
+        engine.previousSection()
+        #expect(engine.playheadSeconds == 0, "p from 5 s into the first section goes to its start: \(engine.playheadSeconds)")
+    }
+
     /// While a section loops, the loop goes where the playhead goes: next, previous and seeks
     /// into another section loop that one. The loop stayed on the section left behind (never
     /// heard again) while the console's header showed ⟲ beside the section playing.
