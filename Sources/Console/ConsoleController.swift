@@ -28,10 +28,9 @@ public protocol ConsoleSession: AnyObject {
     var ceilingDBTP: Double { get }
     /// The AI's settings at a time (the learned style included).
     func suggestion(atSeconds seconds: Double) -> ChainSettings
-    /// The learned style's offsets for one emotion (as the AI applies them).
-    func styleOffsets(for emotion: Emotion) -> StyleOffsets
     /// What the learned style added to the AI's settings at a time (after clamping; nothing
-    /// where it added nothing): tweaks are recorded against the suggestion before it.
+    /// where it added nothing): the panel's style column, and tweaks are recorded against the
+    /// suggestion before it.
     func styleShift(atSeconds seconds: Double) -> [ChainParameter: Double]
     /// A section's emotion from the user (nil: back to the estimate); the plan is remade.
     func setEmotion(_ emotion: Emotion?, section: Int)
@@ -123,14 +122,14 @@ public final class ConsoleController {
         state.sections = session.sections
         state.targetLUFS = session.targetLUFS
         let suggestion = session.suggestion(atSeconds: snapshot.playheadSeconds)
-        let emotion = state.sections.isEmpty ? Emotion.calm : state.sections[state.currentSection].emotion
-        let style = session.styleOffsets(for: emotion)
+        // What the style added, not what it holds: the ceiling and an asked-for target take none.
+        let style = session.styleShift(atSeconds: snapshot.playheadSeconds)
         state.parameters = ChainParameter.allCases.map { parameter in
             let offset = engine.adjustment(parameter)
             return ConsoleState.ParameterRow(parameter: parameter,
                                              value: parameter.spec.clamped(suggestion[parameter] + offset),
                                              suggestion: suggestion[parameter],
-                                             styleOffset: style.offsets[parameter]?.value ?? 0)
+                                             styleOffset: style[parameter] ?? 0)
         }
         let export = session.exportStatus
         if export != state.exportStatus { state.exportStatus = export; changed = true }

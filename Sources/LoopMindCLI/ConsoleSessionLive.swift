@@ -102,8 +102,6 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
         }
     }
 
-    func styleOffsets(for emotion: Emotion) -> StyleOffsets { job.style(emotion) }
-
     func styleShift(atSeconds seconds: Double) -> [ChainParameter: Double] {
         shared.withLock { state in
             let sections = state.plan.sections

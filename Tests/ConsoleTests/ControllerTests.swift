@@ -38,7 +38,6 @@ final class FakeSession: ConsoleSession {
         settings[.highShelfGain] = highShelfSuggestion
         return settings
     }
-    func styleOffsets(for emotion: Emotion) -> StyleOffsets { StyleOffsets([.highShelfGain: .init(value: 0.5, evidence: 3)]) }
     /// The style's part of `suggestion` (its high shelf is the AI's -2.0 dB plus the style's 0.5).
     func styleShift(atSeconds seconds: Double) -> [ChainParameter: Double] { [.highShelfGain: 0.5] }
     func setEmotion(_ emotion: Emotion?, section: Int) { emotions.append((emotion, section)) }
