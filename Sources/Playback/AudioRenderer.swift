@@ -65,6 +65,8 @@ final class EngineStatus: @unchecked Sendable {
     let playheadFrame = Atomic<Int>(0)
     /// The seek generation `playheadFrame` was played from (stored after it, releasing).
     let playheadGeneration = Atomic<Int>(0)
+    /// Commands taken from the queue so far (stored after the states they set, releasing).
+    let commandsTaken = Atomic<Int>(0)
     let section = Atomic<Int>(0)
     let isPlaying = Atomic<Bool>(false)
     let isBypassed = Atomic<Bool>(false)
@@ -129,6 +131,7 @@ final class AudioRenderer: @unchecked Sendable {
     private let fadeStep: Float
     private let matchCoefficient: Float
 
+    private var commandsTaken = 0
     /// The generation of the chunks being played and where the next frame should come from.
     private var generation = 0
     private var nextFrame = 0
@@ -228,6 +231,7 @@ final class AudioRenderer: @unchecked Sendable {
 
     private func drainCommands() {
         while let command = commands.pop() {
+            commandsTaken &+= 1
             switch command {
             case .play:
                 playing = true
@@ -272,6 +276,7 @@ final class AudioRenderer: @unchecked Sendable {
         }
         status.isPlaying.store(playing, ordering: .relaxed)
         status.isBypassed.store(bypassed, ordering: .relaxed)
+        status.commandsTaken.store(commandsTaken, ordering: .releasing)
     }
 
     /// Finds the frames to process next: from the current chunk, or zeros to empty the chain at the end.

@@ -33,6 +33,12 @@ public final class PlaybackEngine: @unchecked Sendable {
         var automation: ChainAutomation
         var adjustments: [ChainParameter: Double] = [:]
         var started = false
+        /// Commands sent to the audio thread, and the last play/pause, bypass and reference
+        /// listening asked for, each with its command's number.
+        var commandsSent = 0
+        var askedPlaying: (on: Bool, command: Int)?
+        var askedBypass: (on: Bool, command: Int)?
+        var askedReference: (on: Bool, command: Int)?
         init(_ automation: ChainAutomation) { self.automation = automation }
     }
 
@@ -202,9 +208,23 @@ public final class PlaybackEngine: @unchecked Sendable {
     // MARK: - Meters
 
     /// The latest meters (published about 30 times a second).
+    /// The meters, with the transport as asked: play/pause, bypass and reference listening the
+    /// audio thread has yet to take are shown as asked (a toggle reads them: space space paused,
+    /// b b left the original on), the rest read from the audio thread itself.
     public var snapshot: MeterSnapshot {
         refreshContext()
-        return meters.latest
+        var snapshot = meters.latest
+        let status = renderer.status
+        let taken = status.commandsTaken.load(ordering: .acquiring)
+        let asked = control.withLock { ($0.askedPlaying, $0.askedBypass, $0.askedReference) }
+        func state(_ asked: (on: Bool, command: Int)?, _ flag: borrowing Atomic<Bool>) -> Bool {
+            if let asked, asked.command > taken { return asked.on }
+            return flag.load(ordering: .relaxed)
+        }
+        snapshot.isPlaying = state(asked.0, status.isPlaying)
+        snapshot.isBypassed = state(asked.1, status.isBypassed)
+        snapshot.isReferenceHeard = state(asked.2, status.isReferenceHeard)
+        return snapshot
     }
 
     /// The audio thread got real-time scheduling (known once `start` has returned).
@@ -219,9 +239,18 @@ public final class PlaybackEngine: @unchecked Sendable {
     }
 
     private func send(_ command: EngineCommand) {
-        control.withLock { _ in
+        control.withLock { state in
             // The queue holds 256 commands and the audio thread drains it every few ms.
             while !renderer.commands.push(command) { sleepSeconds(0.001) }
+            state.commandsSent += 1
+            let number = state.commandsSent
+            switch command {
+            case .play, .playFor: state.askedPlaying = (true, number)
+            case .pause: state.askedPlaying = (false, number)
+            case .bypass(let on): state.askedBypass = (on, number)
+            case .listenToReference(let on): state.askedReference = (on, number)
+            default: break
+            }
         }
     }
 }

@@ -65,6 +65,34 @@ import TestSupport
         #expect(engine.playheadSeconds == 0, "p from 5 s into the first section goes to its start: \(engine.playheadSeconds)")
     }
 
+    /// A toggle pressed twice faster than the audio thread takes commands is undone, as the user
+    /// meant: it read the state the audio thread had last reported, so space space paused a
+    /// playing song and b b left the original on.
+    @Test func togglesPressedTwiceQuicklyCancelOut() throws {
+        let scratch = try ScratchFolder("transport-toggles")
+        let engine = try Self.engine(in: scratch)
+        defer { engine.stop() }
+        engine.play()
+        let deadline = Date().addingTimeInterval(3)
+        while engine.snapshot.playedSeconds < 0.2 && Date() < deadline { usleep(10_000) }
+        for round in 0..<20 {
+            engine.togglePlay()
+            #expect(!engine.snapshot.isPlaying, "round \(round): the first press pauses, and says so at once")
+            engine.togglePlay()
+            #expect(engine.snapshot.isPlaying, "round \(round)")
+            engine.setBypass(!engine.snapshot.isBypassed)
+            #expect(engine.snapshot.isBypassed)
+            engine.setBypass(!engine.snapshot.isBypassed)
+            #expect(!engine.snapshot.isBypassed)
+        }
+        usleep(300_000)
+        let settled = engine.snapshot
+        #expect(settled.isPlaying && !settled.isBypassed, "the audio thread ends where the keys left it")
+        let played = settled.playedSeconds
+        usleep(300_000)
+        #expect(engine.snapshot.playedSeconds > played + 0.1, "and it is playing")
+    }
+
     /// While a section loops, the loop goes where the playhead goes: next, previous and seeks
     /// into another section loop that one. The loop stayed on the section left behind (never
     /// heard again) while the console's header showed ⟲ beside the section playing.
