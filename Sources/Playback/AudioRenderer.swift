@@ -185,9 +185,6 @@ final class AudioRenderer: @unchecked Sendable {
 
     var latencyFrames: Int { latency }
 
-    // MARK: - The audio thread
-
-    /// Fills `frames` interleaved stereo frames at `output`.
     /// For the control side: the frame being heard or, while a seek is on its way (asked for,
     /// not yet played: paused, or before the disk has read there), the frame it goes to. What
     /// the header shows and where the next relative seek starts: read from the frame last heard,
@@ -198,6 +195,9 @@ final class AudioRenderer: @unchecked Sendable {
         return status.playheadFrame.load(ordering: .relaxed)
     }
 
+    // MARK: - The audio thread
+
+    /// Fills `frames` interleaved stereo frames at `output`.
     func render(_ output: UnsafeMutablePointer<Float>, frames: Int) {
         drainCommands()
         let requested = disk.requestedGeneration

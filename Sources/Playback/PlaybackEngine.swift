@@ -207,10 +207,10 @@ public final class PlaybackEngine: @unchecked Sendable {
 
     // MARK: - Meters
 
-    /// The latest meters (published about 30 times a second).
-    /// The meters, with the transport as asked: play/pause, bypass and reference listening the
-    /// audio thread has yet to take are shown as asked (a toggle reads them: space space paused,
-    /// b b left the original on), the rest read from the audio thread itself.
+    /// The latest meters (published about 30 times a second), with the transport as asked:
+    /// play/pause, bypass and reference listening the audio thread has yet to take are shown as
+    /// asked (a toggle reads them: space space paused, b b left the original on), the rest read
+    /// from the audio thread itself.
     public var snapshot: MeterSnapshot {
         refreshContext()
         var snapshot = meters.latest
