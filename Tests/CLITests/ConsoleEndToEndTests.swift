@@ -106,7 +106,9 @@ struct ConsoleEndToEndTests {
         let first = session.wait(for: "▶")
         #expect(first.contains("LOUDNESS"), "the console did not start:\n\(first)")
         #expect(!first.contains("no audio"))
-        usleep(1_500_000)
+        // ▶ shows as soon as play is asked; the momentary meter reads once 400 ms are heard
+        // (on a loaded machine the stream may take a while to start).
+        session.wait { Self.readings($0).momentary != nil }
         let a = Self.readings(session.screen())
         usleep(1_500_000)
         var b = Self.readings(session.screen())
