@@ -303,17 +303,20 @@ public final class ConsoleController {
             return state.message!
         }
         do {
-            // The profile now holds these tweaks, so the AI's suggestion moves toward them; the
-            // offsets shrink by as much, or ending the session would add them a second time and
-            // change what is heard (and exported) without a key being pressed.
+            // The profile now holds these tweaks, so the style's share of the AI's suggestion
+            // grows toward them; the offsets shrink by as much, or ending the session would add
+            // them a second time and change what is heard (and exported) without a key pressed.
+            // (The style's share, not the whole suggestion: the re-plan's loudness is not yet
+            // settled, and that is no reason to move the user's offset.)
             let seconds = state.meters.playheadSeconds
-            let before = session.suggestion(atSeconds: seconds)
+            let before = session.styleShift(atSeconds: seconds)
             let result = try session.saveLearning(records)
-            let after = session.suggestion(atSeconds: seconds)
+            let after = session.styleShift(atSeconds: seconds)
             for parameter in Set(records.map(\.parameter)) {
                 let offset = engine.adjustment(parameter)
-                guard offset != 0 else { continue }
-                engine.setAdjustment(parameter, offset: offset - (after[parameter] - before[parameter]))
+                let moved = after[parameter, default: 0] - before[parameter, default: 0]
+                guard offset != 0, moved != 0 else { continue }
+                engine.setAdjustment(parameter, offset: offset - moved)
             }
             state.styleProfile = session.profile
             say(result)

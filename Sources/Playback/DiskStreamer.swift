@@ -70,7 +70,7 @@ final class DiskStreamer: @unchecked Sendable {
     var failure: String? { failureMessage.withLock { $0 } }
 
     /// The generation the audio thread must play (chunks of older ones are stale).
-    var requestedGeneration: Int { seekRequest.load(ordering: .acquiring) >> Self.frameBits }
+    var requestedGeneration: Int { requestedSeek.generation }
 
     /// The last seek asked for: its generation and the frame it goes to.
     var requestedSeek: (generation: Int, frame: Int) {
@@ -122,10 +122,10 @@ final class DiskStreamer: @unchecked Sendable {
         var position = 0
         var ended = false
         while running.load(ordering: .acquiring) {
-            let request = seekRequest.load(ordering: .acquiring)
-            if request >> Self.frameBits != generation {
-                generation = request >> Self.frameBits
-                position = request & ((1 << Self.frameBits) - 1)
+            let request = requestedSeek
+            if request.generation != generation {
+                generation = request.generation
+                position = request.frame
                 ended = !reposition(to: position, generation: generation)
             }
             guard !ended, let slot = ring.writableSlot() else { waitForWork(); continue }

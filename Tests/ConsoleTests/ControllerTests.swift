@@ -31,22 +31,22 @@ final class FakeSession: ConsoleSession {
     var profile = StyleProfile()
     var exportStatus: String?
     var exports: [[ChainParameter: Double]] = []
-    /// Where a save moves the AI's high shelf (the real session re-plans with the learned style).
-    var highShelfSuggestion = -1.5, highShelfAfterSave: Double?
+    /// The style's part of the high shelf, and where a save takes it (the real session re-plans
+    /// with the learned style): the suggestion is the AI's own -2.0 dB plus it.
+    var highShelfStyle = 0.5, highShelfStyleAfterSave: Double?
     func suggestion(atSeconds seconds: Double) -> ChainSettings {
         var settings = ChainSettings()
-        settings[.highShelfGain] = highShelfSuggestion
+        settings[.highShelfGain] = -2.0 + highShelfStyle
         return settings
     }
-    /// The style's part of `suggestion` (its high shelf is the AI's -2.0 dB plus the style's 0.5).
-    func styleShift(atSeconds seconds: Double) -> [ChainParameter: Double] { [.highShelfGain: 0.5] }
+    func styleShift(atSeconds seconds: Double) -> [ChainParameter: Double] { [.highShelfGain: highShelfStyle] }
     func setEmotion(_ emotion: Emotion?, section: Int) { emotions.append((emotion, section)) }
     struct SaveFailed: Error, CustomStringConvertible { var description: String { "the disk is full" } }
     var failsToSave = false
     func saveLearning(_ records: [TweakRecord]) throws -> String {
         if failsToSave { throw SaveFailed() }
         saved.append(records); profile.learn(session: records)
-        if let highShelfAfterSave { highShelfSuggestion = highShelfAfterSave }
+        if let highShelfStyleAfterSave { highShelfStyle = highShelfStyleAfterSave }
         return "saved \(records.count)"
     }
     func startExport(adjustments: [ChainParameter: Double]) -> String { exports.append(adjustments); return "x-master.wav" }
@@ -94,7 +94,7 @@ struct ControllerTests {
     /// The saved tweaks move the AI's suggestion toward them; what is heard must not move too.
     @Test func endingASessionKeepsWhatIsHeardAsTheStyleMovesTheSuggestion() {
         let (controller, engine, session) = make()
-        session.highShelfAfterSave = -0.5   // the style learned +1 dB of the +2 dB chosen
+        session.highShelfStyleAfterSave = 1.5   // the style learned +1 dB more of the +2 dB chosen
         _ = controller.handle(.character("L"))
         for _ in 0..<3 { _ = controller.handle(.down) }
         for _ in 0..<4 { _ = controller.handle(.character("+")) }
