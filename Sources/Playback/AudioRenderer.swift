@@ -195,12 +195,25 @@ final class AudioRenderer: @unchecked Sendable {
         return status.playheadFrame.load(ordering: .relaxed)
     }
 
+    /// The song has played out and no seek is on its way (a seek from the end plays on).
+    var isAtEnd: Bool {
+        guard status.isFinished.load(ordering: .acquiring) else { return false }
+        return status.playheadGeneration.load(ordering: .acquiring) >= disk.requestedSeek.generation
+    }
+
     // MARK: - The audio thread
 
     /// Fills `frames` interleaved stereo frames at `output`.
     func render(_ output: UnsafeMutablePointer<Float>, frames: Int) {
         drainCommands()
         let requested = disk.requestedGeneration
+        if tailFrames >= 0 && requested != generation {
+            // A seek after the end (or during its tail): the song goes on from there. The end
+            // was for good once, and nothing played again until the console was restarted.
+            tailFrames = -1
+            finished = false
+            status.isFinished.store(false, ordering: .releasing)
+        }
         var written = 0
         while written < frames {
             if !playing && fade == 0 || finished {
@@ -304,7 +317,15 @@ final class AudioRenderer: @unchecked Sendable {
             if chunk.isEnd {
                 if chunk.isFailure { status.failed.store(true, ordering: .relaxed) }
                 disk.ring.commitRead(); disk.chunkConsumed()
-                tailFrames = latency
+                if generation == requested {
+                    tailFrames = latency
+                } else {
+                    // A seek to the end itself: nothing of its own to push through the chain.
+                    generation = requested
+                    tailFrames = 0
+                    status.playheadFrame.store(chunk.startFrame, ordering: .relaxed)
+                    status.playheadGeneration.store(generation, ordering: .releasing)
+                }
                 return nextPiece(requested: requested, limit: limit)
             }
             let frame = chunk.startFrame + chunkOffset

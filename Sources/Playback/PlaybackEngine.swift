@@ -102,7 +102,12 @@ public final class PlaybackEngine: @unchecked Sendable {
 
     // MARK: - Transport
 
-    public func play() { send(.play) }
+    /// At the end of the song (played out, or a seek there), play starts again from the top;
+    /// a section loop has no end (a seek to the end of the last section goes round).
+    public func play() {
+        if !isLooping && (renderer.isAtEnd || renderer.playheadOrSeekFrame >= frameCount) { seek(toSeconds: 0) }
+        send(.play)
+    }
     /// Plays `seconds` of the song from the playhead, then pauses by itself: the frame count is
     /// kept by the audio thread, so exactly that much is played whatever the output's buffer.
     /// A span past what `Int` holds plays until paused: converting it would be undefined in this
@@ -112,7 +117,8 @@ public final class PlaybackEngine: @unchecked Sendable {
         send(.playFor(frames: !(frames >= 1) ? 1 : frames < 9e18 ? Int(frames) : .max))
     }
     public func pause() { send(.pause) }
-    public func togglePlay() { snapshot.isPlaying ? pause() : play() }
+    /// Pauses, or plays; at the end (where the song ran out while playing) it plays again.
+    public func togglePlay() { snapshot.isPlaying && !renderer.isAtEnd ? pause() : play() }
 
     public var durationSeconds: Double { Double(frameCount) / sampleRate }
     /// Where the playhead is, or goes to when a seek is on its way (`AudioRenderer.playheadOrSeekFrame`).
@@ -224,6 +230,8 @@ public final class PlaybackEngine: @unchecked Sendable {
         snapshot.isPlaying = state(asked.0, status.isPlaying)
         snapshot.isBypassed = state(asked.1, status.isBypassed)
         snapshot.isReferenceHeard = state(asked.2, status.isReferenceHeard)
+        // Not the metering thread's last word: a seek back from the end leaves it at once.
+        snapshot.isFinished = renderer.isAtEnd
         return snapshot
     }
 

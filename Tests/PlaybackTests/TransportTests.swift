@@ -93,6 +93,65 @@ import TestSupport
         #expect(engine.snapshot.playedSeconds > played + 0.1, "and it is playing")
     }
 
+    /// Waits (up to 3 s) until the engine shows the end of the song, or no longer shows it.
+    static func end(of engine: PlaybackEngine, shown: Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(3)
+        while engine.snapshot.isFinished != shown && Date() < deadline { usleep(10_000) }
+        return engine.snapshot.isFinished
+    }
+
+    /// Waits (up to 3 s) for the engine to play at least `seconds` more; true if it did.
+    static func engine(_ engine: PlaybackEngine, plays seconds: Double) -> Bool {
+        let start = engine.snapshot.playedSeconds
+        let deadline = Date().addingTimeInterval(3)
+        while engine.snapshot.playedSeconds < start + seconds && Date() < deadline { usleep(10_000) }
+        return engine.snapshot.playedSeconds >= start + seconds
+    }
+
+    /// The end of the song is not the end of the session: a seek back plays on from there,
+    /// play starts again from the top, and a section loop plays the last section. Once the
+    /// song had played out, the engine played nothing more until the console was restarted.
+    @Test func afterTheEndSeekingBackOrPressingPlayPlaysAgain() throws {
+        let scratch = try ScratchFolder("transport-end")
+        let engine = try Self.engine(in: scratch)
+        defer { engine.stop() }
+        engine.seek(toSeconds: 29.6)
+        engine.play()
+        #expect(Self.end(of: engine, shown: true), "the song plays out")
+
+        engine.seek(bySeconds: -1.5)
+        #expect(!Self.end(of: engine, shown: false), "a seek back leaves the end")
+        #expect(Self.engine(engine, plays: 0.2), "and plays on from there")
+        #expect((28.5..<29.9).contains(engine.playheadSeconds), "\(engine.playheadSeconds)")
+
+        #expect(Self.end(of: engine, shown: true))
+        #expect(engine.snapshot.isPlaying, "the song ran out; nobody paused it")
+        engine.togglePlay()
+        #expect(engine.snapshot.isPlaying, "space at the end plays, it does not pause")
+        #expect(engine.playheadSeconds < 0.5, "from the top: \(engine.playheadSeconds)")
+        #expect(Self.engine(engine, plays: 0.2))
+        #expect((0.1..<3).contains(engine.playheadSeconds), "\(engine.playheadSeconds)")
+
+        engine.seek(toSeconds: 30)
+        #expect(Self.end(of: engine, shown: true), "a seek to the very end ends the song")
+        engine.pause()
+        engine.seek(toSeconds: 12)
+        #expect(!Self.end(of: engine, shown: false), "a seek back while paused leaves the end")
+        #expect(abs(Self.playhead(of: engine, reaches: 11.99..<12.01) - 12) < 0.01)
+        #expect(!engine.snapshot.isPlaying, "paused at 12 s")
+        engine.seek(toSeconds: 30)
+        engine.togglePlay()
+        #expect(engine.playheadSeconds < 0.5, "paused at the very end, play starts from the top: \(engine.playheadSeconds)")
+        #expect(Self.engine(engine, plays: 0.2))
+
+        engine.seek(toSeconds: 30)
+        #expect(Self.end(of: engine, shown: true))
+        engine.loopSection(true)
+        #expect(Self.engine(engine, plays: 0.2), "a loop set at the end plays the last section")
+        #expect((20..<30).contains(engine.playheadSeconds), "\(engine.playheadSeconds)")
+        #expect(!engine.snapshot.isFinished)
+    }
+
     /// While a section loops, the loop goes where the playhead goes: next, previous and seeks
     /// into another section loop that one. The loop stayed on the section left behind (never
     /// heard again) while the console's header showed ⟲ beside the section playing.
