@@ -34,7 +34,10 @@ public struct StyleTrends {
         let tweaks = "\(learned.tweaks) tweak\(learned.tweaks == 1 ? "" : "s")"
         // A choice's offset is a vote, not an amount: "+1.0 exciter mode" would mean nothing.
         if spec.unit == .choice { return "\(spec.label), \(tweaks)" }
-        return "\(spec.signedAmount(learned.offset).replacingOccurrences(of: "-", with: "−")) \(spec.label), \(tweaks)"
+        // The model never applies a ceiling offset (a limit, not a taste): a trend told without
+        // saying so reads as a promise the next master does not keep.
+        let never = parameter == .limiterCeiling ? "; never applied: --ceiling sets it" : ""
+        return "\(spec.signedAmount(learned.offset).replacingOccurrences(of: "-", with: "−")) \(spec.label), \(tweaks)\(never)"
     }
 
     /// What more or less of a parameter sounds like, in a producer's words.

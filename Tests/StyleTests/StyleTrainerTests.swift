@@ -192,4 +192,18 @@ import TestSupport
         for session in Self.scriptedSessions(4) { profile.learn(session: session) }
         #expect(StyleTrends(profile).sentences() == ["You like brighter highs in dark sections (+2.0 dB high shelf, 8 tweaks)"])
     }
+
+    /// The ceiling is a limit the user sets for a run, and the model never moves it: a ceiling
+    /// trend says so, or "You like more headroom under the ceiling" reads as a promise.
+    @Test func aCeilingTrendSaysItIsNeverApplied() {
+        var profile = StyleProfile()
+        for index in 1...2 {
+            profile.learn(session: [TweakRecord(session: "s\(index)", parameter: .limiterCeiling, old: -1, new: -2, suggested: -1,
+                                                emotion: .dark, intensity: 0.6, time: 10)])
+        }
+        #expect(StyleTrends(profile).sentences()
+            == ["You like more headroom under the ceiling in dark sections (−1.0 dBTP ceiling, 2 tweaks; never applied: --ceiling sets it)"])
+        let moves = MasterModel().decide(for: Self.mix, .init(emotion: .dark, intensity: 0.6, style: profile.offsets(for: .dark))).moves
+        #expect(!moves.contains { $0.parameter == "limiter.ceiling_dbtp" }, "\(moves)")
+    }
 }
