@@ -74,11 +74,22 @@ struct Style: ParsableCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Write the profile to a \"Producer DNA\" file to share.")
         @OptionGroup var options: ProfileOption
-        @Argument(help: "Where to write it (JSON).") var file: String
+        @Argument(help: "Where to write it (JSON).") var file: String?
+        /// `-o` as `master` and `demo` take it: `style export -o dna.json` was "Unknown option".
+        @Option(name: [.customShort("o"), .customLong("output")], help: "Where to write it (JSON), as FILE does.") var output: String?
+
+        func validate() throws {
+            switch (file, output) {
+            case (nil, nil): throw ValidationError("say where to write the profile: 'loopmind style export FILE' (or -o FILE)")
+            case (.some, .some): throw ValidationError("give FILE or -o FILE, not both")
+            default: break
+            }
+        }
 
         func run() throws {
             let store = try options.store()
             let profile = try wrap { try store.load() }
+            let file = (file ?? output)!
             try wrap { try AtomicFile.write(profile.encoded(), to: file) }
             StandardOutput.show("exported \(profile.sessions) session\(profile.sessions == 1 ? "" : "s") to \(file)")
         }

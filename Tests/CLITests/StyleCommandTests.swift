@@ -85,8 +85,13 @@ import TestSupport
         let imported = try run(["style", "import", exported, "--profile", "friend"])
         #expect(imported.status == 0, "\(imported.standardError)")
         let again = folder + "/again.json"
-        #expect(try run(["style", "export", again, "--profile", "friend"]).status == 0)
+        #expect(try run(["style", "export", "-o", again, "--profile", "friend"]).status == 0, "-o as master and demo take it")
         #expect(try Data(contentsOf: URL(fileURLWithPath: exported)) == Data(contentsOf: URL(fileURLWithPath: again)))
+        for wrong in [["style", "export"], ["style", "export", folder + "/a.json", "-o", folder + "/b.json"]] {
+            let refused = try run(wrong)
+            #expect(refused.status != 0 && refused.standardError.split(separator: "\n").count == 1, "\(refused.standardError)")
+            #expect(!FileManager.default.fileExists(atPath: folder + "/a.json") && !FileManager.default.fileExists(atPath: folder + "/b.json"))
+        }
 
         // A second producer: one session at −1 dB re the AI. Merged: (3·2 + 1·(−1)) / 4 = 1.25.
         let other = folder + "/other.jsonl"
