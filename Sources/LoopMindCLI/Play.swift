@@ -189,7 +189,10 @@ struct PlaySummary: Encodable {
     }
 
     func table() -> String {
-        func number(_ value: Double?, _ unit: String) -> String { value.map { String(format: "%.1f %@", $0, unit) } ?? "-∞ \(unit)" }
+        /// Unmeasured loudness and peaks are silence, "-inf" as in analyze's table.
+        func number(_ value: Double?, _ unit: String, missing: String? = nil) -> String {
+            value.map { String(format: "%.1f %@", $0, unit) } ?? missing ?? "-inf \(unit)"
+        }
         let rows: [(String, String)] = [
             ("input", input),
             ("played", String(format: "%.1f s (%@)", played_s, stopped_by)),
@@ -197,7 +200,7 @@ struct PlaySummary: Encodable {
             ("heard true peak", number(heard_true_peak_dbtp, "dBTP")),
             ("master target", number(target_lufs, "LUFS")),
             ("underruns", audio ? "\(underruns) (sound server), \(disk_underruns) (disk)" : "\(disk_underruns) (disk; no audio)"),
-            ("output latency", audio ? number(output_latency_ms, "ms") + String(format: " (asked %.0f ms)", requested_latency_ms) : "none (no audio)"),
+            ("output latency", audio ? number(output_latency_ms, "ms", missing: "unknown") + String(format: " (asked %.0f ms)", requested_latency_ms) : "none (no audio)"),
             ("audio thread", !audio ? "clock (no audio)" : realtime_audio_thread ? "real-time (SCHED_FIFO)" : "ordinary scheduling (no RLIMIT_RTPRIO)"),
         ]
         let width = rows.map(\.0.count).max() ?? 0

@@ -199,6 +199,10 @@ struct PlayCommandTests {
             #expect(json[key] is NSNull, "\(key): \(json[key] ?? "missing")")
         }
         #expect((json["heard_true_peak_dbtp"] as? NSNumber) != nil, "a true peak is measured at once")
+        // The table says so as analyze's does ("-inf"; it said "-∞").
+        let table = try LoopMindExecutable.run(["play", "demo", "--no-audio", "--seconds", "0.2"],
+                                               environment: ["PULSE_SERVER": "unix:/nonexistent/loopmind/native"])
+        #expect(table.standardOutput.contains("heard integrated  -inf LUFS") && !table.standardOutput.contains("∞"), "\(table.standardOutput)")
     }
 
     @Test(arguments: [
