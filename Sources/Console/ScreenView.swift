@@ -39,7 +39,8 @@ public enum ScreenView {
         case .reference: reference(&frame, state)
         }
         if let message = state.message ?? state.exportStatus ?? state.referenceStatus {
-            frame.put(1, height - 2, message, .accent, limit: width - 2)
+            frame.put(1, height - 2, fitted(message, width - 2, names: [state.referenceName, stem(of: state.fileName)]), .accent,
+                      limit: width - 2)
         }
         keyBar(&frame, state)
         return frame
@@ -73,6 +74,27 @@ public enum ScreenView {
     /// The first of `choices` (longest words first) that fits `width`; else the last, to be clipped.
     static func fitting(_ width: Int, _ choices: String...) -> String {
         choices.first { $0.count <= width } ?? choices.last ?? ""
+    }
+
+    /// A message wider than `width` gives up the middle of a name in it, longest first: the
+    /// reference's, or the input's stem (which an export's name starts with). What follows the
+    /// name stays in view: a long input name cut "exported …-master.wav: -9.4 LUFS, true peak
+    /// -1.0 dBTP" before its loudness.
+    static func fitted(_ message: String, _ width: Int, names: [String?]) -> String {
+        var text = message
+        for name in names.compactMap({ $0 }).filter({ Frame.columns($0) > 8 }).sorted(by: { $0.count > $1.count }) {
+            let over = Frame.columns(text) - width
+            guard over > 0 else { break }
+            guard let range = text.range(of: name) else { continue }
+            text.replaceSubrange(range, with: shortened(name, to: max(8, Frame.columns(name) - over)))
+        }
+        return text
+    }
+
+    /// A file name without its extension, as an export's name starts.
+    static func stem(of name: String) -> String {
+        guard let dot = name.lastIndex(of: "."), dot > name.startIndex else { return name }
+        return String(name[..<dot])
     }
 
     /// `name` in `count` columns: its start and its end (the extension), "…" between.

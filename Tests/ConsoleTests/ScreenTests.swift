@@ -160,6 +160,28 @@ struct ScreenTests {
         #expect(ScreenView.shortened("abcdefghij.wav", to: 9) == "abcd…".appending(".wav"))
     }
 
+    /// A long name in a message gives way in its middle, not what follows it: at 80 columns
+    /// "exported <a DAW's long name>-master.wav: -9.4 LUFS, true peak -1.0 dBTP" lost its
+    /// loudness and true peak, and an A/B message lost what it was level-matched to.
+    @Test func aLongNameInAMessageKeepsWhatFollowsIt() {
+        var state = Self.state()
+        state.fileName = "Song title_Mix_v12_final FINAL really final 24bit 48k.wav"
+        state.exportStatus = "exported Song title_Mix_v12_final FINAL really final 24bit 48k-master-2.wav: -9.4 LUFS, true peak -1.0 dBTP"
+        for width in [80, 100] {
+            let frame = ScreenView.draw(state, width: width, height: 24)
+            let line = frame.lines[22]
+            #expect(line.contains("…") && line.contains("k-master-2.wav: -9.4 LUFS, true peak -1.0 dBTP") && line.hasPrefix(" exported Song"),
+                    "\(width): \(line)")
+        }
+        #expect(ScreenView.draw(state, width: 140, height: 24).lines[22].contains(state.exportStatus!), "room enough: the whole name")
+        state.exportStatus = nil
+        state.referenceName = "Someone else's hit single (2019 remaster, radio edit).flac"
+        state.message = "A/B: the reference \(state.referenceName!), level-matched to the master"
+        let line = ScreenView.draw(state, width: 80, height: 24).lines[22]
+        #expect(line.contains("…") && line.contains("edit).flac, level-matched to the master"), "\(line)")
+        #expect(ScreenView.fitted("short", 3, names: ["a name that is not in it"]) == "short", "the frame's limit cuts the rest")
+    }
+
     /// File names are the user's: double-width characters took two columns on the terminal but
     /// one in the layout ("日本語の曲🎵.wa3.60:00.0 / …", the right side cut), and an escape in
     /// a name reached the terminal (a name with ESC[2J cleared the screen).
