@@ -96,6 +96,15 @@ public enum AtomicFile {
         guard fstat(descriptor, &status) == 0, (status.st_mode & S_IFMT) == S_IFREG else {
             throw AudioFileError(.read, path: path, reason: "not a regular file")
         }
+        return try readAll(descriptor, path: path, limit: limit, kind: kind)
+    }
+
+    /// Standard input read whole, up to `limit` bytes (a pipe or a file: `… | loopmind style learn -`).
+    public static func readStandardInput(limit: Int, kind: String) throws(AudioFileError) -> Data {
+        try readAll(STDIN_FILENO, path: "-", limit: limit, kind: kind)
+    }
+
+    private static func readAll(_ descriptor: Int32, path: String, limit: Int, kind: String) throws(AudioFileError) -> Data {
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {

@@ -98,13 +98,13 @@ struct Style: ParsableCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Replace the profile with a shared file (the old one is backed up).")
         @OptionGroup var options: ProfileOption
-        @Argument(help: "A profile exported by 'style export'.") var file: String
+        @Argument(help: "A profile exported by 'style export', or - for standard input.") var file: String
 
         func run() throws {
             let store = try options.store()
             let incoming = try readUntrusted(file)
             let backup = try wrap { try store.replace(with: incoming) }
-            StandardOutput.show("imported \(file) into \(store.path)" + (backup.map { " (previous profile kept as \($0))" } ?? ""))
+            StandardOutput.show("imported \(file == "-" ? "standard input" : file) into \(store.path)" + (backup.map { " (previous profile kept as \($0))" } ?? ""))
         }
     }
 
@@ -113,7 +113,7 @@ struct Style: ParsableCommand {
             abstract: "Blend another producer's profile into yours, weighted by evidence.",
             discussion: "Their evidence counts --weight times yours: each learned offset becomes the mean of both weighted by sessions (theirs times --weight), and their sessions join yours times --weight, so a light merge is applied lightly and 0 changes nothing. Tweak counts add up.")
         @OptionGroup var options: ProfileOption
-        @Argument(help: "A profile exported by 'style export'.") var file: String
+        @Argument(help: "A profile exported by 'style export', or - for standard input.") var file: String
         @Option(parsing: .unconditional, help: "How much the other profile's evidence counts, relative to yours (0…100).") var weight: Double = 1
 
         func validate() throws {
@@ -123,12 +123,12 @@ struct Style: ParsableCommand {
         func run() throws {
             let store = try options.store()
             // Merging a profile with itself would only double its counts: evidence out of nothing.
-            guard !AtomicFile.isSameFile(file, store.path) else {
-                throw CommandFailure("cannot merge '\(file)': it is the profile itself (\(store.path))")
+            guard !AtomicFile.isSameFile(file == "-" ? "/dev/stdin" : file, store.path) else {
+                throw CommandFailure("cannot merge \(file == "-" ? "standard input" : "'\(file)'"): it is the profile itself (\(store.path))")
             }
             let incoming = try readUntrusted(file)
             let merged = try wrap { try store.update { $0.merge(incoming, weight: weight) } }
-            StandardOutput.show("merged \(file) into \(store.path): \(merged.sessions) sessions in all")
+            StandardOutput.show("merged \(file == "-" ? "standard input" : file) into \(store.path): \(merged.sessions) sessions in all")
         }
     }
 
@@ -151,16 +151,16 @@ struct Style: ParsableCommand {
             — each distinct session is one learning session, applied in file order, the profile saved after each.
             """)
         @OptionGroup var options: ProfileOption
-        @Argument(help: "The recorded tweaks (JSON lines).") var file: String
+        @Argument(help: "The recorded tweaks (JSON lines), or - for standard input.") var file: String
 
         func run() throws {
             let store = try options.store()
-            let data = try wrap { try AtomicFile.read(file, limit: 64 << 20, kind: "a tweak log") }
+            let data = try readInput(file, limit: 64 << 20, kind: "a tweak log")
             let records: [TweakRecord]
             do {
                 records = try TweakRecord.parseLines(data)
             } catch let error as TweakRecord.FormatError {
-                throw CommandFailure("bad tweak log '\(file)': \(error.description)")
+                throw CommandFailure("bad tweak log \(shown(file)): \(error.description)")
             }
             let sessions = TweakRecord.sessions(records)
             var profile = StyleProfile()
@@ -174,13 +174,26 @@ struct Style: ParsableCommand {
 
 /// Reads a shared profile as untrusted input: size-limited and strictly validated.
 private func readUntrusted(_ file: String) throws -> StyleProfile {
-    let data = try wrap { try AtomicFile.read(file, limit: StyleStore.sizeLimit, kind: "a style profile") }
+    let data = try readInput(file, limit: StyleStore.sizeLimit, kind: "a style profile")
     do {
         return try StyleProfile.decode(data)
     } catch let error as StyleProfile.FormatError {
-        throw CommandFailure("bad style profile '\(file)': \(error.description)")
+        throw CommandFailure("bad style profile \(shown(file)): \(error.description)")
     }
 }
+
+/// A file, or standard input for `-` (`… | loopmind style learn -`: '-' was "no such file").
+private func readInput(_ file: String, limit: Int, kind: String) throws -> Data {
+    if file == "-" {
+        do { return try AtomicFile.readStandardInput(limit: limit, kind: kind) } catch {
+            throw CommandFailure("cannot read standard input: \(error.reason)")
+        }
+    }
+    return try wrap { try AtomicFile.read(file, limit: limit, kind: kind) }
+}
+
+/// How an error names what was read: 'the file', or standard input.
+private func shown(_ file: String) -> String { file == "-" ? "on standard input" : "'\(file)'" }
 
 /// Runs `body`, turning its errors into the one line the user sees.
 @discardableResult

@@ -49,7 +49,9 @@ struct LoopMindExecutable {
         return String(decoding: try Data(contentsOf: URL(fileURLWithPath: scratch)), as: UTF8.self)
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil) throws -> Result {
+    /// `standardInput`: a file the program reads as its standard input (none: /dev/null).
+    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: String? = nil,
+                    standardInput: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = arguments
@@ -71,7 +73,7 @@ struct LoopMindExecutable {
         let error = try FileHandle(forWritingTo: URL(fileURLWithPath: scratch + ".err"))
         process.standardOutput = output
         process.standardError = error
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = try standardInput.map { try #require(FileHandle(forReadingAtPath: $0)) } ?? FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
         try output.close()

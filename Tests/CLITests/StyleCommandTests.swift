@@ -16,8 +16,8 @@ import TestSupport
         environment = ["XDG_DATA_HOME": scratch.file("data")]
     }
 
-    func run(_ arguments: [String], extra: [String: String] = [:]) throws -> LoopMindExecutable.Result {
-        try LoopMindExecutable.run(arguments, environment: environment.merging(extra) { $1 })
+    func run(_ arguments: [String], extra: [String: String] = [:], input: String? = nil) throws -> LoopMindExecutable.Result {
+        try LoopMindExecutable.run(arguments, environment: environment.merging(extra) { $1 }, standardInput: input)
     }
 
     /// A tweak log: `sessions` sessions, each raising the dark high shelf to 2 dB over the AI.
@@ -76,6 +76,34 @@ import TestSupport
         let show = try run(["style", "show"]).standardOutput
         #expect(!show.contains("Nothing learned yet") && show.contains("No clear trend yet") && show.contains("style heatmap"), "\(show)")
         #expect(try run(["style", "heatmap"]).standardOutput.contains("eq.high_shelf_db"))
+    }
+
+    /// `-` reads standard input, as terminal tools do (`… | loopmind style learn -`): it was
+    /// "cannot read '-': no such file". Merging the profile into itself through it is refused.
+    @Test func learnImportAndMergeReadStandardInput() throws {
+        let tweaks = try log(sessions: 3)
+        let piped = try run(["style", "learn", "-", "--profile", "piped"], input: tweaks)
+        #expect(piped.status == 0, "\(piped.standardError)")
+        #expect(try run(["style", "learn", tweaks, "--profile", "named"]).status == 0)
+        let profile = { (name: String) throws -> Any? in try Self.object(try run(["style", "show", "--json", "--profile", name]).standardOutput)["profile"] }
+        let learned = try #require(try profile("named") as? [String: Any])
+        #expect(NSDictionary(dictionary: try #require(try profile("piped") as? [String: Any])).isEqual(to: learned), "the same as from the file")
+
+        let dna = folder + "/dna.json"
+        #expect(try run(["style", "export", dna, "--profile", "named"]).status == 0)
+        let imported = try run(["style", "import", "-", "--profile", "imported"], input: dna)
+        #expect(imported.status == 0 && imported.standardOutput.hasPrefix("imported standard input into "), "\(imported.standardError)")
+        #expect(NSDictionary(dictionary: try #require(try profile("imported") as? [String: Any])).isEqual(to: learned))
+
+        let own = try #require(try Self.object(try run(["style", "show", "--json", "--profile", "named"]).standardOutput)["path"] as? String)
+        let before = try Data(contentsOf: URL(fileURLWithPath: own))
+        let itself = try run(["style", "merge", "-", "--profile", "named"], input: own)
+        #expect(itself.status != 0 && itself.standardError.hasPrefix("loopmind: cannot merge standard input: it is the profile itself"),
+                "\(itself.standardError)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: own)) == before)
+        let bad = try run(["style", "learn", "-", "--profile", "named"], input: dna)
+        #expect(bad.status != 0 && bad.standardError.hasPrefix("loopmind: bad tweak log on standard input: line 1"), "\(bad.standardError)")
+        #expect(bad.standardError.split(separator: "\n").count == 1)
     }
 
     @Test func exportImportRoundTripsExactlyAndMergeWeighsByCounts() throws {
