@@ -230,8 +230,9 @@ public final class PlaybackEngine: @unchecked Sendable {
         snapshot.isPlaying = state(asked.0, status.isPlaying)
         snapshot.isBypassed = state(asked.1, status.isBypassed)
         snapshot.isReferenceHeard = state(asked.2, status.isReferenceHeard)
-        // Not the metering thread's last word: a seek back from the end leaves it at once.
-        snapshot.isFinished = renderer.isAtEnd
+        // The end shows once the metering thread has measured up to it (so `play`'s summary
+        // has heard it all), and a seek back from it leaves it at once.
+        snapshot.isFinished = snapshot.isFinished && renderer.isAtEnd
         return snapshot
     }
 
