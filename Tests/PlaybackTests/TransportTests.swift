@@ -27,16 +27,21 @@ import TestSupport
         func shown() -> Range<Int>? {
             engine.snapshot.loop.map { Int($0.lowerBound.rounded())..<Int($0.upperBound.rounded()) }
         }
-        let deadline = Date().addingTimeInterval(3)
-        while shown() != loop && Date() < deadline { usleep(10_000) }
+        _ = eventually { shown() == loop }
         return shown()
     }
 
     /// Waits (up to 3 s) until the engine's meters show the playhead in `range`; returns it.
     static func playhead(of engine: PlaybackEngine, reaches range: Range<Double>) -> Double {
-        let deadline = Date().addingTimeInterval(3)
-        while !range.contains(engine.snapshot.playheadSeconds) && Date() < deadline { usleep(10_000) }
+        _ = eventually { range.contains(engine.snapshot.playheadSeconds) }
         return engine.snapshot.playheadSeconds
+    }
+
+    /// Polls `condition` every 10 ms for up to 3 s; whether it came true.
+    static func eventually(_ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(3)
+        while !condition() && Date() < deadline { usleep(10_000) }
+        return condition()
     }
 
     /// Keys pressed faster than the audio thread plays the seek they asked for add up, and a
@@ -73,8 +78,7 @@ import TestSupport
         let engine = try Self.engine(in: scratch)
         defer { engine.stop() }
         engine.play()
-        let deadline = Date().addingTimeInterval(3)
-        while engine.snapshot.playedSeconds < 0.2 && Date() < deadline { usleep(10_000) }
+        _ = Self.eventually { engine.snapshot.playedSeconds >= 0.2 }
         for round in 0..<20 {
             engine.togglePlay()
             #expect(!engine.snapshot.isPlaying, "round \(round): the first press pauses, and says so at once")
@@ -95,17 +99,14 @@ import TestSupport
 
     /// Waits (up to 3 s) until the engine shows the end of the song, or no longer shows it.
     static func end(of engine: PlaybackEngine, shown: Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(3)
-        while engine.snapshot.isFinished != shown && Date() < deadline { usleep(10_000) }
+        _ = eventually { engine.snapshot.isFinished == shown }
         return engine.snapshot.isFinished
     }
 
     /// Waits (up to 3 s) for the engine to play at least `seconds` more; true if it did.
     static func engine(_ engine: PlaybackEngine, plays seconds: Double) -> Bool {
         let start = engine.snapshot.playedSeconds
-        let deadline = Date().addingTimeInterval(3)
-        while engine.snapshot.playedSeconds < start + seconds && Date() < deadline { usleep(10_000) }
-        return engine.snapshot.playedSeconds >= start + seconds
+        return eventually { engine.snapshot.playedSeconds >= start + seconds }
     }
 
     /// The end of the song is not the end of the session: a seek back plays on from there,
