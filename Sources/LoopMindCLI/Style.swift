@@ -104,7 +104,7 @@ struct Style: ParsableCommand {
             let store = try options.store()
             let incoming = try readUntrusted(file)
             let backup = try wrap { try store.replace(with: incoming) }
-            StandardOutput.show("imported \(file == "-" ? "standard input" : file) into \(store.path)" + (backup.map { " (previous profile kept as \($0))" } ?? ""))
+            StandardOutput.show("imported \(named(file)) into \(store.path)" + (backup.map { " (previous profile kept as \($0))" } ?? ""))
         }
     }
 
@@ -124,11 +124,11 @@ struct Style: ParsableCommand {
             let store = try options.store()
             // Merging a profile with itself would only double its counts: evidence out of nothing.
             guard !AtomicFile.isSameFile(file == "-" ? "/dev/stdin" : file, store.path) else {
-                throw CommandFailure("cannot merge \(file == "-" ? "standard input" : "'\(file)'"): it is the profile itself (\(store.path))")
+                throw CommandFailure("cannot merge \(named(file, quoted: true)): it is the profile itself (\(store.path))")
             }
             let incoming = try readUntrusted(file)
             let merged = try wrap { try store.update { $0.merge(incoming, weight: weight) } }
-            StandardOutput.show("merged \(file == "-" ? "standard input" : file) into \(store.path): \(merged.sessions) sessions in all")
+            StandardOutput.show("merged \(named(file)) into \(store.path): \(merged.sessions) sessions in all")
         }
     }
 
@@ -192,8 +192,13 @@ private func readInput(_ file: String, limit: Int, kind: String) throws -> Data 
     return try wrap { try AtomicFile.read(file, limit: limit, kind: kind) }
 }
 
-/// How an error names what was read: 'the file', or standard input.
-private func shown(_ file: String) -> String { file == "-" ? "on standard input" : "'\(file)'" }
+/// What was read, in words: the file's name (quoted in errors), or standard input for `-`.
+private func named(_ file: String, quoted: Bool = false) -> String {
+    file == "-" ? "standard input" : quoted ? "'\(file)'" : file
+}
+
+/// Where a bad file's fault was found: "'x.jsonl'", or "on standard input".
+private func shown(_ file: String) -> String { (file == "-" ? "on " : "") + named(file, quoted: true) }
 
 /// Runs `body`, turning its errors into the one line the user sees.
 @discardableResult
