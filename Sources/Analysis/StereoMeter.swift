@@ -38,4 +38,8 @@ public struct StereoMeter {
 public struct StereoImage: Equatable, Sendable {
     public var correlation: Double
     public var width: Double
+
+    /// Under this width (side 60 dB below mid) a signal is mono: a mono file, or both channels
+    /// the same. It has no image, so width is no evidence of anything and changing it does nothing.
+    public static let monoWidth = 0.001
 }

@@ -17,6 +17,9 @@ import Foundation
 /// | dark     | lower centroid (half an octave), heavier lows (1 dB more share), narrower (−0.1) |
 /// | bright   | higher centroid (an octave), stronger highs (6 dB more share), busier (2 onsets/s) |
 ///
+/// A mono track (no side anywhere) has no width to compare: its width traits count 0 ("no width
+/// (mono) +0.0"), so a mono mix is not called dark for being mono.
+///
 /// The best score wins; intensity grows with it (0.2 at no evidence, 0.9 at full marks).
 /// Neighbouring sections that get the same emotion are joined.
 public struct EmotionEstimator: Sendable {
@@ -37,7 +40,8 @@ public struct EmotionEstimator: Sendable {
         var starts = segmenter.sectionStarts(track)
         var measured = Self.measure(track, starts: starts)
         var reference = Self.reference(for: measured)
-        var labelled = measured.map { Self.score($0, against: reference) }
+        let stereo = Self.hasStereoImage(track)
+        var labelled = measured.map { Self.score($0, against: reference, stereo: stereo) }
         // Join neighbours that came out the same, then measure and score the joined sections again.
         var joined = [0]
         for index in 1..<starts.count where labelled[index].emotion != labelled[joined.last!].emotion {
@@ -47,7 +51,7 @@ public struct EmotionEstimator: Sendable {
             starts = joined.map { starts[$0] }
             measured = Self.measure(track, starts: starts)
             reference = Self.reference(for: measured)
-            labelled = measured.map { Self.score($0, against: reference) }
+            labelled = measured.map { Self.score($0, against: reference, stereo: stereo) }
         }
         return EmotionGraph(sections: zip(measured, labelled).map { section, label in
             EmotionSection(start: section.startSeconds, emotion: label.emotion, intensity: label.intensity, reason: label.reason)
@@ -58,6 +62,13 @@ public struct EmotionEstimator: Sendable {
         starts.indices.map { index in
             SectionMeasurement(track, frames: starts[index]..<(index + 1 < starts.count ? starts[index + 1] : track.frameCount))
         }
+    }
+
+    /// Whether the whole track has any side: a mono section of a stereo song is narrow, but a
+    /// mono song has no image at all.
+    static func hasStereoImage(_ track: FeatureTrack) -> Bool {
+        let mid = track.midEnergies.reduce(0.0) { $0 + Double($1) }, side = track.sideEnergies.reduce(0.0) { $0 + Double($1) }
+        return mid > 0 && (side / mid).squareRoot() >= StereoImage.monoWidth
     }
 
     /// The median section (per feature), or a typical mix for a single section.
@@ -90,8 +101,9 @@ public struct EmotionEstimator: Sendable {
                                  "lower centroid": "higher centroid", "higher centroid": "lower centroid",
                                  "softer highs": "stronger highs", "stronger highs": "softer highs", "heavier lows": "lighter lows"]
 
-    /// Scores one section against the reference (see the table above).
-    public static func score(_ section: SectionMeasurement, against reference: Reference) -> Label {
+    /// Scores one section against the reference (see the table above); `stereo` false: the
+    /// track is mono, and width counts for nothing.
+    public static func score(_ section: SectionMeasurement, against reference: Reference, stereo: Bool = true) -> Label {
         let loudness = (section.loudnessLUFS.isFinite ? section.loudnessLUFS : -70) - reference.loudnessLUFS
         let crest = section.crestFactorDB - reference.crestFactorDB
         let centroid = log2(max(section.spectralCentroidHz, 20)) - reference.centroidOctaves
@@ -114,11 +126,14 @@ public struct EmotionEstimator: Sendable {
                     centroid: String(format: "centroid %+.1f oct", shown(centroid)), lows: String(format: "lows %+.1f dB", shown(low)),
                     highs: String(format: "highs %+.1f dB", shown(high)), width: String(format: "width %+.2f", shown(width, 2)),
                     onsets: String(format: "onsets %+.1f/s", shown(onsets)))
+        let noWidth = Trait(name: "no width", opposite: "no width", measured: "mono", score: 0)
         let traits: [Emotion: [Trait]] = [
             .powerful: [trait("louder", said.loudness, loudness, 2), trait("denser", said.crest, -crest, 3), trait("busier", said.onsets, onsets, 2)],
             .calm: [trait("quieter", said.loudness, -loudness, 2), trait("sparser", said.onsets, -onsets, 1), trait("more dynamic", said.crest, crest, 3)],
-            .dreamy: [trait("wider", said.width, width, 0.1), trait("lower centroid", said.centroid, -centroid, 0.5), trait("softer highs", said.highs, -high, 4)],
-            .dark: [trait("lower centroid", said.centroid, -centroid, 0.5), trait("heavier lows", said.lows, low, 1), trait("narrower", said.width, -width, 0.1)],
+            .dreamy: [stereo ? trait("wider", said.width, width, 0.1) : noWidth, trait("lower centroid", said.centroid, -centroid, 0.5),
+                      trait("softer highs", said.highs, -high, 4)],
+            .dark: [trait("lower centroid", said.centroid, -centroid, 0.5), trait("heavier lows", said.lows, low, 1),
+                    stereo ? trait("narrower", said.width, -width, 0.1) : noWidth],
             .bright: [trait("higher centroid", said.centroid, centroid, 1), trait("stronger highs", said.highs, high, 6), trait("busier", said.onsets, onsets, 2)],
         ]
         let scores = traits.mapValues { $0.reduce(0) { $0 + $1.score } }

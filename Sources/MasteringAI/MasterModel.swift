@@ -258,21 +258,29 @@ public struct MasterModel: Sendable {
             : "\(label): \(emotion.rawValue)'s harmonic colour, stronger with intensity")
         set(.exciterMix, colour.mix * strength, "\(label): the share of saturated signal blended in")
 
-        // Width: widening scaled down on narrow mixes; narrowing applied in full.
-        var width = 1 + (Self.widthTable[emotion]! - 1) * strength
-        var widthReason = "\(label): \(emotion.rawValue) wants \(emotion.stereoWords)"
-        if width > 1 {
-            let scale = min(max(input.stereoWidth / Self.wideInputWidth, 0.2), 1)
-            if scale < 1 {
-                widthReason += String(format: "; the mix is narrow (side/mid %.2f), widened by %.0f %% of the table's", input.stereoWidth, scale * 100)
+        // Width: widening scaled down on narrow mixes; narrowing applied in full. A mono mix has
+        // no side for width to act on: it stays at 1, and says so rather than claim a move.
+        let mono = input.stereoWidth < StereoImage.monoWidth
+        if mono {
+            set(.stereoWidth, 1, "\(label): the mix is mono (no side), so width changes nothing")
+        } else {
+            var width = 1 + (Self.widthTable[emotion]! - 1) * strength
+            var widthReason = "\(label): \(emotion.rawValue) wants \(emotion.stereoWords)"
+            if width > 1 {
+                let scale = min(max(input.stereoWidth / Self.wideInputWidth, 0.2), 1)
+                if scale < 1 {
+                    widthReason += String(format: "; the mix is narrow (side/mid %.2f), widened by %.0f %% of the table's", input.stereoWidth, scale * 100)
+                }
+                width = 1 + (width - 1) * scale
             }
-            width = 1 + (width - 1) * scale
+            set(.stereoWidth, width, widthReason)
         }
-        set(.stereoWidth, width, widthReason)
 
         // The seed's output polish.
         if emotion == .dreamy {
-            set(.stereoWidth, settings[.stereoWidth] * 1.05, "\(label) polish: the seed's finishing touch, 5 % wider to diffuse the image")
+            if !mono {
+                set(.stereoWidth, settings[.stereoWidth] * 1.05, "\(label) polish: the seed's finishing touch, 5 % wider to diffuse the image")
+            }
             set(.tilt, settings[.tilt] - 0.5, "\(label) polish: the seed's finishing touch, a darker lean that softens the top")
         }
 
@@ -290,11 +298,13 @@ public struct MasterModel: Sendable {
 
         // Learned style, last: the user's own taste on top of the AI's suggestion. Not on what
         // the request fixes: the ceiling is a limit (`--ceiling`, a platform's), and a target
-        // asked for is the whole's (a move there would claim a loudness the master never had).
+        // asked for is the whole's (a move there would claim a loudness the master never had);
+        // nor on a mono mix's width.
         var styleShift: [ChainParameter: Double] = [:]
         for parameter in ChainParameter.allCases {
             guard let offset = request.style.offsets[parameter], offset.value != 0 else { continue }
             if parameter == .limiterCeiling || (parameter == .loudnessTarget && request.targetLUFS != nil) { continue }
+            if parameter == .stereoWidth && mono { continue }   // nothing for it to act on
             let spec = parameter.spec
             let unstyled = settings[parameter]
             defer { if settings[parameter] != unstyled { styleShift[parameter] = settings[parameter] - unstyled } }

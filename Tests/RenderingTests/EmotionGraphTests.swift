@@ -138,6 +138,36 @@ import TestSupport
         #expect(graph.sections[0].reason?.contains("a typical mix") == true)
     }
 
+    /// A mono song has no image, so width is no evidence: a mono file, and a stereo file with both
+    /// channels the same, are labelled as the same mix with a typical width is. A mono file was
+    /// "dark, 2.5 of 3: …, narrower (width -0.25) +1.0" where the stereo mix is calm.
+    @Test func aMonoMixIsNotJudgedByItsWidth() throws {
+        func graph(_ samples: [Float], channels: Int) throws -> EmotionGraph {
+            var source = SampleBufferSource(samples: samples, channelCount: channels, sampleRate: 44100)
+            return EmotionEstimator().estimate(try #require(try Analyzer.analyze(&source, options: .init(features: true)).features))
+        }
+        // Quiet and dark: calm's three traits against dark's two, so a narrower point decides it.
+        let part = SectionSignals.Part(seconds: 12, levelDBFS: -18, highShelfDB: -12, burstsPerSecond: 2, width: 0.25)
+        let stereo = try graph(SectionSignals.render([part]), channels: 2)
+        var monoPart = part; monoPart.width = 0
+        let dualMono = SectionSignals.render([monoPart])
+        let monoFile = stride(from: 0, to: dualMono.count, by: 2).map { dualMono[$0] }
+        #expect(stereo.sections.map(\.emotion) == [.calm], "\(stereo.sections.map(\.reason))")
+        for (name, mono) in [("dual mono", try graph(dualMono, channels: 2)), ("mono file", try graph(monoFile, channels: 1))] {
+            #expect(mono.sections.map(\.emotion) == stereo.sections.map(\.emotion), "\(name): \(mono.sections.map(\.reason)) for \(stereo.sections.map(\.reason))")
+            let reason = mono.sections.first?.reason ?? ""
+            #expect(!reason.contains("narrower") && !reason.contains("wider") && !reason.contains("(width"), "\(name): \(reason)")
+        }
+        // A silent side in a stereo song is narrow (a mono intro before a wide chorus); in a
+        // mono song it is nothing.
+        var section = try Self.aSectionToSet()
+        section.stereoWidth = 0
+        let inStereo = EmotionEstimator.score(section, against: EmotionEstimator.typicalMix)
+        let inMono = EmotionEstimator.score(section, against: EmotionEstimator.typicalMix, stereo: false)
+        #expect(abs(inStereo.scores[.dark]! - 1 - inMono.scores[.dark]!) < 1e-9 && abs(inStereo.scores[.dreamy]! + 1 - inMono.scores[.dreamy]!) < 1e-9,
+                "\(inStereo.scores) \(inMono.scores)")
+    }
+
     // MARK: - Masters that follow the graph
 
     /// The suite's folder, removed when the test process exits.

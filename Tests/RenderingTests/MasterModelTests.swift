@@ -92,6 +92,30 @@ import TestSupport
         #expect(narrow.settings[.stereoWidth] - 1 < (wide.settings[.stereoWidth] - 1) / 2)
     }
 
+    /// A mono mix (a mono file, or both channels the same) has no side for width to act on: no
+    /// width move for any emotion, dreamy's polish or the style, and the reason says why. The
+    /// moves said "width 0.81, dark wants a narrow image" for a mono file the chain left as it was.
+    @Test func aMonoMixGetsNoWidthMove() throws {
+        let mono = try Self.report(TestSignals.pinkNoise(seconds: 8), channels: 1)
+        let dualMono = try Self.mix(highShelfDB: 0, width: 0)
+        #expect(mono.stereo.width == 0 && dualMono.stereo.width == 0)
+        let style = StyleOffsets([.stereoWidth: .init(value: 0.3, evidence: 4), .highShelfGain: .init(value: 1, evidence: 4)])
+        for input in [mono, dualMono] {
+            for emotion in Emotion.allCases {
+                let decision = MasterModel().decide(for: input, .init(emotion: emotion, intensity: 0.9, style: style))
+                #expect(decision.settings[.stereoWidth] == 1, "\(emotion)")
+                #expect(!decision.moves.contains { $0.parameter == ChainParameter.stereoWidth.spec.name }, "\(emotion)")
+                #expect(decision.styleShift[.stereoWidth] == nil && decision.styleShift[.highShelfGain] == 1, "\(emotion)")
+                #expect(decision.reasons[.stereoWidth]?.hasSuffix("width 1.00, the mix is mono (no side), so width changes nothing") == true,
+                        "\(decision.reasons[.stereoWidth] ?? "none")")
+            }
+        }
+        // A hair of side is an image: the narrowing emotions still narrow it.
+        let barely = try Self.mix(highShelfDB: 0, width: 0.05)
+        #expect(barely.stereo.width >= StereoImage.monoWidth)
+        #expect(MasterModel().decide(for: barely, .init(emotion: .dark, intensity: 0.9)).settings[.stereoWidth] < 1)
+    }
+
     @Test func emotionTableAndIntensity() throws {
         let model = MasterModel(), input = try Self.mix(highShelfDB: -6)
         for emotion in Emotion.allCases {
