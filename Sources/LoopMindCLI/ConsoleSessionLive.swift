@@ -151,9 +151,9 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
             return state.referenceGeneration
         }
         let saved = shared.withLock { $0.profile.references }
-        let work = Handover((job, shared.withLock { $0.plan }, engine?.sampleRate))
+        let work = Handover((job, shared.withLock { $0.plan }, engine?.sampleRate, engine?.channelCount ?? 2))
         Thread.detachNewThread { [shared] in
-            let (job, plan, sampleRate) = work.value
+            let (job, plan, sampleRate, channels) = work.value
             var learned = LearnedReference(name: choice.label)
             do {
                 switch choice.source {
@@ -168,7 +168,8 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
                     matched.reference = learned.target
                     let aim = plan.replanned(graph: plan.graph, job: matched).targetLUFS
                     if let sampleRate {
-                        learned.clip = try ReferenceClip(path: path, name: choice.label, sampleRate: sampleRate, matchedLUFS: aim)
+                        learned.clip = try ReferenceClip(path: path, name: choice.label, sampleRate: sampleRate, matchedLUFS: aim,
+                                                     masterChannels: channels)
                     }
                 }
                 shared.withLock { state in
@@ -212,11 +213,11 @@ final class LiveConsoleSession: ConsoleSession, @unchecked Sendable {
 
     /// At start with `--reference` files: loads the first for A/B (the match is in the plan already).
     func loadStartingReferenceClip() {
-        guard let path = referenceFiles.first, let sampleRate = engine?.sampleRate else { return }
+        guard let path = referenceFiles.first, let sampleRate = engine?.sampleRate, let channels = engine?.channelCount else { return }
         let aim = shared.withLock { $0.plan.targetLUFS }
         let name = (path as NSString).lastPathComponent
         Thread.detachNewThread { [shared, weak self] in
-            guard let clip = try? ReferenceClip(path: path, name: name, sampleRate: sampleRate, matchedLUFS: aim) else { return }
+            guard let clip = try? ReferenceClip(path: path, name: name, sampleRate: sampleRate, matchedLUFS: aim, masterChannels: channels) else { return }
             let current = shared.withLock { state -> Bool in
                 guard state.referenceGeneration == 0 else { return false }
                 state.referenceHasAudio = true

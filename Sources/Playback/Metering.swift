@@ -98,6 +98,8 @@ final class MeterCollector: @unchecked Sendable {
 
     private let renderer: AudioRenderer
     private let sampleRate: Double
+    /// 1 for a mono file (measured as one loudspeaker), else 2.
+    private let meteredChannels: Int
     private let processed: LoudnessMeter
     private let dry: LoudnessMeter
     private let heard: LoudnessMeter
@@ -138,15 +140,20 @@ final class MeterCollector: @unchecked Sendable {
     private var limiterHold: Float = 0
     private var gainNow: Float = 0
 
-    init(renderer: AudioRenderer, durationSeconds: Double, moves: [AIMove], sectionStarts: [Double], initialMatchDB: Double) throws {
+    /// - Parameter monoSource: the file is mono. It plays on both loudspeakers, but its loudness is
+    ///   measured as `analyze` and `master` measure a mono file, as one loudspeaker (the left
+    ///   channel, which equals the right): otherwise every reading sat 3 dB over the master's own.
+    init(renderer: AudioRenderer, durationSeconds: Double, moves: [AIMove], sectionStarts: [Double], initialMatchDB: Double,
+         monoSource: Bool = false) throws {
         self.renderer = renderer
         sampleRate = renderer.sampleRate
         subBlockFrames = Int((renderer.sampleRate / 10).rounded())
-        let layout = SpeakerPosition.defaultLayout(channelCount: 2)
-        processed = try LoudnessMeter(channelCount: 2, sampleRate: sampleRate, layout: layout, measures: [.loudness, .constantMemory])
+        meteredChannels = monoSource ? 1 : 2
+        let layout = SpeakerPosition.defaultLayout(channelCount: meteredChannels)
+        processed = try LoudnessMeter(channelCount: meteredChannels, sampleRate: sampleRate, layout: layout, measures: [.loudness, .constantMemory])
         // The original is only compared over the last 3 s (its 100 ms energies); what was heard only integrated.
-        dry = try LoudnessMeter(channelCount: 2, sampleRate: sampleRate, layout: layout, measures: [])
-        heard = try LoudnessMeter(channelCount: 2, sampleRate: sampleRate, layout: layout, measures: [.integrated, .constantMemory])
+        dry = try LoudnessMeter(channelCount: meteredChannels, sampleRate: sampleRate, layout: layout, measures: [])
+        heard = try LoudnessMeter(channelCount: meteredChannels, sampleRate: sampleRate, layout: layout, measures: [.integrated, .constantMemory])
         processedPeaks.prepare()
         heardPeaks.prepare()
         outputTone = RunningToneCurve(sampleRate: sampleRate)
@@ -311,6 +318,10 @@ final class MeterCollector: @unchecked Sendable {
     }
 
     private func feed(_ meter: LoudnessMeter, _ left: UnsafeMutablePointer<Float>, _ right: UnsafeMutablePointer<Float>, _ count: Int) {
+        if meteredChannels == 1 {
+            try? meter.add(UnsafeBufferPointer(start: left, count: count))
+            return
+        }
         for index in 0..<count {
             interleaved[2 * index] = left[index]
             interleaved[2 * index + 1] = right[index]

@@ -23,6 +23,8 @@ public final class PlaybackEngine: @unchecked Sendable {
 
     public let sampleRate: Double
     public let frameCount: Int
+    /// The file's channels (1 or 2). A mono file plays on both loudspeakers and is metered as one.
+    public let channelCount: Int
     private let disk: DiskStreamer
     private let renderer: AudioRenderer
     private let meters: MeterCollector
@@ -60,7 +62,8 @@ public final class PlaybackEngine: @unchecked Sendable {
         renderer = AudioRenderer(disk: disk, automation: automation)
         meters = try MeterCollector(renderer: renderer, durationSeconds: Double(frameCount) / sampleRate, moves: moves,
                                     sectionStarts: automation.sections.map { Double($0.startFrame) / reader.sampleRate },
-                                    initialMatchDB: automation.value(at: 0).gainDB)
+                                    initialMatchDB: automation.value(at: 0).gainDB, monoSource: reader.channelCount == 1)
+        channelCount = reader.channelCount
         switch output {
         case .soundServer(let server, let sink, let latency):
             self.output = try PulseOutput(renderer: renderer, server: server, sink: sink, latencyMilliseconds: latency,

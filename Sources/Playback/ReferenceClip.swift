@@ -16,7 +16,7 @@ public final class ReferenceClip: @unchecked Sendable {
     public let frameCount: Int
     /// Integrated loudness of the clip itself (BS.1770, libebur128).
     public let loudnessLUFS: Double
-    /// Gain that brings the clip to `matchedLUFS`, dB.
+    /// Gain that brings the clip to the master's loudness as heard, dB.
     public let gainDB: Double
     /// Where the clip starts in the file, seconds.
     public let startSeconds: Double
@@ -28,8 +28,10 @@ public final class ReferenceClip: @unchecked Sendable {
 
     /// Reads `path`, finds its loudest `maximumSeconds` (by 1 s short-term loudness) and keeps
     /// them at `sampleRate` (resampled with libsoxr when the file's rate differs), level-matched
-    /// to `matchedLUFS` (the master's loudness target).
-    public init(path: String, name: String, sampleRate: Double, matchedLUFS: Double) throws {
+    /// to `matchedLUFS` (the master's loudness target) as heard: a mono master (`masterChannels`
+    /// 1) is measured as one loudspeaker but plays on two, 3 dB louder, and the clip is matched to
+    /// that, or A/B would drop 3 dB on the way to the reference.
+    public init(path: String, name: String, sampleRate: Double, matchedLUFS: Double, masterChannels: Int = 2) throws {
         self.name = name
         let reader = try SoundFileReader(path: path)
         let channels = reader.channelCount
@@ -87,7 +89,8 @@ public final class ReferenceClip: @unchecked Sendable {
         try stereo.withUnsafeBufferPointer { try clipMeter.add($0) }
         loudnessLUFS = clipMeter.integratedLUFS
         guard loudnessLUFS.isFinite, loudnessLUFS > -70 else { throw Failure(description: "cannot play reference '\(name)': it is silent") }
-        gainDB = min(max(matchedLUFS - loudnessLUFS, -40), 40)
+        let masterHeardLUFS = matchedLUFS + (masterChannels == 1 ? Decibels.fromPower(2) : 0)
+        gainDB = min(max(masterHeardLUFS - loudnessLUFS, -40), 40)
         gain = Float(Decibels.toAmplitude(gainDB))
         left = .allocate(capacity: frameCount)
         right = .allocate(capacity: frameCount)

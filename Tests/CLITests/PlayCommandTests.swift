@@ -1,3 +1,4 @@
+import AudioIO
 import Foundation
 import Testing
 import TestSupport
@@ -169,6 +170,30 @@ struct PlayCommandTests {
         #expect(wall >= 1.4 && wall < 3, "real time: 1.5 s of audio takes about 1.5 s")
         let heard = try #require((json["master_integrated_lufs"] as? NSNumber)?.doubleValue)
         #expect(heard > -15, "the powerful chorus was metered")
+    }
+
+    /// A mono file plays on both loudspeakers, but its meters read it as `master` and `analyze`
+    /// measure it, as one: `play` said "heard integrated -10.4 LUFS" beside a target of -13.5,
+    /// for a master that `master` wrote at -13.4.
+    @Test func aMonoFileIsMeteredAsTheMasterMeasuresIt() throws {
+        let scratch = try ScratchFolder("mono-play")
+        let path = scratch.path + "/mono.wav"
+        let writer = try SoundFileWriter(path: path, sampleRate: 44100, channelCount: 1, encoding: .float32)
+        try TestSignals.pinkNoise(seconds: 5).map { $0 * 0.3 }.withUnsafeBufferPointer { try writer.write($0) }
+        try writer.commit()
+        let mastered = try LoopMindExecutable.run(["master", path, "-o", scratch.path + "/master.wav", "--json"])
+        #expect(mastered.status == 0, "\(mastered.standardError)")
+        let output = try #require(try summary(mastered.standardOutput)["output"] as? [String: Any])
+        let master = try #require((output["integrated_lufs"] as? NSNumber)?.doubleValue)
+        let played = try LoopMindExecutable.run(["play", path, "--no-audio", "--json"],
+                                                environment: ["PULSE_SERVER": "unix:/nonexistent/loopmind/native"])
+        #expect(played.status == 0, "\(played.standardError)")
+        let json = try summary(played.standardOutput)
+        let target = try #require((json["target_lufs"] as? NSNumber)?.doubleValue)
+        for key in ["master_integrated_lufs", "heard_integrated_lufs"] {
+            let metered = try #require((json[key] as? NSNumber)?.doubleValue, "\(json)")
+            #expect(abs(metered - master) <= 0.2 && abs(metered - target) <= 0.3, "\(key) \(metered) for a master at \(master), target \(target)")
+        }
     }
 
     /// A span longer than any song plays to the end: `--seconds 1e300` overflowed its frame count

@@ -41,6 +41,17 @@ struct ReferenceClipTests {
         #expect(abs(Decibels.fromAmplitude(rms) - expected) < 0.3, "clip RMS \(Decibels.fromAmplitude(rms)) dBFS, expected \(expected)")
     }
 
+    /// A mono master is measured as one loudspeaker and heard on two, 3 dB louder: its A/B clip
+    /// is matched to that (it was matched to the target, and the reference came in 3 dB down).
+    @Test func aMonoMastersClipIsMatchedToWhatBothLoudspeakersPlay() throws {
+        let path = try Self.writeReference(rate: 44100)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let stereo = try ReferenceClip(path: path, name: "noise", sampleRate: 44100, matchedLUFS: -12)
+        let mono = try ReferenceClip(path: path, name: "noise", sampleRate: 44100, matchedLUFS: -12, masterChannels: 1)
+        #expect(abs(stereo.loudnessLUFS + stereo.gainDB - -12) < 0.01)
+        #expect(abs(mono.gainDB - stereo.gainDB - 10 * log10(2.0)) < 1e-9, "\(mono.gainDB) \(stereo.gainDB)")
+    }
+
     @Test func badReferencesGetOneLine() throws {
         #expect(throws: (any Error).self) { try ReferenceClip(path: "/nonexistent.wav", name: "x", sampleRate: 44100, matchedLUFS: -9) }
         let silent = FileManager.default.temporaryDirectory.appendingPathComponent("loopmind-silent-\(getpid()).wav").path
