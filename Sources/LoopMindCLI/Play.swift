@@ -38,7 +38,8 @@ struct Play: ParsableCommand {
     @OptionGroup var chain: ChainOptions
 
     func validate() throws {
-        if let seconds, !(seconds > 0 && seconds.isFinite) {
+        // `inf` is more than 0 (it plays to the end, as 1e300 does); NaN is no number of seconds.
+        if let seconds, !(seconds > 0) {
             throw ValidationError("--seconds must be more than 0 (got \(seconds))")
         }
         if !(from >= 0 && from.isFinite) {

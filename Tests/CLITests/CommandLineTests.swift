@@ -335,7 +335,8 @@ import TestSupport
     }
 
     @Test func impossibleOptionsGetOneLine() throws {
-        for arguments in [["analyze", "--bogus"], ["demo"], ["demo", "-o", "x.wav", "--bit-depth", "12"], ["frobnicate"]] {
+        for arguments in [["analyze", "--bogus"], ["demo"], ["demo", "-o", "x.wav", "--bit-depth", "12"], ["frobnicate"],
+                          ["play", "demo", "--no-audio", "--seconds", "nan"], ["play", "demo", "--no-audio", "--seconds", "0"]] {
             let result = try LoopMindExecutable.run(arguments, in: folder)
             #expect(result.status != 0, "\(arguments)")
             #expect(result.standardError.split(separator: "\n").count == 1, "\(arguments): \(result.standardError)")

@@ -197,9 +197,11 @@ struct PlayCommandTests {
     }
 
     /// A span longer than any song plays to the end: `--seconds 1e300` overflowed its frame count
-    /// and played nothing ("played 0.0 s (--seconds)").
-    @Test func anEndlessSpanPlaysToTheEnd() throws {
-        let result = try LoopMindExecutable.run(["play", "demo", "--no-audio", "--seconds", "1e300", "--from", "78.8", "--json"],
+    /// and played nothing ("played 0.0 s (--seconds)"), and `--seconds inf` was refused as "must
+    /// be more than 0 (got inf)".
+    @Test(arguments: ["1e300", "inf"])
+    func anEndlessSpanPlaysToTheEnd(seconds: String) throws {
+        let result = try LoopMindExecutable.run(["play", "demo", "--no-audio", "--seconds", seconds, "--from", "78.8", "--json"],
                                                 environment: ["PULSE_SERVER": "unix:/nonexistent/loopmind/native"])
         #expect(result.status == 0, "\(result.standardError)")
         let json = try summary(result.standardOutput)
