@@ -79,7 +79,8 @@ struct LivePlan {
         job = try options.job(input: input.path, outputPath: "", profileMayBeNew: profileMayBeNew)
         job.inputName = input.name == "demo song" ? "demo" : input.path
         var master = OfflineMaster()
-        master.progress = progress
+        // Without the loop, planning is the input's analysis: the whole bar is that.
+        master.progress = settle ? progress : progress.map { report in { report(min($0 / OfflineMaster.analysisShare, 1)) } }
         plan = try master.plan(job)
         if settle { try master.settle(&plan, job: job) }
     }

@@ -168,7 +168,10 @@ public struct OfflineMaster {
         case .whole: measuresTrack = replannable
         case .map, .auto: measuresTrack = true
         }
-        let input = try Analyzer.analyze(&analysisSource, options: .init(features: measuresTrack))
+        // The analysis is the bar's first tenth (a 60-minute mix takes seconds: the bar moved only
+        // when it was done, and the console's start was a blank terminal until then).
+        let input = try Analyzer.analyze(&analysisSource, options: .init(features: measuresTrack),
+                                         progress: progress.map { report in { report($0 * Self.analysisShare) } })
         guard input.integratedLUFS.isFinite else {
             throw Failure(description: "cannot read '\(job.inputName)': " + Self.whyNoLoudness(input))
         }
@@ -177,7 +180,7 @@ public struct OfflineMaster {
                 format: "cannot read '%@': it sits at %+.1f LUFS (samples up to %+.1f dBFS), further over full scale than the input trim's %.0f dB can bring it; a file this hot is most likely mis-scaled (integer samples stored as floats, say)",
                 job.inputName, input.integratedLUFS, input.samplePeakDBFS, -MasterModel.stagingFloorDB))
         }
-        progress?(0.1)
+        progress?(Self.analysisShare)
         let graph: EmotionGraph
         switch job.emotions {
         case .map(let map):
@@ -534,10 +537,13 @@ public struct OfflineMaster {
                 toneMeter?.finish(), toneMeter?.finishSegments() ?? [], probe?.meter.readings, replaying != nil, outputReport)
     }
 
+    /// The input's analysis's share of the progress bar (`plan` reports 0 up to it).
+    public static let analysisShare = 0.1
+
     /// Where a pass sits on the progress bar: the loop usually takes two passes (10–50 %, 50–90 %);
     /// a rare third or later holds at 90 % rather than run past the end.
     static func progressSpan(ofPass pass: Int) -> (start: Double, span: Double) {
-        pass <= 2 ? (0.1 + 0.4 * Double(pass - 1), 0.4) : (0.9, 0)
+        pass <= 2 ? (analysisShare + 0.4 * Double(pass - 1), 0.4) : (0.9, 0)
     }
 }
 

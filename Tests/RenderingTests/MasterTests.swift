@@ -128,6 +128,21 @@ extension MasterTests {
         #expect(try master.plan(job, replannable: false).input.features != nil)
     }
 
+    /// The progress bar moves while the input is analysed, its first tenth: it sat at nothing until
+    /// the analysis was done (seconds on a 60-minute mix, and the console's start was a blank
+    /// terminal until then).
+    @Test func theProgressMovesWhileTheInputIsAnalysed() throws {
+        final class Fractions { var seen: [Double] = [] }
+        let fractions = Fractions()
+        var master = OfflineMaster()
+        master.progress = { fractions.seen.append($0) }
+        _ = try master.plan(.init(openSource: { DemoSongSource() }, inputName: "demo", outputPath: Self.folder + "/progress.wav",
+                                  emotions: .auto(intensity: nil)))
+        let during = fractions.seen.filter { $0 > 0 && $0 < OfflineMaster.analysisShare }
+        #expect(during.count >= 5, "\(fractions.seen)")
+        #expect(fractions.seen.last == OfflineMaster.analysisShare && fractions.seen == fractions.seen.sorted(), "\(fractions.seen)")
+    }
+
     /// `master` renders each pass on three threads (the chain's front and back halves on two
     /// chains, then measuring and writing). Its file must hold exactly what one chain on one
     /// thread makes from the same automation: the settled plan's, with the same 256-frame grid.
