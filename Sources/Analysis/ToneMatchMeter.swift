@@ -54,12 +54,16 @@ public struct ToneMatchMeasurement: Sendable, Equatable {
                                     sideToMidDB: midTotal > 0 && sideTotal > 0 ? 10 * log10(sideTotal / midTotal) : -.infinity)
     }
 
-    /// The 1/3-octave tone of both channels together (mean of the left and right powers, which
-    /// is mid power plus side power), dB, per band.
+    /// The 1/3-octave tone of the channels together as loudness counts them, dB, per band:
+    /// BS.1770 sums the channels' powers, so a stereo recording's is left plus right (twice mid
+    /// plus side) and a mono one's is its one channel. Relative to each one's loudness, a mono file
+    /// and the same sound in both channels of a stereo file then read alike (with the mean of
+    /// left and right, the mono file read 3 dB over it in every band).
     public var stereoDB: [Double?] {
-        zip(midDB, sideDB).map { mid, side in
+        let mono = sideDB.allSatisfy { $0 == nil }
+        return zip(midDB, sideDB).map { mid, side in
             guard let mid else { return nil }
-            return Decibels.fromPower(pow(10, mid / 10) + (side.map { pow(10, $0 / 10) } ?? 0))
+            return mono ? mid : Decibels.fromPower(2 * (pow(10, mid / 10) + (side.map { pow(10, $0 / 10) } ?? 0)))
         }
     }
 }

@@ -16,7 +16,10 @@ import MasteringDSP
 /// each section by its own error, and a section's share of the long-term tone moves with it.
 /// Each correction is centred (its mean over the central bands removed): level is the loudness
 /// loop's, and a level part left in would drift the bells into their limits. Working on
-/// mid and side separately matches width band by band; a mono input has no side to shape.
+/// mid and side separately matches width band by band; a mono input has no side to shape. A mono
+/// reference has a tone but no image: the whole (mid and side power together) is matched to it,
+/// the side taking the mid's bells, so the width stays as the AI set it (matching the mid alone
+/// left the side's own tone in what is heard, and a wide mix came out further from the reference).
 ///
 /// Dynamics move once, after the first pass: if the master has more short-term crest than the
 /// reference, the compressor's threshold goes down (up if it has less), by twice the difference
@@ -72,6 +75,19 @@ public struct ReferenceMatch: Sendable {
     public init(target: ReferenceTarget, amount: Double) {
         self.target = target
         self.amount = min(max(amount, 0), 1)
+    }
+
+    /// The reference has no side in any band: a mono file, or both channels the same.
+    private var referenceIsMono: Bool { target.bands.allSatisfy { ($0.side ?? -.infinity) <= Self.contentFloorDB } }
+
+    /// Per band, the level matched to the reference's mid: the mid's own, or for a mono reference
+    /// the whole, mid and side power together.
+    private func matchedLevels(_ own: ToneMatchMeasurement) -> [Double?] {
+        guard referenceIsMono else { return own.midDB }
+        return zip(own.midDB, own.sideDB).map { mid, side in
+            guard let mid, let side else { return mid }
+            return 10 * log10(pow(10, mid / 10) + pow(10, side / 10))
+        }
     }
 
     /// Whether the tone loop has more to do: never while the last measurement changed the chain
@@ -151,7 +167,7 @@ public struct ReferenceMatch: Sendable {
             }
         }
         // What is still missing, smoothed like the aim, added to what was asked for.
-        let residualMid = Self.smoothed(zip(aimMid, own.midDB).map { aim, now in aim.flatMap { a in now.map { a - $0 } } })
+        let residualMid = Self.smoothed(zip(aimMid, matchedLevels(own)).map { aim, now in aim.flatMap { a in now.map { a - $0 } } })
         let residualSide = Self.smoothed(zip(aimSide, own.sideDB).map { aim, now in aim.flatMap { a in now.map { a - $0 } } })
         // Judged centred, as corrections are: a level offset is the loudness loop's, not a tone error.
         let level = Self.centred(mid: residualMid, side: residualSide)
@@ -176,11 +192,12 @@ public struct ReferenceMatch: Sendable {
     /// The aim per band from the AI's own master (`own`, relative to its loudness).
     private mutating func setAims(_ own: ToneMatchMeasurement) {
         let count = ThirdOctaveBands.count
+        let matched = matchedLevels(own)
         var midDifference: [Double?] = Array(repeating: nil, count: count)
         var sideDifference: [Double?] = Array(repeating: nil, count: count)
         for band in 0..<count {
             let reference = target.bands[band]
-            if let mine = own.midDB[band], let theirs = reference.mid,
+            if let mine = matched[band], let theirs = reference.mid,
                mine > Self.contentFloorDB, theirs > Self.contentFloorDB {
                 midDifference[band] = theirs - mine
             }
@@ -192,7 +209,7 @@ public struct ReferenceMatch: Sendable {
         // Smoothed, then one offset off both (the loudness loop sets the level, not the bells).
         let (mid, side) = Self.centred(mid: Self.smoothed(midDifference).map { $0.map { $0 * amount } },
                                        side: Self.smoothed(sideDifference).map { $0.map { $0 * amount } })
-        aimMid = zip(own.midDB, mid).map { now, change in change.flatMap { c in now.map { $0 + c } } }
+        aimMid = zip(matched, mid).map { now, change in change.flatMap { c in now.map { $0 + c } } }
         aimSide = zip(own.sideDB, side).map { now, change in change.flatMap { c in now.map { $0 + c } } }
         wantedMid = mid
         wantedSide = side
@@ -230,7 +247,7 @@ public struct ReferenceMatch: Sendable {
             wanted.indices.compactMap { band in wanted[band].map { (ThirdOctaveBands.exactCentresHz[band], $0) } }
         }
         let mid = MatchCurve.fit(points(wantedMid), sampleRate: sampleRate)
-        let side = MatchCurve.fit(points(wantedSide), sampleRate: sampleRate)
+        let side = referenceIsMono ? mid : MatchCurve.fit(points(wantedSide), sampleRate: sampleRate)
         var curve = MatchCurve()
         for band in 0..<MatchCurve.bandCount {
             curve.mid[band] = (mid[band] * 10).rounded() / 10
@@ -298,6 +315,11 @@ public struct ReferenceMatch: Sendable {
         if !hasSide {
             moves.append(AIMove(time: 0, name: "match.side", from: 0, to: 0,
                                 reason: "the track is mono: there is no side to shape toward \(target.label)'s width"))
+            return
+        }
+        if referenceIsMono {
+            moves.append(AIMove(time: 0, name: "match.side", from: 0, to: 0,
+                                reason: "\(target.label) \(target.verb("is", "are")) mono: the side takes the mid's bells, so the whole is matched and the width left as the AI set it"))
             return
         }
         for band in 0..<MatchCurve.bandCount where abs(curve.side[band]) >= 0.3 {
