@@ -90,6 +90,15 @@ public struct ReferenceMatch: Sendable {
         }
     }
 
+    /// Per band, the reference level the matched levels aim at: its mid, or for a mono track (no
+    /// side of its own to carry the reference's share) the reference's whole, mid and side together.
+    private var referenceLevels: [Double?] {
+        target.bands.map { band in
+            guard !hasSide, let mid = band.mid, let side = band.side else { return band.mid }
+            return 10 * log10(pow(10, mid / 10) + pow(10, side / 10))
+        }
+    }
+
     /// Whether the tone loop has more to do: never while the last measurement changed the chain
     /// (refitted the bells or moved the compressor), which a pass has yet to render.
     public var isSettled: Bool {
@@ -192,12 +201,12 @@ public struct ReferenceMatch: Sendable {
     /// The aim per band from the AI's own master (`own`, relative to its loudness).
     private mutating func setAims(_ own: ToneMatchMeasurement) {
         let count = ThirdOctaveBands.count
-        let matched = matchedLevels(own)
+        let matched = matchedLevels(own), theirLevels = referenceLevels
         var midDifference: [Double?] = Array(repeating: nil, count: count)
         var sideDifference: [Double?] = Array(repeating: nil, count: count)
         for band in 0..<count {
             let reference = target.bands[band]
-            if let mine = matched[band], let theirs = reference.mid,
+            if let mine = matched[band], let theirs = theirLevels[band],
                mine > Self.contentFloorDB, theirs > Self.contentFloorDB {
                 midDifference[band] = theirs - mine
             }

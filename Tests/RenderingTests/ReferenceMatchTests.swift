@@ -340,13 +340,16 @@ import TestSupport
         print("mono reference: width change per band \(meanWidthChange) dB over \(widthChanges.count) bands; broadband \(fromMono.stereo.width) vs \(plain.stereo.width); distance \(match.inputDistanceDB) -> \(match.distanceDB)")
         #expect(widthChanges.count >= 10 && meanWidthChange < 0.5, "side re mid moved by \(meanWidthChange) dB a band")
 
-        // And a mono input matched to a stereo reference: the mid is matched, the width cannot be.
+        // And a mono input matched to a stereo reference: the tone is matched, the width cannot be.
         let monoInput = try Self.write(stride(from: 0, to: darker.count, by: 2).map { darker[$0] },
                                        channels: 1, name: "darker-mono.wav")
         let monoResult = try Self.master(monoInput, reference: stereoTarget, to: "mono-out.wav")
         #expect(monoResult.output.channelCount == 1)
         #expect(monoResult.moves.contains { $0.parameter == "match.side" && $0.reason.contains("mono") })
         let monoMatch = try #require(monoResult.reference)
-        #expect(monoMatch.distanceDB < monoMatch.inputDistanceDB)
+        // Its mid aims at the reference's whole (mid and side), which is what is heard of it:
+        // toward the reference's mid alone it came out at 0.72 dB.
+        #expect(monoMatch.distanceDB < 0.5 && monoMatch.distanceDB < monoMatch.inputDistanceDB,
+                "\(monoMatch.inputDistanceDB) → \(monoMatch.distanceDB) dB")
     }
 }
