@@ -83,20 +83,19 @@ public struct ReferenceMatch: Sendable {
     /// Per band, the level matched to the reference's mid: the mid's own, or for a mono reference
     /// the whole, mid and side power together.
     private func matchedLevels(_ own: ToneMatchMeasurement) -> [Double?] {
-        guard referenceIsMono else { return own.midDB }
-        return zip(own.midDB, own.sideDB).map { mid, side in
-            guard let mid, let side else { return mid }
-            return 10 * log10(pow(10, mid / 10) + pow(10, side / 10))
-        }
+        referenceIsMono ? zip(own.midDB, own.sideDB).map { Self.whole($0, $1) } : own.midDB
     }
 
     /// Per band, the reference level the matched levels aim at: its mid, or for a mono track (no
     /// side of its own to carry the reference's share) the reference's whole, mid and side together.
     private var referenceLevels: [Double?] {
-        target.bands.map { band in
-            guard !hasSide, let mid = band.mid, let side = band.side else { return band.mid }
-            return 10 * log10(pow(10, mid / 10) + pow(10, side / 10))
-        }
+        hasSide ? target.bands.map(\.mid) : target.bands.map { Self.whole($0.mid, $0.side) }
+    }
+
+    /// A band's mid and side levels (dB) as one: their powers summed (the mid's alone without a side).
+    static func whole(_ mid: Double?, _ side: Double?) -> Double? {
+        guard let mid, let side else { return mid }
+        return Decibels.fromPower(pow(10, mid / 10) + pow(10, side / 10))
     }
 
     /// Whether the tone loop has more to do: never while the last measurement changed the chain
