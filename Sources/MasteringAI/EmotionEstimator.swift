@@ -67,8 +67,7 @@ public struct EmotionEstimator: Sendable {
     /// Whether the whole track has any side: a mono section of a stereo song is narrow, but a
     /// mono song has no image at all.
     static func hasStereoImage(_ track: FeatureTrack) -> Bool {
-        let mid = track.midEnergies.reduce(0.0) { $0 + Double($1) }, side = track.sideEnergies.reduce(0.0) { $0 + Double($1) }
-        return mid > 0 && (side / mid).squareRoot() >= StereoImage.monoWidth
+        SectionMeasurement(track, frames: 0..<track.frameCount).stereoWidth >= StereoImage.monoWidth
     }
 
     /// The median section (per feature), or a typical mix for a single section.
