@@ -1,13 +1,14 @@
 import Glibc
 
 /// The mastering chain, one concrete struct of concrete stages in signal order:
-/// input trim → EQ (tone, then the reference match) → compressor → exciter → stereo width → loudness gain → true-peak limiter → dither.
+/// input trim and DC blocker → EQ (tone, then the reference match) → compressor → exciter → stereo width → loudness gain → true-peak limiter → dither.
 ///
 /// The same chain runs offline (`master`) and, later, live. `prepare` allocates; after it,
 /// `apply`, `process` and the meters neither allocate nor lock. Settings are targets: every
 /// continuous parameter glides (20 ms), the loudness gain within its slew limit.
 public struct MasteringChain {
     private var trim = SmoothedValue(0, rampFrames: 1)
+    private var dcBlocker = DCBlocker()
     private var eq = ToneEQ()
     private var match = MatchEQ()
     private var compressor = Compressor()
@@ -33,6 +34,7 @@ public struct MasteringChain {
     /// - Parameter bitDepth: 16 or 24 to dither for integer output; 0 for float or lossy output.
     public mutating func prepare(_ spec: ProcessSpec, bitDepth: Int) {
         trim = SmoothedValue(trim.target, rampFrames: Int(0.02 * spec.sampleRate))
+        dcBlocker.prepare(spec)
         eq.prepare(spec)
         match.prepare(spec)
         compressor.prepare(spec)
@@ -46,7 +48,7 @@ public struct MasteringChain {
     }
 
     public mutating func reset() {
-        eq.reset(); match.reset(); compressor.reset(); exciter.reset(); width.reset(); loudness.reset(); limiter.reset()
+        dcBlocker.reset(); eq.reset(); match.reset(); compressor.reset(); exciter.reset(); width.reset(); loudness.reset(); limiter.reset()
     }
 
     /// Sets every stage's targets from `settings` (glides follow).
@@ -98,7 +100,7 @@ public struct MasteringChain {
         processBack(block)
     }
 
-    /// The stages up to the exciter (trim, EQ, match, compressor, exciter), in place. With
+    /// The stages up to the exciter (trim, DC blocker, EQ, match, compressor, exciter), in place. With
     /// `processBack` on a second chain given the same settings at the same frames, the two
     /// halves can run on two threads and give exactly what `process` gives: no stage's state
     /// depends on another's. `throughExciter: false` stops before the exciter, which then runs
@@ -117,6 +119,7 @@ public struct MasteringChain {
             let gain = Float(pow(10, trim.current / 20))
             for index in 0..<frames { block.left[index] *= gain; block.right[index] *= gain }
         }
+        dcBlocker.process(block)
         eq.process(block)
         match.process(block)
         compressor.process(block)

@@ -285,6 +285,53 @@ extension MasterTests {
                                       emotions: .whole(.calm, intensity: nil), targetLUFS: target, ceilingDBTP: -1))
     }
 
+    /// The demo song with a constant offset added to both channels, as a faulty converter or a
+    /// bad edit leaves it.
+    final class OffsetDemo: AudioSource {
+        let song = DemoSongSource()
+        let offset: Float
+        init(offset: Float) { self.offset = offset }
+        var sampleRate: Double { song.sampleRate }
+        var channelCount: Int { song.channelCount }
+        var frameCount: Int? { song.frameCount }
+        var channelLayout: [SpeakerPosition]? { nil }
+        func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int {
+            let frames = try song.read(into: buffer)
+            for index in 0..<(frames * 2) { buffer[index] += offset }
+            return frames
+        }
+    }
+
+    /// A mix offset by 0.1 (−20 dBFS) is mastered as the same mix without it: the offset is not
+    /// in the output, and it costs no limiting. Before the chain's DC blocker, the loudness gain
+    /// scaled it to 0.22 in the written file, and the limiter, counting it in every peak, needed
+    /// 3.4 dB of average limiting (0.1 dB without) and fell short of the target.
+    @Test func anOffsetIsTakenOutBeforeTheChainActsOnIt() throws {
+        func master(offset: Float, to name: String) throws -> OfflineMaster.Result {
+            try OfflineMaster().run(.init(openSource: { OffsetDemo(offset: offset) }, inputName: "demo", outputPath: Self.folder + "/" + name,
+                                          emotions: .whole(.powerful, intensity: nil), targetLUFS: nil, ceilingDBTP: -1))
+        }
+        let clean = try master(offset: 0, to: "clean.wav")
+        let offset = try master(offset: 0.1, to: "offset.wav")
+        try Self.check(offset, "offset by 0.1", file: "offset.wav")
+        #expect(offset.shortfall == nil, "\(offset.shortfall ?? "")")
+        #expect(abs(offset.meanLimitingDB - clean.meanLimitingDB) < 0.3,
+                "\(offset.meanLimitingDB) dB of limiting against \(clean.meanLimitingDB) dB without the offset")
+        // The written file's mean, each channel: what is left of the offset.
+        let reader = try SoundFileReader(path: Self.folder + "/offset.wav")
+        var sums = [Double](repeating: 0, count: 2), frames = 0
+        var buffer = [Float](repeating: 0, count: 8192)
+        while true {
+            let read = try buffer.withUnsafeMutableBufferPointer { try reader.read(into: $0) }
+            if read == 0 { break }
+            for frame in 0..<read { sums[0] += Double(buffer[2 * frame]); sums[1] += Double(buffer[2 * frame + 1]) }
+            frames += read
+        }
+        for mean in sums.map({ $0 / Double(frames) }) {
+            #expect(abs(mean) < 0.001, "the output's offset is \(mean)")
+        }
+    }
+
     /// The demo at −48 dB (about −62 LUFS) needs ~48 dB to reach −14: more than the loudness
     /// gain is asked for. The trim stages it, and the compressor's threshold follows the trim.
     @Test func aMixFarUnderItsTargetIsStagedByTheTrim() throws {

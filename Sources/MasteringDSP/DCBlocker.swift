@@ -1,0 +1,51 @@
+import Glibc
+
+/// Takes DC offset and subsonic rumble out at the chain's input: a second-order Butterworth
+/// high-pass at 5 Hz on both channels.
+///
+/// Why the chain needs it: an offset is inaudible, but the loudness gain scales it and the
+/// limiter counts it as part of every peak. A mix offset by 0.1 (−20 dBFS) came out of a
+/// powerful master with an offset of 0.22, 3.4 dB of average limiting where the same mix without
+/// it needs 0.1, and short of its target. At 20 Hz the filter takes 0.02 dB; a step of offset
+/// has decayed by 60 dB within about 0.2 s.
+///
+/// Its arithmetic is `Double`: at 44.1 kHz the poles sit 0.0005 inside the unit circle, and the
+/// same recursion in `Float` adds rounding noise at about −67 dB under a −13 dBFS mix (measured),
+/// far above a 24-bit file's floor. Real-time safe.
+public struct DCBlocker: Sendable {
+    /// The corner, Hz: well under the lowest note (E0 ≈ 20.6 Hz) and any mastering EQ's reach.
+    public static let cornerHz = 5.0
+
+    private var b0 = 1.0, b1 = 0.0, b2 = 0.0, a1 = 0.0, a2 = 0.0
+    private var z1 = SIMD2<Double>(), z2 = SIMD2<Double>()
+    private var sampleRate = 44100.0
+
+    public init() {}
+
+    public mutating func prepare(_ spec: ProcessSpec) {
+        sampleRate = spec.sampleRate
+        let c = BiquadCoefficients.highPass(sampleRate: spec.sampleRate, frequency: Self.cornerHz)
+        b0 = c.b0; b1 = c.b1; b2 = c.b2; a1 = c.a1; a2 = c.a2
+        reset()
+    }
+
+    public mutating func reset() { z1 = .zero; z2 = .zero }
+
+    /// The analytic response, dB (≤ 0): for tests and the console's curve.
+    public func magnitudeDB(atFrequency frequency: Double) -> Double {
+        let c = BiquadCoefficients(b0: b0, b1: b1, b2: b2, a1: a1, a2: a2)
+        return 20 * log10(c.magnitude(atFrequency: frequency, sampleRate: sampleRate))
+    }
+
+    /// Filters the block in place (transposed direct form II, both channels in one vector).
+    public mutating func process(_ block: StereoBlock) {
+        for index in 0..<block.frameCount {
+            let input = SIMD2(Double(block.left[index]), Double(block.right[index]))
+            let output = b0 * input + z1
+            z1 = b1 * input - a1 * output + z2
+            z2 = b2 * input - a2 * output
+            block.left[index] = Float(output[0])
+            block.right[index] = Float(output[1])
+        }
+    }
+}
