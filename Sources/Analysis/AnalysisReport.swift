@@ -20,6 +20,12 @@ public struct AnalysisReport: Sendable {
     public var rmsDBFS: Double
     /// Sample peak over RMS, dB.
     public var crestFactorDB: Double
+    /// Each channel's mean sample (linear, signed): what a faulty converter or a bad edit
+    /// leaves. RMS, peaks and crest include it, as sox's `stats` does; the chain's DC blocker
+    /// takes it out before any stage acts.
+    public var dcOffsetPerChannel: [Double] = []
+    /// The largest channel's offset, dBFS (−∞: none).
+    public var dcOffsetDBFS: Double { Decibels.fromAmplitude(dcOffsetPerChannel.map(abs).max() ?? 0) }
     public var spectralCentroidHz: Double
 
     public var bands: BandEnergies
@@ -52,6 +58,7 @@ extension AnalysisReport: Encodable {
         case momentaryMaxLUFS = "momentary_max_lufs", shortTermMaxLUFS = "short_term_max_lufs"
         case truePeakDBTP = "true_peak_dbtp", truePeakPerChannelDBTP = "true_peak_per_channel_dbtp"
         case samplePeakDBFS = "sample_peak_dbfs", rmsDBFS = "rms_dbfs", crestFactorDB = "crest_factor_db"
+        case dcOffsetDBFS = "dc_offset_dbfs"
         case spectralCentroidHz = "spectral_centroid_hz"
         case bands, toneCurve = "tone_curve", stereo, timeline
     }
@@ -70,6 +77,7 @@ extension AnalysisReport: Encodable {
         try container.encodeLevel(samplePeakDBFS, forKey: .samplePeakDBFS)
         try container.encodeLevel(rmsDBFS, forKey: .rmsDBFS)
         try container.encodeLevel(crestFactorDB, forKey: .crestFactorDB)
+        try container.encodeLevel(dcOffsetDBFS, forKey: .dcOffsetDBFS)
         try container.encodeLevel(spectralCentroidHz, forKey: .spectralCentroidHz, places: 1)
         try container.encode(bands, forKey: .bands)
         try container.encode(toneCurve, forKey: .toneCurve)

@@ -40,6 +40,8 @@ public final class Analyzer {
     private var stereoMeter: StereoMeter
     private let featureTracker: FeatureTracker?
     private var sumOfSquares = 0.0
+    /// Each channel's sum of samples: its DC offset once divided by the frames.
+    private var channelSums: [Double]
     private var samplePeak: Float = 0
     private var frames = 0
     /// The 100 ms reading instants.
@@ -59,6 +61,7 @@ public final class Analyzer {
         self.sampleRate = sampleRate
         self.channelCount = channelCount
         self.options = options
+        channelSums = Array(repeating: 0, count: channelCount)
         loudness = try LoudnessMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout, measures: .shortTermWindow)
         inlineTruePeak = measuresTruePeak
             ? try TruePeakMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout) : nil
@@ -97,7 +100,7 @@ public final class Analyzer {
         }, reading: takeReading)
     }
 
-    /// The spectral lane of `add`: tone, bands, stereo, RMS and sample peak.
+    /// The spectral lane of `add`: tone, bands, stereo, RMS, DC offset and sample peak.
     func addToSpectralLane(_ block: UnsafeBufferPointer<Float>) {
         let blockFrames = block.count / channelCount
         midSide?.add(block)
@@ -105,13 +108,14 @@ public final class Analyzer {
         bandMeter.add(block)
         stereoMeter.add(block)
         // Eight samples to a vector (a serial Float sum cannot be vectorised by the compiler).
-        var squares8 = SIMD8<Float>(), peak8 = SIMD8<Float>()
+        var squares8 = SIMD8<Float>(), peak8 = SIMD8<Float>(), sums8 = SIMD8<Float>()
         let whole = block.count / 8 * 8
         if let base = block.baseAddress {
             let raw = UnsafeRawPointer(base)
             for index in stride(from: 0, to: whole, by: 8) {
                 let samples = raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD8<Float>.self)
                 squares8 += samples * samples
+                sums8 += samples
                 peak8 = lanewiseMax(peak8, lanewiseAbs(samples))
             }
         }
@@ -121,6 +125,15 @@ public final class Analyzer {
             peak = max(peak, abs(sample))
         }
         sumOfSquares += Double(squares)
+        // A block starts on a frame, so when the channel count divides 8 (mono, stereo, quad,
+        // 7.1) each lane holds one channel's samples; otherwise the channels rotate through the
+        // lanes and the block is summed again sample by sample.
+        if 8 % channelCount == 0 {
+            for lane in 0..<8 { channelSums[lane % channelCount] += Double(sums8[lane]) }
+            for index in whole..<block.count { channelSums[index % channelCount] += Double(block[index]) }
+        } else {
+            for index in block.indices { channelSums[index % channelCount] += Double(block[index]) }
+        }
         samplePeak = peak
         frames += blockFrames
     }
@@ -177,6 +190,7 @@ public final class Analyzer {
             samplePeakDBFS: samplePeakDB,
             rmsDBFS: rmsDB,
             crestFactorDB: crest,
+            dcOffsetPerChannel: channelSums.map { $0 / Double(max(1, frames)) },
             spectralCentroidHz: midSide?.spectralCentroidHz() ?? spectrum!.spectralCentroidHz(),
             bands: bandMeter.result(),
             toneCurve: midSide?.toneCurve() ?? spectrum!.toneCurve(),

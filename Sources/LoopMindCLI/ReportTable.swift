@@ -5,6 +5,9 @@ import Foundation
 struct ReportTable {
     let report: AnalysisReport
     let name: String
+    /// An offset from here up is pointed out (0.1 % of full scale): under it, it costs a master
+    /// under 0.1 dB of headroom.
+    static let noticeableOffsetDBFS = -60.0
 
     func render() -> String {
         var lines: [String] = []
@@ -25,6 +28,8 @@ struct ReportTable {
         lines.append(row("sample peak", level(r.samplePeakDBFS), "dBFS"))
         lines.append(row("RMS", level(r.rmsDBFS), "dBFS"))
         lines.append(row("crest factor", fixed(r.crestFactorDB), "dB"))
+        lines.append(row("DC offset", level(r.dcOffsetDBFS), "dBFS")
+                     + (r.dcOffsetDBFS >= Self.noticeableOffsetDBFS ? "  (the master's DC blocker takes it out)" : ""))
         lines.append("Tone")
         lines.append(row("low (< 200 Hz)", level(r.bands.low.rmsDBFS), "dBFS") + share(r.bands.low.share))
         lines.append(row("mid (200 Hz-4 kHz)", level(r.bands.mid.rmsDBFS), "dBFS") + share(r.bands.mid.share))

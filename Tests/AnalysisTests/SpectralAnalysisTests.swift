@@ -213,6 +213,33 @@ import TestSupport
         }
     }
 
+    /// Each channel's offset is its mean, whatever the channel count (1, 2 and 8 take the
+    /// vector's lanes, 3 and 6 the sample-by-sample sum) and whatever the blocks.
+    @Test(arguments: [1, 2, 3, 6, 8])
+    func eachChannelsOffsetIsItsMean(channels: Int) throws {
+        let frames = 44100 * 2
+        let offsets: [Float] = (0..<channels).map { channel in
+            let size = 0.02 * Float(channel + 1)
+            return channel % 2 == 0 ? size : -size
+        }
+        let noise = TestSignals.whiteNoise(seconds: 2, sampleRate: 44100, channels: channels, rmsDBFS: -18)
+        let samples: [Float] = (0..<(frames * channels)).map { index in noise[index] + offsets[index % channels] }
+        var expected = [Double](repeating: 0, count: channels)
+        for (index, sample) in samples.enumerated() { expected[index % channels] += Double(sample) / Double(frames) }
+        for block in [1, 5, 4096] {
+            var source = TestSignals.source(samples, channels: channels, sampleRate: 44100)
+            let report = try Analyzer.analyze(&source, blockFrames: block)
+            for channel in 0..<channels {
+                #expect(abs(report.dcOffsetPerChannel[channel] - expected[channel]) < 1e-6,
+                        "\(channels) channels, blocks of \(block): channel \(channel + 1) reads \(report.dcOffsetPerChannel[channel]), its mean is \(expected[channel])")
+            }
+            let largest: Double = expected.map { abs($0) }.max()!
+            #expect(abs(report.dcOffsetDBFS - Decibels.fromAmplitude(largest)) < 0.001)
+        }
+        let silent = try Self.analyze([Float](repeating: 0, count: 4410 * channels), channels: channels)
+        #expect(silent.dcOffsetDBFS == -.infinity)
+    }
+
     @Test func silenceReportsMinusInfinityNotGarbage() throws {
         let report = try Self.analyze([Float](repeating: 0, count: 44100 * 2), channels: 2)
         #expect(report.integratedLUFS == -.infinity)

@@ -90,7 +90,8 @@ import TestSupport
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
         for key in ["integrated_lufs", "loudness_range_lu", "true_peak_dbtp", "sample_peak_dbfs", "rms_dbfs",
                     "crest_factor_db", "momentary_max_lufs", "short_term_max_lufs", "duration_s", "sample_rate",
-                    "channels", "bands", "tone_curve", "stereo", "spectral_centroid_hz", "true_peak_per_channel_dbtp", "timeline"] {
+                    "channels", "bands", "tone_curve", "stereo", "spectral_centroid_hz", "true_peak_per_channel_dbtp", "timeline",
+                    "dc_offset_dbfs"] {
             #expect(object[key] != nil, "missing \(key)")
         }
         #expect(object["sample_rate"] as? Int == 44100 && object["channels"] as? Int == 2)
@@ -113,13 +114,30 @@ import TestSupport
         let result = try LoopMindExecutable.run(["analyze", path, "--json", "--emotions"])
         #expect(result.status == 0, "\(result.standardError)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.standardOutput.utf8)) as? [String: Any])
-        for key in ["integrated_lufs", "true_peak_dbtp", "sample_peak_dbfs", "rms_dbfs", "momentary_max_lufs"] {
+        for key in ["integrated_lufs", "true_peak_dbtp", "sample_peak_dbfs", "rms_dbfs", "momentary_max_lufs", "dc_offset_dbfs"] {
             #expect(object[key] is NSNull, "\(key): \(object[key] ?? "missing")")
         }
         let curve = try #require(object["tone_curve"] as? [[String: Any]])
         #expect(curve.count == 31 && curve.allSatisfy { $0["db"] is NSNull }, "\(curve.prefix(3))")
         let bands = try #require(object["bands"] as? [String: [String: Any]])
         #expect(bands.values.allSatisfy { $0["rms_dbfs"] is NSNull && $0["share"] as? Double == 0 }, "\(bands)")
+    }
+
+    /// An offset is reported, and pointed out when it is large enough to cost a master headroom.
+    @Test func anOffsetIsReportedAndPointedOut() throws {
+        let sine = (0..<44100 * 2).map { Float(0.1 * sin(2 * Double.pi * 1000 * Double($0) / 44100)) }
+        for (offset, shown, pointedOut) in [(Float(0.1), "-20.0", true), (0.0005, "-66.0", false)] {
+            let path = try make("offset-\(offset).wav", Self.wavBytes(channels: 2, floatSamples: sine.flatMap { [$0 + offset, $0 - offset] }))
+            let text = try LoopMindExecutable.run(["analyze", path])
+            #expect(text.status == 0, "\(text.standardError)")
+            let line = try #require(text.standardOutput.split(separator: "\n").first { $0.contains("DC offset") })
+            #expect(line.contains(shown + " dBFS"), "\(line)")
+            #expect(line.contains("the master's DC blocker takes it out") == pointedOut, "\(line)")
+            let json = try LoopMindExecutable.run(["analyze", path, "--json"])
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+            let decibels = try #require(object["dc_offset_dbfs"] as? Double)
+            #expect(abs(decibels - 20 * log10(Double(offset))) < 0.01, "\(decibels) dBFS")
+        }
     }
 
     @Test func analyzeTableIsAlignedWithUnits() throws {
