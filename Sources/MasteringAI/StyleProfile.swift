@@ -42,6 +42,21 @@ public struct LearnedOffset: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case offset, tweaks, sessions, up, down, lastUsed = "last_used"
     }
+
+    /// The offset is written to nine decimals: the moving average leaves binary noise (a width
+    /// offset of 0.1 was stored as 0.10000000000000009), and the file is one people read and
+    /// share. Nine decimals are far under any parameter's step.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(offset.asPrinted(places: Self.writtenPlaces), forKey: .offset)
+        try container.encode(tweaks, forKey: .tweaks)
+        try container.encode(sessions, forKey: .sessions)
+        try container.encode(up, forKey: .up)
+        try container.encode(down, forKey: .down)
+        try container.encode(lastUsed, forKey: .lastUsed)
+    }
+
+    static let writtenPlaces = 9
 }
 
 /// The user's learned taste: offsets from the AI's suggestions, overall and per emotion.

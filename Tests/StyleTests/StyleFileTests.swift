@@ -47,6 +47,26 @@ import TestSupport
         #expect(text.contains("\"schema_version\" : 1") && text.contains("\n  \"emotions\""), "pretty, sorted: \(text)")
     }
 
+    /// The moving average leaves binary noise (1.0 → 1.1 was written 0.10000000000000009, 2.0 →
+    /// 2.3 as 0.2999999999999998); the file people read and share says 0.1 and 0.3, reads back
+    /// within 10⁻⁹ of what was learned, and writes again byte for byte.
+    @Test func offsetsAreWrittenWithoutBinaryNoise() throws {
+        var profile = StyleProfile()
+        profile.learn(session: [
+            TweakRecord(session: "a", parameter: .stereoWidth, old: 1, new: 1.1, suggested: 1, emotion: .dark, intensity: 0.6, time: 14),
+            TweakRecord(session: "a", parameter: .compRatio, old: 2, new: 2.3, suggested: 2, emotion: .calm, intensity: 0.3, time: 1),
+        ], at: Date(timeIntervalSince1970: 1_800_000_000))
+        #expect(profile.overall[.stereoWidth]!.offset != 0.1, "the noise this test is about is there")
+        let text = String(decoding: profile.encoded(), as: UTF8.self)
+        #expect(text.contains("\"offset\" : 0.1,") && text.contains("\"offset\" : 0.3,"), "\(text)")
+        #expect(!text.contains("0000000") && !text.contains("9999999"), "\(text)")
+        let read = try StyleProfile.decode(profile.encoded())
+        for (parameter, learned) in profile.overall {
+            #expect(abs(read.overall[parameter]!.offset - learned.offset) < 1e-9)
+        }
+        #expect(read.encoded() == profile.encoded())
+    }
+
     @Test(arguments: [
         ("corrupt", Data("{\"schema_version\": 1, \"sess".utf8), ".corrupt-"),
         ("garbage", Data([0xFF, 0x00, 0x12]), ".corrupt-"),
