@@ -42,7 +42,9 @@ struct Master: ParsableCommand {
 
     func validate() throws {
         if AtomicFile.isFolder(output) {
-            throw ValidationError("cannot write '\(output)': is a folder; name the master's file, e.g. '\(output)/master.wav'")
+            // "out/" suggests "out/master.wav", not "out//master.wav".
+            let folder = output.hasSuffix("/") ? String(output.dropLast(output.reversed().prefix { $0 == "/" }.count)) : output
+            throw ValidationError("cannot write '\(output)': is a folder; name the master's file, e.g. '\(folder)/master.wav'")
         }
         if AudioFileFormat(path: output) == nil {
             throw ValidationError("cannot write '\(output)': unknown extension; use one of \(AudioFileFormat.knownExtensions)")

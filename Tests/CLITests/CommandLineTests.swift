@@ -254,6 +254,7 @@ import TestSupport
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         let runs: [([String], String)] = [
             (["master", input, "-o", target], "loopmind: cannot write '\(target)': is a folder; name the master's file, e.g. '\(target)/master.wav' (see 'loopmind master --help')\n"),
+            (["master", input, "-o", target + "//"], "loopmind: cannot write '\(target)//': is a folder; name the master's file, e.g. '\(target)/master.wav' (see 'loopmind master --help')\n"),
             (["master", input, "-o", folder + "/m.wav", "--moves", target], "loopmind: cannot write '\(target)': is a folder\n"),
             (["demo", "-o", target], "loopmind: cannot write '\(target)': is a folder\n"),
             (["style", "export", target], "loopmind: cannot write '\(target)': is a folder\n"),
