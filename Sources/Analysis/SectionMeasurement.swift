@@ -43,7 +43,9 @@ public struct SectionMeasurement: Sendable, Equatable {
         rmsDBFS = Decibels.fromPower(squares / count)
         peakDBFS = Decibels.fromAmplitude(Double(peak))
         crestFactorDB = rmsDBFS.isFinite ? peakDBFS - rmsDBFS : 0
-        stereoWidth = mid > 0 ? (side / mid).squareRoot() : 0
+        // As `StereoMeter`: a stretch with side and no mid (the channels in opposite phase) is
+        // infinitely wide, not mono.
+        stereoWidth = mid > 0 ? (side / mid).squareRoot() : (side > 0 ? .infinity : 0)
         onsetsPerSecond = Double(onsets) / max(count * FeatureTrack.frameSeconds, FeatureTrack.frameSeconds)
         let nyquist = track.sampleRate / 2
         var curve: [ToneBand] = []

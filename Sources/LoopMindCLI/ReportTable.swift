@@ -36,7 +36,7 @@ struct ReportTable {
         lines.append(row("high (> 4 kHz)", level(r.bands.high.rmsDBFS), "dBFS") + share(r.bands.high.share))
         lines.append(row("spectral centroid", String(Int(r.spectralCentroidHz.rounded())), "Hz"))
         lines.append("Stereo")
-        lines.append(row("correlation", String(format: "%.2f", r.stereo.correlation), ""))
+        lines.append(row("correlation", String(format: "%.2f", r.stereo.correlation), "") + phaseWarning(r.stereo))
         lines.append(row("width (side/mid)", r.stereo.width.isFinite ? String(format: "%.2f", r.stereo.width) : "inf", ""))
         lines.append("Tone curve (1/3 octave, dBFS)")
         for band in r.toneCurve {
@@ -59,6 +59,15 @@ struct ReportTable {
 
     private func row(_ label: String, _ value: String, _ unit: String) -> String {
         "  " + pad(label, 20) + pad(value, 8, right: true) + (unit.isEmpty ? "" : " " + unit)
+    }
+
+    /// Channels that lean out of phase (a polarity flipped, a phase-shifted microphone) are a
+    /// mix fault the master cannot fix: said with what a mono listener loses, the stereo
+    /// level over the mid's folded to both loudspeakers, 1 + (side/mid)².
+    private func phaseWarning(_ stereo: StereoImage) -> String {
+        guard report.channelCount >= 2, stereo.correlation < 0 else { return "" }
+        guard stereo.width.isFinite else { return "  (out of phase: folded to mono it cancels entirely)" }
+        return String(format: "  (out of phase: folded to mono it loses %.1f dB)", 10 * log10(1 + stereo.width * stereo.width))
     }
 
     private func share(_ fraction: Double) -> String {

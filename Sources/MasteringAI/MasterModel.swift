@@ -147,6 +147,18 @@ public struct MasterModel: Sendable {
     static let denseWordsBelowCrestDB = 10.0
     /// Stereo width (side/mid) from which a mix counts as fully wide.
     static let wideInputWidth = 0.3
+    /// Side/mid from which widening eases off, and where it stops: at 1 the side carries as much
+    /// as the mid (two unrelated channels), past it the channels lean out of phase (a channel
+    /// with its polarity flipped reads about 2.6), and more side only costs the mix in mono.
+    static let widenEasesFromWidth = 0.8, widenStopsAtWidth = 1.0
+
+    /// The share of an emotion's widening a mix of this side/mid gets: from 20 % on a near-mono
+    /// mix to all of it from `wideInputWidth`, easing back to none at `widenStopsAtWidth`.
+    static func wideningScale(sideToMid width: Double) -> Double {
+        let narrow = min(max(width / wideInputWidth, 0.2), 1)
+        let wide = min(max((widenStopsAtWidth - width) / (widenStopsAtWidth - widenEasesFromWidth), 0), 1)
+        return min(narrow, wide)
+    }
 
     public init() {}
 
@@ -258,27 +270,32 @@ public struct MasterModel: Sendable {
             : "\(label): \(emotion.rawValue)'s harmonic colour, stronger with intensity")
         set(.exciterMix, colour.mix * strength, "\(label): the share of saturated signal blended in")
 
-        // Width: widening scaled down on narrow mixes; narrowing applied in full. A mono mix has
-        // no side for width to act on: it stays at 1, and says so rather than claim a move.
+        // Width: widening scaled down on narrow mixes and on mixes already as wide as they are
+        // centred; narrowing applied in full. A mono mix has no side for width to act on: it
+        // stays at 1, and says so rather than claim a move.
         let mono = input.stereoWidth < StereoImage.monoWidth
+        let widening = Self.wideningScale(sideToMid: input.stereoWidth)
         if mono {
             set(.stereoWidth, 1, "\(label): the mix is mono (no side), so width changes nothing")
         } else {
             var width = 1 + (Self.widthTable[emotion]! - 1) * strength
             var widthReason = "\(label): \(emotion.rawValue) wants \(emotion.stereoWords)"
             if width > 1 {
-                let scale = min(max(input.stereoWidth / Self.wideInputWidth, 0.2), 1)
-                if scale < 1 {
-                    widthReason += String(format: "; the mix is narrow (side/mid %.2f), widened by %.0f %% of the table's", input.stereoWidth, scale * 100)
+                let sideToMid = input.stereoWidth.isFinite ? String(format: "side/mid %.2f", input.stereoWidth) : "all side, no mid"
+                if widening == 0 {
+                    widthReason += "; the mix's side already outweighs its mid (\(sideToMid)): wider would cost it in mono, so it keeps its width"
+                } else if widening < 1 {
+                    let state = input.stereoWidth < Self.wideInputWidth ? "narrow" : "already wide"
+                    widthReason += String(format: "; the mix is \(state) (\(sideToMid)), widened by %.0f %% of the table's", widening * 100)
                 }
-                width = 1 + (width - 1) * scale
+                width = 1 + (width - 1) * widening
             }
             set(.stereoWidth, width, widthReason)
         }
 
         // The seed's output polish.
         if emotion == .dreamy {
-            if !mono {
+            if !mono && widening > 0 {
                 set(.stereoWidth, settings[.stereoWidth] * 1.05, "\(label) polish: the seed's finishing touch, 5 % wider to diffuse the image")
             }
             set(.tilt, settings[.tilt] - 0.5, "\(label) polish: the seed's finishing touch, a darker lean that softens the top")
@@ -299,12 +316,13 @@ public struct MasterModel: Sendable {
         // Learned style, last: the user's own taste on top of the AI's suggestion. Not on what
         // the request fixes: the ceiling is a limit (`--ceiling`, a platform's), and a target
         // asked for is the whole's (a move there would claim a loudness the master never had);
-        // nor on a mono mix's width.
+        // nor on a mono mix's width, nor widening a mix whose side outweighs its mid.
         var styleShift: [ChainParameter: Double] = [:]
         for parameter in ChainParameter.allCases {
             guard let offset = request.style.offsets[parameter], offset.value != 0 else { continue }
             if parameter == .limiterCeiling || (parameter == .loudnessTarget && request.targetLUFS != nil) { continue }
             if parameter == .stereoWidth && mono { continue }   // nothing for it to act on
+            if parameter == .stereoWidth && widening == 0 && offset.value > 0 { continue }   // it would cost the mix in mono
             let spec = parameter.spec
             let unstyled = settings[parameter]
             defer { if settings[parameter] != unstyled { styleShift[parameter] = settings[parameter] - unstyled } }

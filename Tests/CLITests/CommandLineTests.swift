@@ -123,6 +123,33 @@ import TestSupport
         #expect(bands.values.allSatisfy { $0["rms_dbfs"] is NSNull && $0["share"] as? Double == 0 }, "\(bands)")
     }
 
+    /// Channels leaning out of phase are pointed out with what mono loses, 1 + (side/mid)² in
+    /// dB; channels in phase are not.
+    @Test func channelsOutOfPhaseArePointedOut() throws {
+        let left = (0..<44100 * 2).map { Float(0.1 * sin(2 * Double.pi * 440 * Double($0) / 44100)) }
+        let right = (0..<44100 * 2).map { Float(0.05 * sin(2 * Double.pi * 660 * Double($0) / 44100)) }
+        let cases: [(String, [Float], String?)] = [
+            ("flipped.wav", zip(left, right).flatMap { [$0 + $1, -$0 + $1] }, "out of phase: folded to mono it loses"),
+            ("opposite.wav", left.flatMap { [$0, -$0] }, "out of phase: folded to mono it cancels entirely"),
+            ("in-phase.wav", zip(left, right).flatMap { [$0 + $1, $0 + $1 * 0.5] }, nil),
+        ]
+        for (name, samples, warning) in cases {
+            let path = try make(name, Self.wavBytes(channels: 2, floatSamples: samples))
+            let text = try LoopMindExecutable.run(["analyze", path])
+            let line = try #require(text.standardOutput.split(separator: "\n").first { $0.contains("correlation") })
+            guard let warning else {
+                #expect(!line.contains("out of phase"), "\(name): \(line)")
+                continue
+            }
+            #expect(line.contains(warning), "\(name): \(line)")
+            let json = try LoopMindExecutable.run(["analyze", path, "--json"])
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+            if let width = (object["stereo"] as? [String: Any])?["width"] as? Double {
+                #expect(line.contains(String(format: "loses %.1f dB)", 10 * log10(1 + width * width))), "\(name): \(line), side/mid \(width)")
+            }
+        }
+    }
+
     /// An offset is reported, and pointed out when it is large enough to cost a master headroom.
     @Test func anOffsetIsReportedAndPointedOut() throws {
         let sine = (0..<44100 * 2).map { Float(0.1 * sin(2 * Double.pi * 1000 * Double($0) / 44100)) }

@@ -168,6 +168,21 @@ import TestSupport
                 "\(inStereo.scores) \(inMono.scores)")
     }
 
+    /// Channels in opposite phase (all side, no mid) are the widest image there is, as the
+    /// analysis's stereo meter says (side/mid ∞, correlation −1). The sections' measurement said
+    /// width 0, and auto called the track mono: "no width (mono) +0.0".
+    @Test func channelsInOppositePhaseAreNotMono() throws {
+        let noise = TestSignals.pinkNoise(seconds: 8)
+        let samples = noise.flatMap { [$0, -$0] }
+        var source = SampleBufferSource(samples: samples, channelCount: 2, sampleRate: 44100)
+        let report = try Analyzer.analyze(&source, options: .init(features: true))
+        let track = try #require(report.features)
+        #expect(report.stereo.width == .infinity && report.stereo.correlation < -0.999)
+        #expect(SectionMeasurement(track, frames: 0..<track.frameCount).stereoWidth == .infinity)
+        let reason = EmotionEstimator().estimate(track).sections.first?.reason ?? ""
+        #expect(!reason.contains("mono"), "\(reason)")
+    }
+
     // MARK: - Masters that follow the graph
 
     /// The suite's folder, removed when the test process exits.

@@ -116,6 +116,40 @@ import TestSupport
         #expect(MasterModel().decide(for: barely, .init(emotion: .dark, intensity: 0.9)).settings[.stereoWidth] < 1)
     }
 
+    /// A mix whose side outweighs its mid (the channels leaning out of phase: a right channel with
+    /// its polarity flipped measured side/mid 2.61, correlation -0.74) is not widened: not by an
+    /// emotion, dreamy's polish or a learned widening, since more side only costs it in mono. It
+    /// was widened in full, as the widest of mixes (calm 1.18, dreamy 1.26). Narrowing still
+    /// applies, and from side/mid 0.8 the widening eases off.
+    @Test func aMixWhoseSideOutweighsItsMidIsNotWidened() throws {
+        var input = try Self.mix(highShelfDB: 0)
+        let wider = StyleOffsets([.stereoWidth: .init(value: 0.3, evidence: 4)])
+        let narrower = StyleOffsets([.stereoWidth: .init(value: -0.2, evidence: 4)])
+        for width in [1.0, 2.61, .infinity] {
+            input.stereo.width = width
+            for emotion in Emotion.allCases {
+                let decision = MasterModel().decide(for: input, .init(emotion: emotion, intensity: 0.9, style: wider))
+                let reason = decision.reasons[.stereoWidth] ?? "none"
+                if emotion == .dark {
+                    #expect(decision.settings[.stereoWidth] < 1, "side/mid \(width): dark still narrows")
+                } else {
+                    #expect(decision.settings[.stereoWidth] == 1, "side/mid \(width), \(emotion): \(decision.settings[.stereoWidth])")
+                    #expect(reason.contains("side already outweighs its mid") && reason.contains("wider would cost it in mono"), "\(reason)")
+                    #expect(!decision.moves.contains { $0.parameter == ChainParameter.stereoWidth.spec.name }, "\(emotion): \(decision.moves)")
+                }
+            }
+            let narrowed = MasterModel().decide(for: input, .init(emotion: .calm, intensity: 0.9, style: narrower))
+            #expect(narrowed.settings[.stereoWidth] < 1, "a learned narrowing still applies")
+        }
+        input.stereo.width = 0.5
+        let full = MasterModel().decide(for: input, .init(emotion: .calm, intensity: 0.9)).settings[.stereoWidth]
+        input.stereo.width = 0.9
+        let eased = MasterModel().decide(for: input, .init(emotion: .calm, intensity: 0.9))
+        #expect(full > 1.1 && abs((eased.settings[.stereoWidth] - 1) - (full - 1) / 2) < 1e-9, "\(eased.settings[.stereoWidth]) against \(full)")
+        #expect(eased.reasons[.stereoWidth]?.contains("the mix is already wide (side/mid 0.90), widened by 50 % of the table's") == true,
+                "\(eased.reasons[.stereoWidth] ?? "none")")
+    }
+
     @Test func emotionTableAndIntensity() throws {
         let model = MasterModel(), input = try Self.mix(highShelfDB: -6)
         for emotion in Emotion.allCases {
