@@ -175,7 +175,7 @@ import TestSupport
         let rows = result.standardOutput.split(separator: "\n").dropFirst(2).map(String.init).filter { line in
             line.hasPrefix("  ") && !line.hasPrefix("   ") && units.contains { line.contains($0) }
         }
-        #expect(rows.count == 12, "\(rows)")
+        #expect(rows.count == 13, "\(rows)")
         for row in rows {
             // Label in 20 columns, value right-aligned in 8, then the unit: values end at column 30.
             let characters = Array(row)
