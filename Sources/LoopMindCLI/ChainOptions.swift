@@ -104,7 +104,9 @@ struct ChainOptions: ParsableArguments {
     }
 
     var platformChoice: Platform? { platform.flatMap(Platform.init(rawValue:)) }
-    var ceilingDBTP: Double { ceiling ?? platformChoice?.ceilingDBTP ?? -1 }
+    /// `+ 0` makes a typed `-0` zero, so it is not reported as "-0.0 dBTP" or "-0.0 LUFS".
+    var ceilingDBTP: Double { (ceiling ?? platformChoice?.ceilingDBTP ?? -1) + 0 }
+    var targetLUFS: Double? { (target ?? platformChoice?.targetLUFS).map { $0 + 0 } }
 
     /// The offline master's job for `input` ('demo': the built-in song). Reads the emotion map
     /// and the style profile (a bad map is a `CommandFailure` naming it; a bad profile is kept
@@ -132,7 +134,7 @@ struct ChainOptions: ParsableArguments {
             style = try store().load(givenFileMayBeNew: profileMayBeNew)
         }
         return OfflineMaster.Job(openSource: openSource, inputName: input, outputPath: outputPath, emotions: choice,
-                                 targetLUFS: target ?? platformChoice?.targetLUFS, ceilingDBTP: ceilingDBTP,
+                                 targetLUFS: targetLUFS, ceilingDBTP: ceilingDBTP,
                                  style: { emotion in style?.offsets(for: emotion) ?? StyleOffsets() },
                                  encoding: encoding, transitionSeconds: transition,
                                  reference: try referenceChoice(profileMayBeNew: profileMayBeNew), matchAmount: matchAmount ?? 1)

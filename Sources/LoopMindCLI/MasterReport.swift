@@ -144,20 +144,24 @@ struct MasterReport {
 
     func table() -> String {
         let loop = loop(rounded: false)
+        // Each figure rounded as printed, so one a hair under zero (a true peak of -0.04 dBTP, a
+        // target of -0) reads 0.0, not -0.0.
+        func one(_ value: Double) -> Double { value.isFinite ? value.asPrinted(places: 1) : value }
+        func two(_ value: Double) -> Double { value.isFinite ? value.asPrinted(places: 2) : value }
         var lines: [String] = []
         for (index, section) in result.sections.enumerated() {
             lines.append(String(format: "section %d  %6.1f–%6.1f s  %@ %.1f   in %6.1f  → %6.1f LUFS (aim %6.1f)",
                                 index + 1, section.span.lowerBound, section.span.upperBound,
                                 section.emotion.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0),
-                                section.intensity, section.inputLUFS, section.outputLUFS, section.targetLUFS))
+                                section.intensity, one(section.inputLUFS), one(section.outputLUFS), one(section.targetLUFS)))
             if let reason = section.reason { lines.append("           \(reason)") }
         }
         lines.append(String(format: "target      %6.1f LUFS   reached %6.1f LUFS (%+.2f LU) in %d pass%@",
-                            loop.target_lufs, loop.reached_lufs, loop.error_lu, loop.passes, loop.passes == 1 ? "" : "es"))
+                            one(loop.target_lufs), one(loop.reached_lufs), two(loop.error_lu), loop.passes, loop.passes == 1 ? "" : "es"))
         lines.append(String(format: "true peak   %6.1f dBTP   ceiling %6.1f dBTP (%.2f dB under)",
-                            result.output.truePeakDBTP, loop.ceiling_dbtp, loop.true_peak_margin_db)
+                            one(result.output.truePeakDBTP), one(loop.ceiling_dbtp), two(loop.true_peak_margin_db))
                      + (loop.limiter_ceiling_dbtp < loop.ceiling_dbtp
-                        ? String(format: "; limiter at %.1f dBTP for the encoder", loop.limiter_ceiling_dbtp) : ""))
+                        ? String(format: "; limiter at %.1f dBTP for the encoder", one(loop.limiter_ceiling_dbtp)) : ""))
         lines.append(String(format: "mean limiting %.1f dB", loop.mean_limiting_db))
         if let reference {
             lines.append(String(format: "reference   %@ at %.1f LUFS, matched %.0f %%: tone distance %.2f dB → %.2f dB, crest %.1f → %.1f dB (reference %.1f)",

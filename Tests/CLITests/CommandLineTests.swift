@@ -462,13 +462,14 @@ import TestSupport
 
     /// `--intensity -0` is intensity 0, and no figure is a negative zero: the sections' lines and
     /// reasons said "calm -0.0" and "(-0.0)", and the JSON `"intensity" : -0` and settings such as
-    /// `"eq.high_shelf_db" : -0` (a hair under zero, rounded).
+    /// `"eq.high_shelf_db" : -0` (a hair under zero, rounded). `--ceiling -0` and `--target -0`
+    /// were reported as "ceiling -0.0 dBTP" and "cannot reach -0.0 LUFS".
     @Test func noFigureIsANegativeZero() throws {
-        for extra in [["--json"], []] {
+        for extra in [["--json"], [], ["--ceiling", "-0", "--target", "-0"], ["--ceiling", "-0", "--target", "-0", "--json"]] {
             let result = try LoopMindExecutable.run(["master", "demo", "-o", folder + "/zero.wav", "--intensity", "-0"] + extra)
             #expect(result.status == 0, "\(result.standardError)")
-            let negativeZeros = result.standardOutput.split(separator: "\n").filter {
-                $0.contains(/-0\.0\)|: -0(\.0+)?,?$|\s-0\.0\s/)
+            let negativeZeros = (result.standardOutput + result.standardError).split(separator: "\n").filter {
+                $0.contains(/-0\.0\)|: -0(\.0+)?,?$|\s-0\.0\s|\(-0\.0+\s/)
             }
             #expect(negativeZeros.isEmpty, "\(extra): \(negativeZeros)")
         }
