@@ -262,20 +262,21 @@ extension MasterTests {
     }
 }
 
-/// Mixes far from their target: a quiet recording, a floating-point bounce over full scale.
+/// Mixes far from usual: a quiet recording, a floating-point bounce over full scale, an offset.
 extension MasterTests {
-    /// The demo song `decibels` louder or quieter, as a floating-point file would hold it.
+    /// The demo song `decibels` louder or quieter, as a floating-point file would hold it, and
+    /// with `offset` added to both channels, as a faulty converter or a bad edit leaves it.
     final class ScaledDemo: AudioSource {
         let song = DemoSongSource()
-        let gain: Float
-        init(decibels: Double) { gain = Float(pow(10, decibels / 20)) }
+        let gain: Float, offset: Float
+        init(decibels: Double, offset: Float = 0) { gain = Float(pow(10, decibels / 20)); self.offset = offset }
         var sampleRate: Double { song.sampleRate }
         var channelCount: Int { song.channelCount }
         var frameCount: Int? { song.frameCount }
         var channelLayout: [SpeakerPosition]? { nil }
         func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int {
             let frames = try song.read(into: buffer)
-            for index in 0..<(frames * 2) { buffer[index] *= gain }
+            for index in 0..<(frames * 2) { buffer[index] = buffer[index] * gain + offset }
             return frames
         }
     }
@@ -285,30 +286,13 @@ extension MasterTests {
                                       emotions: .whole(.calm, intensity: nil), targetLUFS: target, ceilingDBTP: -1))
     }
 
-    /// The demo song with a constant offset added to both channels, as a faulty converter or a
-    /// bad edit leaves it.
-    final class OffsetDemo: AudioSource {
-        let song = DemoSongSource()
-        let offset: Float
-        init(offset: Float) { self.offset = offset }
-        var sampleRate: Double { song.sampleRate }
-        var channelCount: Int { song.channelCount }
-        var frameCount: Int? { song.frameCount }
-        var channelLayout: [SpeakerPosition]? { nil }
-        func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int {
-            let frames = try song.read(into: buffer)
-            for index in 0..<(frames * 2) { buffer[index] += offset }
-            return frames
-        }
-    }
-
     /// A mix offset by 0.1 (−20 dBFS) is mastered as the same mix without it: the offset is not
     /// in the output, and it costs no limiting. Before the chain's DC blocker, the loudness gain
     /// scaled it to 0.22 in the written file, and the limiter, counting it in every peak, needed
     /// 3.4 dB of average limiting (0.1 dB without) and fell short of the target.
     @Test func anOffsetIsTakenOutBeforeTheChainActsOnIt() throws {
         func master(offset: Float, to name: String) throws -> OfflineMaster.Result {
-            try OfflineMaster().run(.init(openSource: { OffsetDemo(offset: offset) }, inputName: "demo", outputPath: Self.folder + "/" + name,
+            try OfflineMaster().run(.init(openSource: { ScaledDemo(decibels: 0, offset: offset) }, inputName: "demo", outputPath: Self.folder + "/" + name,
                                           emotions: .whole(.powerful, intensity: nil), targetLUFS: nil, ceilingDBTP: -1))
         }
         let clean = try master(offset: 0, to: "clean.wav")
