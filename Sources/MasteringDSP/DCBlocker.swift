@@ -16,7 +16,7 @@ public struct DCBlocker: Sendable {
     /// The corner, Hz: well under the lowest note (E0 ≈ 20.6 Hz) and any mastering EQ's reach.
     public static let cornerHz = 5.0
 
-    private var b0 = 1.0, b1 = 0.0, b2 = 0.0, a1 = 0.0, a2 = 0.0
+    private var coefficients = BiquadCoefficients.identity
     private var z1 = SIMD2<Double>(), z2 = SIMD2<Double>()
     private var sampleRate = 44100.0
 
@@ -24,8 +24,7 @@ public struct DCBlocker: Sendable {
 
     public mutating func prepare(_ spec: ProcessSpec) {
         sampleRate = spec.sampleRate
-        let c = BiquadCoefficients.highPass(sampleRate: spec.sampleRate, frequency: Self.cornerHz)
-        b0 = c.b0; b1 = c.b1; b2 = c.b2; a1 = c.a1; a2 = c.a2
+        coefficients = .highPass(sampleRate: spec.sampleRate, frequency: Self.cornerHz)
         reset()
     }
 
@@ -33,12 +32,12 @@ public struct DCBlocker: Sendable {
 
     /// The analytic response, dB (≤ 0).
     public func magnitudeDB(atFrequency frequency: Double) -> Double {
-        let c = BiquadCoefficients(b0: b0, b1: b1, b2: b2, a1: a1, a2: a2)
-        return 20 * log10(c.magnitude(atFrequency: frequency, sampleRate: sampleRate))
+        20 * log10(coefficients.magnitude(atFrequency: frequency, sampleRate: sampleRate))
     }
 
     /// Filters the block in place (transposed direct form II, both channels in one vector).
     public mutating func process(_ block: StereoBlock) {
+        let (b0, b1, b2, a1, a2) = (coefficients.b0, coefficients.b1, coefficients.b2, coefficients.a1, coefficients.a2)
         for index in 0..<block.frameCount {
             let input = SIMD2(Double(block.left[index]), Double(block.right[index]))
             let output = b0 * input + z1
