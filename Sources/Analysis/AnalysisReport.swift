@@ -26,6 +26,8 @@ public struct AnalysisReport: Sendable {
     public var dcOffsetPerChannel: [Double] = []
     /// The largest channel's offset, dBFS (−∞: none).
     public var dcOffsetDBFS: Double { Decibels.fromAmplitude(dcOffsetPerChannel.map(abs).max() ?? 0) }
+    /// Runs of samples at full scale: a mix clipped before it arrived (`ClipCount`).
+    public var clipping = ClipCount()
     public var spectralCentroidHz: Double
 
     public var bands: BandEnergies
@@ -58,7 +60,7 @@ extension AnalysisReport: Encodable {
         case momentaryMaxLUFS = "momentary_max_lufs", shortTermMaxLUFS = "short_term_max_lufs"
         case truePeakDBTP = "true_peak_dbtp", truePeakPerChannelDBTP = "true_peak_per_channel_dbtp"
         case samplePeakDBFS = "sample_peak_dbfs", rmsDBFS = "rms_dbfs", crestFactorDB = "crest_factor_db"
-        case dcOffsetDBFS = "dc_offset_dbfs"
+        case dcOffsetDBFS = "dc_offset_dbfs", clippedRuns = "clipped_runs", clippedSamples = "clipped_samples"
         case spectralCentroidHz = "spectral_centroid_hz"
         case bands, toneCurve = "tone_curve", stereo, timeline
     }
@@ -78,6 +80,8 @@ extension AnalysisReport: Encodable {
         try container.encodeLevel(rmsDBFS, forKey: .rmsDBFS)
         try container.encodeLevel(crestFactorDB, forKey: .crestFactorDB)
         try container.encodeLevel(dcOffsetDBFS, forKey: .dcOffsetDBFS)
+        try container.encode(clipping.runs, forKey: .clippedRuns)
+        try container.encode(clipping.samples, forKey: .clippedSamples)
         try container.encodeLevel(spectralCentroidHz, forKey: .spectralCentroidHz, places: 1)
         try container.encode(bands, forKey: .bands)
         try container.encode(toneCurve, forKey: .toneCurve)

@@ -43,6 +43,7 @@ public final class Analyzer {
     /// Each channel's sum of samples: its DC offset once divided by the frames.
     private var channelSums: [Double]
     private var samplePeak: Float = 0
+    private var clips: ClipCounter
     private var frames = 0
     /// The 100 ms reading instants.
     private var grid: ReadingGrid
@@ -62,6 +63,7 @@ public final class Analyzer {
         self.channelCount = channelCount
         self.options = options
         channelSums = Array(repeating: 0, count: channelCount)
+        clips = ClipCounter(channelCount: channelCount)
         loudness = try LoudnessMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout, measures: .shortTermWindow)
         inlineTruePeak = measuresTruePeak
             ? try TruePeakMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout) : nil
@@ -100,7 +102,7 @@ public final class Analyzer {
         }, reading: takeReading)
     }
 
-    /// The spectral lane of `add`: tone, bands, stereo, RMS, DC offset and sample peak.
+    /// The spectral lane of `add`: tone, bands, stereo, RMS, DC offset, sample peak and clipping.
     func addToSpectralLane(_ block: UnsafeBufferPointer<Float>) {
         let blockFrames = block.count / channelCount
         midSide?.add(block)
@@ -119,12 +121,13 @@ public final class Analyzer {
                 peak8 = lanewiseMax(peak8, lanewiseAbs(samples))
             }
         }
-        var squares = squares8.sum(), peak = max(samplePeak, peak8.max())
+        var squares = squares8.sum(), blockPeak = peak8.max()
         for sample in block[whole...] {
             squares += sample * sample
-            peak = max(peak, abs(sample))
+            blockPeak = max(blockPeak, abs(sample))
         }
         sumOfSquares += Double(squares)
+        clips.add(block, blockPeak: blockPeak)
         // A block starts on a frame, so when the channel count divides 8 (mono, stereo, quad,
         // 7.1) each lane holds one channel's samples; otherwise the channels rotate through the
         // lanes and the block is summed again sample by sample.
@@ -134,7 +137,7 @@ public final class Analyzer {
         } else {
             for index in block.indices { channelSums[index % channelCount] += Double(block[index]) }
         }
-        samplePeak = peak
+        samplePeak = max(samplePeak, blockPeak)
         frames += blockFrames
     }
 
@@ -191,6 +194,7 @@ public final class Analyzer {
             rmsDBFS: rmsDB,
             crestFactorDB: crest,
             dcOffsetPerChannel: channelSums.map { $0 / Double(max(1, frames)) },
+            clipping: clips.total,
             spectralCentroidHz: midSide?.spectralCentroidHz() ?? spectrum!.spectralCentroidHz(),
             bands: bandMeter.result(),
             toneCurve: midSide?.toneCurve() ?? spectrum!.toneCurve(),

@@ -88,6 +88,7 @@ struct Master: ParsableCommand {
         }
         progress.clear()
         StandardError.warnIfCutShort(result.inputEndedShort, name: input)
+        StandardError.warnIfClipped(result.input.clipping, name: input)
         if let shortfall = result.shortfall {
             StandardError.say(shortfall)
         }

@@ -26,6 +26,7 @@ struct ReportTable {
             : ""
         lines.append(row("true peak", level(r.truePeakDBTP), "dBTP") + perChannel)
         lines.append(row("sample peak", level(r.samplePeakDBFS), "dBFS"))
+        lines.append(clippingRow(r.clipping))
         lines.append(row("RMS", level(r.rmsDBFS), "dBFS"))
         lines.append(row("crest factor", fixed(r.crestFactorDB), "dB"))
         lines.append(row("DC offset", level(r.dcOffsetDBFS), "dBFS")
@@ -59,6 +60,14 @@ struct ReportTable {
 
     private func row(_ label: String, _ value: String, _ unit: String) -> String {
         "  " + pad(label, 20) + pad(value, 8, right: true) + (unit.isEmpty ? "" : " " + unit)
+    }
+
+    /// Clipping is said with what it means for the master: a flat top the chain cannot restore.
+    private func clippingRow(_ clipping: ClipCount) -> String {
+        guard clipping.runs > 0 else { return row("clipping", "none", "") }
+        return row("clipping", String(clipping.runs), clipping.runs == 1 ? "run" : "runs")
+            + "  (\(clipping.samples) samples at full scale, 3 or more in a row: the mix was clipped before mastering,"
+            + " and a master cannot undo it)"
     }
 
     /// Channels that lean out of phase (a polarity flipped, a phase-shifted microphone) are a

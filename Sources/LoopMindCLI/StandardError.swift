@@ -1,3 +1,4 @@
+import Analysis
 import AudioIO
 import Foundation
 import Glibc
@@ -16,6 +17,14 @@ enum StandardError {
     /// One message line, "loopmind: …", with every control character shown as "?": a file
     /// name with a newline must not split it, nor an escape sequence reach the terminal.
     static func say(_ message: String) { write("loopmind: \(Main.oneLine(message))\n") }
+
+    /// The warning for a mix that arrives clipped (`ClipCount`): the master works on it as it
+    /// is, but the flat tops stay flat, and a bounce with headroom is the cure.
+    static func warnIfClipped(_ clipping: ClipCount, name: String) {
+        guard clipping.runs > 0 else { return }
+        say("warning: '\(name)' arrives clipped (\(clipping.runs) run\(clipping.runs == 1 ? "" : "s") of 3 or more samples at full scale,"
+            + " \(clipping.samples) samples); the master cannot restore them, so a bounce with headroom would master cleaner")
+    }
 
     /// The warning for an input that ended well before the length its header announced: it is
     /// worked on as the audio it holds, which may be a fraction of the song.

@@ -240,6 +240,40 @@ import TestSupport
         #expect(silent.dcOffsetDBFS == -.infinity)
     }
 
+    /// Clipping is runs of three or more samples in a row, in one channel, at full scale: the
+    /// 16-bit positive rail (32767/32768) and −1 count, and so do floats over 1. Two in a row, a
+    /// run broken by one sample, and a run just under the rail do not count. A run may cross
+    /// any block boundary or end with the file. The third channel of the 3-channel case rotates
+    /// the channels through the blocks' vectors.
+    @Test(arguments: [2, 3])
+    func clippingIsRunsOfThreeAtFullScale(channels: Int) throws {
+        let frames = 10_000
+        let rail: Float = 32767 / 32768
+        var noise = TestSignals.Noise(seed: 4)
+        var samples = (0..<(frames * channels)).map { _ in Float(0.1 * noise.next()) }
+        func set(_ channel: Int, _ range: ClosedRange<Int>, _ value: (Int) -> Float) {
+            for frame in range { samples[frame * channels + channel] = value(frame) }
+        }
+        set(0, 100...101) { _ in 1 }                          // two in a row: not a clip
+        set(0, 200...202) { _ in -1 }                         // three at the negative rail
+        set(0, 4094...4100) { _ in rail }                     // seven at the positive rail, across 4096
+        set(0, 5000...5002) { $0 % 2 == 0 ? 1 : -rail }       // either sign (a symmetric clip)
+        set(1, 300...302) { _ in 1.5 }                        // a float mix over full scale
+        set(1, 7000...7002) { $0 == 7001 ? 0.5 : 1 }          // broken by one sample
+        set(1, 8000...8002) { _ in 0.99996 }                  // just under the rail
+        set(1, (frames - 4)...(frames - 1)) { _ in -1 }       // four, open at the end
+        for block in [1, 5, 4096, 65536] {
+            var source = TestSignals.source(samples, channels: channels, sampleRate: 44100)
+            let report = try Analyzer.analyze(&source, blockFrames: block)
+            #expect(report.clipping == ClipCount(runs: 5, samples: 3 + 7 + 3 + 3 + 4),
+                    "\(channels) channels, blocks of \(block): \(report.clipping)")
+        }
+        // A full-scale 1 kHz sine touches the rail only at single samples.
+        let sine = (0..<44100).map { Float(sin(2 * Double.pi * 1000 * Double($0) / 44100 + 0.5 * Double.pi)) }
+        #expect(try Self.analyze(sine).samplePeakDBFS == 0)
+        #expect(try Self.analyze(sine).clipping == ClipCount())
+    }
+
     @Test func silenceReportsMinusInfinityNotGarbage() throws {
         let report = try Self.analyze([Float](repeating: 0, count: 44100 * 2), channels: 2)
         #expect(report.integratedLUFS == -.infinity)

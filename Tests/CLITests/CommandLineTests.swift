@@ -167,6 +167,47 @@ import TestSupport
         }
     }
 
+    /// A 16-bit mix written 3.5 dB over full scale is flat at both rails on every half-cycle of
+    /// its 440 Hz: each channel clips 880 times a second for 53.5 % of its samples (where
+    /// |1.5 sin| is at least 1). The same sine under full scale has no clipping. `master` warns
+    /// of the one and not the other.
+    @Test func clippingIsCountedAndPointedOut() throws {
+        for (amplitude, name) in [(1.5, "clipped.wav"), (0.9, "clean.wav")] {
+            let path = folder + "/" + name
+            let writer = try SoundFileWriter(path: path, sampleRate: 44100, channelCount: 2, encoding: .pcm16)
+            let samples = (0..<(2 * 44100)).flatMap { frame -> [Float] in
+                let value = Float(amplitude * sin(2 * Double.pi * 440 * Double(frame) / 44100 + 0.1))
+                return [value, -value]
+            }
+            try samples.withUnsafeBufferPointer { try writer.write($0) }
+            try writer.commit()
+            let text = try LoopMindExecutable.run(["analyze", path])
+            #expect(text.status == 0, "\(text.standardError)")
+            let line = try #require(text.standardOutput.split(separator: "\n").first { $0.hasPrefix("  clipping") }.map(String.init))
+            let json = try LoopMindExecutable.run(["analyze", path, "--json"])
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any])
+            let runs = try #require(object["clipped_runs"] as? Int), clipped = try #require(object["clipped_samples"] as? Int)
+            // `master` works on it and says it arrived clipped, on stderr.
+            let master = try LoopMindExecutable.run(["master", path, "-o", folder + "/master-" + name, "--emotion", "calm"])
+            #expect(master.status == 0, "\(master.standardError)")
+            if amplitude > 1 {
+                #expect(master.standardError.contains("warning: '\(path)' arrives clipped (\(runs) runs of 3 or more samples at full scale, \(clipped) samples)"),
+                        "\(master.standardError)")
+                #expect(abs(runs - 2 * 880 * 2) <= 4, "\(runs) runs")
+                let expected = 2.0 * 2 * 44100 * (1 - 2 / Double.pi * asin(1 / amplitude))
+                #expect(abs(Double(clipped) - expected) < 0.01 * expected, "\(clipped) samples, about \(Int(expected)) expected")
+                #expect(line.contains("\(runs) runs  (\(clipped) samples at full scale"), "\(line)")
+                #expect(line.contains("clipped before mastering"), "\(line)")
+                // The value ends at column 30, as every row's does.
+                #expect(Array(line)[29] != " " && Array(line)[30] == " ", "misaligned: '\(line)'")
+            } else {
+                #expect(runs == 0 && clipped == 0)
+                #expect(!master.standardError.contains("clipped"), "\(master.standardError)")
+                #expect(line == "  clipping                none", "'\(line)'")
+            }
+        }
+    }
+
     @Test func analyzeTableIsAlignedWithUnits() throws {
         let result = try LoopMindExecutable.run(["analyze"]) // the built-in demo song
         #expect(result.status == 0)
