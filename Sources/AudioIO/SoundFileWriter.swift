@@ -8,7 +8,8 @@ import MasteringDSP
 /// flushes it to disk (`fsync`), names it and renames it over the destination. A writer released
 /// without `commit()`, or killed, leaves nothing. Codecs that accept only some sample
 /// rates (Opus, MP3) get the audio resampled with libsoxr to the nearest rate they take.
-/// Wraps `sf_open_fd`, `sf_writef_float`, `sf_close`.
+/// Wraps `sf_open_fd`, `sf_writef_float` (float and lossy files), `sf_writef_int` (PCM) and
+/// `sf_close`.
 public final class SoundFileWriter {
     public let path: String
     public let format: AudioFileFormat
@@ -23,6 +24,12 @@ public final class SoundFileWriter {
     private var handle: OpaquePointer?
     private var resampler: Resampler?
     private var committed = false
+    /// 16- and 24-bit PCM: samples are rounded to the file's integers here (`IntegerQuantizer`)
+    /// and handed to libsndfile as integers, which it stores as they are.
+    private var quantizer: IntegerQuantizer?
+    /// The integers of one piece of `write` (at most `pieceFrames`).
+    private var integers: [Int32] = []
+    private static let pieceFrames = 4096
 
     /// The encoding used when the caller does not choose one: 24-bit where PCM applies.
     public static func defaultEncoding(for format: AudioFileFormat) -> SampleEncoding {
@@ -84,8 +91,9 @@ public final class SoundFileWriter {
             throw AudioFileError(.write, path: path, reason: reason)
         }
         self.handle = handle
-        // Integer formats clip at full scale instead of wrapping around.
-        sf_command(handle, Int32(SFC_SET_CLIPPING), nil, Int32(SF_TRUE))
+        if encoding.isInteger && !format.isLossy {
+            quantizer = IntegerQuantizer(bitDepth: encoding.bitDepth)
+        }
         if let settings = format.encoderSettings {
             // The mode first: libsndfile reads the level by the mode it finds. Setting the mode
             // returns 0 even when it worked (libsndfile 1.2), so it is read back instead.
@@ -132,11 +140,29 @@ public final class SoundFileWriter {
 
     private func writeDirect(_ samples: UnsafeBufferPointer<Float>) throws(AudioFileError) {
         guard let handle, let base = samples.baseAddress, !samples.isEmpty else { return }
-        let frames = samples.count / channelCount
-        let written = Int(sf_writef_float(handle, base, sf_count_t(frames)))
-        guard written == frames else {
-            throw AudioFileError(.write, path: path, reason: AudioFileError.libsndfileReason(String(cString: sf_strerror(handle))))
+        guard let quantizer else {
+            let frames = samples.count / channelCount
+            guard Int(sf_writef_float(handle, base, sf_count_t(frames))) == frames else { throw writeFailure(handle) }
+            return
         }
+        // In pieces, so the integers take no more memory than one piece.
+        let piece = Self.pieceFrames * channelCount
+        if integers.count < min(piece, samples.count) { integers = Array(repeating: 0, count: min(piece, samples.count)) }
+        var start = 0
+        while start < samples.count {
+            let count = min(piece, samples.count - start)
+            let frames = count / channelCount
+            let written = integers.withUnsafeMutableBufferPointer { output in
+                quantizer.quantize(UnsafeBufferPointer(rebasing: samples[start..<(start + count)]), into: output)
+                return Int(sf_writef_int(handle, output.baseAddress, sf_count_t(frames)))
+            }
+            guard written == frames else { throw writeFailure(handle) }
+            start += count
+        }
+    }
+
+    private func writeFailure(_ handle: OpaquePointer) -> AudioFileError {
+        AudioFileError(.write, path: path, reason: AudioFileError.libsndfileReason(String(cString: sf_strerror(handle))))
     }
 
     /// Finishes the file and moves it into place: close, fsync, rename, fsync the folder.

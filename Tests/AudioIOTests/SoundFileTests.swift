@@ -45,6 +45,33 @@ import TestSupport
         #expect(reader.formatDescription.contains("WAV"))
     }
 
+    /// 16- and 24-bit files get each sample's nearest code: a tiny negative is 0, not −1; 0.6 of
+    /// an LSB is 1 and −0.6 is −1; a half goes to the even code; full scale and beyond clamp to
+    /// the rails; NaN, which the chain never makes, is 0. Every code reads back as itself. libsndfile's own conversion in clipping mode
+    /// floored instead (−10⁻¹⁰ became −1, 0.6 LSB became 0): files half an LSB low, and a
+    /// master's digital silence written as runs of −1.
+    @Test(arguments: [(AudioFileFormat.wav, SampleEncoding.pcm16), (.wav, .pcm24), (.flac, .pcm16), (.flac, .pcm24), (.aiff, .pcm16)])
+    func pcmSamplesRoundToTheNearestCode(format: AudioFileFormat, encoding: SampleEncoding) throws {
+        let lsb = 1 / Float(1 << (encoding.bitDepth - 1))
+        let cases: [(Float, Float)] = [
+            (-1e-10, 0), (1e-10, 0), (-0.4 * lsb, 0), (0.4 * lsb, 0), (0.6 * lsb, lsb), (-0.6 * lsb, -lsb),
+            (0.5 * lsb, 0), (1.5 * lsb, 2 * lsb), (-2.5 * lsb, -2 * lsb), (100.4 * lsb, 100 * lsb),
+            (1, 1 - lsb), (1.5, 1 - lsb), (-1, -1), (-1.5, -1), (0.5, 0.5), (.infinity, 1 - lsb), (.nan, 0),
+        ]
+        // Every code of the file, or for 24 bits every 255th, near the rails, and each side.
+        let step = encoding == .pcm16 ? 1 : 255
+        let codes = stride(from: -(1 << (encoding.bitDepth - 1)), to: 1 << (encoding.bitDepth - 1), by: step).map { Float($0) * lsb }
+        let samples = cases.map(\.0) + codes
+        let path = try write(samples, to: "codes-\(encoding.rawValue).\(format.rawValue)", channels: 1, sampleRate: 44100, encoding: encoding)
+        let (read, _) = try readAll(path)
+        try #require(read.count == samples.count)
+        for (index, (sample, expected)) in cases.enumerated() {
+            #expect(read[index] == expected, "\(format) \(encoding.rawValue)-bit: \(sample / lsb) LSB read back as \(read[index] / lsb) LSB, not \(expected / lsb)")
+        }
+        let changed = zip(read[cases.count...], codes).filter { $0 != $1 }.count
+        #expect(changed == 0, "\(changed) codes of \(codes.count) did not read back as themselves")
+    }
+
     @Test(arguments: AudioFileFormat.allCases)
     func everyFormatWritesAndReadsBack(format: AudioFileFormat) throws {
         let signal = TestSignals.sine(frequency: 440, levelDBFS: -12, seconds: 2, sampleRate: 44100, channels: 2)
