@@ -243,12 +243,17 @@ import TestSupport
     func ditherIsTriangularOfOneLeastSignificantBit(bits: Int) {
         var dither = TPDFDither()
         dither.prepare(bitDepth: bits)
-        var silence = StereoSignal(left: Array(repeating: 0, count: 200_000), right: Array(repeating: 0, count: 200_000))
-        silence.process { dither.process($0) }
+        // Dither is measured on quiet sound (−60 dBFS), as what it adds: silence gets none.
+        let sound = StereoSignal(left: (0..<200_000).map { Float(0.001 * sin(2 * Double.pi * 441 * Double($0) / 44100)) },
+                                 right: (0..<200_000).map { Float(0.001 * sin(2 * Double.pi * 1000 * Double($0) / 44100)) })
+        var dithered = sound
+        dithered.process { dither.process($0) }
+        let silence = StereoSignal(left: zip(dithered.left, sound.left).map { $0 - $1 },
+                                   right: zip(dithered.right, sound.right).map { $0 - $1 })
         let lsb = 1 / Double(1 << (bits - 1))
         let expected = 20 * log10(lsb / 6.0.squareRoot())
         #expect(abs(rmsDBFS(silence.left[...]) - expected) < 0.1, "dither RMS \(rmsDBFS(silence.left[...])) dBFS, TPDF \(expected)")
-        #expect(silence.left.allSatisfy { abs(Double($0)) <= lsb }, "TPDF stays within ±1 LSB")
+        #expect(silence.left.allSatisfy { abs(Double($0)) <= lsb * 1.001 }, "TPDF stays within ±1 LSB")
         let mean = silence.left.reduce(0, +) / Float(silence.left.count)
         #expect(abs(Double(mean)) < lsb / 100)
         // White and independent: no correlation between the channels, nor from one sample to the next.
@@ -260,6 +265,36 @@ import TestSupport
         #expect(abs(correlation(silence.left[...], silence.right[...])) < 0.01)
         #expect(abs(correlation(silence.left.dropFirst(), silence.left.dropLast())) < 0.01)
         #expect(abs(correlation(silence.right.dropFirst(), silence.right.dropLast())) < 0.01)
+    }
+
+    /// Digital silence stays digital silence: a silent start gets no dither from its first
+    /// frame, and a gap after sound gets dither for `silenceHoldFrames` frames, then none. The
+    /// chain's own residue in silence (about 10⁻²⁰) counts as silence; a sound at −114 dBFS,
+    /// under the 16-bit LSB but over a 64th of it, does not. Whatever the blocks, the same frames are dithered.
+    @Test func ditherStopsInDigitalSilence() {
+        let hold = TPDFDither.silenceHoldFrames
+        let sound = (0..<5000).map { Float(0.01 * sin(2 * Double.pi * 441 * Double($0) / 44100)) }
+        let residue = [Float](repeating: 1e-20, count: 3000)
+        let faint = [Float](repeating: 2e-6, count: 3000)  // −114 dBFS, a 15th of the LSB: still a sound
+        let input: [Float] = [Float](repeating: 0, count: 2000) + sound + residue + faint + [Float](repeating: 0, count: 1000)
+        var outputs: [[Float]] = []
+        for blockFrames in [1, 7, 300, 4096] {
+            var dither = TPDFDither()
+            dither.prepare(bitDepth: 16)
+            var signal = StereoSignal(left: input, right: input)
+            signal.process(blockFrames: blockFrames) { dither.process($0) }
+            outputs.append(signal.left)
+            #expect(signal.right != input, "the right channel is dithered too")
+        }
+        for output in outputs.dropFirst() { #expect(output == outputs[0], "the same frames whatever the blocks") }
+        let output = outputs[0]
+        func changed(_ range: Range<Int>) -> Int { range.filter { output[$0] != input[$0] }.count }
+        #expect(changed(0..<2000) == 0, "a silent start is black from its first frame")
+        #expect(changed(2000..<7000) > 4900, "sound is dithered")
+        #expect(changed(7000..<(7000 + hold)) > hold - 5, "dither runs on through the hold")
+        #expect(changed((7000 + hold)..<10000) == 0, "then the chain's residue is left as it is")
+        #expect(changed(10000..<13000) > 2900, "a faint sound is not silence")
+        #expect(changed((13000 + hold)..<14000) == 0, "nor is the end")
     }
 }
 

@@ -281,6 +281,47 @@ extension MasterTests {
         }
     }
 
+    /// A song with a second of digital silence before it and two after is mastered to 16- and
+    /// 24-bit files whose silence is zeros (its first second, and its last, once the chain's
+    /// tails have died away), and whose sound is neither higher nor lower than the float master
+    /// by more than dither: the 16-bit file minus the 32-bit float one averages 0 LSB with an RMS
+    /// of ½ LSB (TPDF dither's LSB²/6 plus rounding's LSB²/12). Before, the silence was dither
+    /// (and runs of −1 LSB), and libsndfile's conversion floored every sample: −0.5 LSB on average.
+    @Test func silenceStaysDigitalSilenceAndSamplesRoundToTheNearestCode() throws {
+        let rate = 44100
+        let tone = TestSignals.sine(frequency: 997, levelDBFS: -12, seconds: 8, sampleRate: Double(rate), channels: 2)
+        let samples = [Float](repeating: 0, count: 2 * rate) + tone + [Float](repeating: 0, count: 4 * rate)
+        func master(_ name: String, _ encoding: SampleEncoding) throws -> [Float] {
+            let job = OfflineMaster.Job(openSource: { TestSignals.source(samples, channels: 2, sampleRate: Double(rate)) }, inputName: "tone",
+                                        outputPath: Self.folder + "/" + name, emotions: .whole(.calm, intensity: nil), encoding: encoding)
+            _ = try OfflineMaster().run(job)
+            let reader = try SoundFileReader(path: Self.folder + "/" + name)
+            var all: [Float] = [], buffer = [Float](repeating: 0, count: 8192)
+            while true {
+                let frames = try buffer.withUnsafeMutableBufferPointer { try reader.read(into: $0) }
+                if frames == 0 { break }
+                all += buffer[0..<(frames * 2)]
+            }
+            return all
+        }
+        let float = try master("silent-ends-32f.wav", .float32)
+        for (name, encoding) in [("silent-ends-16.wav", SampleEncoding.pcm16), ("silent-ends-24.flac", .pcm24)] {
+            let written = try master(name, encoding)
+            try #require(written.count == samples.count)
+            let head = written[0..<(2 * rate)], tail = written[(written.count - 2 * rate)...]
+            #expect(head.allSatisfy { $0 == 0 }, "\(name): \(head.filter { $0 != 0 }.count) samples of the silent first second are not 0")
+            #expect(tail.allSatisfy { $0 == 0 }, "\(name): \(tail.filter { $0 != 0 }.count) samples of the silent last second are not 0")
+            guard encoding == .pcm16 else { continue }
+            let lsb = 1.0 / 32768
+            let sound = (2 * rate)..<(10 * rate)
+            let differences = zip(written[sound], float[sound]).map { Double($0) - Double($1) }
+            let mean = differences.reduce(0, +) / Double(differences.count) / lsb
+            let rms = (differences.reduce(0) { $0 + $1 * $1 } / Double(differences.count)).squareRoot() / lsb
+            #expect(abs(mean) < 0.05, "\(name) minus the float master averages \(mean) LSB")
+            #expect(abs(rms - 0.5) < 0.05, "\(name) minus the float master: RMS \(rms) LSB, dither and rounding give 0.5")
+        }
+    }
+
     static func master(demoAt decibels: Double, target: Double? = nil, to name: String) throws -> OfflineMaster.Result {
         try OfflineMaster().run(.init(openSource: { ScaledDemo(decibels: decibels) }, inputName: "demo", outputPath: folder + "/" + name,
                                       emotions: .whole(.calm, intensity: nil), targetLUFS: target, ceilingDBTP: -1))
