@@ -26,6 +26,13 @@ public struct AnalysisReport: Sendable {
     public var dcOffsetPerChannel: [Double] = []
     /// The largest channel's offset, dBFS (−∞: none).
     public var dcOffsetDBFS: Double { Decibels.fromAmplitude(dcOffsetPerChannel.map(abs).max() ?? 0) }
+    /// RMS without the offsets, dBFS: the level the chain's stages meet once its DC blocker has
+    /// taken them out (the mean square less each channel's mean squared, averaged).
+    public var rmsWithoutOffsetDBFS: Double {
+        guard !dcOffsetPerChannel.isEmpty, rmsDBFS.isFinite else { return rmsDBFS }
+        let offsetPower = dcOffsetPerChannel.reduce(0) { $0 + $1 * $1 } / Double(dcOffsetPerChannel.count)
+        return Decibels.fromPower(max(0, pow(10, rmsDBFS / 10) - offsetPower))
+    }
     /// Runs of samples at full scale: a mix clipped before it arrived (`ClipCount`).
     public var clipping = ClipCount()
     public var spectralCentroidHz: Double

@@ -104,7 +104,8 @@ public struct MasterModel: Sendable {
         public var tone: ToneFeatures
 
         public init(_ report: AnalysisReport) {
-            rmsDBFS = report.rmsDBFS; crestFactorDB = report.crestFactorDB
+            // The chain's stages meet the mix after its DC blocker: its RMS without the offset.
+            rmsDBFS = report.rmsWithoutOffsetDBFS; crestFactorDB = report.crestFactorDB
             stereoWidth = report.stereo.width; tone = ToneFeatures(report.toneCurve)
         }
 

@@ -235,6 +235,9 @@ import TestSupport
             }
             let largest: Double = expected.map { abs($0) }.max()!
             #expect(abs(report.dcOffsetDBFS - Decibels.fromAmplitude(largest)) < 0.001)
+            // Without the offsets, the RMS is the noise's own.
+            #expect(abs(report.rmsWithoutOffsetDBFS - rmsDBFS(noise[...])) < 0.01,
+                    "\(report.rmsWithoutOffsetDBFS) dBFS without the offsets, the noise is \(rmsDBFS(noise[...])) dBFS")
         }
         let silent = try Self.analyze([Float](repeating: 0, count: 4410 * channels), channels: channels)
         #expect(silent.dcOffsetDBFS == -.infinity)

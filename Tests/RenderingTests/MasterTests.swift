@@ -330,7 +330,8 @@ extension MasterTests {
     /// A mix offset by 0.1 (−20 dBFS) is mastered as the same mix without it: the offset is not
     /// in the output, and it costs no limiting. Before the chain's DC blocker, the loudness gain
     /// scaled it to 0.22 in the written file, and the limiter, counting it in every peak, needed
-    /// 3.4 dB of average limiting (0.1 dB without) and fell short of the target.
+    /// 3.4 dB of average limiting (0.1 dB without) and fell short of the target. The compressor's
+    /// threshold is set as for the clean mix.
     @Test func anOffsetIsTakenOutBeforeTheChainActsOnIt() throws {
         func master(offset: Float, to name: String) throws -> OfflineMaster.Result {
             try OfflineMaster().run(.init(openSource: { ScaledDemo(decibels: 0, offset: offset) }, inputName: "demo", outputPath: Self.folder + "/" + name,
@@ -342,6 +343,10 @@ extension MasterTests {
         #expect(offset.shortfall == nil, "\(offset.shortfall ?? "")")
         #expect(abs(offset.meanLimitingDB - clean.meanLimitingDB) < 0.3,
                 "\(offset.meanLimitingDB) dB of limiting against \(clean.meanLimitingDB) dB without the offset")
+        // The compressor meets the mix without its offset, and its threshold is set from that
+        // mix's RMS (with the offset in it, 1.1 dB higher).
+        let threshold = { (result: OfflineMaster.Result) in result.sections[0].decision.settings[.compThreshold] }
+        #expect(abs(threshold(offset) - threshold(clean)) < 0.05, "threshold \(threshold(offset)) dB, \(threshold(clean)) dB without the offset")
         // The written file's mean, each channel: what is left of the offset.
         let reader = try SoundFileReader(path: Self.folder + "/offset.wav")
         var sums = [Double](repeating: 0, count: 2), frames = 0
