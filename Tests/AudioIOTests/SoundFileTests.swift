@@ -47,9 +47,9 @@ import TestSupport
 
     /// 16- and 24-bit files get each sample's nearest code: a tiny negative is 0, not −1; 0.6 of
     /// an LSB is 1 and −0.6 is −1; a half goes to the even code; full scale and beyond clamp to
-    /// the rails; NaN, which the chain never makes, is 0. Every code reads back as itself. libsndfile's own conversion in clipping mode
-    /// floored instead (−10⁻¹⁰ became −1, 0.6 LSB became 0): files half an LSB low, and a
-    /// master's digital silence written as runs of −1.
+    /// the rails; NaN, which the chain never makes, is 0. Every code reads back as itself.
+    /// libsndfile's own conversion in clipping mode floored instead (−10⁻¹⁰ became −1, 0.6 LSB
+    /// became 0): files half an LSB low, and a master's digital silence written as runs of −1.
     @Test(arguments: [(AudioFileFormat.wav, SampleEncoding.pcm16), (.wav, .pcm24), (.flac, .pcm16), (.flac, .pcm24), (.aiff, .pcm16)])
     func pcmSamplesRoundToTheNearestCode(format: AudioFileFormat, encoding: SampleEncoding) throws {
         let lsb = 1 / Float(1 << (encoding.bitDepth - 1))

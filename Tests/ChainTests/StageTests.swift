@@ -248,13 +248,13 @@ import TestSupport
                                  right: (0..<200_000).map { Float(0.001 * sin(2 * Double.pi * 1000 * Double($0) / 44100)) })
         var dithered = sound
         dithered.process { dither.process($0) }
-        let silence = StereoSignal(left: zip(dithered.left, sound.left).map { $0 - $1 },
-                                   right: zip(dithered.right, sound.right).map { $0 - $1 })
+        let added = StereoSignal(left: zip(dithered.left, sound.left).map { $0 - $1 },
+                                 right: zip(dithered.right, sound.right).map { $0 - $1 })
         let lsb = 1 / Double(1 << (bits - 1))
         let expected = 20 * log10(lsb / 6.0.squareRoot())
-        #expect(abs(rmsDBFS(silence.left[...]) - expected) < 0.1, "dither RMS \(rmsDBFS(silence.left[...])) dBFS, TPDF \(expected)")
-        #expect(silence.left.allSatisfy { abs(Double($0)) <= lsb * 1.001 }, "TPDF stays within ±1 LSB")
-        let mean = silence.left.reduce(0, +) / Float(silence.left.count)
+        #expect(abs(rmsDBFS(added.left[...]) - expected) < 0.1, "dither RMS \(rmsDBFS(added.left[...])) dBFS, TPDF \(expected)")
+        #expect(added.left.allSatisfy { abs(Double($0)) <= lsb * 1.001 }, "TPDF stays within ±1 LSB")
+        let mean = added.left.reduce(0, +) / Float(added.left.count)
         #expect(abs(Double(mean)) < lsb / 100)
         // White and independent: no correlation between the channels, nor from one sample to the next.
         func correlation(_ a: ArraySlice<Float>, _ b: ArraySlice<Float>) -> Double {
@@ -262,15 +262,16 @@ import TestSupport
             let powers = a.reduce(0.0) { $0 + Double($1) * Double($1) } * b.reduce(0.0) { $0 + Double($1) * Double($1) }
             return products / powers.squareRoot()
         }
-        #expect(abs(correlation(silence.left[...], silence.right[...])) < 0.01)
-        #expect(abs(correlation(silence.left.dropFirst(), silence.left.dropLast())) < 0.01)
-        #expect(abs(correlation(silence.right.dropFirst(), silence.right.dropLast())) < 0.01)
+        #expect(abs(correlation(added.left[...], added.right[...])) < 0.01)
+        #expect(abs(correlation(added.left.dropFirst(), added.left.dropLast())) < 0.01)
+        #expect(abs(correlation(added.right.dropFirst(), added.right.dropLast())) < 0.01)
     }
 
     /// Digital silence stays digital silence: a silent start gets no dither from its first
     /// frame, and a gap after sound gets dither for `silenceHoldFrames` frames, then none. The
     /// chain's own residue in silence (about 10⁻²⁰) counts as silence; a sound at −114 dBFS,
-    /// under the 16-bit LSB but over a 64th of it, does not. Whatever the blocks, the same frames are dithered.
+    /// under the 16-bit LSB but over a 64th of it, does not. Whatever the blocks, the same
+    /// frames are dithered.
     @Test func ditherStopsInDigitalSilence() {
         let hold = TPDFDither.silenceHoldFrames
         let sound = (0..<5000).map { Float(0.01 * sin(2 * Double.pi * 441 * Double($0) / 44100)) }

@@ -39,6 +39,17 @@ import TestSupport
         return 20 * log10(meter.peaks.max() ?? 0)
     }
 
+    /// Every interleaved sample of a file in the suite's folder.
+    static func samples(inFile name: String) throws -> [Float] {
+        let reader = try SoundFileReader(path: folder + "/" + name)
+        var all: [Float] = [], buffer = [Float](repeating: 0, count: 8192 * reader.channelCount)
+        while true {
+            let frames = try buffer.withUnsafeMutableBufferPointer { try reader.read(into: $0) }
+            if frames == 0 { return all }
+            all += buffer[0..<(frames * reader.channelCount)]
+        }
+    }
+
     static func check(_ result: OfflineMaster.Result, _ label: String, file: String) throws {
         let measured = try libebur128TruePeakDBTP(file)
         #expect(measured <= result.ceilingDBTP, "\(label): libebur128 reads \(measured) dBTP over \(result.ceilingDBTP)")
@@ -295,14 +306,7 @@ extension MasterTests {
             let job = OfflineMaster.Job(openSource: { TestSignals.source(samples, channels: 2, sampleRate: Double(rate)) }, inputName: "tone",
                                         outputPath: Self.folder + "/" + name, emotions: .whole(.calm, intensity: nil), encoding: encoding)
             _ = try OfflineMaster().run(job)
-            let reader = try SoundFileReader(path: Self.folder + "/" + name)
-            var all: [Float] = [], buffer = [Float](repeating: 0, count: 8192)
-            while true {
-                let frames = try buffer.withUnsafeMutableBufferPointer { try reader.read(into: $0) }
-                if frames == 0 { break }
-                all += buffer[0..<(frames * 2)]
-            }
-            return all
+            return try Self.samples(inFile: name)
         }
         let float = try master("silent-ends-32f.wav", .float32)
         for (name, encoding) in [("silent-ends-16.wav", SampleEncoding.pcm16), ("silent-ends-24.flac", .pcm24)] {
@@ -348,15 +352,10 @@ extension MasterTests {
         let threshold = { (result: OfflineMaster.Result) in result.sections[0].decision.settings[.compThreshold] }
         #expect(abs(threshold(offset) - threshold(clean)) < 0.05, "threshold \(threshold(offset)) dB, \(threshold(clean)) dB without the offset")
         // The written file's mean, each channel: what is left of the offset.
-        let reader = try SoundFileReader(path: Self.folder + "/offset.wav")
-        var sums = [Double](repeating: 0, count: 2), frames = 0
-        var buffer = [Float](repeating: 0, count: 8192)
-        while true {
-            let read = try buffer.withUnsafeMutableBufferPointer { try reader.read(into: $0) }
-            if read == 0 { break }
-            for frame in 0..<read { sums[0] += Double(buffer[2 * frame]); sums[1] += Double(buffer[2 * frame + 1]) }
-            frames += read
-        }
+        let written = try Self.samples(inFile: "offset.wav")
+        let frames = written.count / 2
+        let sums = [stride(from: 0, to: written.count, by: 2), stride(from: 1, to: written.count, by: 2)]
+            .map { $0.reduce(0.0) { $0 + Double(written[$1]) } }
         for mean in sums.map({ $0 / Double(frames) }) {
             #expect(abs(mean) < 0.001, "the output's offset is \(mean)")
         }
