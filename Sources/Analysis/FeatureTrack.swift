@@ -17,6 +17,10 @@ public struct FeatureTrack: Sendable {
     public internal(set) var loudnessEnergies: [Double] = []
     /// Mean square over all channels.
     public internal(set) var meanSquares: [Float] = []
+    /// Each channel's mean sample, `channelCount` per frame, frame after frame: a stretch's DC
+    /// offset, which the chain's DC blocker takes out before its stages meet the mix.
+    public internal(set) var channelMeans: [Float] = []
+    public let channelCount: Int
     public internal(set) var peaks: [Float] = []
     /// Mid and side mean squares, M = (L+R)/2, S = (L−R)/2 (mono: side 0).
     public internal(set) var midEnergies: [Float] = []
@@ -32,6 +36,11 @@ public struct FeatureTrack: Sendable {
     /// Frame index that contains `seconds`, clamped to the track.
     public func frame(at seconds: Double) -> Int {
         min(max(Int((seconds / Self.frameSeconds).rounded(.down)), 0), max(frameCount - 1, 0))
+    }
+
+    /// The channel means of one frame.
+    public func channelMeans(ofFrame frame: Int) -> ArraySlice<Float> {
+        channelMeans[(frame * channelCount)..<((frame + 1) * channelCount)]
     }
 
     /// The band powers of one frame.
@@ -80,11 +89,13 @@ final class FeatureTracker {
 
     // The frame being gathered.
     private var squares: Float = 0, peak: Float = 0, mid: Float = 0, side: Float = 0, frameFrames = 0
+    private var channelSums: [Double]
 
     init(sampleRate: Double, channelCount: Int) {
         self.sampleRate = sampleRate
         self.channelCount = channelCount
-        track = FeatureTrack(sampleRate: sampleRate)
+        track = FeatureTrack(sampleRate: sampleRate, channelCount: channelCount)
+        channelSums = [Double](repeating: 0, count: channelCount)
         var size = 1024
         while Double(size) < 0.09 * sampleRate { size *= 2 }
         spectrumSize = size
@@ -154,10 +165,12 @@ final class FeatureTracker {
     /// and the mono mix (L + R)/2 written to `mono`.
     private func gatherStereo(_ source: UnsafePointer<Float>, frames: Int, mono: UnsafeMutablePointer<Float>) {
         var squares8 = SIMD8<Float>(), peak8 = SIMD8<Float>(), mid8 = SIMD8<Float>(), side8 = SIMD8<Float>()
+        var left8 = SIMD8<Float>(), right8 = SIMD8<Float>()
         var frame = 0
         while frame + 8 <= frames {
             let (left, right) = eightStereoFrames(source, from: frame)
             let m = (left + right) * 0.5, s = (left - right) * 0.5
+            left8 += left; right8 += right
             squares8 += left * left + right * right
             peak8 = lanewiseMax(peak8, lanewiseMax(lanewiseAbs(left), lanewiseAbs(right)))
             mid8 += m * m
@@ -166,9 +179,11 @@ final class FeatureTracker {
             frame += 8
         }
         squares += squares8.sum(); peak = max(peak, peak8.max()); mid += mid8.sum(); side += side8.sum()
+        var leftSum = Double(left8.sum()), rightSum = Double(right8.sum())
         while frame < frames {
             let left = source[2 * frame], right = source[2 * frame + 1]
             let m = (left + right) * 0.5, s = (left - right) * 0.5
+            leftSum += Double(left); rightSum += Double(right)
             squares += left * left + right * right
             peak = max(peak, abs(left), abs(right))
             mid += m * m
@@ -176,6 +191,7 @@ final class FeatureTracker {
             mono[frame] = m
             frame += 1
         }
+        channelSums[0] += leftSum; channelSums[1] += rightSum
     }
 
     /// Any other channel count, a frame at a time (mono: mid is the signal, side silent).
@@ -189,6 +205,7 @@ final class FeatureTracker {
                 squares += sample * sample
                 peak = max(peak, abs(sample))
                 sum += sample
+                channelSums[channel] += Double(sample)
             }
             if channelCount >= 2 {
                 let m = (first[0] + first[1]) * 0.5, s = (first[0] - first[1]) * 0.5
@@ -205,6 +222,10 @@ final class FeatureTracker {
         let count = Float(max(frameFrames, 1))
         track.loudnessEnergies.append(loudnessEnergy)
         track.meanSquares.append(squares / (count * Float(channelCount)))
+        for channel in 0..<channelCount {
+            track.channelMeans.append(Float(channelSums[channel] / Double(count)))
+            channelSums[channel] = 0
+        }
         track.peaks.append(peak)
         track.midEnergies.append(mid / count)
         track.sideEnergies.append(side / count)

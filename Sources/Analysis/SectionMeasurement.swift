@@ -11,7 +11,11 @@ public struct SectionMeasurement: Sendable, Equatable {
     public var startSeconds: Double
     public var endSeconds: Double
     public var loudnessLUFS: Double
+    /// RMS over all channels, the DC offset in it (as `AnalysisReport.rmsDBFS`).
     public var rmsDBFS: Double
+    /// RMS without the stretch's DC offset: what the chain's stages meet after its DC blocker
+    /// (as `AnalysisReport.rmsWithoutOffsetDBFS`).
+    public var rmsWithoutOffsetDBFS: Double
     public var peakDBFS: Double
     public var crestFactorDB: Double
     public var toneCurve: [ToneBand]
@@ -32,8 +36,10 @@ public struct SectionMeasurement: Sendable, Equatable {
         loudnessLUFS = Self.gatedLoudness(track.loudnessEnergies[frames])
         var squares = 0.0, peak: Float = 0, mid = 0.0, side = 0.0, onsets = 0
         var bands = [Double](repeating: 0, count: FeatureTrack.bandCount)
+        var means = [Double](repeating: 0, count: track.channelCount)
         for frame in frames {
             squares += Double(track.meanSquares[frame])
+            for (channel, mean) in track.channelMeans(ofFrame: frame).enumerated() { means[channel] += Double(mean) }
             peak = max(peak, track.peaks[frame])
             mid += Double(track.midEnergies[frame]); side += Double(track.sideEnergies[frame])
             onsets += Int(track.onsets[frame])
@@ -41,6 +47,8 @@ public struct SectionMeasurement: Sendable, Equatable {
         }
         let count = Double(max(frames.count, 1))
         rmsDBFS = Decibels.fromPower(squares / count)
+        let offsetPower = means.reduce(0) { $0 + ($1 / count) * ($1 / count) } / Double(max(track.channelCount, 1))
+        rmsWithoutOffsetDBFS = Decibels.fromPower(max(0, squares / count - offsetPower))
         peakDBFS = Decibels.fromAmplitude(Double(peak))
         crestFactorDB = rmsDBFS.isFinite ? peakDBFS - rmsDBFS : 0
         // As `StereoMeter`: a stretch with side and no mid (the channels in opposite phase) is

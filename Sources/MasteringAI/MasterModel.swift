@@ -110,7 +110,7 @@ public struct MasterModel: Sendable {
         }
 
         public init(_ section: SectionMeasurement) {
-            rmsDBFS = section.rmsDBFS; crestFactorDB = section.crestFactorDB
+            rmsDBFS = section.rmsWithoutOffsetDBFS; crestFactorDB = section.crestFactorDB
             stereoWidth = section.stereoWidth; tone = ToneFeatures(section.toneCurve)
         }
     }

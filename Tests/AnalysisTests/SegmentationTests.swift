@@ -40,6 +40,32 @@ import TestSupport
         #expect(abs(section.loudnessLUFS - alone.integratedLUFS) < 0.05, "\(section.loudnessLUFS) vs \(alone.integratedLUFS)")
     }
 
+    /// A stretch's RMS without its DC offset is the RMS of its sound: a −20 dBFS sine (RMS
+    /// −23.01) offset by +0.1 in the left channel for 10 s, then by −0.05 in both for 10 s,
+    /// measured stereo and as one mono channel. With the offset in it the RMS reads up to 8 dB
+    /// higher. Each stretch takes out its own offset, not the whole song's mean.
+    @Test(arguments: [1, 2])
+    func aStretchsRMSWithoutItsOffsetIsItsSoundsRMS(channels: Int) throws {
+        let rate = 44100.0
+        let sine = TestSignals.sine(frequency: 440, levelDBFS: -20, seconds: 20, sampleRate: rate, channels: channels)
+        let half = Int(10 * rate)
+        let offsets: [[Float]] = channels == 2 ? [[0.1, 0], [-0.05, -0.05]] : [[0.1], [-0.05]]
+        var samples = sine
+        for index in samples.indices {
+            let frame = index / channels, channel = index % channels
+            samples[index] += offsets[frame < half ? 0 : 1][channel]
+        }
+        var source = SampleBufferSource(samples: samples, channelCount: channels, sampleRate: rate)
+        let report = try Analyzer.analyze(&source, options: .init(features: true))
+        let track = try #require(report.features)
+        let sineRMS = -20 - 10 * log10(2.0)
+        for frames in [0..<100, 100..<200, 20..<80, 120..<190] {
+            let stretch = SectionMeasurement(track, frames: frames)
+            #expect(abs(stretch.rmsWithoutOffsetDBFS - sineRMS) < 0.02, "frames \(frames): \(stretch.rmsWithoutOffsetDBFS) dBFS for \(sineRMS)")
+            #expect(stretch.rmsDBFS > stretch.rmsWithoutOffsetDBFS + 1, "frames \(frames): \(stretch.rmsDBFS) dBFS with the offset")
+        }
+    }
+
     @Test func steadyMaterialIsOneSection() throws {
         let samples = SectionSignals.render([.init(seconds: 40, levelDBFS: -20, burstsPerSecond: 3)])
         let (_, track) = try Self.track(samples)

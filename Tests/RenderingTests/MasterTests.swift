@@ -336,23 +336,31 @@ extension MasterTests {
     /// scaled it to 0.22 in the written file, and the limiter, counting it in every peak, needed
     /// 3.4 dB of average limiting (0.1 dB without) and fell short of the target. The compressor's
     /// threshold is set as for the clean mix.
-    @Test func anOffsetIsTakenOutBeforeTheChainActsOnIt() throws {
+    /// One emotion (the whole mix's RMS decides) and auto (each section's RMS decides).
+    @Test(arguments: [false, true])
+    func anOffsetIsTakenOutBeforeTheChainActsOnIt(auto: Bool) throws {
         func master(offset: Float, to name: String) throws -> OfflineMaster.Result {
             try OfflineMaster().run(.init(openSource: { ScaledDemo(decibels: 0, offset: offset) }, inputName: "demo", outputPath: Self.folder + "/" + name,
-                                          emotions: .whole(.powerful, intensity: nil), targetLUFS: nil, ceilingDBTP: -1))
+                                          emotions: auto ? .auto(intensity: nil) : .whole(.powerful, intensity: nil), targetLUFS: nil, ceilingDBTP: -1))
         }
-        let clean = try master(offset: 0, to: "clean.wav")
-        let offset = try master(offset: 0.1, to: "offset.wav")
-        try Self.check(offset, "offset by 0.1", file: "offset.wav")
+        let suffix = auto ? "-auto" : ""
+        let clean = try master(offset: 0, to: "clean\(suffix).wav")
+        let offset = try master(offset: 0.1, to: "offset\(suffix).wav")
+        try Self.check(offset, "offset by 0.1", file: "offset\(suffix).wav")
         #expect(offset.shortfall == nil, "\(offset.shortfall ?? "")")
         #expect(abs(offset.meanLimitingDB - clean.meanLimitingDB) < 0.3,
                 "\(offset.meanLimitingDB) dB of limiting against \(clean.meanLimitingDB) dB without the offset")
         // The compressor meets the mix without its offset, and its threshold is set from that
-        // mix's RMS (with the offset in it, 1.1 dB higher).
-        let threshold = { (result: OfflineMaster.Result) in result.sections[0].decision.settings[.compThreshold] }
-        #expect(abs(threshold(offset) - threshold(clean)) < 0.05, "threshold \(threshold(offset)) dB, \(threshold(clean)) dB without the offset")
+        // mix's (or section's) RMS. With the offset in it, the whole's threshold was 1.1 dB high,
+        // and auto's sections' 0.7 to 2.6 dB (the quiet intro).
+        #expect(offset.sections.map(\.emotion) == clean.sections.map(\.emotion))
+        #expect(offset.sections.count == (auto ? 5 : 1), "\(offset.sections.count) sections")
+        for (section, (withOffset, without)) in zip(offset.sections, clean.sections).enumerated() {
+            let threshold = (withOffset.decision.settings[.compThreshold], without.decision.settings[.compThreshold])
+            #expect(abs(threshold.0 - threshold.1) < 0.05, "section \(section + 1): threshold \(threshold.0) dB, \(threshold.1) dB without the offset")
+        }
         // The written file's mean, each channel: what is left of the offset.
-        let written = try Self.samples(inFile: "offset.wav")
+        let written = try Self.samples(inFile: "offset\(suffix).wav")
         let frames = written.count / 2
         let sums = [stride(from: 0, to: written.count, by: 2), stride(from: 1, to: written.count, by: 2)]
             .map { $0.reduce(0.0) { $0 + Double(written[$1]) } }
