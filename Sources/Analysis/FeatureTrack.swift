@@ -7,6 +7,8 @@ import MasteringDSP
 /// Per frame: the K-weighted energy libebur128 measured over those 100 ms (so section
 /// loudness is gated BS.1770 loudness), the mean square and sample peak, mid and side
 /// energies, a 1/3-octave spectrum of the last ~93 ms, and how many onsets started in it.
+/// The spectrum is the channels' (for stereo, mid plus side: what `AnalysisReport.toneCurve`
+/// measures), so a section's tone does not drop with its width.
 /// Sums over frames give any stretch's loudness, tone, width and onset density.
 public struct FeatureTrack: Sendable {
     public static let frameSeconds = 0.1
@@ -25,7 +27,9 @@ public struct FeatureTrack: Sendable {
     /// Mid and side mean squares, M = (L+R)/2, S = (L−R)/2 (mono: side 0).
     public internal(set) var midEnergies: [Float] = []
     public internal(set) var sideEnergies: [Float] = []
-    /// `bandCount` mean squares per frame (1/3-octave bands, channels averaged), frame after frame.
+    /// `bandCount` mean squares per frame (1/3-octave bands, channels averaged), frame after frame:
+    /// mono, the signal; stereo, mid plus side, each channel's power averaged; more channels,
+    /// their mean signal's (a mono mix).
     public internal(set) var bandPowers: [Float] = []
     /// Onsets (spectral-flux peaks) that fall in each frame.
     public internal(set) var onsets: [UInt16] = []
@@ -83,6 +87,9 @@ final class FeatureTracker {
     // store cost more than the arithmetic).
     private let spectrumWindow: UnsafeMutablePointer<Float>
     private let monoRing: UnsafeMutablePointer<Float>
+    /// Stereo: the side (L−R)/2 beside the mid in `monoRing`, for the channels' spectrum.
+    private let sideRing: UnsafeMutablePointer<Float>
+    private var bandScratch: [Double]
     private let onsetWindow: UnsafeMutablePointer<Float>
     private let onsetBuffer: UnsafeMutablePointer<Float>
     private let previousLogMagnitudes: UnsafeMutablePointer<Float>
@@ -106,6 +113,9 @@ final class FeatureTracker {
         spectrumScale = 1 / (Double(size) * window.reduce(0) { $0 + Double($1 * $1) })
         monoRing = .allocate(capacity: size)
         monoRing.initialize(repeating: 0, count: size)
+        sideRing = .allocate(capacity: size)
+        sideRing.initialize(repeating: 0, count: size)
+        bandScratch = [Double](repeating: 0, count: FeatureTrack.bandCount)
         let binWidth = sampleRate / Double(size), nyquist = sampleRate / 2
         bandBins = ThirdOctaveBands.edgesHz.map { edges in
             guard edges.lower < nyquist else { return [] }
@@ -135,7 +145,7 @@ final class FeatureTracker {
     }
 
     deinit {
-        for buffer in [spectrumWindow, monoRing, onsetWindow, onsetBuffer, previousLogMagnitudes] { buffer.deallocate() }
+        for buffer in [spectrumWindow, monoRing, sideRing, onsetWindow, onsetBuffer, previousLogMagnitudes] { buffer.deallocate() }
     }
 
     /// Feeds interleaved frames that all belong to the current 100 ms frame.
@@ -148,7 +158,7 @@ final class FeatureTracker {
             let run = min(frames - done, spectrumSize - ringPosition, onsetSize - onsetFilled)
             let mono = monoRing + ringPosition
             if channelCount == 2 {
-                gatherStereo(base + done * 2, frames: run, mono: mono)
+                gatherStereo(base + done * 2, frames: run, mono: mono, side: sideRing + ringPosition)
             } else {
                 gather(base + done * channelCount, frames: run, mono: mono)
             }
@@ -161,9 +171,9 @@ final class FeatureTracker {
         frameFrames += frames
     }
 
-    /// Stereo, eight frames to a vector: the sums of squares, peak, mid and side energies,
-    /// and the mono mix (L + R)/2 written to `mono`.
-    private func gatherStereo(_ source: UnsafePointer<Float>, frames: Int, mono: UnsafeMutablePointer<Float>) {
+    /// Stereo, eight frames to a vector: the sums of squares, peak, mid and side energies;
+    /// the mid (L + R)/2 written to `mono`, the side (L − R)/2 to `side`.
+    private func gatherStereo(_ source: UnsafePointer<Float>, frames: Int, mono: UnsafeMutablePointer<Float>, side sideOut: UnsafeMutablePointer<Float>) {
         var squares8 = SIMD8<Float>(), peak8 = SIMD8<Float>(), mid8 = SIMD8<Float>(), side8 = SIMD8<Float>()
         var left8 = SIMD8<Float>(), right8 = SIMD8<Float>()
         var frame = 0
@@ -176,6 +186,7 @@ final class FeatureTracker {
             mid8 += m * m
             side8 += s * s
             UnsafeMutableRawPointer(mono + frame).storeBytes(of: m, as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(sideOut + frame).storeBytes(of: s, as: SIMD8<Float>.self)
             frame += 8
         }
         squares += squares8.sum(); peak = max(peak, peak8.max()); mid += mid8.sum(); side += side8.sum()
@@ -189,6 +200,7 @@ final class FeatureTracker {
             mid += m * m
             side += s * s
             mono[frame] = m
+            sideOut[frame] = s
             frame += 1
         }
         channelSums[0] += leftSum; channelSums[1] += rightSum
@@ -234,18 +246,26 @@ final class FeatureTracker {
     }
 
     private func measureBands() {
+        for band in 0..<FeatureTrack.bandCount { bandScratch[band] = 0 }
+        addBandPowers(of: monoRing)
+        if channelCount == 2 { addBandPowers(of: sideRing) }
+        for power in bandScratch { track.bandPowers.append(Float(power * spectrumScale)) }
+    }
+
+    /// Adds the band powers of the last `spectrumSize` samples of `ring` to `bandScratch`.
+    private func addBandPowers(of ring: UnsafeMutablePointer<Float>) {
         // The oldest sample is at `ringPosition`: window the ring in its two straight pieces.
         let input = spectrumFFT.input, older = spectrumSize - ringPosition
-        for index in 0..<older { input[index] = monoRing[ringPosition + index] * spectrumWindow[index] }
-        for index in 0..<ringPosition { input[older + index] = monoRing[index] * spectrumWindow[older + index] }
+        for index in 0..<older { input[index] = ring[ringPosition + index] * spectrumWindow[index] }
+        for index in 0..<ringPosition { input[older + index] = ring[index] * spectrumWindow[older + index] }
         spectrumFFT.transform()
-        for pairs in bandBins {
+        for (band, pairs) in bandBins.enumerated() {
             var power = 0.0
             for (bin, weight) in pairs {
                 let oneSided: Float = (bin == 0 || bin == spectrumSize / 2) ? 1 : 2
                 power += Double(spectrumFFT.power(ofBin: bin) * oneSided * weight)
             }
-            track.bandPowers.append(Float(power * spectrumScale))
+            bandScratch[band] += power
         }
     }
 
