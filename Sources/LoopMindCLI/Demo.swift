@@ -1,6 +1,7 @@
 import ArgumentParser
 import AudioIO
 import DemoSong
+import Foundation
 import MasteringDSP
 
 /// `loopmind demo -o FILE`
@@ -21,16 +22,21 @@ struct Demo: ParsableCommand {
     var bitDepth: SampleEncoding?
 
     func run() throws {
+        let progress = ProgressLine(label: "writing \((output as NSString).lastPathComponent)")
+        defer { progress.clear() }
         do {
-            try Self.write(to: output, encoding: bitDepth)
+            try Self.write(to: output, encoding: bitDepth, progress: progress.update)
         } catch {
             throw CommandFailure(error)
         }
     }
 
-    /// Synthesizes the song into a file (atomically: it appears only when complete).
-    static func write(to path: String, encoding: SampleEncoding?) throws {
+    /// Synthesizes the song into a file (atomically: it appears only when complete), telling
+    /// `progress` the share written (about two seconds' work).
+    static func write(to path: String, encoding: SampleEncoding?, progress: ((Double) -> Void)? = nil) throws {
         let song = DemoSongSource()
+        let total = Double(max(song.frameCount ?? 1, 1))
+        var done = 0
         let writer = try SoundFileWriter(path: path, sampleRate: Int(song.sampleRate),
                                          channelCount: song.channelCount, encoding: encoding)
         let buffer = UnsafeMutableBufferPointer<Float>.allocate(capacity: 4096 * song.channelCount)
@@ -39,6 +45,8 @@ struct Demo: ParsableCommand {
             let frames = try song.read(into: buffer)
             if frames == 0 { break }
             try writer.write(UnsafeBufferPointer(rebasing: buffer[0..<frames * song.channelCount]))
+            done += frames
+            progress?(min(Double(done) / total, 1))
         }
         try writer.commit()
     }

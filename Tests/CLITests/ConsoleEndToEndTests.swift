@@ -15,11 +15,15 @@ struct ConsoleEndToEndTests {
 
         /// `environment`: extra `NAME=value` words for the console, which win over the session's
         /// own (NO_COLOR is unset, TERM is xterm-256color, XDG_DATA_HOME is `dataHome`). `then`: a shell command run in the terminal after it.
-        init(pulseServer: String, arguments: String = "", directory: String? = nil, environment: String = "", then: String = "") throws {
+        /// `log`: a file that gets everything the terminal is sent, the console starting half a
+        /// second after the log does (to see what a capture is too late for).
+        init(pulseServer: String, arguments: String = "", directory: String? = nil, environment: String = "", then: String = "",
+             log: String? = nil) throws {
             try FileManager.default.createDirectory(atPath: dataHome, withIntermediateDirectories: true)
-            let command = (directory.map { "cd '\($0)' && " } ?? "") + "env -u NO_COLOR TERM=xterm-256color PULSE_SERVER='\(pulseServer)' XDG_DATA_HOME='\(dataHome)' \(environment) '\(LoopMindExecutable.path)' console \(arguments); echo EXIT=$?; \(then.isEmpty ? "" : then + "; ")sleep 60"
+            let command = (log == nil ? "" : "sleep 0.5; ") + (directory.map { "cd '\($0)' && " } ?? "") + "env -u NO_COLOR TERM=xterm-256color PULSE_SERVER='\(pulseServer)' XDG_DATA_HOME='\(dataHome)' \(environment) '\(LoopMindExecutable.path)' console \(arguments); echo EXIT=$?; \(then.isEmpty ? "" : then + "; ")sleep 60"
             // The server this starts keeps running: its output must not be a pipe we wait on.
             _ = try tmux(["new-session", "-d", "-s", name, "-x", "100", "-y", "30", command], capture: false)
+            if let log { _ = try tmux(["pipe-pane", "-t", name, "cat >> '\(log)'"]) }
         }
 
         /// Runs tmux on this test's own server (spawned directly, not through Foundation's Process).
@@ -142,10 +146,19 @@ struct ConsoleEndToEndTests {
     }
 
     @Test func withoutASoundServerItSaysNoAudioAndSurvivesResizing() throws {
-        let session = try Session(pulseServer: "unix:/nonexistent/loopmind/native", environment: "NO_COLOR=1")
+        let scratch = try ScratchFolder("no-sound-server")
+        let log = scratch.path + "/terminal.log"
+        let session = try Session(pulseServer: "unix:/nonexistent/loopmind/native", environment: "NO_COLOR=1", log: log)
         defer { session.close() }
         let screen = session.wait(for: "no audio")
         #expect(screen.contains("no audio"), "\(screen)")
+        // Before the first screen, the two seconds of writing the demo song and the planning
+        // each had a progress line (the terminal stayed blank for both), cleared before it.
+        let sent = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        for label in ["writing the demo song", "preparing the console"] {
+            #expect(sent.contains(label + " █") || sent.contains(label + " ·"), "'\(label)' in \(sent.prefix(400).debugDescription)")
+        }
+        #expect(!screen.contains("writing the demo song") && !screen.contains("preparing the console"), "\(screen)")
         // NO_COLOR: no colour at all; the header and the key bar in reverse video instead.
         let plain = try session.tmux(["capture-pane", "-p", "-e", "-t", session.name])
         #expect(!plain.contains("38;5;") && !plain.contains("48;5;"), "\(plain.debugDescription)")

@@ -150,7 +150,8 @@ struct PlayCommandTests {
         let alive = getpid()
         let names = ["loopmind-demo-\(gone.pid).wav", ".loopmind-demo-\(gone.pid).wav.loopmind-Ab12Cd",
                      "loopmind-demo-\(alive).wav", ".loopmind-demo-\(alive).wav.loopmind-Ab12Cd",
-                     "loopmind-demo-\(gone.pid).wav.bak", "loopmind-demo-x.wav", "song.wav"]
+                     "loopmind-demo-\(gone.pid).wav.bak", "loopmind-demo-x.wav", "song.wav",
+                     "my-loopmind-demo-\(gone.pid).wav", "..loopmind-demo-\(gone.pid).wav.loopmind-Ab12Cd"]
         for name in names { #expect(FileManager.default.createFile(atPath: scratch.path + "/" + name, contents: Data([1]))) }
         let result = try LoopMindExecutable.run(["play", "demo", "--no-audio", "--seconds", "0.2", "--json"],
                                                 environment: ["PULSE_SERVER": "unix:/nonexistent/loopmind/native",
