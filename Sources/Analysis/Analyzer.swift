@@ -18,10 +18,13 @@ public final class Analyzer {
         /// Keep every 100 ms sub-block's K-weighted energy (`AnalysisReport.subBlockLoudness`):
         /// the loudness of any stretch, such as a master's sections, without a second meter.
         public var subBlocks = false
-        public init(timeline: Bool = false, features: Bool = false, subBlocks: Bool = false) {
+        /// The file's integer width, for where clipping starts (`analyze` takes its source's).
+        public var integerBits: Int?
+        public init(timeline: Bool = false, features: Bool = false, subBlocks: Bool = false, integerBits: Int? = nil) {
             self.timeline = timeline
             self.features = features
             self.subBlocks = subBlocks
+            self.integerBits = integerBits
         }
     }
 
@@ -63,7 +66,7 @@ public final class Analyzer {
         self.channelCount = channelCount
         self.options = options
         channelSums = Array(repeating: 0, count: channelCount)
-        clips = ClipCounter(channelCount: channelCount)
+        clips = ClipCounter(channelCount: channelCount, integerBits: options.integerBits)
         loudness = try LoudnessMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout, measures: .shortTermWindow)
         inlineTruePeak = measuresTruePeak
             ? try TruePeakMeter(channelCount: channelCount, sampleRate: sampleRate, layout: layout) : nil
@@ -81,7 +84,9 @@ public final class Analyzer {
         _ source: inout Source, options: Options = .init(), blockFrames: Int = 16384,
         progress: ((Double) -> Void)? = nil
     ) throws -> AnalysisReport {
-        try AnalysisPipeline.run(&source, options: options, blockFrames: blockFrames, progress: progress)
+        var options = options
+        if options.integerBits == nil { options.integerBits = source.integerBits }
+        return try AnalysisPipeline.run(&source, options: options, blockFrames: blockFrames, progress: progress)
     }
 
     /// Feeds interleaved frames.

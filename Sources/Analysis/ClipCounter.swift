@@ -19,9 +19,12 @@ struct ClipCounter {
     /// A sample at least this large, either sign, is at full scale. This is the largest 16-bit
     /// code, 32767/32768: the positive rail of a 16-bit file. Its negative rail reads −1, and a
     /// symmetric clipper stops at −32767, which this counts too. The rails of 24- and 32-bit
-    /// files, and floats at or over 1, are above it. An 8-bit file's positive rail (127/128) is
-    /// under it, so only its negative clips count.
-    static let fullScale: Float = 32767 / 32768
+    /// files, and floats at or over 1, are above it.
+    static let sixteenBitRail: Float = 32767 / 32768
+    /// This counter's full scale: the 16-bit rail, or a file's own largest code where that is
+    /// lower (an 8-bit file's 127/128, which the 16-bit rail missed: only its negative clips
+    /// were counted).
+    let fullScale: Float
     /// The samples in a row that make a clip (a meter's "over").
     static let shortestRun = 3
 
@@ -31,8 +34,15 @@ struct ClipCounter {
     private var openRuns: [Int]
     private var anyRunOpen = false
 
-    init(channelCount: Int) {
+    /// `integerBits`: the file's, when it is an integer file (see `AudioSource.integerBits`).
+    init(channelCount: Int, integerBits: Int? = nil) {
         self.channelCount = channelCount
+        if let bits = integerBits, (2...16).contains(bits) {
+            let codes = Float(1 << (bits - 1))
+            fullScale = (codes - 1) / codes
+        } else {
+            fullScale = Self.sixteenBitRail
+        }
         openRuns = Array(repeating: 0, count: channelCount)
     }
 
@@ -40,10 +50,10 @@ struct ClipCounter {
     /// already has. A block under full scale with no run open is skipped without reading its
     /// samples, so a mix that never clips costs nothing here.
     mutating func add(_ block: UnsafeBufferPointer<Float>, blockPeak: Float) {
-        guard blockPeak >= Self.fullScale || anyRunOpen else { return }
+        guard blockPeak >= fullScale || anyRunOpen else { return }
         var channel = 0
         for sample in block {
-            if abs(sample) >= Self.fullScale {
+            if abs(sample) >= fullScale {
                 openRuns[channel] += 1
             } else if openRuns[channel] > 0 {
                 close(channel)

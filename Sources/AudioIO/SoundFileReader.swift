@@ -32,6 +32,7 @@ public final class SoundFileReader: AudioSource {
     private var framesRead = 0
     /// Lossy decoders may only estimate the length, so a short read is not proof of damage.
     private let isLossy: Bool
+    public let integerBits: Int?
 
     public init(path: String) throws(AudioFileError) {
         self.path = path
@@ -64,6 +65,13 @@ public final class SoundFileReader: AudioSource {
         }
         guard info.frames > 0 else {
             throw AudioFileError(.read, path: path, reason: "no audio frames (the file holds 0 frames)")
+        }
+        integerBits = switch Int(info.format) & SF_FORMAT_SUBMASK {
+        case SF_FORMAT_PCM_S8, SF_FORMAT_PCM_U8: 8
+        case SF_FORMAT_PCM_16: 16
+        case SF_FORMAT_PCM_24: 24
+        case SF_FORMAT_PCM_32: 32
+        default: nil
         }
         isLossy = [SF_FORMAT_OGG, SF_FORMAT_MPEG].contains(Int(info.format) & SF_FORMAT_TYPEMASK)
             || (Int(info.format) & SF_FORMAT_SUBMASK) >= SF_FORMAT_MPEG_LAYER_I

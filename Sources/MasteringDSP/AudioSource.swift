@@ -13,6 +13,9 @@ public protocol AudioSource {
     var channelLayout: [SpeakerPosition]? { get }
     /// Set once the source has ended well before the length it announced (see `ShortEnding`).
     var endedShort: ShortEnding? { get }
+    /// Bits per sample of an integer file (8, 16, 24 or 32); `nil` for floats, lossy codecs and
+    /// anything synthesized. Full scale is where the file's codes end.
+    var integerBits: Int? { get }
     /// Fills the front of `buffer` with whole interleaved frames (at most
     /// `buffer.count / channelCount`) and returns how many frames it wrote; 0 means the end.
     mutating func read(into buffer: UnsafeMutableBufferPointer<Float>) throws -> Int
@@ -49,6 +52,7 @@ public struct SampleBufferSource: AudioSource {
 extension AudioSource {
     public var channelLayout: [SpeakerPosition]? { nil }
     public var endedShort: ShortEnding? { nil }
+    public var integerBits: Int? { nil }
 
     /// The layout to measure with: the source's own, or the conventional one for its channel count.
     public var effectiveChannelLayout: [SpeakerPosition] {

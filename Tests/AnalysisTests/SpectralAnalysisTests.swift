@@ -1,4 +1,6 @@
 import Analysis
+import AudioIO
+import Foundation
 import Glibc
 import MasteringDSP
 import Testing
@@ -275,6 +277,36 @@ import TestSupport
         let sine = (0..<44100).map { Float(sin(2 * Double.pi * 1000 * Double($0) / 44100 + 0.5 * Double.pi)) }
         #expect(try Self.analyze(sine).samplePeakDBFS == 0)
         #expect(try Self.analyze(sine).clipping == ClipCount())
+    }
+
+    /// An integer file clips at its own largest code: an 8-bit file's positive rail is 127/128,
+    /// under the 16-bit rail, and its positive clips went uncounted (only runs at −1 were). The
+    /// same run in a 16-bit file, at code 32512, is a loud peak and not a clip.
+    @Test func anEightBitFileClipsAtItsOwnRail() throws {
+        let scratch = try ScratchFolder("eight-bit-clips")
+        var noise = TestSignals.Noise(seed: 9)
+        var codes = (0..<8000).map { _ in Int(12 * noise.next()) }   // stereo, about −20 dBFS
+        for index in stride(from: 200, to: 210, by: 2) { codes[index] = 127 }  // five at the positive rail, left
+        for index in stride(from: 601, to: 609, by: 2) { codes[index] = -128 } // four at the negative rail, right
+        for index in stride(from: 1000, to: 1004, by: 2) { codes[index] = 127 } // two: not a clip
+        // A WAV of unsigned 8-bit samples, as libsndfile and every DAW read it.
+        func littleEndian<T: FixedWidthInteger>(_ value: T) -> [UInt8] { withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+        let body = codes.map { UInt8($0 + 128) }
+        var wav = Array("RIFF".utf8) + littleEndian(UInt32(36 + body.count)) + Array("WAVEfmt ".utf8)
+        wav += littleEndian(UInt32(16)) + littleEndian(UInt16(1)) + littleEndian(UInt16(2)) + littleEndian(UInt32(44100))
+        wav += littleEndian(UInt32(88200)) + littleEndian(UInt16(2)) + littleEndian(UInt16(8))
+        wav += Array("data".utf8) + littleEndian(UInt32(body.count)) + body
+        #expect(FileManager.default.createFile(atPath: scratch.file("eight.wav"), contents: Data(wav)))
+        var eight = try SoundFileReader(path: scratch.file("eight.wav"))
+        #expect(eight.integerBits == 8)
+        #expect(try Analyzer.analyze(&eight).clipping == ClipCount(runs: 2, samples: 9))
+        // The same codes scaled to 16 bits: 32512 is under the 16-bit rail; only −32768 clips.
+        let writer = try SoundFileWriter(path: scratch.file("sixteen.wav"), sampleRate: 44100, channelCount: 2, encoding: .pcm16)
+        try codes.map { Float($0) / 128 }.withUnsafeBufferPointer { try writer.write($0) }
+        try writer.commit()
+        var sixteen = try SoundFileReader(path: scratch.file("sixteen.wav"))
+        #expect(sixteen.integerBits == 16)
+        #expect(try Analyzer.analyze(&sixteen).clipping == ClipCount(runs: 1, samples: 4))
     }
 
     @Test func silenceReportsMinusInfinityNotGarbage() throws {
