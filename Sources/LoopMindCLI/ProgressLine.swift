@@ -8,8 +8,9 @@ final class ProgressLine {
     private var lastDraw = 0.0
     private var shown = false
 
+    /// `label` may name a file: a control character in it is shown as "?", as in every message.
     init(label: String) {
-        self.label = label
+        self.label = Main.oneLine(label)
         enabled = isatty(STDERR_FILENO) == 1 && ProcessInfo.processInfo.environment["CI"] == nil
     }
 

@@ -16,11 +16,13 @@ struct ConsoleEndToEndTests {
         /// `environment`: extra `NAME=value` words for the console, which win over the session's
         /// own (NO_COLOR is unset, TERM is xterm-256color, XDG_DATA_HOME is `dataHome`). `then`: a shell command run in the terminal after it.
         /// `log`: a file that gets everything the terminal is sent, the console starting half a
-        /// second after the log does (to see what a capture is too late for).
+        /// second after the log does (to see what a capture is too late for), with `CI` unset:
+        /// progress lines are drawn for a person at a terminal, and CI's own runs set it.
+        /// `subcommand`: what runs in the terminal (`console`, or another to see its progress).
         init(pulseServer: String, arguments: String = "", directory: String? = nil, environment: String = "", then: String = "",
-             log: String? = nil) throws {
+             log: String? = nil, subcommand: String = "console") throws {
             try FileManager.default.createDirectory(atPath: dataHome, withIntermediateDirectories: true)
-            let command = (log == nil ? "" : "sleep 0.5; ") + (directory.map { "cd '\($0)' && " } ?? "") + "env -u NO_COLOR TERM=xterm-256color PULSE_SERVER='\(pulseServer)' XDG_DATA_HOME='\(dataHome)' \(environment) '\(LoopMindExecutable.path)' console \(arguments); echo EXIT=$?; \(then.isEmpty ? "" : then + "; ")sleep 60"
+            let command = (log == nil ? "" : "sleep 0.5; ") + (directory.map { "cd '\($0)' && " } ?? "") + "env -u NO_COLOR \(log == nil ? "" : "-u CI ")TERM=xterm-256color PULSE_SERVER='\(pulseServer)' XDG_DATA_HOME='\(dataHome)' \(environment) '\(LoopMindExecutable.path)' \(subcommand) \(arguments); echo EXIT=$?; \(then.isEmpty ? "" : then + "; ")sleep 60"
             // The server this starts keeps running: its output must not be a pipe we wait on.
             _ = try tmux(["new-session", "-d", "-s", name, "-x", "100", "-y", "30", command], capture: false)
             if let log { _ = try tmux(["pipe-pane", "-t", name, "cat >> '\(log)'"]) }
@@ -198,6 +200,21 @@ struct ConsoleEndToEndTests {
         _ = try CommandLineTests.cutDemo(in: scratch.path, extension: "mp3")
         return (scratch, try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: arguments, directory: scratch.path,
                                      environment: environment, then: then))
+    }
+
+    /// A progress line names the file it writes as every message does: a control character as
+    /// "?", so a name cannot send the terminal an escape sequence (it went out as it was).
+    @Test func aProgressLineShowsAControlCharacterInANameAsAQuestionMark() throws {
+        let scratch = try ScratchFolder("progress-name")
+        let log = scratch.path + "/terminal.log"
+        let session = try Session(pulseServer: "unix:/nonexistent/loopmind/native", arguments: "-o \"$(printf 'red\\033[31m.wav')\"",
+                                  directory: scratch.path, log: log, subcommand: "demo")
+        defer { session.close() }
+        #expect(session.wait(for: "EXIT=").contains("EXIT=0"))
+        let sent = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(sent.contains("writing red?[31m.wav "), "\(sent.prefix(400).debugDescription)")
+        #expect(!sent.contains("red\u{1B}[31m"), "\(sent.prefix(400).debugDescription)")
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/red\u{1B}[31m.wav"))
     }
 
     /// A cut MP3 (its Xing header still announces the whole song): the timeline ends where the
