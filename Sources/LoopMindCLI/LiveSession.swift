@@ -65,7 +65,7 @@ final class LiveInput {
     /// temporary `.loopmind-demo-<pid>.wav.loopmind-…`; nil for any other name.
     static func demoProcess(ofFileNamed name: String) -> pid_t? {
         // Every other name is turned away before a regex sees it: a Regex literal costs about
-        // half a millisecond a name, and a temporary folder of 4,400 names held the console's
+        // half a millisecond a name, and a temporary folder of 4,600 names held the console's
         // first screen 2 s.
         guard name.utf8.starts(with: "loopmind-demo-".utf8) || name.utf8.starts(with: ".loopmind-demo-".utf8) else { return nil }
         let digits = name.wholeMatch(of: /loopmind-demo-([0-9]{1,9})\.wav/)?.output.1

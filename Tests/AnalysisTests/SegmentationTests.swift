@@ -42,7 +42,7 @@ import TestSupport
 
     /// A stretch's RMS without its DC offset is the RMS of its sound: a −20 dBFS sine (RMS
     /// −23.01) offset by +0.1 in the left channel for 10 s, then by −0.05 in both for 10 s,
-    /// measured stereo and as one mono channel. With the offset in it the RMS reads up to 8 dB
+    /// measured stereo and as one mono channel. With the offset in it the RMS reads 1.8 to 4.8 dB
     /// higher. Each stretch takes out its own offset, not the whole song's mean.
     @Test(arguments: [1, 2])
     func aStretchsRMSWithoutItsOffsetIsItsSoundsRMS(channels: Int) throws {
