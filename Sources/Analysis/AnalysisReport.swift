@@ -30,8 +30,14 @@ public struct AnalysisReport: Sendable {
     /// taken them out (the mean square less each channel's mean squared, averaged).
     public var rmsWithoutOffsetDBFS: Double {
         guard !dcOffsetPerChannel.isEmpty, rmsDBFS.isFinite else { return rmsDBFS }
-        let offsetPower = dcOffsetPerChannel.reduce(0) { $0 + $1 * $1 } / Double(dcOffsetPerChannel.count)
-        return Decibels.fromPower(max(0, pow(10, rmsDBFS / 10) - offsetPower))
+        return Self.rmsWithoutOffsetDBFS(meanSquare: pow(10, rmsDBFS / 10), channelMeans: dcOffsetPerChannel)
+    }
+
+    /// RMS in dBFS of a mean square over all channels, less each channel's mean squared (the
+    /// channels averaged): what is left once a DC blocker has taken the offsets out.
+    public static func rmsWithoutOffsetDBFS(meanSquare: Double, channelMeans: [Double]) -> Double {
+        let offsetPower = channelMeans.reduce(0) { $0 + $1 * $1 } / Double(max(channelMeans.count, 1))
+        return Decibels.fromPower(max(0, meanSquare - offsetPower))
     }
     /// Runs of samples at full scale: a mix clipped before it arrived (`ClipCount`).
     public var clipping = ClipCount()

@@ -96,13 +96,15 @@ final class FeatureTracker {
 
     // The frame being gathered.
     private var squares: Float = 0, peak: Float = 0, mid: Float = 0, side: Float = 0, frameFrames = 0
-    private var channelSums: [Double]
+    /// Each channel's sum over the frame: plain memory, stored per sample on the mono path.
+    private let channelSums: UnsafeMutablePointer<Double>
 
     init(sampleRate: Double, channelCount: Int) {
         self.sampleRate = sampleRate
         self.channelCount = channelCount
         track = FeatureTrack(sampleRate: sampleRate, channelCount: channelCount)
-        channelSums = [Double](repeating: 0, count: channelCount)
+        channelSums = .allocate(capacity: channelCount)
+        channelSums.initialize(repeating: 0, count: channelCount)
         var size = 1024
         while Double(size) < 0.09 * sampleRate { size *= 2 }
         spectrumSize = size
@@ -146,6 +148,7 @@ final class FeatureTracker {
 
     deinit {
         for buffer in [spectrumWindow, monoRing, sideRing, onsetWindow, onsetBuffer, previousLogMagnitudes] { buffer.deallocate() }
+        channelSums.deallocate()
     }
 
     /// Feeds interleaved frames that all belong to the current 100 ms frame.

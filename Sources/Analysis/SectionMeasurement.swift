@@ -47,8 +47,7 @@ public struct SectionMeasurement: Sendable, Equatable {
         }
         let count = Double(max(frames.count, 1))
         rmsDBFS = Decibels.fromPower(squares / count)
-        let offsetPower = means.reduce(0) { $0 + ($1 / count) * ($1 / count) } / Double(max(track.channelCount, 1))
-        rmsWithoutOffsetDBFS = Decibels.fromPower(max(0, squares / count - offsetPower))
+        rmsWithoutOffsetDBFS = AnalysisReport.rmsWithoutOffsetDBFS(meanSquare: squares / count, channelMeans: means.map { $0 / count })
         peakDBFS = Decibels.fromAmplitude(Double(peak))
         crestFactorDB = rmsDBFS.isFinite ? peakDBFS - rmsDBFS : 0
         // As `StereoMeter`: a stretch with side and no mid (the channels in opposite phase) is

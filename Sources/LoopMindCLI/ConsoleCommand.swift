@@ -64,7 +64,6 @@ struct ConsoleCommand: ParsableCommand {
         func loadTheme(_ name: String) -> Theme {
             available[name].map { Theme.load(path: $0, name: name) } ?? Theme.builtIn(named: name)
         }
-        let writing = ProgressLine(label: "writing the demo song")
         let progress = ProgressLine(label: "preparing the console")
         let live: LiveInput
         let plan: LivePlan
@@ -74,8 +73,7 @@ struct ConsoleCommand: ParsableCommand {
         var silent = audio.noAudio
         var startMessage: String?
         do {
-            live = try LiveInput(input, progress: writing.update)
-            writing.clear()
+            live = try LiveInput(input)
             // Learning mode makes a --profile file that is not there yet.
             plan = try LivePlan(input: live, options: chain, settle: false, profileMayBeNew: true, progress: progress.update)
             if !chain.noStyle {
@@ -103,7 +101,6 @@ struct ConsoleCommand: ParsableCommand {
                 }
             }
         } catch {
-            writing.clear()
             progress.clear()
             throw chain.failure(error)
         }

@@ -21,13 +21,15 @@ final class LiveInput {
     /// The demo's file on disk, removed at the end (nil: none, or already unlinked).
     private let temporaryPath: String?
 
-    /// `progress`: the share of the demo song written (a file given is not read here).
-    init(_ input: String?, progress: ((Double) -> Void)? = nil) throws {
+    /// Writing the demo song takes about two seconds: a progress line shows it (at a terminal).
+    init(_ input: String?) throws {
         guard let input, input != "demo" else {
             let folder = NSTemporaryDirectory()
             Self.removeDemosOfGoneProcesses(in: folder)
             let written = (folder as NSString).appendingPathComponent("loopmind-demo-\(getpid()).wav")
-            try Demo.write(to: written, encoding: .float32, progress: progress)
+            let progress = ProgressLine(label: "writing the demo song")
+            defer { progress.clear() }
+            try Demo.write(to: written, encoding: .float32, progress: progress.update)
             let descriptor = open(written, O_RDONLY | O_CLOEXEC)
             let held = "/proc/self/fd/\(descriptor)"
             if descriptor >= 0 && access(held, R_OK) == 0 {

@@ -49,14 +49,12 @@ struct Play: ParsableCommand {
 
 
     func run() throws {
-        let writing = ProgressLine(label: "writing the demo song")
         let progress = ProgressLine(label: "planning the master")
         let live: LiveInput
         let plan: LivePlan
         let engine: PlaybackEngine
         do {
-            live = try LiveInput(input, progress: writing.update)
-            writing.clear()
+            live = try LiveInput(input)
             plan = try LivePlan(input: live, options: chain, settle: true, progress: progress.update)
             progress.clear()
             StandardError.warnIfCutShort(plan.plan.inputEndedShort, name: live.name)
@@ -64,7 +62,6 @@ struct Play: ParsableCommand {
                                         output: audio.output, heldFrames: plan.heldFrames)
             try engine.start()
         } catch {
-            writing.clear()
             progress.clear()
             throw chain.failure(error)
         }
